@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Every map of the datapath and the load-time options. All maps but the
+ * rule tries are preallocated, so nothing on the packet path allocates; the
+ * tries (which the kernel cannot preallocate) are only written by user space.
+ * Sizes marked "set at load" are resized by user space before loading.
+ */
+#ifndef LL_MAPS_H
+#define LL_MAPS_H
+
+/* Load-time options, set between __open() and __load(). */
+const volatile __u32 ll_nr_cpus = 1;			/* divides the elevated budget */
+const volatile __u64 ll_kernel_lease_ns = LL_KERNEL_LEASE_NS;
+const volatile __u64 ll_event_interval_ns = LL_EVENT_INTERVAL_NS;
+/*
+ * Test hook: BPF_PROG_TEST_RUN builds its skb from plain pages, so the
+ * pfmemalloc bit can never be set there. The fixture tests load a second
+ * instance with this set to exercise the TC reserve branch; it is a
+ * constant, so in production the verifier removes it.
+ */
+const volatile __u32 ll_assume_pfmemalloc = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ll_state);
+} ll_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LL_DEFAULT_MAX_FLOWS);	/* set at load */
+	__type(key, struct ll_flow_key);
+	__type(value, struct ll_flow_val);
+} ll_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, LL_DEFAULT_MAX_RULES);	/* set at load */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ll_rule_key);
+	__type(value, struct ll_rule_val);
+} ll_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, LL_DEFAULT_MAX_RULES);	/* set at load */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ll_rule_key);
+	__type(value, struct ll_rule_val);
+} ll_allow SEC(".maps");
+
+/* Hit counters of endpoint and allow rules, by rule id (one id space). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * LL_DEFAULT_MAX_RULES);	/* set at load */
+	__type(key, __u32);
+	__type(value, struct ll_counter);
+} ll_rule_hits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LL_COUNTER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ll_counter);
+} ll_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LL_DEFAULT_MAX_FRAGS);
+	__type(key, struct ll_frag_key);
+	__type(value, struct ll_frag_val);
+} ll_frags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ll_bucket);
+} ll_bucket SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, LL_RINGBUF_BYTES);
+} ll_events SEC(".maps");
+
+/* Last emission time per event type, and how many were suppressed since. */
+struct ll_evlimit {
+	__u64 last_ns;
+	__u64 suppressed;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LL_EV_MAX);
+	__type(key, __u32);
+	__type(value, struct ll_evlimit);
+} ll_evlimit SEC(".maps");
+
+#endif /* LL_MAPS_H */

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Packet parsing: a cursor moves through the frame, one small function per
+ * header. Every function checks bounds before it reads, and the result is a
+ * flat summary (struct ll_pkt) that the policy reads; the policy never
+ * touches packet memory.
+ */
+#ifndef LL_PARSE_H
+#define LL_PARSE_H
+
+#define ETH_P_IP_ 0x0800
+#define ETH_P_IPV6_ 0x86DD
+#define ETH_P_ARP_ 0x0806
+#define ETH_P_8021Q_ 0x8100
+#define ETH_P_8021AD_ 0x88A8
+
+#define IPPROTO_HOPOPTS_ 0
+#define IPPROTO_ICMP_ 1
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define IPPROTO_ROUTING_ 43
+#define IPPROTO_FRAGMENT_ 44
+#define IPPROTO_ICMPV6_ 58
+#define IPPROTO_DSTOPTS_ 60
+
+#define LL_VLAN_MAX 2
+
+enum ll_parse_rc {
+	LL_P_IP = 0,		/* IPv4 or IPv6 parsed; ll_pkt filled */
+	LL_P_ARP,		/* ARP: an L2 essential */
+	LL_P_NON_IP,		/* some other ethertype: unregistered traffic */
+	LL_P_MALFORMED,		/* truncated or invalid at some layer */
+};
+
+struct ll_pkt {
+	__u8 src[16];		/* v4-mapped for IPv4 */
+	__u8 dst[16];
+	__u16 sport;		/* network byte order; 0 when has_ports == 0 */
+	__u16 dport;
+	__u32 frag_id;
+	__u8 proto;		/* L4 protocol after IPv6 extension headers */
+	__u8 has_ports;		/* TCP/UDP header present and complete */
+	__u8 frag;		/* part of a fragmented datagram */
+	__u8 frag_later;	/* a non-first fragment: no L4 header */
+	__u8 icmp_type;		/* valid when proto is ICMP/ICMPv6 and !frag_later */
+	__u8 icmp_code;
+	__u8 has_icmp;
+	__u8 _pad;
+};
+
+struct hdr_cursor {
+	void *pos;
+};
+
+static __always_inline void ll_v4mapped(__u8 *out, __u32 addr_be)
+{
+	__builtin_memset(out, 0, 10);
+	out[10] = 0xff;
+	out[11] = 0xff;
+	__builtin_memcpy(out + 12, &addr_be, 4);
+}
+
+/* Ethernet plus up to LL_VLAN_MAX 802.1Q/802.1ad tags; returns the ethertype (host order). */
+static __always_inline int parse_ethhdr(struct hdr_cursor *c, void *end, __u16 *proto)
+{
+	struct ethhdr *eth = c->pos;
+	struct vlan_hdr {
+		__be16 tci;
+		__be16 proto;
+	} *vh;
+	__u16 p;
+
+	if ((void *)(eth + 1) > end)
+		return -1;
+	p = bpf_ntohs(eth->h_proto);
+	c->pos = eth + 1;
+
+#pragma unroll
+	for (int i = 0; i < LL_VLAN_MAX; i++) {
+		if (p != ETH_P_8021Q_ && p != ETH_P_8021AD_)
+			break;
+		vh = c->pos;
+		if ((void *)(vh + 1) > end)
+			return -1;
+		p = bpf_ntohs(vh->proto);
+		c->pos = vh + 1;
+	}
+	/* A third tag is not walked: it is not IP as far as we are concerned. */
+	*proto = p;
+	return 0;
+}
+
+static __always_inline int parse_l4(struct hdr_cursor *c, void *end, struct ll_pkt *p)
+{
+	if (p->frag_later)
+		return 0;
+
+	if (p->proto == IPPROTO_TCP_) {
+		struct tcphdr *th = c->pos;
+
+		if ((void *)(th + 1) > end)
+			return -1;
+		if (th->doff < 5)
+			return -1;
+		p->sport = th->source;
+		p->dport = th->dest;
+		p->has_ports = 1;
+	} else if (p->proto == IPPROTO_UDP_) {
+		struct udphdr *uh = c->pos;
+
+		if ((void *)(uh + 1) > end)
+			return -1;
+		p->sport = uh->source;
+		p->dport = uh->dest;
+		p->has_ports = 1;
+	} else if (p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_) {
+		__u8 *ic = c->pos;
+
+		if ((void *)(ic + 2) > end)
+			return -1;
+		p->icmp_type = ic[0];
+		p->icmp_code = ic[1];
+		p->has_icmp = 1;
+	}
+	return 0;
+}
+
+static __always_inline int parse_ipv4(struct hdr_cursor *c, void *end, struct ll_pkt *p)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hlen;
+	__u16 frag;
+
+	if ((void *)(iph + 1) > end)
+		return -1;
+	if (iph->version != 4 || iph->ihl < 5)
+		return -1;
+	hlen = iph->ihl * 4;
+	if (c->pos + hlen > end)
+		return -1;
+	if (bpf_ntohs(iph->tot_len) < hlen)
+		return -1;
+
+	ll_v4mapped(p->src, iph->saddr);
+	ll_v4mapped(p->dst, iph->daddr);
+	p->proto = iph->protocol;
+
+	frag = bpf_ntohs(iph->frag_off);
+	if (frag & 0x3fff) {			/* MF set or offset != 0 */
+		p->frag = 1;
+		p->frag_later = (frag & 0x1fff) != 0;
+		p->frag_id = bpf_ntohs(iph->id);
+	}
+	c->pos += hlen;
+	return parse_l4(c, end, p);
+}
+
+struct ll_ipv6_opt {
+	__u8 nexthdr;
+	__u8 hdrlen;		/* in 8-octet units, not counting the first 8 */
+};
+
+struct ll_ipv6_frag {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;	/* offset << 3 | M */
+	__be32 id;
+};
+
+static __always_inline int parse_ipv6(struct hdr_cursor *c, void *end, struct ll_pkt *p)
+{
+	struct ipv6hdr *ip6 = c->pos;
+	__u8 next;
+
+	if ((void *)(ip6 + 1) > end)
+		return -1;
+	if (ip6->version != 6)
+		return -1;
+	__builtin_memcpy(p->src, &ip6->saddr, 16);
+	__builtin_memcpy(p->dst, &ip6->daddr, 16);
+	next = ip6->nexthdr;
+	c->pos = ip6 + 1;
+
+	/* Bounded walk; a chain longer than LL_IPV6_EXT_MAX is malformed to us. */
+#pragma unroll
+	for (int i = 0; i < LL_IPV6_EXT_MAX; i++) {
+		if (next == IPPROTO_FRAGMENT_) {
+			struct ll_ipv6_frag *fh = c->pos;
+			__u16 off;
+
+			if ((void *)(fh + 1) > end)
+				return -1;
+			off = bpf_ntohs(fh->frag_off);
+			p->frag = 1;
+			p->frag_later = (off & 0xfff8) != 0;
+			p->frag_id = bpf_ntohl(fh->id);
+			next = fh->nexthdr;
+			c->pos = fh + 1;
+			if (p->frag_later) {
+				p->proto = next;
+				return 0;
+			}
+		} else if (next == IPPROTO_HOPOPTS_ || next == IPPROTO_ROUTING_ ||
+			   next == IPPROTO_DSTOPTS_) {
+			struct ll_ipv6_opt *oh = c->pos;
+
+			if ((void *)(oh + 1) > end)
+				return -1;
+			next = oh->nexthdr;
+			c->pos += (oh->hdrlen + 1) * 8;
+			if (c->pos > end)
+				return -1;
+		} else {
+			p->proto = next;
+			return parse_l4(c, end, p);
+		}
+	}
+	return -1;
+}
+
+/* Parses the frame at [data, end); fills *p for LL_P_IP. */
+static __always_inline int ll_parse(void *data, void *end, struct ll_pkt *p)
+{
+	struct hdr_cursor c = { .pos = data };
+	__u16 proto;
+
+	if (parse_ethhdr(&c, end, &proto) < 0)
+		return LL_P_MALFORMED;
+	if (proto == ETH_P_ARP_)
+		return LL_P_ARP;
+	if (proto == ETH_P_IP_)
+		return parse_ipv4(&c, end, p) < 0 ? LL_P_MALFORMED : LL_P_IP;
+	if (proto == ETH_P_IPV6_)
+		return parse_ipv6(&c, end, p) < 0 ? LL_P_MALFORMED : LL_P_IP;
+	return LL_P_NON_IP;
+}
+
+#endif /* LL_PARSE_H */

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The decision, shared by every attach point: the effective level from the
+ * votes in the state map, the lookups (allow rules, exact flows, endpoint
+ * rules, fragments), the level policy for everything else, counters and
+ * events. The XDP and TC programs are thin wrappers around ll_decide().
+ */
+#ifndef LL_POLICY_H
+#define LL_POLICY_H
+
+#define NSEC_PER_SEC_ 1000000000ULL
+
+static __always_inline void ll_count(__u32 hook, __u32 reason, __u64 bytes)
+{
+	__u32 idx = LL_COUNTER_IDX(hook, reason);
+	struct ll_counter *c = bpf_map_lookup_elem(&ll_counters, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+/* Emits an event unless one of this type went out less than the interval ago. */
+static __always_inline void ll_event(__u32 hook, __u32 type, __u32 level, __u32 source,
+				     __u32 ifindex, __u64 now)
+{
+	struct ll_evlimit *lim = bpf_map_lookup_elem(&ll_evlimit, &type);
+	struct ll_event *ev;
+
+	if (!lim)
+		return;
+	if (lim->last_ns && now - lim->last_ns < ll_event_interval_ns) {
+		__sync_fetch_and_add(&lim->suppressed, 1);
+		return;
+	}
+	ev = bpf_ringbuf_reserve(&ll_events, sizeof(*ev), 0);
+	if (!ev) {
+		ll_count(hook, LL_NOTE_EVENT_LOST, 0);
+		return;
+	}
+	lim->last_ns = now;
+	ev->ts_ns = now;
+	ev->type = type;
+	ev->level = level;
+	ev->source = source;
+	ev->ifindex = ifindex;
+	ev->value = lim->suppressed;
+	lim->suppressed = 0;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline int ll_vote_live(const struct ll_vote *v, __u64 now)
+{
+	return v->level != LL_LEVEL_NONE && (!v->expires_ns || now < v->expires_ns);
+}
+
+/*
+ * Effective level. *expired is set when the daemon holds a level whose lease
+ * ran out (the daemon is dead or hung): that vote counts as none.
+ */
+static __always_inline __u32 ll_level(const struct ll_state *s, __u64 now, int *expired)
+{
+	__u32 level = LL_LEVEL_NONE;
+
+	*expired = 0;
+	if (s->override_active && (!s->override.expires_ns || now < s->override.expires_ns))
+		return s->override.level < LL_LEVEL_MAX ? s->override.level : LL_LEVEL_CRITICAL;
+
+	if (ll_vote_live(&s->daemon, now))
+		level = s->daemon.level;
+	else if (s->daemon.level != LL_LEVEL_NONE)
+		*expired = 1;
+	if (ll_vote_live(&s->kernel, now) && s->kernel.level > level)
+		level = s->kernel.level;
+	return level < LL_LEVEL_MAX ? level : LL_LEVEL_CRITICAL;
+}
+
+/* Raises the kernel's own vote to critical for a short lease. */
+static __always_inline void ll_kernel_raise(struct ll_state *s, __u32 source, __u64 now)
+{
+	if (s->kernel.level != LL_LEVEL_CRITICAL || now >= s->kernel.expires_ns) {
+		s->kernel.since_ns = now;
+		s->kernel.source = source;
+		s->kernel.level = LL_LEVEL_CRITICAL;
+	}
+	s->kernel.expires_ns = now + ll_kernel_lease_ns;
+}
+
+static __always_inline int ll_port_in(__u16 port_be, const struct ll_port_range *r)
+{
+	__u16 port = bpf_ntohs(port_be);
+
+	return port >= r->lo && port <= r->hi;
+}
+
+/* Looks the remote address up in a compiled rule trie; returns the rule id or -1. */
+static __always_inline long ll_rule_match(void *trie, const struct ll_pkt *p, const __u8 *remote)
+{
+	struct ll_rule_key key = { .prefixlen = LL_RULE_KEY_BITS, .proto = p->proto };
+	struct ll_rule_val *v;
+
+	__builtin_memcpy(key.addr, remote, 16);
+	v = bpf_map_lookup_elem(trie, &key);
+	if (!v)
+		return -1;
+	for (int i = 0; i < LL_RULE_PORTS; i++) {
+		if (i >= v->nranges)
+			break;
+		/* Non-TCP/UDP protocols have no ports: only an any-port range matches. */
+		if (!p->has_ports) {
+			if (v->ranges[i].lo == 0 && v->ranges[i].hi == 0xffff)
+				return v->ranges[i].rule_id;
+			continue;
+		}
+		if (ll_port_in(p->sport, &v->ranges[i]) || ll_port_in(p->dport, &v->ranges[i]))
+			return v->ranges[i].rule_id;
+	}
+	return -1;
+}
+
+static __always_inline void ll_rule_hit(long id, __u64 bytes)
+{
+	__u32 key = id;
+	struct ll_counter *c = bpf_map_lookup_elem(&ll_rule_hits, &key);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p, int egress)
+{
+	struct ll_flow_key key = { .proto = p->proto };
+
+	if (!p->has_ports)
+		return NULL;
+	if (egress) {
+		__builtin_memcpy(key.remote, p->dst, 16);
+		__builtin_memcpy(key.local, p->src, 16);
+		key.remote_port = p->dport;
+		key.local_port = p->sport;
+	} else {
+		__builtin_memcpy(key.remote, p->src, 16);
+		__builtin_memcpy(key.local, p->dst, 16);
+		key.remote_port = p->sport;
+		key.local_port = p->dport;
+	}
+	return bpf_map_lookup_elem(&ll_flows, &key);
+}
+
+static __always_inline void ll_frag_key(struct ll_frag_key *k, const struct ll_pkt *p)
+{
+	__builtin_memcpy(k->src, p->src, 16);
+	__builtin_memcpy(k->dst, p->dst, 16);
+	k->id = p->frag_id;
+	k->proto = p->proto;
+}
+
+/*
+ * Registered traffic: management allow rules, exact flows, endpoint rules.
+ * Returns the pass reason, or 0 (LL_PASS_LEASE_EXPIRED is never returned
+ * here, so 0 means "not registered").
+ */
+static __always_inline __u32 ll_registered(const struct ll_pkt *p, __u64 bytes, int egress)
+{
+	const __u8 *remote = egress ? p->dst : p->src;
+	struct ll_flow_val *fv;
+	long id;
+
+	if (!egress) {
+		id = ll_rule_match(&ll_allow, p, remote);
+		if (id >= 0) {
+			ll_rule_hit(id, bytes);
+			return LL_PASS_MGMT;
+		}
+	}
+	/* Hit counters count received packets only. */
+	fv = ll_flow_match(p, egress);
+	if (fv) {
+		if (!egress) {
+			__sync_fetch_and_add(&fv->packets, 1);
+			__sync_fetch_and_add(&fv->bytes, bytes);
+		}
+		return LL_PASS_FLOW;
+	}
+	id = ll_rule_match(&ll_rules, p, remote);
+	if (id >= 0) {
+		if (!egress)
+			ll_rule_hit(id, bytes);
+		return LL_PASS_RULE;
+	}
+	return 0;
+}
+
+static __always_inline int ll_essential(int parse_rc, const struct ll_pkt *p)
+{
+	if (parse_rc == LL_P_ARP)
+		return 1;
+	if (parse_rc != LL_P_IP || !p->has_icmp)
+		return 0;
+	if (p->proto == IPPROTO_ICMPV6_)
+		/* packet too big, and router/neighbour solicitation/advertisement, redirect */
+		return p->icmp_type == 2 || (p->icmp_type >= 133 && p->icmp_type <= 137);
+	/* ICMPv4 destination unreachable, fragmentation needed */
+	return p->proto == IPPROTO_ICMP_ && p->icmp_type == 3 && p->icmp_code == 4;
+}
+
+/* The level's policy for traffic that is not registered. */
+static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 level, __u64 bytes,
+					     __u64 now)
+{
+	struct ll_bucket *b;
+	__u32 zero = 0;
+	__u64 elapsed, rate;
+
+	if (level == LL_LEVEL_NONE)
+		return LL_PASS_NONE;
+	if (level != LL_LEVEL_ELEVATED)
+		return LL_DROP_CRITICAL;
+
+	b = bpf_map_lookup_elem(&ll_bucket, &zero);
+	if (!b)
+		return LL_DROP_BUDGET;
+	rate = s->budget_rate / (ll_nr_cpus ? ll_nr_cpus : 1);
+	if (now > b->last_ns) {
+		elapsed = now - b->last_ns;
+		/* after a second idle the bucket is full; keeps elapsed * rate in range */
+		if (elapsed >= NSEC_PER_SEC_)
+			b->tokens = s->budget_burst;
+		else
+			b->tokens += elapsed * rate / NSEC_PER_SEC_;
+		if (b->tokens > s->budget_burst)
+			b->tokens = s->budget_burst;
+		b->last_ns = now;
+	}
+	if (b->tokens >= bytes) {
+		b->tokens -= bytes;
+		return LL_PASS_BUDGET;
+	}
+	return LL_DROP_BUDGET;
+}
+
+struct ll_ctx {
+	void *data;
+	void *data_end;
+	__u64 bytes;		/* wire length */
+	__u32 hook;		/* enum ll_hook */
+	__u32 ifindex;
+	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
+};
+
+/*
+ * The ingress decision. Returns the verdict reason; ll_reason_is_drop()
+ * gives the verdict. Counts the reason and any notes.
+ */
+static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, __u32 level,
+				       __u64 now)
+{
+	struct ll_pkt p = {};
+	struct ll_frag_key fk = {};
+	struct ll_frag_val *fv;
+	__u32 reason;
+	int rc;
+
+	rc = ll_parse(ctx->data, ctx->data_end, &p);
+	if (ll_essential(rc, &p)) {
+		reason = LL_PASS_ESSENTIAL;
+		goto out;
+	}
+	if (rc == LL_P_MALFORMED) {
+		ll_count(ctx->hook, LL_NOTE_MALFORMED, ctx->bytes);
+		goto unregistered;
+	}
+	if (rc != LL_P_IP)
+		goto unregistered;
+
+	if (p.frag_later) {
+		ll_frag_key(&fk, &p);
+		fv = bpf_map_lookup_elem(&ll_frags, &fk);
+		if (fv) {
+			reason = LL_PASS_FRAG;
+			goto out;
+		}
+		ll_count(ctx->hook, LL_NOTE_FRAG_ORPHAN, ctx->bytes);
+		goto unregistered;
+	}
+
+	reason = ll_registered(&p, ctx->bytes, 0);
+	if (reason) {
+		if (p.frag) {
+			struct ll_frag_val v = { .reason = reason };
+
+			ll_frag_key(&fk, &p);
+			bpf_map_update_elem(&ll_frags, &fk, &v, BPF_ANY);
+		}
+		goto out;
+	}
+
+unregistered:
+	if (ctx->pfmemalloc) {
+		reason = LL_DROP_PFMEMALLOC;
+		ll_kernel_raise(s, LL_SRC_PFMEMALLOC, now);
+		ll_event(ctx->hook, LL_EV_PFMEMALLOC, LL_LEVEL_CRITICAL, LL_SRC_PFMEMALLOC,
+			 ctx->ifindex, now);
+		goto out;
+	}
+	reason = ll_unregistered(s, level, ctx->bytes, now);
+out:
+	ll_count(ctx->hook, reason, ctx->bytes);
+	return reason;
+}
+
+/*
+ * Common front of the ingress programs. Returns 1 with *reason set when the
+ * packet was decided, 0 for the fast path (level none: pass, not counted).
+ */
+static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
+{
+	__u32 zero = 0, level;
+	struct ll_state *s;
+	int expired;
+	__u64 now;
+
+	s = bpf_map_lookup_elem(&ll_state, &zero);
+	if (!s)
+		return 0;
+	/* Fast path: nobody holds a level. */
+	if (!(s->daemon.level | s->kernel.level | s->override_active) && !ctx->pfmemalloc)
+		return 0;
+
+	now = bpf_ktime_get_ns();
+	level = ll_level(s, now, &expired);
+	if (level == LL_LEVEL_NONE && !ctx->pfmemalloc) {
+		if (!expired)
+			return 0;
+		ll_event(ctx->hook, LL_EV_LEASE_EXPIRED, LL_LEVEL_NONE, s->daemon.source,
+			 ctx->ifindex, now);
+		*reason = LL_PASS_LEASE_EXPIRED;
+		ll_count(ctx->hook, *reason, ctx->bytes);
+		return 1;
+	}
+	*reason = ll_decide(ctx, s, level, now);
+	return 1;
+}
+
+#endif /* LL_POLICY_H */

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * lifeline: everything the BPF datapath and user space both see.
+ *
+ * Types only: fixed-size fields, no pointers, explicit padding, so the
+ * layout is the same for the BPF target and x86_64. Included by BPF code
+ * (after vmlinux.h) and by user space (after <linux/types.h>).
+ */
+#ifndef LIFELINE_H
+#define LIFELINE_H
+
+/* Pressure levels. Ordered: a higher value is a stricter policy. */
+enum ll_level {
+	LL_LEVEL_NONE = 0,	/* pass everything */
+	LL_LEVEL_ELEVATED = 1,	/* unregistered traffic limited by the token bucket */
+	LL_LEVEL_CRITICAL = 2,	/* unregistered traffic dropped */
+	LL_LEVEL_MAX,
+};
+
+/* Who set a level. */
+enum ll_source {
+	LL_SRC_NONE = 0,
+	LL_SRC_MANUAL,		/* lifeline pressure set */
+	LL_SRC_PSI,
+	LL_SRC_WATERMARK,
+	LL_SRC_MEMAVAIL,
+	LL_SRC_MEMCG,
+	LL_SRC_NETSTAT,		/* PFMemallocDrop growth */
+	LL_SRC_PFMEMALLOC,	/* TC saw a reserve-backed skb */
+	LL_SRC_VMSCAN,		/* kswapd wake / direct reclaim tracepoints */
+	LL_SRC_MAX,
+};
+
+/*
+ * One vote for a level, with an absolute expiry in bpf_ktime_get_ns() time
+ * (CLOCK_MONOTONIC). expires_ns == 0 means "no expiry" (only the manual
+ * override uses that); a vote whose expiry has passed is ignored.
+ */
+struct ll_vote {
+	__u32 level;		/* enum ll_level */
+	__u32 source;		/* enum ll_source */
+	__u64 since_ns;
+	__u64 expires_ns;
+};
+
+/*
+ * The single entry of the state map. Each writer owns one vote, so no
+ * writer ever rewrites another's fields (user space maps the array with
+ * mmap and stores its own fields; BPF writes only .kernel):
+ *   daemon   - lifelined, renewed each tick (the lease)
+ *   override - lifeline pressure set/clear; wins while active
+ *   kernel   - raised in-kernel (pfmemalloc sighting, vmscan tracepoints)
+ * Effective level: the override if active and unexpired, else the highest of
+ * the unexpired daemon and kernel votes.
+ */
+struct ll_state {
+	struct ll_vote daemon;
+	struct ll_vote override;
+	struct ll_vote kernel;
+	__u32 override_active;	/* 1 while a manual override is set */
+	__u32 egress_priority;	/* skb->priority for registered flows (TC egress) */
+	__u32 egress_mark;	/* skb->mark for registered flows, 0 = leave as is */
+	__u32 _pad0;
+	__u64 budget_rate;	/* elevated: bytes/s allowed to unregistered traffic, whole host */
+	__u64 budget_burst;	/* elevated: bucket depth in bytes, per CPU */
+	__u64 generation;	/* bumped by user space on every change, for readers */
+};
+
+/*
+ * Addresses are stored as 16 bytes; IPv4 as the v4-mapped IPv6 address
+ * ::ffff:a.b.c.d, so one key type and one trie serve both families.
+ */
+#define LL_V4MAPPED_PREFIX 96
+
+/* Exact flow, seen from this host: remote = peer, local = this host. */
+struct ll_flow_key {
+	__u8 remote[16];
+	__u8 local[16];
+	__u16 remote_port;	/* network byte order */
+	__u16 local_port;	/* network byte order */
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 _pad[3];
+};
+
+enum ll_origin {
+	LL_ORIGIN_CLI = 0,
+	LL_ORIGIN_RULE,
+	LL_ORIGIN_SOCKOPS,
+	LL_ORIGIN_CGROUP,
+	LL_ORIGIN_KERNEL,
+	LL_ORIGIN_MAX,
+};
+
+struct ll_flow_val {
+	__u64 packets;		/* hits, updated atomically by the datapath */
+	__u64 bytes;
+	__u32 origin;		/* enum ll_origin */
+	__u32 flags;		/* LL_FLOW_F_* */
+};
+
+#define LL_FLOW_F_STRICT (1U << 0)
+
+/*
+ * Endpoint and management rules live in LPM tries keyed by protocol and
+ * remote address. Because a trie returns only the longest match, user space
+ * compiles the rules: every entry carries the port ranges of its own rules
+ * and of every shorter prefix that covers it, each range tagged with the
+ * rule it came from (for the per-rule hit counters).
+ * A range matches if the packet's source or destination port lies in it,
+ * so one rule serves both an initiator (server port = source port) and a
+ * target (server port = destination port).
+ */
+#define LL_RULE_KEY_BITS (8 + 128)	/* proto + address */
+#define LL_RULE_PORTS 16		/* ranges per compiled entry */
+
+struct ll_rule_key {
+	__u32 prefixlen;	/* 8 + 96 + plen for IPv4, 8 + plen for IPv6 */
+	__u8 proto;
+	__u8 addr[16];
+	__u8 _pad[3];
+};
+
+struct ll_port_range {
+	__u16 lo;		/* host byte order, inclusive; lo == 0 && hi == 0xffff: any */
+	__u16 hi;
+	__u32 rule_id;		/* index into the rule hit counters */
+};
+
+struct ll_rule_val {
+	__u32 nranges;
+	__u32 _pad;
+	struct ll_port_range ranges[LL_RULE_PORTS];
+};
+
+/* Later IPv4/IPv6 fragments: verdict remembered from the first fragment. */
+struct ll_frag_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 id;
+	__u8 proto;
+	__u8 _pad[3];
+};
+
+struct ll_frag_val {
+	__u32 reason;		/* enum ll_reason of the first fragment */
+	__u32 _pad;
+};
+
+/* Per-CPU token bucket for unregistered traffic at LL_LEVEL_ELEVATED. */
+struct ll_bucket {
+	__u64 tokens;		/* bytes */
+	__u64 last_ns;
+};
+
+/*
+ * Why a packet got its verdict. Every packet the datapath classifies is
+ * counted under exactly one verdict reason; LL_NOTE_* are extra annotations
+ * counted in addition. Names in ll_reason_names below; keep both in order.
+ */
+enum ll_reason {
+	LL_PASS_LEASE_EXPIRED = 0,	/* a vote's lease ran out: fail open */
+	LL_PASS_ESSENTIAL,		/* ARP, ND, ICMPv6 PTB, ICMPv4 frag-needed */
+	LL_PASS_MGMT,			/* management allow rule */
+	LL_PASS_FLOW,			/* exact registered flow */
+	LL_PASS_RULE,			/* endpoint rule */
+	LL_PASS_FRAG,			/* later fragment of a registered datagram */
+	LL_PASS_BUDGET,			/* unregistered, within the elevated budget */
+	LL_PASS_NONE,			/* unregistered at level none, off the fast path */
+	LL_DROP_BUDGET,			/* unregistered, over the elevated budget */
+	LL_DROP_CRITICAL,		/* unregistered at critical */
+	LL_DROP_PFMEMALLOC,		/* reserve-backed skb of unregistered traffic (TC) */
+	LL_NOTE_MALFORMED,		/* truncated or malformed header */
+	LL_NOTE_FRAG_ORPHAN,		/* later fragment whose first piece was not matched */
+	LL_NOTE_PFMEMALLOC,		/* reserve-backed skb seen (TC) */
+	LL_NOTE_MARKED,			/* egress: priority/mark set */
+	LL_NOTE_EVENT_LOST,		/* ring buffer full or rate-limited */
+	LL_REASON_MAX,
+};
+
+#define LL_FIRST_DROP LL_DROP_BUDGET
+#define LL_FIRST_NOTE LL_NOTE_MALFORMED
+
+static inline int ll_reason_is_drop(__u32 r)
+{
+	return r >= LL_FIRST_DROP && r < LL_FIRST_NOTE;
+}
+
+/* Counters are kept per attach point. */
+enum ll_hook {
+	LL_HOOK_XDP = 0,
+	LL_HOOK_TC_INGRESS,
+	LL_HOOK_TC_EGRESS,
+	LL_HOOK_MAX,
+};
+
+#define LL_COUNTER_SLOTS (LL_HOOK_MAX * LL_REASON_MAX)
+#define LL_COUNTER_IDX(hook, reason) ((hook) * LL_REASON_MAX + (reason))
+
+struct ll_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Ring-buffer events. */
+enum ll_event_type {
+	LL_EV_LEVEL = 0,	/* in-kernel level raise */
+	LL_EV_PFMEMALLOC,	/* reserve-backed skb of unregistered traffic */
+	LL_EV_LEASE_EXPIRED,	/* the daemon's lease ran out while it held a level */
+	LL_EV_MAX,
+};
+
+struct ll_event {
+	__u64 ts_ns;
+	__u32 type;		/* enum ll_event_type */
+	__u32 level;
+	__u32 source;
+	__u32 ifindex;
+	__u64 value;		/* type-specific: packets suppressed since last event */
+};
+
+/* Limits and defaults. */
+#define LL_DEFAULT_MAX_FLOWS 65536
+#define LL_DEFAULT_MAX_RULES 4096
+#define LL_DEFAULT_MAX_FRAGS 8192
+#define LL_RINGBUF_BYTES (256 * 1024)
+#define LL_IPV6_EXT_MAX 6		/* extension headers walked */
+#define LL_KERNEL_LEASE_NS (2ULL * 1000000000ULL)
+#define LL_EVENT_INTERVAL_NS (100ULL * 1000000ULL)	/* per event type */
+#define LL_TC_PRIO_INTERACTIVE 6
+
+/* Name tables: the words CLI, metrics and tests print. */
+#define LL_REASON_NAMES                                                                            \
+	{ "pass_lease_expired", "pass_essential", "pass_mgmt", "pass_flow", "pass_rule",           \
+	  "pass_frag", "pass_budget", "pass_none", "drop_budget", "drop_critical",           \
+	  "drop_pfmemalloc", "note_malformed", "note_frag_orphan", "note_pfmemalloc",              \
+	  "note_marked", "note_event_lost" }
+#define LL_LEVEL_NAMES { "none", "elevated", "critical" }
+#define LL_SOURCE_NAMES                                                                            \
+	{ "none", "manual", "psi", "watermark", "memavailable", "memcg", "netstat",              \
+	  "pfmemalloc", "vmscan" }
+#define LL_HOOK_NAMES { "xdp", "tc_ingress", "tc_egress" }
+#define LL_ORIGIN_NAMES { "cli", "rule", "sock_ops", "cgroup", "kernel" }
+#define LL_EVENT_NAMES { "level", "pfmemalloc", "lease_expired" }
+
+#endif /* LIFELINE_H */
