@@ -59,6 +59,14 @@ struct {
 	__type(value, struct ll_counter);
 } ll_rule_hits SEC(".maps");
 
+/* Control plane only: the rules as registered (see struct ll_rule_rec). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * LL_DEFAULT_MAX_RULES);	/* set at load, with ll_rule_hits */
+	__type(key, __u32);
+	__type(value, struct ll_rule_rec);
+} ll_rule_recs SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LL_COUNTER_SLOTS);

@@ -50,32 +50,6 @@ static __always_inline void ll_event(__u32 hook, __u32 type, __u32 level, __u32 
 	bpf_ringbuf_submit(ev, 0);
 }
 
-static __always_inline int ll_vote_live(const struct ll_vote *v, __u64 now)
-{
-	return v->level != LL_LEVEL_NONE && (!v->expires_ns || now < v->expires_ns);
-}
-
-/*
- * Effective level. *expired is set when the daemon holds a level whose lease
- * ran out (the daemon is dead or hung): that vote counts as none.
- */
-static __always_inline __u32 ll_level(const struct ll_state *s, __u64 now, int *expired)
-{
-	__u32 level = LL_LEVEL_NONE;
-
-	*expired = 0;
-	if (s->override_active && (!s->override.expires_ns || now < s->override.expires_ns))
-		return s->override.level < LL_LEVEL_MAX ? s->override.level : LL_LEVEL_CRITICAL;
-
-	if (ll_vote_live(&s->daemon, now))
-		level = s->daemon.level;
-	else if (s->daemon.level != LL_LEVEL_NONE)
-		*expired = 1;
-	if (ll_vote_live(&s->kernel, now) && s->kernel.level > level)
-		level = s->kernel.level;
-	return level < LL_LEVEL_MAX ? level : LL_LEVEL_CRITICAL;
-}
-
 /* Raises the kernel's own vote to critical for a short lease. */
 static __always_inline void ll_kernel_raise(struct ll_state *s, __u32 source, __u64 now)
 {
@@ -318,7 +292,7 @@ out:
  */
 static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
 {
-	__u32 zero = 0, level;
+	__u32 zero = 0, level, source;
 	struct ll_state *s;
 	int expired;
 	__u64 now;
@@ -331,7 +305,7 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
 		return 0;
 
 	now = bpf_ktime_get_ns();
-	level = ll_level(s, now, &expired);
+	level = ll_level_of(s, now, &source, &expired);
 	if (level == LL_LEVEL_NONE && !ctx->pfmemalloc) {
 		if (!expired)
 			return 0;

@@ -66,6 +66,41 @@ struct ll_state {
 	__u64 generation;	/* bumped by user space on every change, for readers */
 };
 
+static inline int ll_vote_live(const struct ll_vote *v, __u64 now)
+{
+	return v->level != LL_LEVEL_NONE && (!v->expires_ns || now < v->expires_ns);
+}
+
+/*
+ * The effective level, computed the same way by the datapath and by user
+ * space (status, daemon). *source gets the winning vote's source;
+ * *expired is set when the daemon holds a level whose lease ran out (the
+ * daemon is dead or hung): that vote counts as none, failing open.
+ */
+static inline __u32 ll_level_of(const struct ll_state *s, __u64 now, __u32 *source, int *expired)
+{
+	__u32 level = LL_LEVEL_NONE, src = LL_SRC_NONE;
+
+	*expired = 0;
+	if (s->override_active && (!s->override.expires_ns || now < s->override.expires_ns)) {
+		level = s->override.level;
+		src = LL_SRC_MANUAL;
+	} else {
+		if (ll_vote_live(&s->daemon, now)) {
+			level = s->daemon.level;
+			src = s->daemon.source;
+		} else if (s->daemon.level != LL_LEVEL_NONE) {
+			*expired = 1;
+		}
+		if (ll_vote_live(&s->kernel, now) && s->kernel.level > level) {
+			level = s->kernel.level;
+			src = s->kernel.source;
+		}
+	}
+	*source = src;
+	return level < LL_LEVEL_MAX ? level : LL_LEVEL_CRITICAL;
+}
+
 /*
  * Addresses are stored as 16 bytes; IPv4 as the v4-mapped IPv6 address
  * ::ffff:a.b.c.d, so one key type and one trie serve both families.
@@ -131,6 +166,55 @@ struct ll_rule_val {
 	__u32 _pad;
 	struct ll_port_range ranges[LL_RULE_PORTS];
 };
+
+/*
+ * What an operator registered, as typed: the source of truth from which
+ * user space compiles ll_rules/ll_allow and inserts exact CLI flows. Kept
+ * in a pinned array (ll_rule_recs) indexed by rule id, so the state lives
+ * in bpffs only; the datapath never reads it. The rule id also indexes the
+ * per-rule hit counters.
+ */
+enum ll_rule_kind {
+	LL_RULE_FREE = 0,	/* unused slot */
+	LL_RULE_ENDPOINT,	/* registered block-I/O endpoint: ll_rules */
+	LL_RULE_ALLOW,		/* management traffic: ll_allow */
+	LL_RULE_FLOW,		/* exact 5-tuple from the CLI: ll_flows */
+};
+
+#define LL_RULE_MAX_RANGES 4	/* ceph has three */
+#define LL_NAME_LEN 32
+
+struct ll_rule_rec {
+	__u32 kind;		/* enum ll_rule_kind */
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 plen;		/* prefix length in the address family (0-32 or 0-128) */
+	__u8 is_v4;
+	__u8 nranges;
+	__u8 addr[16];		/* remote; v4-mapped for IPv4 */
+	__u8 local[16];		/* LL_RULE_FLOW only */
+	__u16 local_port;	/* LL_RULE_FLOW only, host order */
+	__u16 _pad;
+	struct {
+		__u16 lo;	/* host order, inclusive */
+		__u16 hi;
+	} ranges[LL_RULE_MAX_RANGES];
+	__u32 scheme;		/* enum ll_scheme, for display */
+	char name[LL_NAME_LEN];	/* optional, NUL-terminated */
+};
+
+/* SPEC schemes; LL_SCHEME_TCP/UDP are the raw forms. */
+enum ll_scheme {
+	LL_SCHEME_TCP = 0,
+	LL_SCHEME_UDP,
+	LL_SCHEME_NBD,
+	LL_SCHEME_ISCSI,
+	LL_SCHEME_NVME_TCP,
+	LL_SCHEME_NFS,
+	LL_SCHEME_CEPH,
+	LL_SCHEME_MAX,
+};
+
+#define LL_SCHEME_NAMES { "tcp", "udp", "nbd", "iscsi", "nvme-tcp", "nfs", "ceph" }
 
 /* Later IPv4/IPv6 fragments: verdict remembered from the first fragment. */
 struct ll_frag_key {

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "maps.h"
+#include "lifeline.skel.h"
+
+const char *const ll_map_names[LL_MAP_MAX] = {
+	[LL_MAP_STATE] = "ll_state",		[LL_MAP_FLOWS] = "ll_flows",
+	[LL_MAP_RULES] = "ll_rules",		[LL_MAP_ALLOW] = "ll_allow",
+	[LL_MAP_RULE_HITS] = "ll_rule_hits",	[LL_MAP_RULE_RECS] = "ll_rule_recs",
+	[LL_MAP_COUNTERS] = "ll_counters",	[LL_MAP_FRAGS] = "ll_frags",
+	[LL_MAP_BUCKET] = "ll_bucket",		[LL_MAP_EVENTS] = "ll_events",
+	[LL_MAP_EVLIMIT] = "ll_evlimit",
+};
+
+const char *const ll_level_names[LL_LEVEL_MAX] = LL_LEVEL_NAMES;
+const char *const ll_source_names[LL_SRC_MAX] = LL_SOURCE_NAMES;
+const char *const ll_reason_names[LL_REASON_MAX] = LL_REASON_NAMES;
+const char *const ll_hook_names[LL_HOOK_MAX] = LL_HOOK_NAMES;
+const char *const ll_origin_names[LL_ORIGIN_MAX] = LL_ORIGIN_NAMES;
+const char *const ll_event_names[LL_EV_MAX] = LL_EVENT_NAMES;
+const char *const ll_scheme_names[LL_SCHEME_MAX] = LL_SCHEME_NAMES;
+
+_Static_assert(sizeof((const char *[])LL_REASON_NAMES) / sizeof(char *) == LL_REASON_MAX,
+	       "reason name table out of step with enum ll_reason");
+_Static_assert(sizeof((const char *[])LL_SOURCE_NAMES) / sizeof(char *) == LL_SRC_MAX,
+	       "source name table out of step with enum ll_source");
+_Static_assert(sizeof((const char *[])LL_SCHEME_NAMES) / sizeof(char *) == LL_SCHEME_MAX,
+	       "scheme name table out of step with enum ll_scheme");
+
+const char *ll_pin_path(const char *opt)
+{
+	const char *env = getenv(LL_PIN_ENV);
+
+	if (opt && *opt)
+		return opt;
+	if (env && *env)
+		return env;
+	return LL_PIN_DEFAULT;
+}
+
+__u64 ll_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+int ll_pin_dir_prepare(const char *dir)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	if (strlen(dir) >= sizeof(parent) - 1 || dir[0] != '/')
+		return -EINVAL;
+	strcpy(parent, dir);
+	slash = strrchr(parent, '/');
+	if (slash == parent)
+		return -EINVAL;
+	*slash = '\0';
+	if (!is_bpffs(parent)) {
+		/* Only the standard location is mounted for the user; elsewhere it must exist. */
+		if (strcmp(parent, "/sys/fs/bpf"))
+			return -ENOTSUP;
+		if (mount("bpf", parent, "bpf", 0, "mode=0700"))
+			return -errno;
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	if (chmod(dir, 0700))
+		return -errno;
+	return 0;
+}
+
+static int pin_file(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static struct bpf_map *skel_map(struct lifeline_bpf *skel, int id)
+{
+	return bpf_object__find_map_by_name(skel->obj, ll_map_names[id]);
+}
+
+int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_load_opts *opts)
+{
+	__u32 flows = opts && opts->max_flows ? opts->max_flows : LL_DEFAULT_MAX_FLOWS;
+	__u32 rules = opts && opts->max_rules ? opts->max_rules : LL_DEFAULT_MAX_RULES;
+	struct lifeline_bpf *skel;
+	char path[PATH_MAX];
+	int err, ncpus;
+
+	*out = NULL;
+	err = ll_pin_dir_prepare(dir);
+	if (err)
+		return err;
+	skel = lifeline_bpf__open();
+	if (!skel)
+		return -errno;
+	ncpus = libbpf_num_possible_cpus();
+	skel->rodata->ll_nr_cpus = ncpus > 0 ? ncpus : 1;
+
+	bpf_map__set_max_entries(skel->maps.ll_flows, flows);
+	bpf_map__set_max_entries(skel->maps.ll_rules, rules);
+	bpf_map__set_max_entries(skel->maps.ll_allow, rules);
+	bpf_map__set_max_entries(skel->maps.ll_rule_hits, 2 * rules);
+	bpf_map__set_max_entries(skel->maps.ll_rule_recs, 2 * rules);
+
+	/* Reuse what is pinned, with its own size, so every program shares one state. */
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		struct bpf_map *map = skel_map(skel, i);
+		struct bpf_map_info info = {};
+		__u32 ilen = sizeof(info);
+		int fd;
+
+		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
+		if (err)
+			goto fail;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			err = -errno;
+			goto fail;
+		}
+		if (!bpf_obj_get_info_by_fd(fd, &info, &ilen) && bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
+			bpf_map__set_max_entries(map, info.max_entries);
+		err = bpf_map__reuse_fd(map, fd);
+		close(fd);
+		if (err)
+			goto fail;
+	}
+	err = lifeline_bpf__load(skel);
+	if (err)
+		goto fail;
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		struct bpf_map *map = skel_map(skel, i);
+
+		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
+		if (err)
+			goto fail;
+		if (!access(path, F_OK))
+			continue;
+		err = bpf_map__pin(map, path);
+		if (err)
+			goto fail;
+		if (chmod(path, 0600)) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	*out = skel;
+	return 0;
+fail:
+	lifeline_bpf__destroy(skel);
+	return err < 0 ? err : -EINVAL;
+}
+
+void ll_maps_close(struct ll_maps *m)
+{
+	if (m->state && m->state != MAP_FAILED)
+		munmap(m->state, (size_t)sysconf(_SC_PAGESIZE));
+	m->state = NULL;
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		if (m->fd[i] > 0)
+			close(m->fd[i]);
+		m->fd[i] = -1;
+	}
+}
+
+int ll_maps_open(struct ll_maps *m, const char *dir)
+{
+	char path[PATH_MAX];
+	long page = sysconf(_SC_PAGESIZE);
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	for (int i = 0; i < LL_MAP_MAX; i++)
+		m->fd[i] = -1;
+	if (strlen(dir) >= sizeof(m->dir))
+		return -ENAMETOOLONG;
+	strcpy(m->dir, dir);
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
+		if (err)
+			goto fail;
+		m->fd[i] = bpf_obj_get(path);
+		if (m->fd[i] < 0) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	m->state = mmap(NULL, (size_t)page,
+			PROT_READ | PROT_WRITE, MAP_SHARED, m->fd[LL_MAP_STATE], 0);
+	if (m->state == MAP_FAILED) {
+		m->state = NULL;
+		err = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	ll_maps_close(m);
+	return err;
+}
+
+int ll_maps_open_or_create(struct ll_maps *m, const char *dir, const struct ll_load_opts *opts)
+{
+	struct lifeline_bpf *skel;
+	int err = ll_maps_open(m, dir);
+
+	if (err != -ENOENT)
+		return err;
+	err = ll_skel_load(&skel, dir, opts);
+	if (err)
+		return err;
+	/* New maps: registered flows get the interactive priority on egress. */
+	err = ll_maps_open(m, dir);
+	if (!err && !m->state->egress_priority)
+		m->state->egress_priority = LL_TC_PRIO_INTERACTIVE;
+	lifeline_bpf__destroy(skel);
+	return err;
+}
+
+int ll_maps_unpin(const char *dir)
+{
+	char path[PATH_MAX];
+	int err;
+
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
+		if (err)
+			return err;
+		if (unlink(path) && errno != ENOENT)
+			return -errno;
+	}
+	if (rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY)
+		return -errno;
+	return 0;
+}
+
+int ll_percpu_counter_sum(int fd, __u32 key, struct ll_counter *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct ll_counter vals[ncpus > 0 ? ncpus : 1];
+
+	memset(out, 0, sizeof(*out));
+	if (ncpus <= 0)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(fd, &key, vals))
+		return -errno;
+	for (int i = 0; i < ncpus; i++) {
+		out->packets += vals[i].packets;
+		out->bytes += vals[i].bytes;
+	}
+	return 0;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Loading the datapath object and its pinned maps. One pin directory holds
+ * one lifeline instance: maps by name, and links/ for XDP bpf_links.
+ * All functions return 0 or -errno.
+ */
+#ifndef LL_MAPS_H_USER
+#define LL_MAPS_H_USER
+
+#include <linux/types.h>
+#include <limits.h>
+#include "lifeline.h"
+
+#define LL_PIN_DEFAULT "/sys/fs/bpf/lifeline"
+#define LL_PIN_ENV "LIFELINE_PIN_PATH"
+
+enum ll_map_id {
+	LL_MAP_STATE = 0,
+	LL_MAP_FLOWS,
+	LL_MAP_RULES,
+	LL_MAP_ALLOW,
+	LL_MAP_RULE_HITS,
+	LL_MAP_RULE_RECS,
+	LL_MAP_COUNTERS,
+	LL_MAP_FRAGS,
+	LL_MAP_BUCKET,
+	LL_MAP_EVENTS,
+	LL_MAP_EVLIMIT,
+	LL_MAP_MAX,
+};
+
+/* Pin file names, which are also the map names in the object. */
+extern const char *const ll_map_names[LL_MAP_MAX];
+
+struct ll_maps {
+	int fd[LL_MAP_MAX];
+	struct ll_state *state;	/* the state map, mmap()ed */
+	char dir[PATH_MAX];
+};
+
+struct ll_load_opts {
+	__u32 max_flows;	/* 0: LL_DEFAULT_MAX_FLOWS */
+	__u32 max_rules;	/* 0: LL_DEFAULT_MAX_RULES */
+};
+
+struct lifeline_bpf;
+
+/* --pin-path if given, else $LIFELINE_PIN_PATH, else LL_PIN_DEFAULT. */
+const char *ll_pin_path(const char *opt);
+
+/* Mounts bpffs on the pin directory's bpffs parent if needed, creates the directory 0700. */
+int ll_pin_dir_prepare(const char *dir);
+
+/*
+ * Opens the skeleton, reuses maps already pinned in dir (keeping their
+ * sizes) or sizes new ones from opts, loads, and pins any map not yet
+ * pinned (mode 0600). The caller destroys the skeleton.
+ */
+int ll_skel_load(struct lifeline_bpf **skel, const char *dir, const struct ll_load_opts *opts);
+
+/* Opens the pinned maps of dir; -ENOENT when lifeline is not set up there. */
+int ll_maps_open(struct ll_maps *m, const char *dir);
+
+/* Opens the pinned maps, creating (loading and pinning) them first if needed. */
+int ll_maps_open_or_create(struct ll_maps *m, const char *dir, const struct ll_load_opts *opts);
+
+/* Closes fds and unmaps; safe on a zeroed or partly opened struct. */
+void ll_maps_close(struct ll_maps *m);
+
+/* Unpins every map of dir and removes the directory (if empty then). */
+int ll_maps_unpin(const char *dir);
+
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
+__u64 ll_now_ns(void);
+
+/* Sums a per-CPU counter map entry. */
+int ll_percpu_counter_sum(int fd, __u32 key, struct ll_counter *out);
+
+/* Name tables from include/lifeline.h. */
+extern const char *const ll_level_names[LL_LEVEL_MAX];
+extern const char *const ll_source_names[LL_SRC_MAX];
+extern const char *const ll_reason_names[LL_REASON_MAX];
+extern const char *const ll_hook_names[LL_HOOK_MAX];
+extern const char *const ll_origin_names[LL_ORIGIN_MAX];
+extern const char *const ll_event_names[LL_EV_MAX];
+extern const char *const ll_scheme_names[LL_SCHEME_MAX];
+
+#endif
