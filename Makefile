@@ -42,11 +42,20 @@ TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 BENCH_SRCS:= $(wildcard bench/*.c)
 BENCHES   := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
+# Helper BPF programs of the benchmarks (baselines, traffic generator).
+BENCH_BPF := $(wildcard bench/*.bpf.c)
+BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF))
 
-.PHONY: all clean vmlinux check test bench demo
+# What the build, the tests, the benchmarks and the demo need from Debian 12.
+DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
+            libjson-c-dev libinih-dev libsystemd-dev libcap-dev libclang-rt-14-dev \
+            iproute2 ethtool nbdkit libnbd-bin iperf3 xdp-tools jq nftables iptables \
+            gnuplot-nox util-linux procps
+
+.PHONY: all clean vmlinux check test bench demo deps asan
 .DELETE_ON_ERROR:
 
-all: $(BPF_OBJS) $(SKELS) $(PROGS) $(TESTS) $(BENCHES)
+all: $(BPF_OBJS) $(SKELS) $(PROGS) $(TESTS) $(BENCH_SKELS) $(BENCHES)
 
 $(OUT) $(OUT)/user $(OUT)/tests $(OUT)/bench:
 	$(Q)mkdir -p $@
@@ -63,6 +72,10 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+$(OUT)/bench/%.tmp.o: bench/%.bpf.c $(BPF_HDRS) | $(OUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibench -c $< -o $@
+
 $(OUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -75,18 +88,36 @@ $(OUT)/tests/%: tests/%.c $(LIB_OBJS) $(USER_HDRS) $(wildcard tests/*.h) $(SKELS
 	$(call msg,CCLD,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
-$(OUT)/bench/%: bench/%.c $(LIB_OBJS) $(USER_HDRS) $(SKELS) | $(OUT)/bench
+$(OUT)/bench/%: bench/%.c $(LIB_OBJS) $(USER_HDRS) $(SKELS) $(BENCH_SKELS) | $(OUT)/bench
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests -I$(OUT)/bench $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
-check test: all
+# Installs what is missing (idempotent: nothing happens when all is there).
+deps:
+	$(Q)dpkg -s $(DEB_PKGS) >/dev/null 2>&1 || { \
+		echo "  APT      $(DEB_PKGS)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS); }; }
+
+# The user-space tests again under AddressSanitizer and UBSan, in build-asan/.
+asan:
+	$(Q)$(MAKE) --no-print-directory OUT=build-asan SANITIZE=1 all
+
+# The README's test command: install, build (twice: plain and sanitized), run every test.
+check test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)tests/run
 
-bench: all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run
 
 clean:
-	rm -rf $(OUT)
+	rm -rf build build-asan
+
+# Fragments owned by sub-areas (fuzz targets, ...).
+-include $(wildcard tests/*/*.mk bench/*.mk)

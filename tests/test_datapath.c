@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Datapath fixtures: each case builds a frame, sets the maps from scratch
+ * (so order never matters), runs one program through BPF_PROG_TEST_RUN and
+ * checks the verdict and the exact counter deltas of that hook.
+ *
+ * The TC pfmemalloc branch: BPF_PROG_TEST_RUN builds its skb from ordinary
+ * pages, so skb->pfmemalloc is never set there. The cases marked TC_PFM run
+ * a second instance of the object loaded with ll_assume_pfmemalloc = 1 (a
+ * load-time constant, dead code in production), which makes the program
+ * take exactly the branch a reserve-backed skb takes. That the real bit is
+ * read through bpf_cast_to_kern_ctx is proved by the verifier accepting
+ * the program.
+ */
+#include <errno.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "testlib.h"
+#include "pkt.h"
+#include "maps.h"
+#include "lifeline.skel.h"
+
+TEST_STATE_DEFINE;
+
+enum prog { XDP = 0, TC_IN, TC_PFM, TC_EG };
+enum { PASS = 1, DROP = 2 };
+#define NO_COUNT 0xff	/* fast path: nothing counted */
+
+/* The standard tables every case starts from (unless .empty). */
+#define LOCAL4 "192.0.2.1"
+#define LOCAL6 "2001:db8::1"
+#define NBD4 "198.51.100.7"	/* exact flow 198.51.100.7:10809 -> 192.0.2.1:40000 */
+#define NBD6 "2001:db8:1::7"	/* exact flow [..7]:10809 -> [2001:db8::1]:40000 */
+#define ISCSI4 "203.0.113.20"	/* rule tcp 203.0.113.0/24 port 3260 */
+#define NVME6 "2001:db8:2::20"	/* rule tcp 2001:db8:2::/48 port 4420 */
+#define NFS4 "198.51.100.30"	/* rule udp 198.51.100.0/25 port 2049 */
+#define ADMIN4 "198.51.100.200"	/* allow tcp 198.51.100.200/32 port 22 */
+#define ADMIN6 "2001:db8:9::9"	/* allow tcp 2001:db8:9::/64 port 22 */
+#define FLOOD4 "203.0.113.50"
+#define FLOOD6 "2001:db8:3::50"
+
+enum { RULE_ISCSI = 1, RULE_NVME = 2, RULE_NFS = 3, RULE_SSH4 = 10, RULE_SSH6 = 11 };
+
+struct fixture {
+	const char *name;
+	enum prog prog;
+	struct pkt_spec pkt;
+	__u32 level;		/* daemon vote, lease valid for an hour */
+	int lease_expired;	/* daemon vote's lease in the past */
+	int kernel;		/* kernel vote critical, valid */
+	int override;		/* 1 + level: manual override to that level */
+	int empty;		/* no flows or rules */
+	__u64 tokens;		/* elevated: bucket tokens, frozen (no refill) */
+	int refill;		/* elevated: bucket empty but last refill 2 s ago */
+	const struct pkt_spec *prime;	/* sent first (first fragment) */
+	int verdict;
+	__u8 reason;		/* counted reason, or NO_COUNT */
+	__u8 notes[2];		/* extra notes expected (0-terminated; 0 = LL_PASS_LEASE_EXPIRED never a note) */
+	int rule_hit;		/* rule id expected to count one hit */
+	int flow_hit;		/* 4 or 6: that exact flow counted one hit */
+	int kernel_raised;	/* kernel vote raised to critical */
+	int marked;		/* egress: priority set */
+};
+
+#define T(s, d, sp, dp) .src = s, .dst = d, .sport = sp, .dport = dp
+#define UDP .proto = IPPROTO_UDP
+
+static const struct pkt_spec first4 = { T(NBD4, LOCAL4, 10809, 40000), .frag = PKT_FRAG_FIRST, .frag_id = 77, .payload = 100 };
+static const struct pkt_spec first6 = { T(NBD6, LOCAL6, 10809, 40000), .ext = { 44 }, .next = 1, .frag = PKT_FRAG_FIRST, .frag_id = 78, .payload = 100 };
+static const struct pkt_spec firstu4 = { T(FLOOD4, LOCAL4, 5000, 9), UDP, .frag = PKT_FRAG_FIRST, .frag_id = 79, .payload = 100 };
+static const struct pkt_spec firstnfs = { T(NFS4, LOCAL4, 2049, 800), UDP, .frag = PKT_FRAG_FIRST, .frag_id = 80, .payload = 100 };
+
+static const struct fixture special[] = {
+	/* level none: the fast path, nothing counted */
+	{ "none/flood passes uncounted", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, 0, .verdict = PASS, .reason = NO_COUNT },
+	{ "none/malformed passes uncounted", XDP, { T(FLOOD4, LOCAL4, 5000, 9), .truncate = 20 }, 0, .verdict = PASS, .reason = NO_COUNT },
+	{ "none/override none beats daemon critical", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, LL_LEVEL_CRITICAL, .override = 1 + LL_LEVEL_NONE, .verdict = PASS, .reason = NO_COUNT },
+	/* lease */
+	{ "lease/expired critical fails open", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, LL_LEVEL_CRITICAL, .lease_expired = 1, .verdict = PASS, .reason = LL_PASS_LEASE_EXPIRED },
+	{ "lease/expired elevated fails open", XDP, { T(FLOOD6, LOCAL6, 5000, 9), UDP }, LL_LEVEL_ELEVATED, .lease_expired = 1, .verdict = PASS, .reason = LL_PASS_LEASE_EXPIRED },
+	{ "lease/expired but kernel vote critical", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, LL_LEVEL_ELEVATED, .lease_expired = 1, .kernel = 1, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "override/critical beats daemon none", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, 0, .override = 1 + LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "override/elevated beats kernel critical", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, 0, .kernel = 1, .override = 1 + LL_LEVEL_ELEVATED, .tokens = 100000, .verdict = PASS, .reason = LL_PASS_BUDGET },
+	{ "kernel/vote alone drops flood", XDP, { T(FLOOD6, LOCAL6, 5000, 9), UDP }, 0, .kernel = 1, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	/* essentials at critical */
+	{ "essential/ARP", XDP, { .ethertype = 0x0806 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_ESSENTIAL },
+	{ "essential/ARP in QinQ", XDP, { .ethertype = 0x0806, .vlans = 2 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_ESSENTIAL },
+	{ "essential/ND router solicitation 133", XDP, { T(FLOOD6, LOCAL6, 0, 0), .proto = IPPROTO_ICMPV6, .icmp_type = 133 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_ESSENTIAL },
+	{ "essential/ND neighbour solicitation 135", XDP, { T(FLOOD6, LOCAL6, 0, 0), .proto = IPPROTO_ICMPV6, .icmp_type = 135 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_ESSENTIAL },
+	{ "essential/ND neighbour advertisement 136 in VLAN", XDP, { T(FLOOD6, LOCAL6, 0, 0), .proto = IPPROTO_ICMPV6, .icmp_type = 136, .vlans = 1 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_ESSENTIAL },
+	{ "essential/ND redirect 137", XDP, { T(FLOOD6, LOCAL6, 0, 0), .proto = IPPROTO_ICMPV6, .icmp_type = 137 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_ESSENTIAL },
+	{ "essential/ICMPv6 packet too big", XDP, { T(FLOOD6, LOCAL6, 0, 0), .proto = IPPROTO_ICMPV6, .icmp_type = 2 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_ESSENTIAL },
+	{ "essential/ICMPv6 PTB after hop-by-hop", XDP, { T(FLOOD6, LOCAL6, 0, 0), .proto = IPPROTO_ICMPV6, .icmp_type = 2, .ext = { 0 }, .next = 1 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_ESSENTIAL },
+	{ "essential/ICMPv4 frag needed", XDP, { T(FLOOD4, LOCAL4, 0, 0), .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 4 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_ESSENTIAL },
+	{ "nonessential/ICMPv4 echo dropped", XDP, { T(FLOOD4, LOCAL4, 0, 0), .proto = IPPROTO_ICMP, .icmp_type = 8 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "nonessential/ICMPv4 port unreachable dropped", XDP, { T(FLOOD4, LOCAL4, 0, 0), .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 3 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "nonessential/ICMPv6 echo dropped", XDP, { T(FLOOD6, LOCAL6, 0, 0), .proto = IPPROTO_ICMPV6, .icmp_type = 128 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "nonessential/other ethertype dropped", XDP, { .ethertype = 0x88cc }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	/* management */
+	{ "mgmt/ssh from admin v4 at critical", XDP, { T(ADMIN4, LOCAL4, 51000, 22) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_MGMT, .rule_hit = RULE_SSH4 },
+	{ "mgmt/ssh from admin v6 at critical", XDP, { T(ADMIN6, LOCAL6, 51000, 22) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_MGMT, .rule_hit = RULE_SSH6 },
+	{ "mgmt/admin host other port dropped", XDP, { T(ADMIN4, LOCAL4, 51000, 80) }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "mgmt/ssh from elsewhere dropped", XDP, { T(FLOOD4, LOCAL4, 51000, 22) }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "mgmt/ssh over UDP is not the rule", XDP, { T(ADMIN4, LOCAL4, 51000, 22), UDP }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	/* flows and rules, specific shapes */
+	{ "flow/wrong local port is not the flow", XDP, { T(NBD4, LOCAL4, 10809, 40001) }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "flow/UDP with flow's tuple is not the TCP flow", XDP, { T(NBD4, LOCAL4, 10809, 40000), UDP }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "flow/with IPv4 options", XDP, { T(NBD4, LOCAL4, 10809, 40000), .ip4_opt_words = 3 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 4 },
+	{ "flow/with max IPv4 options", XDP, { T(NBD4, LOCAL4, 10809, 40000), .ip4_opt_words = 10 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 4 },
+	{ "flow/v6 after hop-by-hop", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 0 }, .next = 1 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 6 },
+	{ "flow/v6 after routing header", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 43 }, .next = 1 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 6 },
+	{ "flow/v6 after destination options", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 60 }, .next = 1 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 6 },
+	{ "flow/v6 after hbh+routing+dstopts", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 0, 43, 60 }, .next = 3 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 6 },
+	{ "rule/iscsi server port is source", XDP, { T(ISCSI4, LOCAL4, 3260, 45000) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_RULE, .rule_hit = RULE_ISCSI },
+	{ "rule/iscsi server port is destination (target host)", XDP, { T(ISCSI4, LOCAL4, 45000, 3260) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_RULE, .rule_hit = RULE_ISCSI },
+	{ "rule/iscsi prefix, wrong port", XDP, { T(ISCSI4, LOCAL4, 3261, 45000) }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "rule/nvme v6 /48", XDP, { T(NVME6, LOCAL6, 4420, 45000) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_RULE, .rule_hit = RULE_NVME },
+	{ "rule/nvme v6 outside /48", XDP, { T("2001:db8:3::20", LOCAL6, 4420, 45000) }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "rule/nfs udp", XDP, { T(NFS4, LOCAL4, 2049, 800), UDP }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_RULE, .rule_hit = RULE_NFS },
+	{ "rule/nfs udp rule does not pass tcp", XDP, { T(NFS4, LOCAL4, 2049, 800) }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "rule/nfs host outside /25", XDP, { T("198.51.100.130", LOCAL4, 2049, 800), UDP }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "empty/nbd dropped when nothing registered", XDP, { T(NBD4, LOCAL4, 10809, 40000) }, LL_LEVEL_CRITICAL, .empty = 1, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	/* fragments */
+	{ "frag/first of registered flow", XDP, { T(NBD4, LOCAL4, 10809, 40000), .frag = PKT_FRAG_FIRST, .frag_id = 77 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 4 },
+	{ "frag/later after registered first v4", XDP, { T(NBD4, LOCAL4, 0, 0), .frag = PKT_FRAG_LATER, .frag_id = 77 }, LL_LEVEL_CRITICAL, .prime = &first4, .verdict = PASS, .reason = LL_PASS_FRAG },
+	{ "frag/later after registered first v6", XDP, { T(NBD6, LOCAL6, 0, 0), .ext = { 44 }, .next = 1, .frag = PKT_FRAG_LATER, .frag_id = 78 }, LL_LEVEL_CRITICAL, .prime = &first6, .verdict = PASS, .reason = LL_PASS_FRAG },
+	{ "frag/later after rule-matched first (nfs udp)", XDP, { T(NFS4, LOCAL4, 0, 0), UDP, .frag = PKT_FRAG_LATER, .frag_id = 80 }, LL_LEVEL_CRITICAL, .prime = &firstnfs, .verdict = PASS, .reason = LL_PASS_FRAG },
+	{ "frag/later, other id than the first", XDP, { T(NBD4, LOCAL4, 0, 0), .frag = PKT_FRAG_LATER, .frag_id = 99 }, LL_LEVEL_CRITICAL, .prime = &first4, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_FRAG_ORPHAN } },
+	{ "frag/later, first never seen (registered host)", XDP, { T(NBD4, LOCAL4, 0, 0), .frag = PKT_FRAG_LATER, .frag_id = 77 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_FRAG_ORPHAN } },
+	{ "frag/later of unregistered first", XDP, { T(FLOOD4, LOCAL4, 0, 0), UDP, .frag = PKT_FRAG_LATER, .frag_id = 79 }, LL_LEVEL_CRITICAL, .prime = &firstu4, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_FRAG_ORPHAN } },
+	{ "frag/first of unregistered", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP, .frag = PKT_FRAG_FIRST, .frag_id = 79 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "frag/later v6 orphan at elevated within budget", XDP, { T(FLOOD6, LOCAL6, 0, 0), .ext = { 44 }, .next = 1, .frag = PKT_FRAG_LATER, .frag_id = 5 }, LL_LEVEL_ELEVATED, .tokens = 100000, .verdict = PASS, .reason = LL_PASS_BUDGET, .notes = { LL_NOTE_FRAG_ORPHAN } },
+	/* token bucket */
+	{ "budget/under", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP, .payload = 100 }, LL_LEVEL_ELEVATED, .tokens = 10000, .verdict = PASS, .reason = LL_PASS_BUDGET },
+	{ "budget/over", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP, .payload = 100 }, LL_LEVEL_ELEVATED, .tokens = 50, .verdict = DROP, .reason = LL_DROP_BUDGET },
+	{ "budget/empty", XDP, { T(FLOOD6, LOCAL6, 5000, 9), UDP }, LL_LEVEL_ELEVATED, .tokens = 0, .verdict = DROP, .reason = LL_DROP_BUDGET },
+	{ "budget/refilled after idle", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, LL_LEVEL_ELEVATED, .refill = 1, .verdict = PASS, .reason = LL_PASS_BUDGET },
+	{ "budget/registered flow does not spend budget", XDP, { T(NBD4, LOCAL4, 10809, 40000) }, LL_LEVEL_ELEVATED, .tokens = 0, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 4 },
+	/* malformed: the level policy for unknown traffic, plus a note */
+	{ "malformed/IPv4 ethertype, no IP header", XDP, { T(FLOOD4, LOCAL4, 5000, 9), .truncate = 14 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	/* Frames under 14 bytes: BPF_PROG_TEST_RUN refuses them (EINVAL), and NICs drop runts. */
+	{ "malformed/cut in VLAN tag", XDP, { T(FLOOD4, LOCAL4, 5000, 9), .vlans = 2, .truncate = 20 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	{ "malformed/cut in IPv4 header", XDP, { T(NBD4, LOCAL4, 10809, 40000), .truncate = 14 + 19 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	{ "malformed/cut in IPv4 options", XDP, { T(NBD4, LOCAL4, 10809, 40000), .ip4_opt_words = 4, .truncate = 14 + 30 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	{ "malformed/cut in TCP header of registered flow", XDP, { T(NBD4, LOCAL4, 10809, 40000), .truncate = 14 + 20 + 19 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	{ "malformed/cut in UDP header", XDP, { T(NFS4, LOCAL4, 2049, 800), UDP, .truncate = 14 + 20 + 7 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	{ "malformed/cut in IPv6 header", XDP, { T(NBD6, LOCAL6, 10809, 40000), .truncate = 14 + 39 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	{ "malformed/cut in IPv6 extension header", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 0 }, .next = 1, .truncate = 14 + 40 + 10 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	{ "malformed/cut in IPv6 fragment header", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 44 }, .next = 1, .frag = PKT_FRAG_FIRST, .truncate = 14 + 40 + 7 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	{ "malformed/cut in TCP v6 at elevated within budget", XDP, { T(NBD6, LOCAL6, 10809, 40000), .truncate = 14 + 40 + 10 }, LL_LEVEL_ELEVATED, .tokens = 100000, .verdict = PASS, .reason = LL_PASS_BUDGET, .notes = { LL_NOTE_MALFORMED } },
+	{ "malformed/cut in ICMPv6 ND is not essential", XDP, { T(FLOOD6, LOCAL6, 0, 0), .proto = IPPROTO_ICMPV6, .icmp_type = 135, .truncate = 14 + 40 + 1 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	{ "malformed/IPv6 chain over the walk limit", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 0, 60, 43, 60 }, .next = 4 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 6 },
+	/* TC ingress: no pfmemalloc, nothing to do */
+	{ "tc/no pfmemalloc passes untouched at critical", TC_IN, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = NO_COUNT },
+	/* TC ingress, reserve-backed skbs (see the comment at the top) */
+	{ "pfm/unregistered at none dropped, level raised", TC_PFM, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, 0, .verdict = DROP, .reason = LL_DROP_PFMEMALLOC, .notes = { LL_NOTE_PFMEMALLOC }, .kernel_raised = 1 },
+	{ "pfm/unregistered v6 at elevated dropped", TC_PFM, { T(FLOOD6, LOCAL6, 5000, 9), UDP }, LL_LEVEL_ELEVATED, .tokens = 100000, .verdict = DROP, .reason = LL_DROP_PFMEMALLOC, .notes = { LL_NOTE_PFMEMALLOC }, .kernel_raised = 1 },
+	{ "pfm/registered flow passes", TC_PFM, { T(NBD4, LOCAL4, 10809, 40000) }, 0, .verdict = PASS, .reason = LL_PASS_FLOW, .notes = { LL_NOTE_PFMEMALLOC }, .flow_hit = 4 },
+	{ "pfm/rule passes at critical", TC_PFM, { T(ISCSI4, LOCAL4, 3260, 45000) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_RULE, .notes = { LL_NOTE_PFMEMALLOC }, .rule_hit = RULE_ISCSI },
+	{ "pfm/mgmt passes", TC_PFM, { T(ADMIN4, LOCAL4, 51000, 22) }, 0, .verdict = PASS, .reason = LL_PASS_MGMT, .notes = { LL_NOTE_PFMEMALLOC }, .rule_hit = RULE_SSH4 },
+	{ "pfm/ARP passes", TC_PFM, { .ethertype = 0x0806 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_ESSENTIAL, .notes = { LL_NOTE_PFMEMALLOC } },
+	{ "pfm/malformed dropped", TC_PFM, { T(NBD4, LOCAL4, 10809, 40000), .truncate = 40 }, 0, .verdict = DROP, .reason = LL_DROP_PFMEMALLOC, .notes = { LL_NOTE_PFMEMALLOC, LL_NOTE_MALFORMED }, .kernel_raised = 1 },
+	/* TC egress */
+	{ "egress/registered flow marked", TC_EG, { T(LOCAL4, NBD4, 40000, 10809) }, 0, .verdict = PASS, .reason = NO_COUNT, .notes = { LL_NOTE_MARKED }, .marked = 1 },
+	{ "egress/registered v6 flow marked", TC_EG, { T(LOCAL6, NBD6, 40000, 10809) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = NO_COUNT, .notes = { LL_NOTE_MARKED }, .marked = 1 },
+	{ "egress/rule endpoint marked", TC_EG, { T(LOCAL4, ISCSI4, 45000, 3260) }, 0, .verdict = PASS, .reason = NO_COUNT, .notes = { LL_NOTE_MARKED }, .marked = 1 },
+	{ "egress/unregistered untouched", TC_EG, { T(LOCAL4, FLOOD4, 40000, 10809) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = NO_COUNT },
+};
+
+struct instance {
+	struct lifeline_bpf *skel;
+	int ncpus;
+};
+
+static struct instance inst[2];	/* [0] production, [1] ll_assume_pfmemalloc */
+
+static int clear_map(int fd, __u32 key_size)
+{
+	__u8 key[64], next[64];
+
+	/* Always restart from the first key: deleting invalidates the cursor. */
+	while (!bpf_map_get_next_key(fd, NULL, next)) {
+		if (bpf_map_delete_elem(fd, next))
+			return -errno;
+	}
+	(void)key;
+	(void)key_size;
+	return 0;
+}
+
+static int zero_array(int fd, __u32 entries, size_t value_size, int percpu, int ncpus)
+{
+	size_t sz = value_size * (percpu ? ncpus : 1);
+	__u8 *zero = calloc(1, sz);
+	int err = 0;
+
+	for (__u32 i = 0; i < entries && !err; i++)
+		if (bpf_map_update_elem(fd, &i, zero, 0))
+			err = -errno;
+	free(zero);
+	return err;
+}
+
+static void add_flow(int fd, const char *remote, __u16 rport, const char *local, __u16 lport)
+{
+	struct ll_flow_key k = { .proto = IPPROTO_TCP };
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+
+	pkt_addr16(remote, k.remote);
+	pkt_addr16(local, k.local);
+	k.remote_port = htons(rport);
+	k.local_port = htons(lport);
+	if (bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST))
+		TEST_FAIL_MSG("add flow: %s", strerror(errno));
+}
+
+static void add_rule(int fd, __u8 proto, const char *addr, int plen, __u16 lo, __u16 hi, __u32 id)
+{
+	struct ll_rule_key k = { .proto = proto };
+	struct ll_rule_val v = { .nranges = 1 };
+
+	pkt_addr16(addr, k.addr);
+	k.prefixlen = 8 + (strchr(addr, ':') ? plen : 96 + plen);
+	v.ranges[0].lo = lo;
+	v.ranges[0].hi = hi;
+	v.ranges[0].rule_id = id;
+	if (bpf_map_update_elem(fd, &k, &v, 0))
+		TEST_FAIL_MSG("add rule: %s", strerror(errno));
+}
+
+static int reset(struct instance *in, const struct fixture *f)
+{
+	struct lifeline_bpf *s = in->skel;
+	struct ll_state st = { .egress_priority = LL_TC_PRIO_INTERACTIVE, .egress_mark = 0x4c4c };
+	__u64 now = ll_now_ns();
+	__u32 zero = 0;
+	struct ll_bucket b[in->ncpus];
+	int err = 0;
+
+	err |= clear_map(bpf_map__fd(s->maps.ll_flows), sizeof(struct ll_flow_key));
+	err |= clear_map(bpf_map__fd(s->maps.ll_rules), sizeof(struct ll_rule_key));
+	err |= clear_map(bpf_map__fd(s->maps.ll_allow), sizeof(struct ll_rule_key));
+	err |= clear_map(bpf_map__fd(s->maps.ll_frags), sizeof(struct ll_frag_key));
+	err |= zero_array(bpf_map__fd(s->maps.ll_counters), LL_COUNTER_SLOTS, sizeof(struct ll_counter), 1, in->ncpus);
+	err |= zero_array(bpf_map__fd(s->maps.ll_rule_hits), 16, sizeof(struct ll_counter), 1, in->ncpus);
+	err |= zero_array(bpf_map__fd(s->maps.ll_evlimit), LL_EV_MAX, 16, 0, 1);
+	if (err)
+		return err;
+
+	if (f->level) {
+		st.daemon.level = f->level;
+		st.daemon.source = LL_SRC_PSI;
+		st.daemon.expires_ns = f->lease_expired ? now - 1000 : now + 3600ULL * 1000000000ULL;
+	}
+	if (f->kernel) {
+		st.kernel.level = LL_LEVEL_CRITICAL;
+		st.kernel.source = LL_SRC_VMSCAN;
+		st.kernel.expires_ns = now + 3600ULL * 1000000000ULL;
+	}
+	if (f->override) {
+		st.override_active = 1;
+		st.override.level = f->override - 1;
+		st.override.source = LL_SRC_MANUAL;
+	}
+	st.budget_rate = 1000000;
+	st.budget_burst = f->refill ? 5000 : f->tokens;
+	if (bpf_map_update_elem(bpf_map__fd(s->maps.ll_state), &zero, &st, 0))
+		return -errno;
+
+	for (int i = 0; i < in->ncpus; i++) {
+		/* last_ns in the future freezes the bucket: no refill during the case */
+		b[i].tokens = f->refill ? 0 : f->tokens;
+		b[i].last_ns = f->refill ? now - 2000000000ULL : now + 3600ULL * 1000000000ULL;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(s->maps.ll_bucket), &zero, b, 0))
+		return -errno;
+
+	if (f->empty)
+		return 0;
+	add_flow(bpf_map__fd(s->maps.ll_flows), NBD4, 10809, LOCAL4, 40000);
+	add_flow(bpf_map__fd(s->maps.ll_flows), NBD6, 10809, LOCAL6, 40000);
+	add_rule(bpf_map__fd(s->maps.ll_rules), IPPROTO_TCP, "203.0.113.0", 24, 3260, 3260, RULE_ISCSI);
+	add_rule(bpf_map__fd(s->maps.ll_rules), IPPROTO_TCP, "2001:db8:2::", 48, 4420, 4420, RULE_NVME);
+	add_rule(bpf_map__fd(s->maps.ll_rules), IPPROTO_UDP, "198.51.100.0", 25, 2049, 2049, RULE_NFS);
+	add_rule(bpf_map__fd(s->maps.ll_allow), IPPROTO_TCP, ADMIN4, 32, 22, 22, RULE_SSH4);
+	add_rule(bpf_map__fd(s->maps.ll_allow), IPPROTO_TCP, "2001:db8:9::", 64, 22, 22, RULE_SSH6);
+	return 0;
+}
+
+static int run_prog(struct instance *in, enum prog p, const struct pkt_spec *ps, int *verdict,
+		    struct __sk_buff *skb_out, size_t *len_out)
+{
+	__u8 buf[2048];
+	size_t len = pkt_build(buf, sizeof(buf), ps);
+	struct __sk_buff skb = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .repeat = 1);
+	struct bpf_program *prog;
+	int err;
+
+	if (!len)
+		return -EINVAL;
+	*len_out = len;
+	opts.data_size_in = len;
+	if (p == XDP) {
+		prog = in->skel->progs.ll_xdp;
+	} else {
+		prog = p == TC_EG ? in->skel->progs.ll_tc_egress : in->skel->progs.ll_tc_ingress;
+		opts.ctx_in = &skb;
+		opts.ctx_size_in = sizeof(skb);
+		opts.ctx_out = skb_out;
+		opts.ctx_size_out = sizeof(*skb_out);
+	}
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err)
+		return -errno;
+	if (p == XDP)
+		*verdict = opts.retval == XDP_PASS ? PASS : opts.retval == XDP_DROP ? DROP : -(int)opts.retval;
+	else
+		*verdict = opts.retval == 0 ? PASS : opts.retval == 2 ? DROP : -(int)opts.retval;
+	return 0;
+}
+
+static __u32 hook_of(enum prog p)
+{
+	return p == XDP ? LL_HOOK_XDP : p == TC_EG ? LL_HOOK_TC_EGRESS : LL_HOOK_TC_INGRESS;
+}
+
+static void check_counters(struct instance *in, const struct fixture *f, size_t len)
+{
+	int fd = bpf_map__fd(in->skel->maps.ll_counters);
+	__u32 hook = hook_of(f->prog);
+
+	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
+		for (__u32 r = 0; r < LL_REASON_MAX; r++) {
+			struct ll_counter c;
+			__u64 want = 0;
+			char what[96];
+
+			if (ll_percpu_counter_sum(fd, LL_COUNTER_IDX(h, r), &c)) {
+				TEST_FAIL_MSG("read counter: %s", strerror(errno));
+				return;
+			}
+			if (h == hook) {
+				want = r == f->reason;
+				for (int n = 0; n < 2; n++)
+					if (f->notes[n] && f->notes[n] == r)
+						want = 1;
+			}
+			snprintf(what, sizeof(what), "counter %s/%s packets", ll_hook_names[h],
+				 ll_reason_names[r]);
+			ASSERT_EQ(c.packets, want, what);
+			if (want && r != LL_NOTE_EVENT_LOST) {
+				snprintf(what, sizeof(what), "counter %s/%s bytes", ll_hook_names[h],
+					 ll_reason_names[r]);
+				ASSERT_EQ(c.bytes, len, what);
+			}
+		}
+	}
+}
+
+static void check_hits(struct instance *in, const struct fixture *f)
+{
+	struct ll_flow_key k = { .proto = IPPROTO_TCP };
+	struct ll_flow_val v;
+	struct ll_counter c;
+
+	for (int id = 0; id < 16; id++) {
+		char what[64];
+
+		if (ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_rule_hits), id, &c))
+			continue;
+		snprintf(what, sizeof(what), "rule %d hits", id);
+		ASSERT_EQ(c.packets, f->rule_hit && f->rule_hit == id, what);
+	}
+	if (f->empty)
+		return;
+	for (int fam = 4; fam <= 6; fam += 2) {
+		pkt_addr16(fam == 4 ? NBD4 : NBD6, k.remote);
+		pkt_addr16(fam == 4 ? LOCAL4 : LOCAL6, k.local);
+		k.remote_port = htons(10809);
+		k.local_port = htons(40000);
+		if (!ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.ll_flows), &k, &v), 0,
+			       "flow lookup"))
+			continue;
+		ASSERT_EQ(v.packets, f->flow_hit == fam, fam == 4 ? "v4 flow hits" : "v6 flow hits");
+	}
+}
+
+static void run_fixture(const struct fixture *f)
+{
+	struct instance *in = &inst[f->prog == TC_PFM];
+	struct __sk_buff skb_out = {};
+	struct ll_state st;
+	__u32 zero = 0;
+	size_t len;
+	int verdict, err;
+
+	err = reset(in, f);
+	if (!ASSERT_EQ(err, 0, "reset maps"))
+		return;
+	if (f->prime) {
+		err = run_prog(in, f->prog, f->prime, &verdict, &skb_out, &len);
+		if (!ASSERT_EQ(err, 0, "prime run"))
+			return;
+		zero_array(bpf_map__fd(in->skel->maps.ll_counters), LL_COUNTER_SLOTS,
+			   sizeof(struct ll_counter), 1, in->ncpus);
+		zero_array(bpf_map__fd(in->skel->maps.ll_rule_hits), 16, sizeof(struct ll_counter), 1,
+			   in->ncpus);
+	}
+	memset(&skb_out, 0, sizeof(skb_out));
+	err = run_prog(in, f->prog, &f->pkt, &verdict, &skb_out, &len);
+	if (!ASSERT_EQ(err, 0, "BPF_PROG_TEST_RUN"))
+		return;
+	ASSERT_EQ(verdict, f->verdict, "verdict (1 pass, 2 drop)");
+	check_counters(in, f, len);
+	if (!f->prime)
+		check_hits(in, f);
+
+	if (bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st)) {
+		TEST_FAIL_MSG("read state: %s", strerror(errno));
+		return;
+	}
+	if (f->kernel_raised) {
+		ASSERT_EQ(st.kernel.level, LL_LEVEL_CRITICAL, "kernel vote level");
+		ASSERT_EQ(st.kernel.source, LL_SRC_PFMEMALLOC, "kernel vote source");
+		ASSERT_TRUE(st.kernel.expires_ns > ll_now_ns(), "kernel lease in the future");
+	} else if (!f->kernel) {
+		ASSERT_EQ(st.kernel.level, LL_LEVEL_NONE, "kernel vote untouched");
+	}
+	if (f->prog == TC_EG) {
+		ASSERT_EQ(skb_out.priority, f->marked ? LL_TC_PRIO_INTERACTIVE : 0, "skb priority");
+		ASSERT_EQ(skb_out.mark, f->marked ? 0x4c4c : 0, "skb mark");
+	}
+}
+
+/* The matrix: family x encapsulation x traffic class x level, all through XDP. */
+static void run_matrix(void)
+{
+	static const char *const encap[] = { "plain", "vlan", "qinq" };
+	static const char *const cls[] = { "exact flow", "endpoint rule", "flood" };
+	static const char *const lvl[] = { "none", "elevated", "critical" };
+	char name[128];
+
+	for (int fam = 0; fam < 2; fam++)
+		for (int e = 0; e < 3; e++)
+			for (int c = 0; c < 3; c++)
+				for (int l = 0; l < 3; l++) {
+					struct fixture f = { .prog = XDP, .level = l };
+					int reg = c < 2;
+
+					f.pkt.vlans = e;
+					f.pkt.src = c == 0 ? (fam ? NBD6 : NBD4) :
+						    c == 1 ? (fam ? NVME6 : ISCSI4) :
+							     (fam ? FLOOD6 : FLOOD4);
+					f.pkt.dst = fam ? LOCAL6 : LOCAL4;
+					f.pkt.sport = c == 0 ? 10809 : c == 1 ? (fam ? 4420 : 3260) : 5000;
+					f.pkt.dport = c == 0 ? 40000 : 45000;
+					f.pkt.proto = c == 2 ? IPPROTO_UDP : IPPROTO_TCP;
+					f.tokens = 40;	/* less than any frame: elevated drops flood */
+					if (l == LL_LEVEL_NONE) {
+						f.verdict = PASS;
+						f.reason = NO_COUNT;
+					} else if (reg) {
+						f.verdict = PASS;
+						f.reason = c == 0 ? LL_PASS_FLOW : LL_PASS_RULE;
+						f.flow_hit = c == 0 ? (fam ? 6 : 4) : 0;
+						f.rule_hit = c == 1 ? (fam ? RULE_NVME : RULE_ISCSI) : 0;
+					} else {
+						f.verdict = DROP;
+						f.reason = l == LL_LEVEL_ELEVATED ? LL_DROP_BUDGET : LL_DROP_CRITICAL;
+					}
+					snprintf(name, sizeof(name), "matrix/IPv%d %s %s at %s",
+						 fam ? 6 : 4, encap[e], cls[c], lvl[l]);
+					f.name = name;
+					TEST_RUN(name, run_fixture, &f);
+				}
+}
+
+/*
+ * Truncation at every offset: a registered frame cut anywhere before the end
+ * of its TCP header is malformed (dropped at critical, noted); cut anywhere
+ * after, it is still the registered flow.
+ */
+static void truncation_sweep(const struct pkt_spec *base, size_t hdr_end, int fam)
+{
+	struct fixture f = { .prog = XDP, .level = LL_LEVEL_CRITICAL, .pkt = *base };
+	__u8 buf[2048];
+	size_t full = pkt_build(buf, sizeof(buf), base);
+
+	for (size_t cut = 14; cut <= full; cut++) {
+		int malformed = cut < hdr_end;
+
+		f.pkt.truncate = cut;
+		f.verdict = malformed ? DROP : PASS;
+		f.reason = malformed ? LL_DROP_CRITICAL : LL_PASS_FLOW;
+		f.notes[0] = malformed ? LL_NOTE_MALFORMED : 0;
+		f.flow_hit = malformed ? 0 : fam;
+		run_fixture(&f);
+		if (tst.cur_failed) {
+			fprintf(stderr, "     (cut at %zu of %zu bytes)\n", cut, full);
+			return;
+		}
+	}
+}
+
+static void test_truncation_v4(void)
+{
+	struct pkt_spec p = { T(NBD4, LOCAL4, 10809, 40000), .vlans = 2, .ip4_opt_words = 2 };
+
+	truncation_sweep(&p, 22 + 28 + 20, 4);
+}
+
+static void test_truncation_v6(void)
+{
+	struct pkt_spec p = { T(NBD6, LOCAL6, 10809, 40000), .vlans = 1, .ext = { 0, 60 }, .next = 2 };
+
+	truncation_sweep(&p, 18 + 40 + 32 + 20, 6);
+}
+
+static int ev_got;
+static struct ll_event ev_last;
+
+static int ev_handler(void *ctx, void *data, size_t sz)
+{
+	if (sz >= sizeof(ev_last))
+		memcpy(&ev_last, data, sizeof(ev_last));
+	ev_got++;
+	return 0;
+}
+
+static void test_events(void)
+{
+	struct instance *in = &inst[1];
+	struct fixture f = { .prog = TC_PFM, .pkt = { T(FLOOD4, LOCAL4, 5000, 9), UDP } };
+	struct ring_buffer *rb;
+	int n = 0, verdict;
+	size_t len;
+	struct __sk_buff out;
+
+	if (!ASSERT_EQ(reset(in, &f), 0, "reset"))
+		return;
+	rb = ring_buffer__new(bpf_map__fd(in->skel->maps.ll_events), ev_handler, NULL, NULL);
+	if (!ASSERT_TRUE(rb != NULL, "ring buffer"))
+		return;
+	ring_buffer__consume(rb);	/* drain earlier cases' events */
+	ev_got = 0;
+	/* 50 sightings in a burst: one event, the rest rate-limited */
+	for (int i = 0; i < 50; i++)
+		if (!run_prog(in, TC_PFM, &f.pkt, &verdict, &out, &len))
+			n++;
+	ring_buffer__consume(rb);
+	ASSERT_EQ(n, 50, "runs");
+	ASSERT_EQ(ev_got, 1, "events after a burst of 50 sightings");
+	ASSERT_EQ(ev_last.type, LL_EV_PFMEMALLOC, "event type");
+	ASSERT_EQ(ev_last.source, LL_SRC_PFMEMALLOC, "event source");
+	ASSERT_EQ(ev_last.level, LL_LEVEL_CRITICAL, "event level");
+	ring_buffer__free(rb);
+}
+
+static int load(struct instance *in, int assume_pfm)
+{
+	int err;
+
+	in->skel = lifeline_bpf__open();
+	if (!in->skel)
+		return -errno;
+	in->ncpus = libbpf_num_possible_cpus();
+	in->skel->rodata->ll_nr_cpus = in->ncpus;
+	in->skel->rodata->ll_assume_pfmemalloc = assume_pfm;
+	err = lifeline_bpf__load(in->skel);
+	if (err) {
+		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	return lvl == LIBBPF_DEBUG || !getenv("LL_TEST_VERBOSE") ? 0 : vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	test_init(argc, argv);
+	libbpf_set_print(quiet);
+	if (load(&inst[0], 0) || load(&inst[1], 1)) {
+		tst.failed++;
+		return test_summary();
+	}
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		TEST_RUN(special[i].name, run_fixture, &special[i]);
+	run_matrix();
+	TEST_RUN("truncation/every offset, IPv4 QinQ with options", test_truncation_v4);
+	TEST_RUN("truncation/every offset, IPv6 VLAN with extension headers", test_truncation_v6);
+	TEST_RUN("events/pfmemalloc sightings rate-limited", test_events);
+	lifeline_bpf__destroy(inst[0].skel);
+	lifeline_bpf__destroy(inst[1].skel);
+	return test_summary();
+}
