@@ -1,0 +1,75 @@
+# Shared by the shell suites and the demo: network namespaces joined by veth
+# pairs, with static addresses and permanent neighbours. Everything created
+# here carries the suffix $LL_NS_ID and is removed by ns_cleanup (call it from
+# a trap on EXIT). Only test addresses are used (RFC 5737 / RFC 3849).
+#
+#   srv  (198.51.100.7/24, 203.0.113.50/24, 2001:db8:1::7/64)  NBD server, flooder
+#    |   veth  lls<ID>  <->  llc<ID>
+#   cli  (198.51.100.2/24, 203.0.113.2/24,  2001:db8:1::2/64)  NBD client; lifeline attaches to llc<ID>
+
+LL_NS_ID=${LL_NS_ID:-$$}
+NS_SRV=llsrv$LL_NS_ID
+NS_CLI=llcli$LL_NS_ID
+DEV_SRV=lls$LL_NS_ID
+DEV_CLI=llc$LL_NS_ID
+SRV4=198.51.100.7
+CLI4=198.51.100.2
+FLOOD4=203.0.113.50
+CLIF4=203.0.113.2
+SRV6=2001:db8:1::7
+CLI6=2001:db8:1::2
+
+# Runs in a namespace without remounting /sys (so /sys/fs/bpf pins stay visible).
+in_srv() { nsenter --net=/run/netns/$NS_SRV "$@"; }
+in_cli() { nsenter --net=/run/netns/$NS_CLI "$@"; }
+
+ns_setup() {
+	ip netns add $NS_SRV || return 1
+	ip netns add $NS_CLI || return 1
+	ip link add $DEV_SRV netns $NS_SRV type veth peer name $DEV_CLI netns $NS_CLI || return 1
+	in_srv ip link set lo up
+	in_cli ip link set lo up
+	in_srv ip addr add $SRV4/24 dev $DEV_SRV
+	in_srv ip addr add $FLOOD4/24 dev $DEV_SRV
+	in_srv ip -6 addr add $SRV6/64 dev $DEV_SRV nodad
+	in_cli ip addr add $CLI4/24 dev $DEV_CLI
+	in_cli ip addr add $CLIF4/24 dev $DEV_CLI
+	in_cli ip -6 addr add $CLI6/64 dev $DEV_CLI nodad
+	in_srv ip link set $DEV_SRV up
+	in_cli ip link set $DEV_CLI up
+	# Permanent neighbours: ARP/ND never depends on what lifeline passes.
+	local msrv mcli
+	msrv=$(in_srv ip -br link show $DEV_SRV | awk '{print $3}')
+	mcli=$(in_cli ip -br link show $DEV_CLI | awk '{print $3}')
+	for a in $CLI4 $CLIF4 $CLI6; do in_srv ip neigh replace $a lladdr $mcli dev $DEV_SRV nud permanent; done
+	for a in $SRV4 $FLOOD4 $SRV6; do in_cli ip neigh replace $a lladdr $msrv dev $DEV_CLI nud permanent; done
+	# Like with like: GRO on at the receiver, offloads off toward it.
+	in_cli ethtool -K $DEV_CLI gro on >/dev/null 2>&1
+	in_srv ethtool -K $DEV_SRV tso off gso off >/dev/null 2>&1
+	return 0
+}
+
+ns_cleanup() {
+	ip netns pids $NS_SRV 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns pids $NS_CLI 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del $NS_SRV 2>/dev/null
+	ip netns del $NS_CLI 2>/dev/null
+	return 0
+}
+
+# nbdkit memory disk on the server side; prints nothing, returns when it listens.
+nbd_start() {
+	local size=${1:-256M}
+	in_srv nbdkit -i $SRV4 -p 10809 -P /tmp/llnbd$LL_NS_ID.pid memory "$size" \
+		>/dev/null 2>&1 || return 1
+	for _ in $(seq 50); do
+		in_cli nbdinfo --size nbd://$SRV4 >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+nbd_stop() {
+	[ -f /tmp/llnbd$LL_NS_ID.pid ] && kill "$(cat /tmp/llnbd$LL_NS_ID.pid)" 2>/dev/null
+	rm -f /tmp/llnbd$LL_NS_ID.pid
+}

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# CLI integration: two network namespaces joined by a veth pair, lifeline
+# attached on the receiving (client) side, real NBD traffic from nbdkit and
+# nbdcopy, a UDP flood and an unregistered TCP connection; then the JSON
+# output, the bad-invocation table, privileges, foreign XDP programs and
+# detach. Everything is created here and removed on exit.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns.sh"
+
+PIN=/sys/fs/bpf/lltest-cli-$$
+TMP=$(mktemp -d)
+UDP=$TOP/build/tests/tool_udp
+
+cleanup() {
+	nbd_stop
+	in_cli env LIFELINE_PIN_PATH=$PIN "$LL" detach --all >/dev/null 2>&1
+	ns_cleanup
+	rm -rf "$PIN" "$TMP"
+}
+trap cleanup EXIT
+
+ll() { in_cli env LIFELINE_PIN_PATH=$PIN "$LL" "$@"; }
+# jqt NAME FILTER ARGS...: passes when `lifeline -j ARGS` prints JSON matching FILTER.
+jqt() {
+	local name=$1 filter=$2 out; shift 2
+	out=$(ll -j "$@" 2>"$TMP/jqt.err")
+	if jq -e "$filter" >/dev/null 2>&1 <<<"$out"; then pass "$name"; else fail "$name" "lifeline -j $* -> $(echo "$out" | head -c 300) $(head -c 300 "$TMP/jqt.err")"; fi
+}
+
+if ! ns_setup; then
+	fail setup "cannot create the test namespaces"
+	summary
+	exit 1
+fi
+
+# ------------------------------------------------------------------ attach
+out=$(ll -j attach $DEV_CLI)
+if echo "$out" | jq -e '.xdp_mode == "native" and .tc_ingress and .tc_egress and (.already_attached|not)' >/dev/null; then
+	pass "attach: native XDP and tc on a veth"
+else
+	fail "attach" "$out"
+fi
+prog=$(echo "$out" | jq -r .xdp_prog_id)
+check "attach: XDP stays after the CLI exits" \
+	bash -c "in_cli() { nsenter --net=/run/netns/$NS_CLI \"\$@\"; }; in_cli ip -j link show $DEV_CLI | jq -e '.[0].xdp.prog.id == $prog'"
+out=$(ll -j attach $DEV_CLI)
+check "attach: twice is idempotent" jq -e ".already_attached and .xdp_prog_id == $prog" <<<"$out"
+check "attach: pins are root-only" bash -c "[ \$(stat -c %a $PIN/ll_flows) = 600 ] && [ \$(stat -c %a $PIN) = 700 ]"
+
+# ------------------------------------------------------------------ register, real NBD
+check "flow add nbd://" ll flow add nbd://$SRV4 --name disk
+check "allow add ssh" ll allow add tcp://198.51.100.0/24:22 --name ssh
+if nbd_start 64M; then pass "nbdkit serving"; else fail "nbdkit" "did not start"; fi
+head -c 8M /dev/urandom >"$TMP/data"
+want=$(sha256sum <"$TMP/data" | cut -d' ' -f1)
+
+nbd_roundtrip() {	# write the data, read it back, compare checksums
+	rm -f "$TMP/back"
+	in_cli timeout 20 nbdcopy "$TMP/data" nbd://$SRV4 >/dev/null 2>&1 &&
+		in_cli timeout 20 nbdcopy nbd://$SRV4 - 2>/dev/null | head -c 8M >"$TMP/back" &&
+		[ "$(sha256sum <"$TMP/back" | cut -d' ' -f1)" = "$want" ]
+}
+tcp_connect() {	# an unregistered TCP connection: nbdkit on the flood address, port 2222
+	in_cli timeout 3 nbdinfo --size nbd://$FLOOD4:2222 >/dev/null 2>&1
+}
+in_srv nbdkit -i $FLOOD4 -p 2222 -P "$TMP/other.pid" memory 1M >/dev/null 2>&1
+sleep 0.3
+
+check "level none: NBD write+read verified" nbd_roundtrip
+check "level none: unregistered TCP connects" tcp_connect
+in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
+sleep 0.2
+in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >/dev/null
+wait
+rx=$(awk '{print $2}' "$TMP/rx")
+if [ "${rx:-0}" -gt 1000 ]; then pass "level none: flood arrives ($rx datagrams)"; else fail "level none: flood" "only ${rx:-0} received"; fi
+
+# ------------------------------------------------------------------ critical
+check "pressure set critical" ll pressure set critical
+jqt "pressure show says critical/manual" '.level == "critical" and .source == "manual"' pressure show
+before=$(ll -j stats | jq '.hooks.xdp.drop_critical.packets')
+in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
+sleep 0.2
+in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >"$TMP/tx" &
+check "critical: NBD write+read verified under flood" nbd_roundtrip
+wait
+rx=$(awk '{print $2}' "$TMP/rx"); tx=$(awk '{print $2}' "$TMP/tx")
+after=$(ll -j stats | jq '.hooks.xdp.drop_critical.packets')
+if [ "${rx:-1}" = 0 ]; then pass "critical: flood dropped before the socket (0 of $tx received)"; else fail "critical: flood" "$rx of $tx received"; fi
+if [ $((after - before)) -ge $((tx / 2)) ]; then pass "critical: drops counted in stats ($((after - before)))"; else fail "critical: drop counter" "$before -> $after for $tx sent"; fi
+if tcp_connect; then fail "critical: unregistered TCP" "connected"; else pass "critical: unregistered TCP connection dropped"; fi
+jqt "critical: rule hits counted" '.rules[] | select(.name == "disk") | .packets > 100' flow list
+
+check "pressure set elevated --for 1m" ll pressure set elevated --for 1m
+check "pressure clear" ll pressure clear
+check "level none again: unregistered TCP connects" tcp_connect
+
+# ------------------------------------------------------------------ JSON
+jqt "json: status fields" '.pin_path and (.interfaces|length==1) and .pressure.level and (.flows|type=="number") and (.rules==1) and (.allow_rules==1) and .counters.drop_critical.packets > 0' status
+jqt "json: flow list fields" '.rules[0] | .id != null and .kind == "endpoint" and .spec == "nbd://198.51.100.7" and .name == "disk" and (.packets|type=="number") and (.bytes|type=="number")' flow list
+jqt "json: allow list fields" '.rules[0].kind == "allow"' allow list
+jqt "json: pressure fields" '.level and .source and (.lease_expired|type=="boolean") and .votes.daemon and .votes.override and .votes.kernel' pressure
+jqt "json: stats fields" '.hooks.xdp.pass_rule.packets > 0 and .hooks.tc_ingress and .hooks.tc_egress and (.rules|length==2)' stats
+jqt "json: stats --interval rates" '.interval_s > 0.9 and (.hooks.xdp.drop_critical.pps|type=="number")' stats --interval 1 --count 1
+jqt "json: exact flow add" '.result == "registered"' flow add tcp://$SRV4:10809 --local $CLI4:40000
+jqt "json: exact flow listed with origin" '.flows[0].origin == "cli" and (.flows[0].spec|length > 0)' flow list
+jqt "json: exact flow del" '.result == "deleted"' flow del tcp://$SRV4:10809 --local $CLI4:40000
+jqt "json: exact flow gone" '.flows | length == 0' flow list
+jqt "json: error object" '.error and .exit_code == 2' flow add bogus://x
+out=$(ll status); if grep -q "level:" <<<"$out"; then pass "human: status prints"; else fail "human: status" "$out"; fi
+
+# ------------------------------------------------------------------ bad invocations
+snapshot() {
+	{ ll -j flow list; ll -j allow list; ll -j pressure show | jq -c '[.level, .votes.override.level, .votes.override.active]'; \
+	  in_cli ip -j link show $DEV_CLI | jq -c '.[0].xdp.prog.id'; } 2>/dev/null | jq -c 'del(.. | .packets?, .bytes?)'
+}
+printf 'nbd://198.51.100.8\ntcp://198.51.100.9:3260\n# comment\nudp://198.51.100.0/33:2049\n' >"$TMP/bad.flows"
+printf 'nbd://198.51.100.8\ntcp://198.51.100.9:3260 --name ok\ntcp://198.51.100.9:0\n' >"$TMP/bad2.flows"
+bad=(
+	"2|flow add"
+	"2|flow add 198.51.100.7"
+	"2|flow add nbd://"
+	"2|flow add nbd://300.1.1.1"
+	"2|flow add nbd://198.51.100"
+	"2|flow add tcp://198.51.100.0/33"
+	"2|flow add tcp://198.51.100.0/-1"
+	"2|flow add tcp://[2001:db8::/129]"
+	"2|flow add tcp://198.51.100.7:0"
+	"2|flow add tcp://198.51.100.7:65536"
+	"2|flow add tcp://198.51.100.7:4000-3000"
+	"2|flow add tcp://198.51.100.7:x"
+	"2|flow add smb://198.51.100.7"
+	"2|flow add tcp://198.51.100.7/24"
+	"2|flow add tcp://[2001:db8::1:4420"
+	"2|flow add tcp://2001:db8::1]:4420"
+	"2|flow add tcp://storage.example:3260"
+	"2|flow add nbd://198.51.100.7 --name"
+	"2|flow add nbd://198.51.100.7 --local"
+	"2|flow add nbd://198.51.100.7 --local 192.0.2.1"
+	"2|flow add nbd://198.51.100.0/24 --local 192.0.2.1:4000"
+	"2|flow add nbd://198.51.100.7 --local 2001:db8::1:4000"
+	"2|flow add nbd://198.51.100.7 --bogus"
+	"2|flow add nbd://198.51.100.7 nbd://198.51.100.8"
+	"2|flow frob"
+	"2|flow"
+	"1|flow del nbd://198.51.100.99"
+	"1|flow del nosuchname"
+	"2|flow load"
+	"1|flow load /nonexistent/file"
+	"2|flow load $TMP/bad.flows"
+	"2|flow load $TMP/bad2.flows"
+	"2|allow add tcp://198.51.100.0/24:22 --local 192.0.2.1:22"
+	"2|allow add"
+	"2|pressure set"
+	"2|pressure set panic"
+	"2|pressure set CRITICAL"
+	"2|pressure set crit"
+	"2|pressure set critical --for"
+	"2|pressure set critical --for 10x"
+	"2|pressure set critical --for -5s"
+	"2|pressure set critical --for 0"
+	"2|pressure set critical --until 5s"
+	"2|pressure frob"
+	"2|attach"
+	"1|attach nosuchdev0"
+	"2|attach $DEV_CLI --mode turbo"
+	"2|attach $DEV_CLI --mode"
+	"2|attach a/b"
+	"2|attach $DEV_CLI extra"
+	"2|detach"
+	"1|detach nosuchdev0"
+	"2|status extra"
+	"2|stats --interval 0"
+	"2|stats --interval x"
+	"2|stats --count 0"
+	"2|frobnicate"
+	"2|--bogus status"
+	"2|--max-flows 0 status"
+	"2|"
+)
+ref=$(snapshot)
+nbad=0
+for row in "${bad[@]}"; do
+	want=${row%%|*}; args=${row#*|}
+	# shellcheck disable=SC2086
+	ll $args >"$TMP/o" 2>"$TMP/e"
+	rc=$?
+	lines=$(wc -l <"$TMP/e")
+	now=$(snapshot)
+	if [ "$rc" != "$want" ]; then
+		fail "bad: lifeline $args" "exit $rc, expected $want ($(head -1 "$TMP/e"))"
+	elif [ "$lines" != 1 ]; then
+		fail "bad: lifeline $args" "$lines lines on stderr: $(tr '\n' '|' <"$TMP/e")"
+	elif [ "$now" != "$ref" ]; then
+		fail "bad: lifeline $args" "state changed"
+	else
+		pass "bad: lifeline $args"
+	fi
+	nbad=$((nbad + 1))
+done
+[ -n "${V:-}" ] && echo "bad invocations checked: $nbad"
+
+# ------------------------------------------------------------------ flow load
+for i in $(seq 1 50); do echo "tcp://198.51.100.$i:3260 # target $i"; done >"$TMP/good.flows"
+echo "tcp://203.0.113.9:4420 --local 203.0.113.2:40001" >>"$TMP/good.flows"
+jqt "flow load: 50 rules and 1 flow" '.rules_added == 50 and .flows_added == 1' flow load $TMP/good.flows
+jqt "flow load: again is idempotent" '.rules_added == 0 and .already == 51' flow load - <$TMP/good.flows
+
+# ------------------------------------------------------------------ privileges
+out=$(in_cli env LIFELINE_PIN_PATH=$PIN setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$LL" status 2>&1)
+rc=$?
+if [ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "CAP_BPF and CAP_NET_ADMIN"; then
+	pass "non-root: privilege message"
+else
+	fail "non-root" "exit $rc: $out"
+fi
+
+# ------------------------------------------------------------------ detach, foreign programs
+check "detach" ll detach $DEV_CLI
+check "detach: no XDP left" bash -c "! nsenter --net=/run/netns/$NS_CLI ip -j link show $DEV_CLI | jq -e '.[0].xdp' >/dev/null"
+check "detach: no tc filters or clsact left" bash -c "[ -z \"\$(nsenter --net=/run/netns/$NS_CLI tc qdisc show dev $DEV_CLI | grep clsact)\" ]"
+check "detach: no pins left" bash -c "[ ! -e $PIN ]"
+if in_cli xdp-filter load $DEV_CLI --mode skb >/dev/null 2>&1; then
+	out=$(ll attach $DEV_CLI 2>&1); rc=$?
+	if [ $rc = 1 ] && echo "$out" | grep -q -- "--force"; then pass "foreign XDP refused without --force"; else fail "foreign XDP" "exit $rc: $out"; fi
+	jqt "foreign XDP replaced with --force" '.replaced_foreign and .xdp_mode == "generic"' attach $DEV_CLI --mode generic --force
+	check "detach after --force" ll detach $DEV_CLI
+	in_cli xdp-filter unload $DEV_CLI >/dev/null 2>&1
+else
+	skip "foreign XDP" "xdp-filter could not load on this kernel"
+fi
+
+summary

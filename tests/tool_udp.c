@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * A UDP flood source and sink for the shell suites and the demo.
+ *   tool_udp send SRC DST PORT SECONDS [PAYLOAD]   sends as fast as it can (sendmmsg)
+ *   tool_udp recv ADDR PORT SECONDS                counts datagrams, prints the count
+ * Prints "sent N" / "received N" on stdout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int sockaddr_of(const char *a, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, a, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		*len = sizeof(*s4);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, a, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*len = sizeof(*s6);
+		return AF_INET6;
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_storage src, dst;
+	socklen_t slen, dlen;
+	static char buf[65536];
+	long long n = 0;
+	double end;
+	int fd, fam;
+
+	if (argc >= 6 && !strcmp(argv[1], "send")) {
+		int payload = argc > 6 ? atoi(argv[6]) : 64;
+		struct mmsghdr msgs[64];
+		struct iovec iov = { buf, payload };
+
+		fam = sockaddr_of(argv[2], 0, &src, &slen);
+		if (fam < 0 || sockaddr_of(argv[3], atoi(argv[4]), &dst, &dlen) != fam)
+			return fprintf(stderr, "tool_udp: bad address\n"), 2;
+		fd = socket(fam, SOCK_DGRAM, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&src, slen) ||
+		    connect(fd, (struct sockaddr *)&dst, dlen))
+			return fprintf(stderr, "tool_udp: %s\n", strerror(errno)), 1;
+		memset(msgs, 0, sizeof(msgs));
+		for (int i = 0; i < 64; i++) {
+			msgs[i].msg_hdr.msg_iov = &iov;
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		end = now_s() + atof(argv[5]);
+		while (now_s() < end) {
+			int r = sendmmsg(fd, msgs, 64, 0);
+
+			if (r > 0)
+				n += r;
+		}
+		printf("sent %lld\n", n);
+		return 0;
+	}
+	if (argc == 5 && !strcmp(argv[1], "recv")) {
+		struct timeval tv = { 0, 100000 };
+
+		fam = sockaddr_of(argv[2], atoi(argv[3]), &src, &slen);
+		if (fam < 0)
+			return fprintf(stderr, "tool_udp: bad address\n"), 2;
+		fd = socket(fam, SOCK_DGRAM, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&src, slen))
+			return fprintf(stderr, "tool_udp: %s\n", strerror(errno)), 1;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		end = now_s() + atof(argv[4]);
+		while (now_s() < end)
+			if (recv(fd, buf, sizeof(buf), 0) >= 0)
+				n++;
+		printf("received %lld\n", n);
+		return 0;
+	}
+	fprintf(stderr, "usage: tool_udp send SRC DST PORT SECONDS [PAYLOAD] | recv ADDR PORT SECONDS\n");
+	return 2;
+}

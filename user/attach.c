@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "maps.h"
+#include "lifeline.skel.h"
+
+#define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
+
+int ll_mode_parse(const char *s, enum ll_xdp_mode *mode)
+{
+	static const char *const names[] = { "auto", "native", "generic" };
+
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(s, names[i])) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int link_path(char *buf, size_t len, const char *dir, int ifindex, const char *suffix)
+{
+	int n = snprintf(buf, len, "%s/links/%d%s", dir, ifindex, suffix);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static const char *mode_name(__u8 attach_mode)
+{
+	switch (attach_mode) {
+	case XDP_ATTACHED_DRV: return "native";
+	case XDP_ATTACHED_SKB: return "generic";
+	case XDP_ATTACHED_HW: return "offload";
+	case XDP_ATTACHED_MULTI: return "multi";
+	default: return "none";
+	}
+}
+
+static int tc_present(int ifindex, enum bpf_tc_attach_point point)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE, .priority = LL_TC_PRIORITY);
+
+	return !bpf_tc_query(&hook, &opts);
+}
+
+void ll_iface_query(int ifindex, struct ll_iface *out)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ifindex;
+	out->mode = "none";
+	if (!if_indextoname(ifindex, out->name)) {
+		out->name[0] = '\0';
+		return;
+	}
+	if (!bpf_xdp_query(ifindex, 0, &q)) {
+		out->xdp_prog_id = q.prog_id;
+		out->mode = mode_name(q.attach_mode);
+	}
+	out->tc_ingress = tc_present(ifindex, BPF_TC_INGRESS);
+	out->tc_egress = tc_present(ifindex, BPF_TC_EGRESS);
+}
+
+/* The program id our pinned link holds on ifindex, 0 if none or stale (pin removed then). */
+static __u32 pinned_link_prog(const char *path, int ifindex)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+	__u32 id = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_XDP &&
+	    (int)info.xdp.ifindex == ifindex)
+		id = info.prog_id;
+	close(fd);
+	if (!id)
+		unlink(path);	/* the interface went away under the link */
+	return id;
+}
+
+static int tc_attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE, .priority = LL_TC_PRIORITY,
+			    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+
+	return bpf_tc_attach(&hook, &opts);
+}
+
+static void tc_detach_all(const char *dir, int ifindex)
+{
+	enum bpf_tc_attach_point points[] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
+	char marker[PATH_MAX];
+
+	for (int i = 0; i < 2; i++) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = points[i]);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
+				    .priority = LL_TC_PRIORITY);
+
+		bpf_tc_detach(&hook, &opts);
+	}
+	if (link_path(marker, sizeof(marker), dir, ifindex, "-qdisc"))
+		return;
+	if (!access(marker, F_OK)) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+		bpf_tc_hook_destroy(&hook);
+		rmdir(marker);
+	}
+}
+
+static int links_dir(const char *dir)
+{
+	char links[PATH_MAX];
+
+	if (snprintf(links, sizeof(links), "%s/links", dir) >= (int)sizeof(links))
+		return -ENAMETOOLONG;
+	if (mkdir(links, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int tc_attach(const char *dir, int ifindex, struct lifeline_bpf *skel)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	char marker[PATH_MAX];
+	int err;
+
+	err = link_path(marker, sizeof(marker), dir, ifindex, "-qdisc");
+	if (err)
+		return err;
+	err = links_dir(dir);
+	if (err)
+		return err;
+	err = bpf_tc_hook_create(&hook);
+	if (!err && mkdir(marker, 0700) && errno != EEXIST) {
+		err = -errno;
+		bpf_tc_hook_destroy(&hook);	/* we made it: leave no trace */
+	} else if (err == -EEXIST) {
+		err = 0;
+	}
+	if (err)
+		return err;
+	err = tc_attach_one(ifindex, BPF_TC_INGRESS, bpf_program__fd(skel->progs.ll_tc_ingress));
+	if (!err)
+		err = tc_attach_one(ifindex, BPF_TC_EGRESS, bpf_program__fd(skel->progs.ll_tc_egress));
+	if (err)
+		tc_detach_all(dir, ifindex);
+	return err;
+}
+
+static int xdp_link(struct lifeline_bpf *skel, int ifindex, enum ll_xdp_mode mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	int fd;
+
+	opts.flags = mode == LL_MODE_NATIVE ? XDP_FLAGS_DRV_MODE :
+		     mode == LL_MODE_GENERIC ? XDP_FLAGS_SKB_MODE : 0;
+	fd = bpf_link_create(bpf_program__fd(skel->progs.ll_xdp), ifindex, BPF_XDP, &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, struct ll_iface *out,
+	      char *err, size_t errlen)
+{
+	struct ll_load_opts lo = { .max_flows = o->max_flows, .max_rules = o->max_rules };
+	struct lifeline_bpf *skel = NULL;
+	char path[PATH_MAX];
+	int ret, link_fd = -1;
+	__u32 ours;
+
+	ll_iface_query(ifindex, out);
+	if (!out->name[0]) {
+		ERR("no interface with index %d", ifindex);
+		return -ENODEV;
+	}
+	ret = link_path(path, sizeof(path), dir, ifindex, "");
+	if (ret)
+		goto fail_msg;
+	ours = pinned_link_prog(path, ifindex);
+	if (ours && ours == out->xdp_prog_id) {
+		out->already = 1;
+	} else if (out->xdp_prog_id) {
+		__u32 foreign_flags = !strcmp(out->mode, "generic") ? XDP_FLAGS_SKB_MODE :
+				      !strcmp(out->mode, "native") ? XDP_FLAGS_DRV_MODE : 0;
+
+		if (!o->force) {
+			ERR("%s already has an XDP program (id %u) that is not lifeline's; "
+			    "use --force to replace it", out->name, out->xdp_prog_id);
+			return -EEXIST;
+		}
+		/* a netlink detach must name the mode the program was attached in */
+		ret = bpf_xdp_detach(ifindex, foreign_flags, NULL);
+		if (ret) {
+			ERR("cannot remove the XDP program (id %u) on %s: %s (it may be held by a "
+			    "bpf_link; detach it with the tool that attached it)",
+			    out->xdp_prog_id, out->name, strerror(-ret));
+			return ret;
+		}
+		out->replaced = 1;
+	}
+
+	ret = ll_skel_load(&skel, dir, &lo);
+	if (ret) {
+		ERR("cannot load the datapath: %s", strerror(-ret));
+		return ret;
+	}
+	if (!out->already) {
+		link_fd = xdp_link(skel, ifindex, o->mode);
+		if (link_fd < 0) {
+			ret = link_fd;
+			if (ret == -EOPNOTSUPP || (o->mode == LL_MODE_NATIVE && ret == -EINVAL))
+				ERR("%s has no native XDP support; use --mode generic or auto",
+				    out->name);
+			else
+				ERR("cannot attach XDP to %s: %s", out->name, strerror(-ret));
+			goto cleanup;
+		}
+	}
+	if (!o->no_tc) {
+		ret = tc_attach(dir, ifindex, skel);
+		if (ret) {
+			ERR("cannot attach the tc programs to %s: %s", out->name, strerror(-ret));
+			goto cleanup;
+		}
+	}
+	if (link_fd >= 0) {
+		ret = links_dir(dir);
+		if (ret) {
+			ERR("cannot create %s/links: %s", dir, strerror(-ret));
+			goto cleanup_tc;
+		}
+		ret = bpf_obj_pin(link_fd, path) ? -errno : 0;
+		if (ret) {
+			ERR("cannot pin the XDP link at %s: %s", path, strerror(-ret));
+			goto cleanup_tc;
+		}
+		chmod(path, 0600);
+	}
+	{
+		int already = out->already, replaced = out->replaced;
+
+		ll_iface_query(ifindex, out);
+		out->already = already;
+		out->replaced = replaced;
+	}
+	goto cleanup;
+
+cleanup_tc:
+	if (!o->no_tc)
+		tc_detach_all(dir, ifindex);
+cleanup:
+	if (link_fd >= 0)
+		close(link_fd);	/* pinned: stays; not pinned: detached */
+	lifeline_bpf__destroy(skel);
+	return ret;
+fail_msg:
+	ERR("pin path too long");
+	return ret;
+}
+
+int ll_detach(const char *dir, int ifindex, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int ret = link_path(path, sizeof(path), dir, ifindex, "");
+
+	if (ret) {
+		ERR("pin path too long");
+		return ret;
+	}
+	if (unlink(path) && errno != ENOENT) {
+		ret = -errno;
+		ERR("cannot remove %s: %s", path, strerror(errno));
+		return ret;
+	}
+	tc_detach_all(dir, ifindex);
+	return 0;
+}
+
+int ll_iface_list(const char *dir, struct ll_iface *out, int max)
+{
+	char links[PATH_MAX];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	if (snprintf(links, sizeof(links), "%s/links", dir) >= (int)sizeof(links))
+		return -ENAMETOOLONG;
+	d = opendir(links);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)) && n < max) {
+		char *end;
+		long idx = strtol(de->d_name, &end, 10);
+
+		if (end == de->d_name || *end || idx <= 0)
+			continue;
+		ll_iface_query(idx, &out[n++]);
+	}
+	closedir(d);
+	return n;
+}

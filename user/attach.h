@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Attaching the datapath to interfaces. XDP through a bpf_link pinned at
+ * PIN/links/IFINDEX, so it outlives the command; TC through clsact filters
+ * with lifeline's own handle and priority. An empty directory
+ * PIN/links/IFINDEX-qdisc records that lifeline created the clsact qdisc,
+ * so detach removes it only then.
+ */
+#ifndef LL_ATTACH_H
+#define LL_ATTACH_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+enum ll_xdp_mode { LL_MODE_AUTO = 0, LL_MODE_NATIVE, LL_MODE_GENERIC };
+
+#define LL_TC_HANDLE 0x4c4c
+#define LL_TC_PRIORITY 0x4c
+
+struct ll_iface {
+	int ifindex;
+	char name[IF_NAMESIZE];	/* "" when the interface is gone */
+	__u32 xdp_prog_id;
+	const char *mode;	/* "native", "generic", "offload" or "none" */
+	int tc_ingress;		/* our filters present */
+	int tc_egress;
+	int already;		/* attach found it attached already */
+	int replaced;		/* attach replaced a foreign XDP program (--force) */
+};
+
+struct ll_attach_opts {
+	enum ll_xdp_mode mode;
+	int no_tc;
+	int force;
+	__u32 max_flows;
+	__u32 max_rules;
+};
+
+/* Attaches, all or nothing: on failure nothing new is left behind. */
+int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, struct ll_iface *out,
+	      char *err, size_t errlen);
+
+/* Detaches XDP and TC from ifindex and removes its pins. */
+int ll_detach(const char *dir, int ifindex, char *err, size_t errlen);
+
+/* Interfaces with a lifeline link pinned in dir; returns the count or -errno. */
+int ll_iface_list(const char *dir, struct ll_iface *out, int max);
+
+/* Fills the live state of one interface. */
+void ll_iface_query(int ifindex, struct ll_iface *out);
+
+int ll_mode_parse(const char *s, enum ll_xdp_mode *mode);
+
+#endif

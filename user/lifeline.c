@@ -1,0 +1,1345 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * lifeline: the operator's command. `lifeline OBJECT VERB [ARGS]`, each
+ * object a table of verbs; every command builds one JSON object that -j
+ * prints and the human renderer formats.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "maps.h"
+#include "out.h"
+#include "registry.h"
+#include "spec.h"
+
+#define EXIT_USAGE 2
+#define LL_VERSION "0.1"
+
+static const char *pin_opt;
+static struct ll_load_opts load_opts;
+
+static const char usage_text[] =
+"Usage: lifeline [OPTIONS] COMMAND [ARGS]\n"
+"\n"
+"Keep network block I/O alive when the host runs short of memory: under\n"
+"pressure, the XDP datapath passes registered block-I/O flows and drops the rest.\n"
+"\n"
+"Options:\n"
+"  -j, --json            JSON output (errors too)\n"
+"  -p, --pretty          indented JSON (implies -j)\n"
+"  -v, --verbose         libbpf and kernel verifier messages\n"
+"      --pin-path DIR    bpffs directory of this instance (default $LIFELINE_PIN_PATH,\n"
+"                        else " LL_PIN_DEFAULT ")\n"
+"      --max-flows N     flow table size when the maps are first created (default 65536)\n"
+"      --max-rules N     rule table size when the maps are first created (default 4096)\n"
+"  -h, --help            this text;  -V, --version  the version\n"
+"\n"
+"Commands:\n"
+"  attach DEV [--mode auto|native|generic] [--no-tc] [--force]\n"
+"  detach DEV | detach --all\n"
+"  flow add SPEC [--name NAME] [--local ADDR:PORT]\n"
+"  flow del SPEC [--local ADDR:PORT] | flow del NAME\n"
+"  flow list\n"
+"  flow load FILE|-       one SPEC [--name NAME] [--local ADDR:PORT] per line, '#' comments;\n"
+"                         all or nothing: a bad line changes nothing and is named\n"
+"  allow add SPEC [--name NAME] | allow del SPEC|NAME | allow list\n"
+"                         management traffic, passed at every level\n"
+"  pressure [show]\n"
+"  pressure set none|elevated|critical [--for DURATION]   e.g. 30s, 5m; default: until cleared\n"
+"  pressure clear\n"
+"  status                 interfaces, level, source and lease, counters, table sizes\n"
+"  stats [--interval SECONDS] [--count N] [--flows]\n"
+"                         packets and bytes per hook and reason, rule hits; with\n"
+"                         --interval, rates; --flows adds per-flow hits (reads every flow)\n"
+"\n"
+"SPEC := nbd|iscsi|nvme-tcp|nfs|ceph://HOST[/PLEN][:PORT]\n"
+"      | tcp|udp://ADDR[/PLEN][:PORT[-PORT]]\n"
+"        default ports: nbd 10809, iscsi 3260, nvme-tcp 4420, nfs 2049,\n"
+"        ceph 3300, 6789 and 6800-7300; IPv6 in brackets: tcp://[2001:db8::/64]:4420.\n"
+"        HOST is a literal address. A rule matches packets from its prefix whose\n"
+"        source or destination port is in range. With --local ADDR:PORT and a SPEC\n"
+"        naming one host and one port, an exact 5-tuple flow is registered instead.\n"
+"\n"
+"Exit status: 0 success, 1 failure, 2 usage error. Needs root, or CAP_BPF and\n"
+"CAP_NET_ADMIN. State lives in the pin directory and persists after the command.\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return out_error(EXIT_USAGE, "%s (see lifeline --help)", msg);
+}
+
+/* ---------------------------------------------------------------- privileges */
+
+static int have_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	eff = data[0].effective | ((__u64)data[1].effective << 32);
+#define HAS(c) (eff & (1ULL << (c)))
+	return (HAS(CAP_BPF) || HAS(CAP_SYS_ADMIN)) && HAS(CAP_NET_ADMIN);
+#undef HAS
+}
+
+static int need_privileges(void)
+{
+	if (have_privileges())
+		return 0;
+	return out_error(EXIT_FAILURE, "permission denied: lifeline needs root, or CAP_BPF and "
+			 "CAP_NET_ADMIN (run it with sudo)");
+}
+
+/* ---------------------------------------------------------------- state access */
+
+struct session {
+	struct ll_maps m;
+	int lock_fd;
+};
+
+/* Opens the maps (creating them when create is set) and takes the instance lock. */
+static int session_open(struct session *s, int create)
+{
+	const char *dir = ll_pin_path(pin_opt);
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->lock_fd = -1;
+	if (need_privileges())
+		return EXIT_FAILURE;
+	err = create ? ll_maps_open_or_create(&s->m, dir, &load_opts) : ll_maps_open(&s->m, dir);
+	if (err == -ENOENT && !create)
+		return out_error(EXIT_FAILURE, "lifeline is not set up at %s (nothing attached or "
+				 "registered yet; start with 'lifeline attach DEV')", dir);
+	if (err == -ENOTSUP)
+		return out_error(EXIT_FAILURE, "%s is not on a bpffs mount; mount one with "
+				 "'mount -t bpf bpf DIR' or use --pin-path", dir);
+	if (err)
+		return out_error(EXIT_FAILURE, "cannot open the lifeline maps at %s: %s", dir,
+				 strerror(-err));
+	/* Serialises writers: two CLIs (or the CLI and the daemon) never interleave a change. */
+	s->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->lock_fd >= 0)
+		flock(s->lock_fd, LOCK_EX);
+	return 0;
+}
+
+static void session_close(struct session *s)
+{
+	ll_maps_close(&s->m);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
+}
+
+/* ---------------------------------------------------------------- attach/detach */
+
+static int iface_arg(const char *name, int *ifindex)
+{
+	char err[256];
+
+	if (ll_ifname_check(name, err, sizeof(err)))
+		return usage_error("%s", err);
+	*ifindex = if_nametoindex(name);
+	if (!*ifindex)
+		return out_error(EXIT_FAILURE, "no interface named '%s' (see 'ip link')", name);
+	return 0;
+}
+
+static json_object *iface_json(const struct ll_iface *i)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "interface", json_object_new_string(i->name[0] ? i->name : "(gone)"));
+	json_object_object_add(o, "ifindex", json_object_new_int(i->ifindex));
+	json_object_object_add(o, "xdp_mode", json_object_new_string(i->mode));
+	json_object_object_add(o, "xdp_prog_id", json_object_new_int64(i->xdp_prog_id));
+	json_object_object_add(o, "tc_ingress", json_object_new_boolean(i->tc_ingress));
+	json_object_object_add(o, "tc_egress", json_object_new_boolean(i->tc_egress));
+	return o;
+}
+
+static void attach_human(json_object *o)
+{
+	printf("%s %s: XDP %s (prog %lld)%s%s\n",
+	       ji(o, "already_attached") ? "already attached to" : "attached to",
+	       js(o, "interface"), js(o, "xdp_mode"), ji(o, "xdp_prog_id"),
+	       ji(o, "tc_ingress") ? ", tc ingress and egress" : ", no tc",
+	       ji(o, "replaced_foreign") ? " (replaced a foreign XDP program)" : "");
+}
+
+static int do_attach(int argc, char **argv)
+{
+	struct ll_attach_opts o = { .max_flows = load_opts.max_flows,
+				    .max_rules = load_opts.max_rules };
+	const char *dev = NULL;
+	struct ll_iface iface;
+	struct session s;
+	char err[512];
+	int ifindex, ret;
+	json_object *j;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--mode")) {
+			if (++i == argc)
+				return usage_error("--mode needs auto, native or generic");
+			if (ll_mode_parse(argv[i], &o.mode))
+				return usage_error("unknown mode '%s': use auto, native or generic",
+						   argv[i]);
+		} else if (!strcmp(argv[i], "--no-tc")) {
+			o.no_tc = 1;
+		} else if (!strcmp(argv[i], "--force")) {
+			o.force = 1;
+		} else if (argv[i][0] == '-' || dev) {
+			return usage_error("unexpected argument '%s' to attach", argv[i]);
+		} else {
+			dev = argv[i];
+		}
+	}
+	if (!dev)
+		return usage_error("attach needs an interface: lifeline attach DEV");
+	if ((ret = iface_arg(dev, &ifindex)))
+		return ret;
+	if ((ret = session_open(&s, 1)))
+		return ret;
+	ret = ll_attach(s.m.dir, ifindex, &o, &iface, err, sizeof(err));
+	session_close(&s);
+	if (ret)
+		return out_error(EXIT_FAILURE, "%s", err);
+	j = iface_json(&iface);
+	json_object_object_add(j, "already_attached", json_object_new_boolean(iface.already));
+	json_object_object_add(j, "replaced_foreign", json_object_new_boolean(iface.replaced));
+	out_emit(j, attach_human);
+	return 0;
+}
+
+static void detach_human(json_object *o)
+{
+	json_object *arr;
+
+	json_object_object_get_ex(o, "detached", &arr);
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		printf("detached from %s\n", json_object_get_string(json_object_array_get_idx(arr, i)));
+	if (ji(o, "pins_removed"))
+		printf("last interface gone: removed the maps at %s (registered flows and rules "
+		       "with them)\n", js(o, "pin_path"));
+}
+
+static int do_detach(int argc, char **argv)
+{
+	struct ll_iface ifs[256];
+	const char *dir = ll_pin_path(pin_opt);
+	int all = 0, n, ret = 0, ifindex = 0, found = 0;
+	json_object *j, *arr;
+	char err[512];
+	struct session s;
+
+	if (argc == 1 && !strcmp(argv[0], "--all"))
+		all = 1;
+	else if (argc != 1 || argv[0][0] == '-')
+		return usage_error("detach takes one interface, or --all");
+	if (need_privileges())
+		return EXIT_FAILURE;
+	if (!all) {
+		char e[256];
+
+		if (ll_ifname_check(argv[0], e, sizeof(e)))
+			return usage_error("%s", e);
+		ifindex = if_nametoindex(argv[0]);
+	}
+	n = ll_iface_list(dir, ifs, 256);
+	if (n < 0)
+		return out_error(EXIT_FAILURE, "cannot read %s/links: %s", dir, strerror(-n));
+	j = json_object_new_object();
+	arr = json_object_new_array();
+	json_object_object_add(j, "detached", arr);
+	json_object_object_add(j, "pin_path", json_object_new_string(dir));
+	for (int i = 0; i < n; i++) {
+		if (!all && ifs[i].ifindex != ifindex)
+			continue;
+		found = 1;
+		ret = ll_detach(dir, ifs[i].ifindex, err, sizeof(err));
+		if (ret) {
+			json_object_put(j);
+			return out_error(EXIT_FAILURE, "%s", err);
+		}
+		json_object_array_add(arr, json_object_new_string(ifs[i].name[0] ? ifs[i].name : "(gone)"));
+	}
+	if (!all && !found) {
+		/* tc filters without a link (attach --no-tc never pins; or pins lost): clean them too */
+		struct ll_iface q;
+
+		if (!ifindex) {
+			json_object_put(j);
+			return out_error(EXIT_FAILURE, "no interface named '%s'", argv[0]);
+		}
+		ll_iface_query(ifindex, &q);
+		if (!q.tc_ingress && !q.tc_egress) {
+			json_object_put(j);
+			return out_error(EXIT_FAILURE, "lifeline is not attached to %s", argv[0]);
+		}
+		ll_detach(dir, ifindex, err, sizeof(err));
+		json_object_array_add(arr, json_object_new_string(argv[0]));
+	}
+	n = ll_iface_list(dir, ifs, 256);
+	if (n == 0 && !access(dir, F_OK)) {
+		char links[PATH_MAX];
+
+		snprintf(links, sizeof(links), "%s/links", dir);
+		rmdir(links);
+		ret = ll_maps_unpin(dir);
+		json_object_object_add(j, "pins_removed", json_object_new_boolean(!ret));
+	} else {
+		json_object_object_add(j, "pins_removed", json_object_new_boolean(0));
+	}
+	(void)s;
+	out_emit(j, detach_human);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- flows and rules */
+
+struct reg_args {
+	const char *spec;
+	const char *name;
+	const char *local;
+};
+
+/* One SPEC with its options, from a command line or a flow file line. */
+static int reg_args_parse(int argc, char **argv, struct reg_args *a, int allow_local, char *err,
+			  size_t errlen)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--name") || !strcmp(argv[i], "--local")) {
+			if (i + 1 == argc) {
+				snprintf(err, errlen, "%s needs a value", argv[i]);
+				return -EINVAL;
+			}
+			if (argv[i][2] == 'n')
+				a->name = argv[++i];
+			else if (allow_local)
+				a->local = argv[++i];
+			else {
+				snprintf(err, errlen, "--local applies to flows only");
+				return -EINVAL;
+			}
+		} else if (argv[i][0] == '-' || a->spec) {
+			snprintf(err, errlen, "unexpected argument '%s'", argv[i]);
+			return -EINVAL;
+		} else {
+			a->spec = argv[i];
+		}
+	}
+	if (!a->spec) {
+		snprintf(err, errlen, "missing SPEC (e.g. nbd://198.51.100.7)");
+		return -EINVAL;
+	}
+	if (a->name && (!a->name[0] || strlen(a->name) >= LL_NAME_LEN || strstr(a->name, "://"))) {
+		snprintf(err, errlen, "a name is 1-%d characters and not a SPEC", LL_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Turns parsed arguments into a rule record, or (with --local) an exact
+ * flow key. Returns 1 for a flow, 0 for a rule, -EINVAL with err set.
+ */
+static int reg_args_build(const struct reg_args *a, __u32 kind, struct ll_rule_rec *rec,
+			  struct ll_flow_key *key, char *err, size_t errlen)
+{
+	__u8 local[16];
+	__u16 lport;
+	int v4;
+
+	if (ll_spec_parse(a->spec, rec, err, errlen))
+		return -EINVAL;
+	rec->kind = kind;
+	if (a->name)
+		snprintf(rec->name, sizeof(rec->name), "%s", a->name);
+	if (!a->local)
+		return 0;
+	if (ll_addr_port_parse(a->local, local, &v4, &lport, 1, err, errlen))
+		return -EINVAL;
+	if (rec->plen != (rec->is_v4 ? 32 : 128) || rec->nranges != 1 ||
+	    rec->ranges[0].lo != rec->ranges[0].hi) {
+		snprintf(err, errlen, "--local makes an exact flow: the SPEC must name one host and "
+			 "one port");
+		return -EINVAL;
+	}
+	if (v4 != rec->is_v4) {
+		snprintf(err, errlen, "--local %s and %s are of different address families",
+			 a->local, a->spec);
+		return -EINVAL;
+	}
+	if (a->name) {
+		snprintf(err, errlen, "--name applies to rules; exact flows are named by their "
+			 "5-tuple");
+		return -EINVAL;
+	}
+	ll_flow_key_make(key, rec->proto, rec->addr, rec->ranges[0].lo, local, lport);
+	return 1;
+}
+
+static void rec_of_flow(const struct ll_flow_key *k, struct ll_rule_rec *r)
+{
+	static const __u8 v4map[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	memset(r, 0, sizeof(*r));
+	r->kind = LL_RULE_FLOW;
+	r->proto = k->proto;
+	r->is_v4 = !memcmp(k->remote, v4map, 12);
+	r->plen = r->is_v4 ? 32 : 128;
+	r->nranges = 1;
+	r->ranges[0].lo = r->ranges[0].hi = be16toh(k->remote_port);
+	r->scheme = k->proto == IPPROTO_UDP ? LL_SCHEME_UDP : LL_SCHEME_TCP;
+	memcpy(r->addr, k->remote, 16);
+	memcpy(r->local, k->local, 16);
+	r->local_port = be16toh(k->local_port);
+}
+
+static void reg_result_human(json_object *o)
+{
+	printf("%s %s%s\n", js(o, "result"), js(o, "spec"),
+	       ji(o, "already") ? " (already registered)" : "");
+}
+
+static json_object *reg_result(const char *what, const struct ll_rule_rec *rec, int already)
+{
+	json_object *o = json_object_new_object();
+	char buf[256];
+
+	ll_spec_format(rec, buf, sizeof(buf));
+	json_object_object_add(o, "result", json_object_new_string(what));
+	json_object_object_add(o, "spec", json_object_new_string(buf));
+	if (rec->name[0])
+		json_object_object_add(o, "name", json_object_new_string(rec->name));
+	json_object_object_add(o, "already", json_object_new_boolean(already));
+	return o;
+}
+
+static int reg_add(__u32 kind, int argc, char **argv)
+{
+	struct ll_rule_rec rec;
+	struct ll_flow_key key;
+	struct reg_args a;
+	struct ll_registry r;
+	struct session s;
+	char err[512];
+	size_t dup = 0;
+	int kindret, ret;
+
+	if (reg_args_parse(argc, argv, &a, kind == LL_RULE_ENDPOINT, err, sizeof(err)))
+		return usage_error("%s", err);
+	kindret = reg_args_build(&a, kind, &rec, &key, err, sizeof(err));
+	if (kindret < 0)
+		return usage_error("%s", err);
+	if ((ret = session_open(&s, 1)))
+		return ret;
+	if (kindret == 1) {
+		ret = ll_flows_add(&s.m, &key, 1, LL_ORIGIN_CLI, &dup, err, sizeof(err));
+		rec_of_flow(&key, &rec);
+	} else {
+		ret = ll_reg_read(&s.m, &r);
+		if (ret)
+			snprintf(err, sizeof(err), "cannot read the rules: %s", strerror(-ret));
+		else
+			ret = ll_reg_add(&s.m, &r, &rec, 1, &dup, err, sizeof(err));
+		ll_reg_free(&r);
+	}
+	session_close(&s);
+	if (ret)
+		return out_error(EXIT_FAILURE, "%s", err);
+	out_emit(reg_result("registered", &rec, dup > 0), reg_result_human);
+	return 0;
+}
+
+static int reg_del(__u32 kind, int argc, char **argv)
+{
+	struct ll_rule_rec rec = {};
+	struct ll_flow_key key;
+	struct ll_registry r;
+	struct reg_args a = {};
+	struct session s;
+	char err[512];
+	int ret, id, isflow = 0;
+	__u32 uid;
+
+	if (argc == 1 && !strstr(argv[0], "://")) {
+		if (argv[0][0] == '-')
+			return usage_error("unexpected argument '%s'", argv[0]);
+		a.name = argv[0];
+	} else {
+		if (reg_args_parse(argc, argv, &a, kind == LL_RULE_ENDPOINT, err, sizeof(err)))
+			return usage_error("%s", err);
+		if (a.name)
+			return usage_error("give a SPEC or a NAME, not both");
+		isflow = reg_args_build(&a, kind, &rec, &key, err, sizeof(err));
+		if (isflow < 0)
+			return usage_error("%s", err);
+	}
+	if ((ret = session_open(&s, 0)))
+		return ret;
+	if (isflow) {
+		ret = ll_flows_del(&s.m, &key);
+		session_close(&s);
+		rec_of_flow(&key, &rec);
+		if (ret == -ENOENT)
+			return out_error(EXIT_FAILURE, "no such flow: %s --local %s", a.spec, a.local);
+		if (ret)
+			return out_error(EXIT_FAILURE, "cannot delete the flow: %s", strerror(-ret));
+		out_emit(reg_result("deleted", &rec, 0), reg_result_human);
+		return 0;
+	}
+	ret = ll_reg_read(&s.m, &r);
+	if (ret) {
+		session_close(&s);
+		return out_error(EXIT_FAILURE, "cannot read the rules: %s", strerror(-ret));
+	}
+	id = a.name && !a.spec ? ll_reg_find(&r, NULL, a.name) : ll_reg_find(&r, &rec, NULL);
+	if (id < 0 || r.recs[id].kind != kind) {
+		ll_reg_free(&r);
+		session_close(&s);
+		return out_error(EXIT_FAILURE, "no such %s: %s (see 'lifeline %s list')",
+				 kind == LL_RULE_ALLOW ? "allow rule" : "flow or rule",
+				 a.spec ? a.spec : a.name, kind == LL_RULE_ALLOW ? "allow" : "flow");
+	}
+	rec = r.recs[id];
+	uid = id;
+	ret = ll_reg_del(&s.m, &r, &uid, 1, err, sizeof(err));
+	ll_reg_free(&r);
+	session_close(&s);
+	if (ret)
+		return out_error(EXIT_FAILURE, "%s", err);
+	out_emit(reg_result("deleted", &rec, 0), reg_result_human);
+	return 0;
+}
+
+static json_object *counter_json(__u64 packets, __u64 bytes)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_int64(packets));
+	json_object_object_add(o, "bytes", json_object_new_int64(bytes));
+	return o;
+}
+
+static void list_human(json_object *o)
+{
+	json_object *rules, *flows;
+	struct table t;
+	static const char *const hdr[] = { "ID", "KIND", "SPEC", "NAME", "ORIGIN", "PACKETS",
+					   "BYTES" };
+
+	table_init(&t, 7, (1u << 0) | (1u << 5) | (1u << 6), hdr);
+	if (json_object_object_get_ex(o, "rules", &rules))
+		for (size_t i = 0; i < json_object_array_length(rules); i++) {
+			json_object *e = json_object_array_get_idx(rules, i);
+			char id[16], pk[32], by[32];
+
+			snprintf(id, sizeof(id), "%lld", ji(e, "id"));
+			snprintf(pk, sizeof(pk), "%lld", ji(e, "packets"));
+			fmt_bytes(by, sizeof(by), ji(e, "bytes"));
+			table_row(&t, id, js(e, "kind"), js(e, "spec"), js(e, "name"), "cli", pk, by);
+		}
+	if (json_object_object_get_ex(o, "flows", &flows))
+		for (size_t i = 0; i < json_object_array_length(flows); i++) {
+			json_object *e = json_object_array_get_idx(flows, i);
+			char pk[32], by[32];
+
+			snprintf(pk, sizeof(pk), "%lld", ji(e, "packets"));
+			fmt_bytes(by, sizeof(by), ji(e, "bytes"));
+			table_row(&t, "-", "flow", js(e, "spec"), "-", js(e, "origin"), pk, by);
+		}
+	if (t.nrows > 1)
+		table_print(&t, stdout, "");
+	else
+		printf("nothing registered\n");
+	table_free(&t);
+}
+
+static int reg_list(__u32 kind)
+{
+	json_object *j = json_object_new_object(), *rules = json_object_new_array();
+	struct ll_flow_key *keys = NULL;
+	struct ll_flow_val *vals = NULL;
+	struct ll_registry r;
+	struct session s;
+	int ret;
+	long n;
+
+	if ((ret = session_open(&s, 0))) {
+		json_object_put(j);
+		json_object_put(rules);
+		return ret;
+	}
+	ret = ll_reg_read(&s.m, &r);
+	if (ret) {
+		session_close(&s);
+		json_object_put(j);
+		json_object_put(rules);
+		return out_error(EXIT_FAILURE, "cannot read the rules: %s", strerror(-ret));
+	}
+	json_object_object_add(j, "rules", rules);
+	for (__u32 i = 0; i < r.cap; i++) {
+		struct ll_counter c;
+		json_object *e;
+		char buf[256];
+
+		if (r.recs[i].kind != kind)
+			continue;
+		ll_percpu_counter_sum(s.m.fd[LL_MAP_RULE_HITS], i, &c);
+		ll_spec_format(&r.recs[i], buf, sizeof(buf));
+		e = counter_json(c.packets, c.bytes);
+		json_object_object_add(e, "id", json_object_new_int(i));
+		json_object_object_add(e, "kind", json_object_new_string(
+			kind == LL_RULE_ALLOW ? "allow" : "endpoint"));
+		json_object_object_add(e, "spec", json_object_new_string(buf));
+		json_object_object_add(e, "name", r.recs[i].name[0] ?
+				       json_object_new_string(r.recs[i].name) : NULL);
+		json_object_array_add(rules, e);
+	}
+	ll_reg_free(&r);
+	if (kind == LL_RULE_ENDPOINT) {
+		json_object *flows = json_object_new_array();
+
+		json_object_object_add(j, "flows", flows);
+		n = ll_flows_dump(&s.m, &keys, &vals);
+		for (long i = 0; i < n; i++) {
+			struct ll_rule_rec fr;
+			json_object *e;
+			char buf[256];
+
+			rec_of_flow(&keys[i], &fr);
+			ll_spec_format(&fr, buf, sizeof(buf));
+			e = counter_json(vals[i].packets, vals[i].bytes);
+			json_object_object_add(e, "spec", json_object_new_string(buf));
+			json_object_object_add(e, "origin", json_object_new_string(
+				vals[i].origin < LL_ORIGIN_MAX ? ll_origin_names[vals[i].origin] : "?"));
+			json_object_array_add(flows, e);
+		}
+		free(keys);
+		free(vals);
+	}
+	session_close(&s);
+	out_emit(j, list_human);
+	return 0;
+}
+
+static void load_human(json_object *o)
+{
+	printf("loaded %s: %lld rules and %lld flows added, %lld already registered\n",
+	       js(o, "file"), ji(o, "rules_added"), ji(o, "flows_added"), ji(o, "already"));
+}
+
+/* Splits a line into words in place; returns the count (at most max). */
+static int split_words(char *line, char **words, int max)
+{
+	int n = 0;
+
+	for (char *tok = strtok(line, " \t\r\n"); tok && n < max; tok = strtok(NULL, " \t\r\n"))
+		words[n++] = tok;
+	return strtok(NULL, " \t\r\n") ? max + 1 : n;
+}
+
+static int do_flow_load(int argc, char **argv)
+{
+	struct ll_rule_rec *recs = NULL;
+	struct ll_flow_key *keys = NULL;
+	size_t nrecs = 0, nkeys = 0, cap = 0, lineno = 0, dup_r = 0, dup_f = 0;
+	const char *file;
+	char *line = NULL, err[512];
+	size_t linecap = 0;
+	struct ll_registry r, before;
+	struct session s;
+	FILE *f;
+	int ret = 0;
+	json_object *j;
+
+	if (argc != 1)
+		return usage_error("flow load takes one FILE, or - for standard input");
+	file = argv[0];
+	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	if (!f)
+		return out_error(EXIT_FAILURE, "cannot open %s: %s", file, strerror(errno));
+	/* Parse everything first: one bad line and nothing is applied. */
+	while (getline(&line, &linecap, f) > 0) {
+		char *words[8], *hash = strchr(line, '#');
+		struct reg_args a;
+		int n, kind;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		n = split_words(line, words, 7);
+		if (!n)
+			continue;
+		if (n > 7) {
+			ret = usage_error("%s:%zu: too many words", file, lineno);
+			goto out;
+		}
+		if (nrecs + nkeys + 1 > cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			void *nr = realloc(recs, ncap * sizeof(*recs));
+			void *nk = nr ? realloc(keys, ncap * sizeof(*keys)) : NULL;
+
+			if (nr)
+				recs = nr;
+			if (!nk) {
+				ret = out_error(EXIT_FAILURE, "out of memory reading %s", file);
+				goto out;
+			}
+			keys = nk;
+			cap = ncap;
+		}
+		if (reg_args_parse(n, words, &a, 1, err, sizeof(err)) ||
+		    (kind = reg_args_build(&a, LL_RULE_ENDPOINT, &recs[nrecs], &keys[nkeys], err,
+					   sizeof(err))) < 0) {
+			ret = usage_error("%s:%zu: %s; nothing was loaded", file, lineno, err);
+			goto out;
+		}
+		if (kind == 1)
+			nkeys++;
+		else
+			nrecs++;
+	}
+	if (ferror(f)) {
+		ret = out_error(EXIT_FAILURE, "cannot read %s: %s", file, strerror(errno));
+		goto out;
+	}
+	if ((ret = session_open(&s, 1)))
+		goto out;
+	ret = ll_reg_read(&s.m, &r);
+	if (!ret)
+		ret = ll_reg_read(&s.m, &before);
+	if (ret) {
+		session_close(&s);
+		ret = out_error(EXIT_FAILURE, "cannot read the rules: %s", strerror(-ret));
+		goto out;
+	}
+	ret = ll_reg_add(&s.m, &r, recs, nrecs, &dup_r, err, sizeof(err));
+	if (!ret) {
+		ret = ll_flows_add(&s.m, keys, nkeys, LL_ORIGIN_CLI, &dup_f, err, sizeof(err));
+		if (ret) {
+			/* undo the rules this load added */
+			char ignore[256];
+			__u32 *ids = malloc(r.cap * sizeof(*ids));
+			size_t nid = 0;
+
+			for (__u32 i = 0; ids && i < r.cap; i++)
+				if (before.recs[i].kind == LL_RULE_FREE && r.recs[i].kind != LL_RULE_FREE)
+					ids[nid++] = i;
+			if (ids)
+				ll_reg_del(&s.m, &r, ids, nid, ignore, sizeof(ignore));
+			free(ids);
+		}
+	}
+	ll_reg_free(&r);
+	ll_reg_free(&before);
+	session_close(&s);
+	if (ret) {
+		ret = out_error(EXIT_FAILURE, "%s", err);
+		goto out;
+	}
+	j = json_object_new_object();
+	json_object_object_add(j, "file", json_object_new_string(file));
+	json_object_object_add(j, "rules_added", json_object_new_int64(nrecs - dup_r));
+	json_object_object_add(j, "flows_added", json_object_new_int64(nkeys - dup_f));
+	json_object_object_add(j, "already", json_object_new_int64(dup_r + dup_f));
+	out_emit(j, load_human);
+out:
+	if (f != stdin)
+		fclose(f);
+	free(line);
+	free(recs);
+	free(keys);
+	return ret;
+}
+
+static int reg_cmd(__u32 kind, int argc, char **argv)
+{
+	const char *obj = kind == LL_RULE_ALLOW ? "allow" : "flow";
+
+	if (!argc)
+		return usage_error("%s needs a verb: add, del, list%s", obj,
+				   kind == LL_RULE_ALLOW ? "" : ", load");
+	if (!strcmp(argv[0], "add"))
+		return reg_add(kind, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "del"))
+		return argc < 2 ? usage_error("%s del needs a SPEC or a NAME", obj) :
+				  reg_del(kind, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "list"))
+		return argc > 1 ? usage_error("%s list takes no arguments", obj) : reg_list(kind);
+	if (kind == LL_RULE_ENDPOINT && !strcmp(argv[0], "load"))
+		return do_flow_load(argc - 1, argv + 1);
+	return usage_error("unknown verb '%s' for %s", argv[0], obj);
+}
+
+static int do_flow(int argc, char **argv)
+{
+	return reg_cmd(LL_RULE_ENDPOINT, argc, argv);
+}
+
+static int do_allow(int argc, char **argv)
+{
+	return reg_cmd(LL_RULE_ALLOW, argc, argv);
+}
+
+/* ---------------------------------------------------------------- pressure */
+
+static json_object *vote_json(const struct ll_vote *v, __u64 now, int active)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "level", json_object_new_string(
+		v->level < LL_LEVEL_MAX ? ll_level_names[v->level] : "?"));
+	json_object_object_add(o, "source", json_object_new_string(
+		v->source < LL_SRC_MAX ? ll_source_names[v->source] : "?"));
+	json_object_object_add(o, "active", json_object_new_boolean(active));
+	if (v->expires_ns)
+		json_object_object_add(o, "expires_in_s", json_object_new_double(
+			((double)v->expires_ns - (double)now) / 1e9));
+	else
+		json_object_object_add(o, "expires_in_s", NULL);
+	return o;
+}
+
+static json_object *pressure_json(const struct ll_state *st)
+{
+	json_object *o = json_object_new_object(), *votes = json_object_new_object();
+	__u64 now = ll_now_ns();
+	__u32 src;
+	int expired;
+	__u32 level = ll_level_of(st, now, &src, &expired);
+	const struct ll_vote *win = src == LL_SRC_MANUAL ? &st->override :
+				    st->kernel.level > st->daemon.level || expired ? &st->kernel :
+										      &st->daemon;
+
+	json_object_object_add(o, "level", json_object_new_string(ll_level_names[level]));
+	json_object_object_add(o, "source", json_object_new_string(ll_source_names[src]));
+	json_object_object_add(o, "since_s", level && win->since_ns ?
+			       json_object_new_double(((double)now - (double)win->since_ns) / 1e9) : NULL);
+	json_object_object_add(o, "lease_expired", json_object_new_boolean(expired));
+	json_object_object_add(votes, "daemon", vote_json(&st->daemon, now,
+							  ll_vote_live(&st->daemon, now)));
+	json_object_object_add(votes, "override", vote_json(&st->override, now,
+		st->override_active && (!st->override.expires_ns || now < st->override.expires_ns)));
+	json_object_object_add(votes, "kernel", vote_json(&st->kernel, now,
+							  ll_vote_live(&st->kernel, now)));
+	json_object_object_add(o, "votes", votes);
+	json_object_object_add(o, "budget_rate_bytes_per_s", json_object_new_int64(st->budget_rate));
+	json_object_object_add(o, "budget_burst_bytes", json_object_new_int64(st->budget_burst));
+	return o;
+}
+
+static void pressure_human_body(json_object *o, const char *indent)
+{
+	static const char *const names[] = { "daemon", "override", "kernel" };
+	json_object *votes, *since;
+	char buf[64];
+
+	printf("%slevel:  %s", indent, js(o, "level"));
+	if (strcmp(js(o, "level"), "none")) {
+		printf(" (source %s", js(o, "source"));
+		if (json_object_object_get_ex(o, "since_s", &since) && since) {
+			fmt_duration(buf, sizeof(buf), json_object_get_double(since));
+			printf(", for %s", buf);
+		}
+		printf(")");
+	}
+	printf("%s\n", ji(o, "lease_expired") ? "  [daemon lease EXPIRED: failing open]" : "");
+	json_object_object_get_ex(o, "votes", &votes);
+	for (int i = 0; i < 3; i++) {
+		json_object *v, *exp;
+
+		json_object_object_get_ex(votes, names[i], &v);
+		printf("%s  %-9s %-9s %-13s", indent, names[i], js(v, "level"), js(v, "source"));
+		if (json_object_object_get_ex(v, "expires_in_s", &exp) && exp) {
+			double s = json_object_get_double(exp);
+
+			fmt_duration(buf, sizeof(buf), s < 0 ? -s : s);
+			printf("%s %s%s", s < 0 ? "expired" : "expires in", buf, s < 0 ? " ago" : "");
+		} else if (ji(v, "active")) {
+			printf("until cleared");
+		}
+		printf("%s\n", ji(v, "active") ? "" : "  (inactive)");
+	}
+}
+
+static void pressure_human(json_object *o)
+{
+	pressure_human_body(o, "");
+}
+
+static int do_pressure(int argc, char **argv)
+{
+	struct session s;
+	char err[256];
+	__u32 level;
+	__u64 dur = 0;
+	int ret;
+
+	if (!argc || !strcmp(argv[0], "show")) {
+		if (argc > 1)
+			return usage_error("pressure show takes no arguments");
+		if ((ret = session_open(&s, 0)))
+			return ret;
+		out_emit(pressure_json(s.m.state), pressure_human);
+		session_close(&s);
+		return 0;
+	}
+	if (!strcmp(argv[0], "clear")) {
+		if (argc > 1)
+			return usage_error("pressure clear takes no arguments");
+		if ((ret = session_open(&s, 0)))
+			return ret;
+		s.m.state->override_active = 0;
+		__atomic_store_n(&s.m.state->override.level, LL_LEVEL_NONE, __ATOMIC_RELEASE);
+		s.m.state->generation++;
+		out_emit(pressure_json(s.m.state), pressure_human);
+		session_close(&s);
+		return 0;
+	}
+	if (strcmp(argv[0], "set"))
+		return usage_error("unknown verb '%s' for pressure: show, set, clear", argv[0]);
+	if (argc < 2)
+		return usage_error("pressure set needs a level: none, elevated or critical");
+	if (ll_level_parse(argv[1], &level, err, sizeof(err)))
+		return usage_error("%s", err);
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--for") && i + 1 < argc) {
+			if (ll_duration_parse(argv[++i], &dur, err, sizeof(err)))
+				return usage_error("%s", err);
+		} else {
+			return usage_error("unexpected argument '%s' (pressure set LEVEL [--for DURATION])",
+					   argv[i]);
+		}
+	}
+	if ((ret = session_open(&s, 1)))
+		return ret;
+	{
+		struct ll_state *st = s.m.state;
+		__u64 now = ll_now_ns();
+
+		/* Deactivate, rewrite, reactivate: the datapath never sees a mixed override. */
+		__atomic_store_n(&st->override_active, 0, __ATOMIC_RELEASE);
+		st->override.level = level;
+		st->override.source = LL_SRC_MANUAL;
+		st->override.since_ns = now;
+		st->override.expires_ns = dur ? now + dur : 0;
+		__atomic_store_n(&st->override_active, 1, __ATOMIC_RELEASE);
+		st->generation++;
+	}
+	out_emit(pressure_json(s.m.state), pressure_human);
+	session_close(&s);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- status and stats */
+
+static void sum_counters(const struct ll_maps *m, struct ll_counter *out /* [hook][reason] */)
+{
+	for (__u32 h = 0; h < LL_HOOK_MAX; h++)
+		for (__u32 r = 0; r < LL_REASON_MAX; r++)
+			ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], LL_COUNTER_IDX(h, r),
+					      &out[LL_COUNTER_IDX(h, r)]);
+}
+
+static void status_human(json_object *o)
+{
+	json_object *ifs, *pr, *cnt;
+	struct table t;
+	static const char *const hdr[] = { "INTERFACE", "XDP", "PROG", "TC" };
+	static const char *const chdr[] = { "REASON", "PACKETS", "BYTES" };
+
+	printf("pin path: %s\n", js(o, "pin_path"));
+	json_object_object_get_ex(o, "interfaces", &ifs);
+	table_init(&t, 4, 0, hdr);
+	for (size_t i = 0; i < json_object_array_length(ifs); i++) {
+		json_object *e = json_object_array_get_idx(ifs, i);
+		char id[16];
+
+		snprintf(id, sizeof(id), "%lld", ji(e, "xdp_prog_id"));
+		table_row(&t, js(e, "interface"), js(e, "xdp_mode"), id,
+			  ji(e, "tc_ingress") && ji(e, "tc_egress") ? "ingress+egress" :
+			  ji(e, "tc_ingress") ? "ingress" : "none");
+	}
+	if (t.nrows > 1)
+		table_print(&t, stdout, "  ");
+	else
+		printf("  not attached to any interface\n");
+	table_free(&t);
+	json_object_object_get_ex(o, "pressure", &pr);
+	pressure_human_body(pr, "");
+	printf("registered: %lld endpoint rules, %lld allow rules, %lld flows (capacity %lld flows, "
+	       "%lld rules)\n", ji(o, "rules"), ji(o, "allow_rules"), ji(o, "flows"),
+	       ji(o, "flow_capacity"), ji(o, "rule_capacity"));
+	json_object_object_get_ex(o, "counters", &cnt);
+	table_init(&t, 3, 6, chdr);
+	json_object_object_foreach(cnt, key, val) {
+		char pk[32], by[32];
+
+		if (!ji(val, "packets"))
+			continue;
+		snprintf(pk, sizeof(pk), "%lld", ji(val, "packets"));
+		fmt_bytes(by, sizeof(by), ji(val, "bytes"));
+		table_row(&t, key, pk, by);
+	}
+	if (t.nrows > 1)
+		table_print(&t, stdout, "  ");
+	else
+		printf("  no packets counted (at level none the fast path counts nothing)\n");
+	table_free(&t);
+}
+
+static int do_status(int argc, char **argv)
+{
+	struct ll_counter c[LL_COUNTER_SLOTS];
+	struct ll_iface ifs[256];
+	json_object *j, *arr, *cnt;
+	struct ll_registry r;
+	struct session s;
+	int n, ret, nrules = 0, nallow = 0;
+	long nflows;
+
+	(void)argv;
+	if (argc)
+		return usage_error("status takes no arguments");
+	if ((ret = session_open(&s, 0)))
+		return ret;
+	j = json_object_new_object();
+	json_object_object_add(j, "pin_path", json_object_new_string(s.m.dir));
+	arr = json_object_new_array();
+	n = ll_iface_list(s.m.dir, ifs, 256);
+	for (int i = 0; i < n; i++)
+		json_object_array_add(arr, iface_json(&ifs[i]));
+	json_object_object_add(j, "interfaces", arr);
+	json_object_object_add(j, "pressure", pressure_json(s.m.state));
+	if (!ll_reg_read(&s.m, &r)) {
+		for (__u32 i = 0; i < r.cap; i++) {
+			nrules += r.recs[i].kind == LL_RULE_ENDPOINT;
+			nallow += r.recs[i].kind == LL_RULE_ALLOW;
+		}
+		ll_reg_free(&r);
+	}
+	nflows = ll_flows_dump(&s.m, NULL, NULL);
+	json_object_object_add(j, "rules", json_object_new_int(nrules));
+	json_object_object_add(j, "allow_rules", json_object_new_int(nallow));
+	json_object_object_add(j, "flows", json_object_new_int64(nflows));
+	json_object_object_add(j, "flow_capacity", json_object_new_int64(
+		ll_map_capacity(s.m.fd[LL_MAP_FLOWS])));
+	json_object_object_add(j, "rule_capacity", json_object_new_int64(
+		ll_map_capacity(s.m.fd[LL_MAP_RULES])));
+	sum_counters(&s.m, c);
+	cnt = json_object_new_object();
+	for (__u32 rr = 0; rr < LL_REASON_MAX; rr++) {
+		__u64 p = 0, b = 0;
+
+		for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
+			p += c[LL_COUNTER_IDX(h, rr)].packets;
+			b += c[LL_COUNTER_IDX(h, rr)].bytes;
+		}
+		json_object_object_add(cnt, ll_reason_names[rr], counter_json(p, b));
+	}
+	json_object_object_add(j, "counters", cnt);
+	session_close(&s);
+	out_emit(j, status_human);
+	return 0;
+}
+
+static void stats_human(json_object *o)
+{
+	json_object *hooks, *rules, *flows;
+	int rates = json_object_object_get_ex(o, "interval_s", NULL);
+	static const char *const hdr[] = { "HOOK", "REASON", "PACKETS", "BYTES", "PPS", "RATE" };
+	struct table t;
+
+	table_init(&t, rates ? 6 : 4, (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5), hdr);
+	json_object_object_get_ex(o, "hooks", &hooks);
+	json_object_object_foreach(hooks, hook, reasons) {
+		json_object_object_foreach(reasons, reason, v) {
+			char pk[32], by[32], pps[32], bps[32];
+			json_object *x;
+
+			if (!ji(v, "packets"))
+				continue;
+			snprintf(pk, sizeof(pk), "%lld", ji(v, "packets"));
+			fmt_bytes(by, sizeof(by), ji(v, "bytes"));
+			if (rates) {
+				json_object_object_get_ex(v, "pps", &x);
+				fmt_rate(pps, sizeof(pps), json_object_get_double(x), "packets");
+				json_object_object_get_ex(v, "bytes_per_s", &x);
+				fmt_rate(bps, sizeof(bps), json_object_get_double(x), "bytes");
+			}
+			table_row(&t, hook, reason, pk, by, pps, bps);
+		}
+	}
+	if (t.nrows > 1)
+		table_print(&t, stdout, "");
+	else
+		printf("no packets counted\n");
+	table_free(&t);
+	if (json_object_object_get_ex(o, "rules", &rules) && json_object_array_length(rules)) {
+		static const char *const rh[] = { "RULE", "SPEC", "PACKETS", "BYTES" };
+
+		table_init(&t, 4, (1u << 0) | (1u << 2) | (1u << 3), rh);
+		for (size_t i = 0; i < json_object_array_length(rules); i++) {
+			json_object *e = json_object_array_get_idx(rules, i);
+			char id[16], pk[32], by[32];
+
+			snprintf(id, sizeof(id), "%lld", ji(e, "id"));
+			snprintf(pk, sizeof(pk), "%lld", ji(e, "packets"));
+			fmt_bytes(by, sizeof(by), ji(e, "bytes"));
+			table_row(&t, id, js(e, "spec"), pk, by);
+		}
+		table_print(&t, stdout, "");
+		table_free(&t);
+	}
+	if (json_object_object_get_ex(o, "flows", &flows) && json_object_array_length(flows)) {
+		static const char *const fh[] = { "FLOW", "ORIGIN", "PACKETS", "BYTES" };
+
+		table_init(&t, 4, (1u << 2) | (1u << 3), fh);
+		for (size_t i = 0; i < json_object_array_length(flows); i++) {
+			json_object *e = json_object_array_get_idx(flows, i);
+			char pk[32], by[32];
+
+			snprintf(pk, sizeof(pk), "%lld", ji(e, "packets"));
+			fmt_bytes(by, sizeof(by), ji(e, "bytes"));
+			table_row(&t, js(e, "spec"), js(e, "origin"), pk, by);
+		}
+		table_print(&t, stdout, "");
+		table_free(&t);
+	}
+}
+
+static json_object *stats_json(struct session *s, const struct ll_counter *prev, double interval,
+			       struct ll_counter *now_out, int with_flows)
+{
+	json_object *j = json_object_new_object(), *hooks = json_object_new_object();
+	json_object *rules = json_object_new_array();
+	struct ll_registry r;
+
+	sum_counters(&s->m, now_out);
+	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
+		json_object *reasons = json_object_new_object();
+
+		for (__u32 rr = 0; rr < LL_REASON_MAX; rr++) {
+			const struct ll_counter *c = &now_out[LL_COUNTER_IDX(h, rr)];
+			json_object *e = counter_json(c->packets, c->bytes);
+
+			if (prev && interval > 0) {
+				const struct ll_counter *p = &prev[LL_COUNTER_IDX(h, rr)];
+
+				json_object_object_add(e, "pps", json_object_new_double(
+					(c->packets - p->packets) / interval));
+				json_object_object_add(e, "bytes_per_s", json_object_new_double(
+					(c->bytes - p->bytes) / interval));
+			}
+			json_object_object_add(reasons, ll_reason_names[rr], e);
+		}
+		json_object_object_add(hooks, ll_hook_names[h], reasons);
+	}
+	json_object_object_add(j, "hooks", hooks);
+	if (prev)
+		json_object_object_add(j, "interval_s", json_object_new_double(interval));
+	if (!ll_reg_read(&s->m, &r)) {
+		for (__u32 i = 0; i < r.cap; i++) {
+			struct ll_counter c;
+			json_object *e;
+			char buf[256];
+
+			if (r.recs[i].kind == LL_RULE_FREE)
+				continue;
+			ll_percpu_counter_sum(s->m.fd[LL_MAP_RULE_HITS], i, &c);
+			ll_spec_format(&r.recs[i], buf, sizeof(buf));
+			e = counter_json(c.packets, c.bytes);
+			json_object_object_add(e, "id", json_object_new_int(i));
+			json_object_object_add(e, "spec", json_object_new_string(buf));
+			json_object_array_add(rules, e);
+		}
+		ll_reg_free(&r);
+	}
+	json_object_object_add(j, "rules", rules);
+	if (with_flows) {
+		struct ll_flow_key *keys = NULL;
+		struct ll_flow_val *vals = NULL;
+		json_object *flows = json_object_new_array();
+		long n = ll_flows_dump(&s->m, &keys, &vals);
+
+		for (long i = 0; i < n; i++) {
+			struct ll_rule_rec fr;
+			json_object *e;
+			char buf[256];
+
+			rec_of_flow(&keys[i], &fr);
+			ll_spec_format(&fr, buf, sizeof(buf));
+			e = counter_json(vals[i].packets, vals[i].bytes);
+			json_object_object_add(e, "spec", json_object_new_string(buf));
+			json_object_object_add(e, "origin", json_object_new_string(
+				vals[i].origin < LL_ORIGIN_MAX ? ll_origin_names[vals[i].origin] : "?"));
+			json_object_array_add(flows, e);
+		}
+		free(keys);
+		free(vals);
+		json_object_object_add(j, "flows", flows);
+	}
+	return j;
+}
+
+static int do_stats(int argc, char **argv)
+{
+	struct ll_counter prev[LL_COUNTER_SLOTS], cur[LL_COUNTER_SLOTS];
+	__u32 interval = 0, count = 1;
+	int with_flows = 0, ret;
+	struct session s;
+	char err[256];
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--interval") && i + 1 < argc) {
+			if (ll_u32_parse(argv[++i], 1, 3600, &interval, "--interval", err, sizeof(err)))
+				return usage_error("%s", err);
+		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
+			if (ll_u32_parse(argv[++i], 1, 1000000, &count, "--count", err, sizeof(err)))
+				return usage_error("%s", err);
+		} else if (!strcmp(argv[i], "--flows")) {
+			with_flows = 1;
+		} else {
+			return usage_error("unexpected argument '%s' (stats [--interval SECONDS] "
+					   "[--count N] [--flows])", argv[i]);
+		}
+	}
+	if ((ret = session_open(&s, 0)))
+		return ret;
+	/* Reading needs no lock: let writers proceed while we sample. */
+	if (s.lock_fd >= 0)
+		flock(s.lock_fd, LOCK_UN);
+	if (!interval) {
+		out_emit(stats_json(&s, NULL, 0, cur, with_flows), stats_human);
+		session_close(&s);
+		return 0;
+	}
+	sum_counters(&s.m, prev);
+	for (__u32 k = 0; k < count; k++) {
+		__u64 t0 = ll_now_ns();
+
+		sleep(interval);
+		out_emit(stats_json(&s, prev, (ll_now_ns() - t0) / 1e9, cur, with_flows), stats_human);
+		memcpy(prev, cur, sizeof(prev));
+	}
+	session_close(&s);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct cmd cmds[] = {
+	{ "attach", do_attach },     { "detach", do_detach }, { "flow", do_flow },
+	{ "allow", do_allow },       { "pressure", do_pressure }, { "status", do_status },
+	{ "stats", do_stats },
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && ll_out.verbose < 2)
+		return 0;
+	if (!ll_out.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },	  { "pretty", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },	  { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	  { "pin-path", required_argument, NULL, 'P' },
+		{ "max-flows", required_argument, NULL, 'F' },
+		{ "max-rules", required_argument, NULL, 'R' },
+		{},
+	};
+	char err[256];
+	int c;
+
+	/* Flags may come before the command, or right after it (lifeline status -j). */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			ll_out.json = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+jpvhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': ll_out.json = 1; break;
+		case 'p': ll_out.json = ll_out.pretty = 1; break;
+		case 'v': ll_out.verbose++; break;
+		case 'h': fputs(usage_text, stdout); return EXIT_SUCCESS;
+		case 'V': printf("lifeline %s (libbpf %s)\n", LL_VERSION, libbpf_version_string());
+			  return EXIT_SUCCESS;
+		case 'P': pin_opt = optarg; break;
+		case 'F':
+			if (ll_u32_parse(optarg, 1, 1U << 26, &load_opts.max_flows, "--max-flows", err,
+					 sizeof(err)))
+				return usage_error("%s", err);
+			break;
+		case 'R':
+			if (ll_u32_parse(optarg, 1, 1U << 20, &load_opts.max_rules, "--max-rules", err,
+					 sizeof(err)))
+				return usage_error("%s", err);
+			break;
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	libbpf_set_print(libbpf_print);
+	if (optind == argc)
+		return usage_error("missing command");
+	/* Strip -j/--json/-p placed after the command. */
+	{
+		int w = optind;
+
+		for (int i = optind; i < argc; i++) {
+			if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+				continue;
+			if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty")) {
+				ll_out.json = ll_out.pretty = 1;
+				continue;
+			}
+			argv[w++] = argv[i];
+		}
+		argc = w;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[optind], cmds[i].name))
+			return cmds[i].fn(argc - optind - 1, argv + optind + 1);
+	if (!strcmp(argv[optind], "help")) {
+		fputs(usage_text, stdout);
+		return EXIT_SUCCESS;
+	}
+	return usage_error("unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "registry.h"
+#include "rules.h"
+
+#define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
+
+__u32 ll_map_capacity(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+int ll_reg_read(const struct ll_maps *m, struct ll_registry *r)
+{
+	int fd = m->fd[LL_MAP_RULE_RECS];
+
+	memset(r, 0, sizeof(*r));
+	r->cap = ll_map_capacity(fd);
+	if (!r->cap)
+		return -EINVAL;
+	r->recs = calloc(r->cap, sizeof(*r->recs));
+	if (!r->recs)
+		return -ENOMEM;
+	for (__u32 i = 0; i < r->cap; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &r->recs[i])) {
+			int err = -errno;
+
+			ll_reg_free(r);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void ll_reg_free(struct ll_registry *r)
+{
+	free(r->recs);
+	r->recs = NULL;
+	r->cap = 0;
+}
+
+int ll_rec_same(const struct ll_rule_rec *a, const struct ll_rule_rec *b)
+{
+	return a->kind == b->kind && a->proto == b->proto && a->plen == b->plen &&
+	       a->is_v4 == b->is_v4 && a->nranges == b->nranges &&
+	       !memcmp(a->addr, b->addr, 16) &&
+	       !memcmp(a->ranges, b->ranges, sizeof(a->ranges[0]) * a->nranges);
+}
+
+int ll_reg_find(const struct ll_registry *r, const struct ll_rule_rec *rec, const char *name)
+{
+	for (__u32 i = 0; i < r->cap; i++) {
+		const struct ll_rule_rec *x = &r->recs[i];
+
+		if (x->kind == LL_RULE_FREE)
+			continue;
+		if (rec && ll_rec_same(x, rec))
+			return i;
+		if (name && x->name[0] && !strncmp(x->name, name, LL_NAME_LEN))
+			return i;
+	}
+	return -1;
+}
+
+int ll_reg_sync(struct ll_maps *m, const struct ll_registry *r, __u32 kind, char *err,
+		size_t errlen)
+{
+	int fd = m->fd[kind == LL_RULE_ALLOW ? LL_MAP_ALLOW : LL_MAP_RULES];
+	struct ll_rule_entry *ents = NULL;
+	__u32 *ids = malloc(r->cap * sizeof(*ids));
+	size_t nents = 0;
+	int ret;
+
+	if (!ids)
+		return -ENOMEM;
+	for (__u32 i = 0; i < r->cap; i++)
+		ids[i] = i;
+	ret = ll_rules_compile(r->recs, ids, r->cap, kind, &ents, &nents, err, errlen);
+	if (ret)
+		goto out;
+	if (nents > ll_map_capacity(fd)) {
+		ret = -ENOSPC;
+		ERR("the rule table holds %u entries and these rules need %zu; "
+		    "recreate the maps with a larger --max-rules", ll_map_capacity(fd), nents);
+		goto out;
+	}
+	ret = ll_rules_sync(fd, ents, nents);
+	if (ret)
+		ERR("cannot update the rule table: %s", strerror(-ret));
+out:
+	free(ents);
+	free(ids);
+	return ret;
+}
+
+static int write_rec(struct ll_maps *m, __u32 id, const struct ll_rule_rec *rec)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct ll_counter *zero = calloc(ncpus > 0 ? ncpus : 1, sizeof(*zero));
+	int ret = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(m->fd[LL_MAP_RULE_RECS], &id, rec, 0) ||
+	    bpf_map_update_elem(m->fd[LL_MAP_RULE_HITS], &id, zero, 0))
+		ret = -errno;
+	free(zero);
+	return ret;
+}
+
+/* Applies r (already modified in memory) to the maps; restores *old on failure. */
+static int commit(struct ll_maps *m, struct ll_registry *r, const struct ll_registry *old,
+		  char *err, size_t errlen)
+{
+	int ret = 0;
+
+	for (__u32 i = 0; i < r->cap && !ret; i++)
+		if (memcmp(&r->recs[i], &old->recs[i], sizeof(r->recs[i])))
+			ret = write_rec(m, i, &r->recs[i]);
+	if (ret)
+		ERR("cannot write the rule records: %s", strerror(-ret));
+	if (!ret)
+		ret = ll_reg_sync(m, r, LL_RULE_ENDPOINT, err, errlen);
+	if (!ret)
+		ret = ll_reg_sync(m, r, LL_RULE_ALLOW, err, errlen);
+	if (ret) {
+		char ignore[256];
+
+		for (__u32 i = 0; i < r->cap; i++)
+			if (memcmp(&r->recs[i], &old->recs[i], sizeof(r->recs[i])))
+				write_rec(m, i, &old->recs[i]);
+		ll_reg_sync(m, old, LL_RULE_ENDPOINT, ignore, sizeof(ignore));
+		ll_reg_sync(m, old, LL_RULE_ALLOW, ignore, sizeof(ignore));
+		memcpy(r->recs, old->recs, r->cap * sizeof(*r->recs));
+	}
+	return ret;
+}
+
+static int reg_copy(const struct ll_registry *r, struct ll_registry *copy)
+{
+	copy->cap = r->cap;
+	copy->recs = malloc(r->cap * sizeof(*r->recs));
+	if (!copy->recs)
+		return -ENOMEM;
+	memcpy(copy->recs, r->recs, r->cap * sizeof(*r->recs));
+	return 0;
+}
+
+int ll_reg_add(struct ll_maps *m, struct ll_registry *r, const struct ll_rule_rec *recs, size_t n,
+	       size_t *dup, char *err, size_t errlen)
+{
+	struct ll_registry old;
+	__u32 slot = 0;
+	int ret;
+
+	*dup = 0;
+	ret = reg_copy(r, &old);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].name[0] && ll_reg_find(r, NULL, recs[i].name) >= 0 &&
+		    !ll_rec_same(&r->recs[ll_reg_find(r, NULL, recs[i].name)], &recs[i])) {
+			ret = -EEXIST;
+			ERR("the name '%s' is already used by another rule", recs[i].name);
+			goto fail;
+		}
+		if (ll_reg_find(r, &recs[i], NULL) >= 0) {
+			(*dup)++;
+			continue;
+		}
+		while (slot < r->cap && r->recs[slot].kind != LL_RULE_FREE)
+			slot++;
+		if (slot == r->cap) {
+			ret = -ENOSPC;
+			ERR("the rule table is full (%u rules); delete rules or recreate the maps "
+			    "with a larger --max-rules", r->cap);
+			goto fail;
+		}
+		r->recs[slot] = recs[i];
+	}
+	ret = commit(m, r, &old, err, errlen);
+	ll_reg_free(&old);
+	return ret;
+fail:
+	memcpy(r->recs, old.recs, r->cap * sizeof(*r->recs));
+	ll_reg_free(&old);
+	return ret;
+}
+
+int ll_reg_del(struct ll_maps *m, struct ll_registry *r, const __u32 *ids, size_t n, char *err,
+	       size_t errlen)
+{
+	struct ll_registry old;
+	int ret = reg_copy(r, &old);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] < r->cap)
+			memset(&r->recs[ids[i]], 0, sizeof(r->recs[0]));
+	ret = commit(m, r, &old, err, errlen);
+	ll_reg_free(&old);
+	return ret;
+}
+
+void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
+		      const __u8 local[16], __u16 lport)
+{
+	memset(k, 0, sizeof(*k));
+	k->proto = proto;
+	memcpy(k->remote, remote, 16);
+	memcpy(k->local, local, 16);
+	k->remote_port = htobe16(rport);
+	k->local_port = htobe16(lport);
+}
+
+int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
+		 size_t *dup, char *err, size_t errlen)
+{
+	int fd = m->fd[LL_MAP_FLOWS];
+	struct ll_flow_val v = { .origin = origin }, cur;
+	struct ll_flow_key *fresh = malloc((n ? n : 1) * sizeof(*fresh));
+	struct ll_flow_val *vals = malloc((n ? n : 1) * sizeof(*vals));
+	size_t nfresh = 0;
+	__u32 cap = ll_map_capacity(fd);
+	long have;
+	int ret = 0;
+
+	*dup = 0;
+	if (!fresh || !vals) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!bpf_map_lookup_elem(fd, &keys[i], &cur)) {
+			(*dup)++;
+			continue;
+		}
+		fresh[nfresh] = keys[i];
+		vals[nfresh++] = v;
+	}
+	have = ll_flows_dump(m, NULL, NULL);
+	if (have >= 0 && (size_t)have + nfresh > cap) {
+		ret = -ENOSPC;
+		ERR("the flow table holds %u flows, %ld are in use and %zu more were asked; "
+		    "nothing was added (recreate the maps with a larger --max-flows)",
+		    cap, have, nfresh);
+		goto out;
+	}
+	/* In batches of up to 64k; on failure remove what this call added. */
+	for (size_t done = 0; done < nfresh;) {
+		__u32 cnt = nfresh - done > 65536 ? 65536 : nfresh - done;
+		LIBBPF_OPTS(bpf_map_batch_opts, bo);	/* batch ops take no BPF_NOEXIST */
+
+		if (bpf_map_update_batch(fd, &fresh[done], &vals[done], &cnt, &bo)) {
+			ret = -errno;
+			done += cnt;
+			for (size_t j = 0; j < done; j++)
+				bpf_map_delete_elem(fd, &fresh[j]);
+			ERR("cannot add flows: %s; nothing was added", strerror(-ret));
+			goto out;
+		}
+		done += cnt;
+	}
+out:
+	free(fresh);
+	free(vals);
+	return ret;
+}
+
+int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k)
+{
+	return bpf_map_delete_elem(m->fd[LL_MAP_FLOWS], k) ? -errno : 0;
+}
+
+long ll_flows_dump(const struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals)
+{
+	int fd = m->fd[LL_MAP_FLOWS];
+	int count_only = !keys && !vals;
+	__u32 cap = ll_map_capacity(fd), chunk = 8192;
+	/* Counting reuses one chunk; dumping keeps everything. */
+	size_t room = count_only ? chunk : cap;
+	struct ll_flow_key *k = malloc((room ? room : 1) * sizeof(*k));
+	struct ll_flow_val *v = malloc((room ? room : 1) * sizeof(*v));
+	__u64 in_batch = 0, out_batch = 0;
+	long n = 0;
+	int first = 1;
+
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	for (;;) {
+		size_t at = count_only ? 0 : (size_t)n;
+		__u32 cnt = room - at < chunk ? room - at : chunk;
+		LIBBPF_OPTS(bpf_map_batch_opts, bo);
+		int ret;
+
+		if (!cnt)
+			break;
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, &k[at], &v[at],
+					   &cnt, &bo);
+		n += cnt;
+		if (ret) {
+			if (errno == ENOENT)
+				break;
+			n = -errno;
+			break;
+		}
+		in_batch = out_batch;
+		first = 0;
+	}
+	if (n < 0 || !keys)
+		free(k);
+	else
+		*keys = k;
+	if (n < 0 || !vals)
+		free(v);
+	else
+		*vals = v;
+	return n;
+}

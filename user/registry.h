@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What is registered: endpoint and allow rules (records in ll_rule_recs,
+ * compiled into the ll_rules/ll_allow tries) and exact flows (ll_flows).
+ * Changes are all or nothing: a batch that fails part-way is rolled back.
+ */
+#ifndef LL_REGISTRY_H
+#define LL_REGISTRY_H
+
+#include <stddef.h>
+#include "maps.h"
+
+struct ll_registry {
+	struct ll_rule_rec *recs;	/* indexed by rule id */
+	__u32 cap;			/* max_entries of ll_rule_recs */
+};
+
+int ll_reg_read(const struct ll_maps *m, struct ll_registry *r);
+void ll_reg_free(struct ll_registry *r);
+
+/* Same kind, protocol, prefix and ranges: the same registration. */
+int ll_rec_same(const struct ll_rule_rec *a, const struct ll_rule_rec *b);
+
+/* Rule id of a record equal to rec, or of the one named name; -1 if none. */
+int ll_reg_find(const struct ll_registry *r, const struct ll_rule_rec *rec, const char *name);
+
+/*
+ * Adds n records (kind set by the caller) in one step. Records already
+ * present are skipped and counted in *dup. On error nothing changed.
+ */
+int ll_reg_add(struct ll_maps *m, struct ll_registry *r, const struct ll_rule_rec *recs, size_t n,
+	       size_t *dup, char *err, size_t errlen);
+
+/* Removes the rules with these ids; on error nothing changed. */
+int ll_reg_del(struct ll_maps *m, struct ll_registry *r, const __u32 *ids, size_t n, char *err,
+	       size_t errlen);
+
+/* Recompiles one trie (LL_RULE_ENDPOINT or LL_RULE_ALLOW) from the records. */
+int ll_reg_sync(struct ll_maps *m, const struct ll_registry *r, __u32 kind, char *err,
+		size_t errlen);
+
+/* Exact flows. */
+void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
+		      const __u8 local[16], __u16 lport);
+int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
+		 size_t *dup, char *err, size_t errlen);
+int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k);
+/* Counts entries; with keys/vals non-NULL also returns them (caller frees). */
+long ll_flows_dump(const struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals);
+
+/* Map capacity (max_entries). */
+__u32 ll_map_capacity(int fd);
+
+#endif
