@@ -49,7 +49,7 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF))
 # What the build, the tests, the benchmarks and the demo need from Debian 12.
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libinih-dev libsystemd-dev libcap-dev libclang-rt-14-dev \
-            iproute2 ethtool nbdkit libnbd-bin iperf3 xdp-tools jq nftables iptables \
+            iproute2 ethtool nbdkit libnbd-bin libnbd-dev iperf3 xdp-tools jq nftables iptables \
             gnuplot-nox util-linux procps
 
 .PHONY: all clean vmlinux check test bench demo deps asan
@@ -91,6 +91,9 @@ $(OUT)/tests/%: tests/%.c $(LIB_OBJS) $(USER_HDRS) $(wildcard tests/*.h) $(SKELS
 $(OUT)/bench/%: bench/%.c $(LIB_OBJS) $(USER_HDRS) $(SKELS) $(BENCH_SKELS) | $(OUT)/bench
 	$(call msg,CCLD,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests -I$(OUT)/bench $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+# Real NBD client load (libnbd), for the demo and the benchmarks.
+$(OUT)/bench/nbdload: LDLIBS += -lnbd
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h

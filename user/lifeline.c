@@ -23,6 +23,7 @@
 #include "maps.h"
 #include "out.h"
 #include "registry.h"
+#include "reserve.h"
 #include "spec.h"
 
 #define EXIT_USAGE 2
@@ -61,6 +62,11 @@ static const char usage_text[] =
 "  pressure set none|elevated|critical [--for DURATION]   e.g. 30s, 5m; default: until cleared\n"
 "  pressure clear\n"
 "  status                 interfaces, level, source and lease, counters, table sizes\n"
+"  reserve show [--state-dir DIR]\n"
+"  reserve apply --kb N [--max-share PCT] [--watermark-scale N] [--state-dir DIR]\n"
+"                         raise vm.min_free_kbytes by N kB over its original value\n"
+"                         (refused above PCT % of RAM, default 5); originals recorded first\n"
+"  reserve restore [--state-dir DIR]   write the recorded originals back\n"
 "  stats [--interval SECONDS] [--count N] [--flows]\n"
 "                         packets and bytes per hook and reason, rule hits; with\n"
 "                         --interval, rates; --flows adds per-flow hits (reads every flow)\n"
@@ -1253,6 +1259,107 @@ static int do_stats(int argc, char **argv)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- reserve */
+
+static void reserve_human(json_object *o)
+{
+	json_object *arr;
+	struct table t;
+	static const char *const hdr[] = { "SYSCTL", "CURRENT", "ORIGINAL", "CHANGED" };
+
+	json_object_object_get_ex(o, "sysctls", &arr);
+	table_init(&t, 4, 0, hdr);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+
+		table_row(&t, js(e, "name"), js(e, "current"), js(e, "original"),
+			  ji(e, "changed") ? "yes" : "no");
+	}
+	table_print(&t, stdout, "");
+	table_free(&t);
+	if (!ji(o, "recorded"))
+		printf("lifeline has changed nothing (no state file in %s)\n", js(o, "state_dir"));
+}
+
+static json_object *reserve_json(const struct ll_reserve_cfg *c, const struct ll_reserve_state *st)
+{
+	json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+	json_object_object_add(o, "state_dir", json_object_new_string(c->state_dir));
+	json_object_object_add(o, "recorded", json_object_new_boolean(st->recorded));
+	for (int i = 0; i < LL_SYSCTL_MAX; i++) {
+		json_object *e = json_object_new_object();
+		int changed = st->recorded && st->original[i][0] &&
+			      strcmp(st->original[i], st->current[i]);
+
+		json_object_object_add(e, "name", json_object_new_string(ll_sysctl_names[i]));
+		json_object_object_add(e, "current", json_object_new_string(st->current[i]));
+		json_object_object_add(e, "original", st->recorded && st->original[i][0] ?
+				       json_object_new_string(st->original[i]) : NULL);
+		json_object_object_add(e, "changed", json_object_new_boolean(changed));
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(o, "sysctls", arr);
+	return o;
+}
+
+static int do_reserve(int argc, char **argv)
+{
+	struct ll_reserve_cfg c = { .state_dir = LL_STATE_DIR_DEFAULT, .proc_root = "" };
+	struct ll_reserve_state st;
+	const char *verb = argc ? argv[0] : "show";
+	char err[512];
+	__u32 v;
+	int ret, have_kb = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (i + 1 == argc)
+			return usage_error("%s needs a value", o);
+		if (!strcmp(o, "--state-dir")) {
+			c.state_dir = argv[++i];
+			continue;
+		}
+		if (strcmp(verb, "apply"))
+			return usage_error("unexpected argument '%s' to reserve %s", o, verb);
+		if (!strcmp(o, "--kb")) {
+			if (ll_u32_parse(argv[++i], 1, 1U << 30, &v, "--kb", err, sizeof(err)))
+				return usage_error("%s", err);
+			c.reserve_kb = v;
+			have_kb = 1;
+		} else if (!strcmp(o, "--max-share")) {
+			if (ll_u32_parse(argv[++i], 1, 50, &c.max_share_pct, "--max-share", err,
+					 sizeof(err)))
+				return usage_error("%s", err);
+		} else if (!strcmp(o, "--watermark-scale")) {
+			if (ll_u32_parse(argv[++i], 1, 3000, &c.watermark_scale, "--watermark-scale",
+					 err, sizeof(err)))
+				return usage_error("%s", err);
+		} else {
+			return usage_error("unexpected argument '%s' to reserve apply", o);
+		}
+	}
+	if (strcmp(verb, "show") && strcmp(verb, "apply") && strcmp(verb, "restore"))
+		return usage_error("unknown verb '%s' for reserve: show, apply, restore", verb);
+	if (!strcmp(verb, "apply") && !have_kb)
+		return usage_error("reserve apply needs --kb N");
+	if (need_privileges())
+		return EXIT_FAILURE;
+	if (!strcmp(verb, "apply"))
+		ret = ll_reserve_apply(&c, err, sizeof(err));
+	else if (!strcmp(verb, "restore"))
+		ret = ll_reserve_restore(&c, err, sizeof(err));
+	else
+		ret = 0;
+	if (ret)
+		return out_error(EXIT_FAILURE, "%s", err);
+	if (ll_reserve_read(&c, &st, err, sizeof(err)))
+		return out_error(EXIT_FAILURE, "%s", err);
+	out_emit(reserve_json(&c, &st), reserve_human);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 struct cmd {
@@ -1263,7 +1370,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "attach", do_attach },     { "detach", do_detach }, { "flow", do_flow },
 	{ "allow", do_allow },       { "pressure", do_pressure }, { "status", do_status },
-	{ "stats", do_stats },
+	{ "stats", do_stats },       { "reserve", do_reserve },
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
