@@ -54,6 +54,8 @@ DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 
 .PHONY: all clean vmlinux check test bench demo deps asan
 .DELETE_ON_ERROR:
+# Keep objects and intermediate BPF files: parallel builds share them.
+.SECONDARY:
 
 all: $(BPF_OBJS) $(SKELS) $(PROGS) $(TESTS) $(BENCH_SKELS) $(BENCHES)
 

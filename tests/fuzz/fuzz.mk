@@ -1,0 +1,51 @@
+# Fuzz targets of the user-space parsers (libFuzzer, clang, ASan + UBSan).
+#   make fuzz         each target for FUZZ_SECONDS (default 60)
+#   make fuzz-smoke   each target for 10 s (for CI)
+#   make fuzz-build   only build them, into $(OUT)/fuzz/
+# A crash, a sanitizer report or a broken invariant fails the run; the input
+# is kept as $(OUT)/fuzz/artifacts/TARGET-crash-*, the log as $(OUT)/fuzz/TARGET.log.
+# New corpus entries go to $(OUT)/fuzz/corpus/TARGET; the seeds in
+# tests/fuzz/corpus/TARGET are only read. Included by the Makefile after `all`,
+# so `all` stays the default goal.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := $(OUT)/fuzz
+FUZZ_TARGETS := fuzz_spec fuzz_duration fuzz_addr
+FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+                -Iinclude -Iuser -Itests/fuzz $(shell pkg-config --cflags libbpf)
+FUZZ_FLAGS   := -timeout=10 -rss_limit_mb=2048 -max_len=512 -print_final_stats=1
+
+.PHONY: fuzz fuzz-smoke fuzz-build
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target links only the code it tests.
+$(FUZZ_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h user/spec.c user/spec.h \
+		include/lifeline.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(FUZZ_DIR)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< user/spec.c -o $@
+
+# $(call fuzz_run,SECONDS): runs every target in turn, stops at the first finding.
+define fuzz_run
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts; \
+		printf '  %-8s %s, %s s\n' FUZZ $$t $(1); \
+		if ! $(FUZZ_DIR)/$$t $(FUZZ_FLAGS) -max_total_time=$(1) \
+			-artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- \
+			$(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t >$(FUZZ_DIR)/$$t.log 2>&1; then \
+			tail -n 40 $(FUZZ_DIR)/$$t.log; \
+			echo "fuzz: $$t found a problem; input in $(FUZZ_DIR)/artifacts/" >&2; \
+			exit 1; \
+		fi; \
+		sed -n 's/^stat::number_of_executed_units: */           executions: /p' \
+			$(FUZZ_DIR)/$$t.log; \
+	done
+endef
+
+fuzz: $(FUZZ_BINS)
+	$(call fuzz_run,$(FUZZ_SECONDS))
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(call fuzz_run,10)

@@ -1,0 +1,1216 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Unit tests of the user-space parsers (user/spec.c) and the rule compiler
+ * (user/rules.c). Table-driven: each table row is one test. The compiler is
+ * checked against a brute-force reference written here, and ll_rules_sync()
+ * against a real LPM trie (needs root; skipped otherwise).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include "testlib.h"
+#include "spec.h"
+#include "rules.h"
+
+TEST_STATE_DEFINE;
+
+#define TCP IPPROTO_TCP
+#define UDP IPPROTO_UDP
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Text address to the 16-byte form, v4-mapped for IPv4; independent of spec.c. */
+static int addr16(const char *s, __u8 a[16])
+{
+	memset(a, 0, 16);
+	if (strchr(s, ':'))
+		return inet_pton(AF_INET6, s, a) == 1 ? 0 : -1;
+	a[10] = a[11] = 0xff;
+	return inet_pton(AF_INET, s, a + 12) == 1 ? 0 : -1;
+}
+
+static int contains(const char *hay, const char *needle)
+{
+	return strstr(hay, needle) != NULL;
+}
+
+/* ---- SPEC: valid ---- */
+
+struct spec_ok {
+	const char *in;
+	const char *canon;	/* ll_spec_format() of the parsed record */
+	__u32 scheme;
+	__u8 proto;
+	__u8 plen;
+	const char *addr;
+	__u8 nranges;
+	__u16 r[LL_RULE_MAX_RANGES][2];
+};
+
+#define ANY { { 0, 65535 } }
+#define P(x) { { x, x } }
+#define CEPH { { 3300, 3300 }, { 6789, 6789 }, { 6800, 7300 } }
+
+static const struct spec_ok spec_ok[] = {
+	{ "nbd://198.51.100.7", "nbd://198.51.100.7",
+	  LL_SCHEME_NBD, TCP, 32, "198.51.100.7", 1, P(10809) },
+	{ "nbd://198.51.100.7:10809", "nbd://198.51.100.7",
+	  LL_SCHEME_NBD, TCP, 32, "198.51.100.7", 1, P(10809) },
+	{ "nbd://198.51.100.7:10810", "nbd://198.51.100.7:10810",
+	  LL_SCHEME_NBD, TCP, 32, "198.51.100.7", 1, P(10810) },
+	{ "nbd://[2001:db8::5]:10810", "nbd://[2001:db8::5]:10810",
+	  LL_SCHEME_NBD, TCP, 128, "2001:db8::5", 1, P(10810) },
+	{ "nbd://[2001:db8::5]", "nbd://[2001:db8::5]",
+	  LL_SCHEME_NBD, TCP, 128, "2001:db8::5", 1, P(10809) },
+	{ "nbd://[::1]:10809", "nbd://[::1]", LL_SCHEME_NBD, TCP, 128, "::1", 1, P(10809) },
+	{ "iscsi://198.51.100.0/24", "iscsi://198.51.100.0/24",
+	  LL_SCHEME_ISCSI, TCP, 24, "198.51.100.0", 1, P(3260) },
+	{ "iscsi://198.51.100.0/24:3261", "iscsi://198.51.100.0/24:3261",
+	  LL_SCHEME_ISCSI, TCP, 24, "198.51.100.0", 1, P(3261) },
+	{ "iscsi://198.51.100.0/24:3260-3262", "iscsi://198.51.100.0/24:3260-3262",
+	  LL_SCHEME_ISCSI, TCP, 24, "198.51.100.0", 1, { { 3260, 3262 } } },
+	{ "iscsi://[2001:db8:1::/48]", "iscsi://[2001:db8:1::/48]",
+	  LL_SCHEME_ISCSI, TCP, 48, "2001:db8:1::", 1, P(3260) },
+	{ "nvme-tcp://192.0.2.10", "nvme-tcp://192.0.2.10",
+	  LL_SCHEME_NVME_TCP, TCP, 32, "192.0.2.10", 1, P(4420) },
+	{ "nvme-tcp://[2001:db8::/64]:4421", "nvme-tcp://[2001:db8::/64]:4421",
+	  LL_SCHEME_NVME_TCP, TCP, 64, "2001:db8::", 1, P(4421) },
+	{ "nfs://192.0.2.20", "nfs://192.0.2.20",
+	  LL_SCHEME_NFS, TCP, 32, "192.0.2.20", 1, P(2049) },
+	{ "nfs://192.0.2.0/28", "nfs://192.0.2.0/28",
+	  LL_SCHEME_NFS, TCP, 28, "192.0.2.0", 1, P(2049) },
+	{ "ceph://192.0.2.30", "ceph://192.0.2.30",
+	  LL_SCHEME_CEPH, TCP, 32, "192.0.2.30", 3, CEPH },
+	{ "ceph://192.0.2.30:6789", "ceph://192.0.2.30:6789",
+	  LL_SCHEME_CEPH, TCP, 32, "192.0.2.30", 1, P(6789) },
+	{ "ceph://[2001:db8::30]", "ceph://[2001:db8::30]",
+	  LL_SCHEME_CEPH, TCP, 128, "2001:db8::30", 3, CEPH },
+	{ "ceph://10.0.0.0/8", "ceph://10.0.0.0/8", LL_SCHEME_CEPH, TCP, 8, "10.0.0.0", 3, CEPH },
+	{ "tcp://192.0.2.1", "tcp://192.0.2.1", LL_SCHEME_TCP, TCP, 32, "192.0.2.1", 1, ANY },
+	{ "tcp://192.0.2.1:22", "tcp://192.0.2.1:22",
+	  LL_SCHEME_TCP, TCP, 32, "192.0.2.1", 1, P(22) },
+	{ "tcp://192.0.2.0/24:1000-2000", "tcp://192.0.2.0/24:1000-2000",
+	  LL_SCHEME_TCP, TCP, 24, "192.0.2.0", 1, { { 1000, 2000 } } },
+	{ "tcp://[2001:db8::/64]:4420", "tcp://[2001:db8::/64]:4420",
+	  LL_SCHEME_TCP, TCP, 64, "2001:db8::", 1, P(4420) },
+	{ "tcp://[2001:db8::/64]:4420-4430", "tcp://[2001:db8::/64]:4420-4430",
+	  LL_SCHEME_TCP, TCP, 64, "2001:db8::", 1, { { 4420, 4430 } } },
+	{ "udp://192.0.2.1:2049", "udp://192.0.2.1:2049",
+	  LL_SCHEME_UDP, UDP, 32, "192.0.2.1", 1, P(2049) },
+	{ "udp://[2001:db8::1]", "udp://[2001:db8::1]",
+	  LL_SCHEME_UDP, UDP, 128, "2001:db8::1", 1, ANY },
+	{ "udp://0.0.0.0/0", "udp://0.0.0.0/0", LL_SCHEME_UDP, UDP, 0, "0.0.0.0", 1, ANY },
+	{ "tcp://0.0.0.0/0:22", "tcp://0.0.0.0/0:22", LL_SCHEME_TCP, TCP, 0, "0.0.0.0", 1, P(22) },
+	{ "tcp://[::/0]", "tcp://[::/0]", LL_SCHEME_TCP, TCP, 0, "::", 1, ANY },
+	{ "tcp://[::/0]:443", "tcp://[::/0]:443", LL_SCHEME_TCP, TCP, 0, "::", 1, P(443) },
+	{ "tcp://198.51.100.7/32", "tcp://198.51.100.7",
+	  LL_SCHEME_TCP, TCP, 32, "198.51.100.7", 1, ANY },
+	{ "tcp://[2001:db8::1/128]", "tcp://[2001:db8::1]",
+	  LL_SCHEME_TCP, TCP, 128, "2001:db8::1", 1, ANY },
+	{ "tcp://255.255.255.255", "tcp://255.255.255.255",
+	  LL_SCHEME_TCP, TCP, 32, "255.255.255.255", 1, ANY },
+	{ "tcp://192.0.2.1:1", "tcp://192.0.2.1:1", LL_SCHEME_TCP, TCP, 32, "192.0.2.1", 1, P(1) },
+	{ "tcp://192.0.2.1:65535", "tcp://192.0.2.1:65535",
+	  LL_SCHEME_TCP, TCP, 32, "192.0.2.1", 1, P(65535) },
+	{ "tcp://192.0.2.1:1-65535", "tcp://192.0.2.1:1-65535",
+	  LL_SCHEME_TCP, TCP, 32, "192.0.2.1", 1, { { 1, 65535 } } },
+	{ "tcp://192.0.2.1:80-80", "tcp://192.0.2.1:80",
+	  LL_SCHEME_TCP, TCP, 32, "192.0.2.1", 1, P(80) },
+	{ "tcp://192.0.2.1:08", "tcp://192.0.2.1:8", LL_SCHEME_TCP, TCP, 32, "192.0.2.1", 1, P(8) },
+	{ "tcp://10.1.2.3/032", "tcp://10.1.2.3", LL_SCHEME_TCP, TCP, 32, "10.1.2.3", 1, ANY },
+	{ "tcp://[2001:DB8::A]", "tcp://[2001:db8::a]",
+	  LL_SCHEME_TCP, TCP, 128, "2001:db8::a", 1, ANY },
+	{ "tcp://[2001:0db8:0000:0000:0000:0000:0000:0001]", "tcp://[2001:db8::1]",
+	  LL_SCHEME_TCP, TCP, 128, "2001:db8::1", 1, ANY },
+	{ "tcp://[2001:db8::1.2.3.4]:9", "tcp://[2001:db8::102:304]:9",
+	  LL_SCHEME_TCP, TCP, 128, "2001:db8::102:304", 1, P(9) },
+	{ "tcp://128.0.0.0/1", "tcp://128.0.0.0/1", LL_SCHEME_TCP, TCP, 1, "128.0.0.0", 1, ANY },
+	{ "tcp://[8000::/1]", "tcp://[8000::/1]", LL_SCHEME_TCP, TCP, 1, "8000::", 1, ANY },
+	{ "tcp://[::]:9", "tcp://[::]:9", LL_SCHEME_TCP, TCP, 128, "::", 1, P(9) },
+	{ "tcp://[::/96]", "tcp://[::/96]", LL_SCHEME_TCP, TCP, 96, "::", 1, ANY },
+	{ "tcp://[64:ff9b::/96]:4420", "tcp://[64:ff9b::/96]:4420",
+	  LL_SCHEME_TCP, TCP, 96, "64:ff9b::", 1, P(4420) },
+	{ "udp://[fe80::/10]:546", "udp://[fe80::/10]:546",
+	  LL_SCHEME_UDP, UDP, 10, "fe80::", 1, P(546) },
+	{ "nvme-tcp://198.51.100.0/31:8009", "nvme-tcp://198.51.100.0/31:8009",
+	  LL_SCHEME_NVME_TCP, TCP, 31, "198.51.100.0", 1, P(8009) },
+};
+
+static void test_spec_ok(const struct spec_ok *c)
+{
+	struct ll_rule_rec r, again;
+	char err[256] = "", buf[LL_SPEC_FMT_LEN];
+	__u8 want[16];
+
+	if (!ASSERT_EQ(ll_spec_parse(c->in, &r, err, sizeof(err)), 0, err))
+		return;
+	ASSERT_EQ(addr16(c->addr, want), 0, "expected address is valid");
+	ASSERT_TRUE(!memcmp(r.addr, want, 16), "address");
+	ASSERT_EQ(r.is_v4, !strchr(c->addr, ':'), "is_v4");
+	ASSERT_EQ(r.plen, c->plen, "plen");
+	ASSERT_EQ(r.proto, c->proto, "proto");
+	ASSERT_EQ(r.scheme, c->scheme, "scheme");
+	ASSERT_EQ(r.kind, LL_RULE_FREE, "kind left to the caller");
+	ASSERT_EQ(r.nranges, c->nranges, "nranges");
+	for (int i = 0; i < c->nranges && i < LL_RULE_MAX_RANGES; i++) {
+		ASSERT_EQ(r.ranges[i].lo, c->r[i][0], "range lo");
+		ASSERT_EQ(r.ranges[i].hi, c->r[i][1], "range hi");
+	}
+	ASSERT_EQ(ll_rec_check(&r, err, sizeof(err)), 0, err);
+	/* round trip: format gives the canonical text, which parses to the same record */
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), 0, "format");
+	ASSERT_STREQ(buf, c->canon, "canonical form");
+	ASSERT_EQ(ll_spec_parse(buf, &again, err, sizeof(err)), 0, err);
+	ASSERT_TRUE(!memcmp(&r, &again, sizeof(r)), "parse(format(parse(x))) == parse(x)");
+}
+
+/* ---- SPEC: invalid ---- */
+
+struct spec_bad {
+	const char *in;
+	const char *msg;	/* must appear in the error */
+};
+
+static const struct spec_bad spec_bad[] = {
+	{ "", "empty SPEC" },
+	{ "nbd:/198.51.100.7", "missing '://'" },
+	{ "198.51.100.7", "missing '://'" },
+	{ "smb://198.51.100.7", "unknown scheme 'smb'" },
+	{ "NBD://198.51.100.7", "unknown scheme 'NBD'" },
+	{ "://198.51.100.7", "unknown scheme ''" },
+	{ "nvme://198.51.100.7", "unknown scheme 'nvme'" },
+	{ "nbd://", "empty host" },
+	{ "nbd://:10809", "empty host" },
+	{ "tcp://[]:80", "empty host" },
+	{ "nbd://nas.example.com", "no DNS" },
+	{ "nbd://localhost:10809", "give a literal address" },
+	{ "tcp://192.0.2.1x", "not an IP address" },
+	{ "nbd://198.51.100.256", "'198.51.100.256' is not a valid IPv4 address" },
+	{ "nbd://198.51.100", "not a valid IPv4 address" },
+	{ "nbd://198.51.100.07", "not a valid IPv4 address" },
+	{ "tcp://[2001:db8::g]", "not a valid IPv6 address" },
+	{ "tcp://[2001:db8:::1]", "not a valid IPv6 address" },
+	{ "tcp://[fe80::1%eth0]", "not a valid IPv6 address" },
+	{ "tcp://2001:db8::1", "IPv6 addresses go in brackets" },
+	{ "tcp://[2001:db8::1", "missing ']'" },
+	{ "tcp://2001:db8::1]", "unbalanced brackets" },
+	{ "tcp://[[2001:db8::1]]", "unbalanced brackets" },
+	{ "tcp://192.0.2.1[", "unbalanced brackets" },
+	{ "tcp://[192.0.2.1]:80", "brackets are for IPv6 addresses only" },
+	{ "tcp://198.51.100.0/33", "prefix length 33 is over 32 for IPv4" },
+	{ "tcp://[2001:db8::/129]", "prefix length 129 is over 128 for IPv6" },
+	{ "tcp://198.51.100.0/99999999999999999999999", "is over 32 for IPv4" },
+	{ "tcp://198.51.100.0/-1", "prefix length '-1' is negative" },
+	{ "tcp://198.51.100.0/abc", "prefix length 'abc' is not a number" },
+	{ "tcp://198.51.100.0/24/8", "prefix length '24/8' is not a number" },
+	{ "tcp://198.51.100.0/", "missing prefix length" },
+	{ "tcp:///24", "missing address before '/'" },
+	{ "tcp://198.51.100.7/24",
+	  "198.51.100.7/24 has host bits set; did you mean 198.51.100.0/24?" },
+	{ "iscsi://10.1.1.1/8", "did you mean 10.0.0.0/8?" },
+	{ "tcp://[2001:db8::5/64]",
+	  "2001:db8::5/64 has host bits set; did you mean 2001:db8::/64?" },
+	{ "tcp://[2001:db8::]/64:4420", "the prefix length goes inside the brackets" },
+	{ "tcp://[::ffff:192.0.2.1]", "IPv4-mapped" },
+	{ "tcp://[::ffff:0:0/96]", "IPv4-mapped" },
+	{ "tcp://192.0.2.1:0", "port 0 is not valid" },
+	{ "ceph://[2001:db8::1]:0", "port 0 is not valid" },
+	{ "tcp://192.0.2.1:65536", "port 65536 is over 65535" },
+	{ "tcp://192.0.2.1:99999999999999999999999", "is over 65535" },
+	{ "tcp://192.0.2.1:2000-1000", "port range 2000-1000 is inverted" },
+	{ "tcp://192.0.2.1:", "missing port after ':'" },
+	{ "tcp://192.0.2.1:http", "port 'http' is not a number" },
+	{ "tcp://192.0.2.1:-5", "port '-5' is not a number" },
+	{ "tcp://192.0.2.1:80x", "unexpected 'x' after port 80" },
+	{ "tcp://192.0.2.1:80:90", "unexpected ':90' after port 80" },
+	{ "nbd://198.51.100.7:10809:1", "unexpected ':1' after port 10809" },
+	{ "tcp://192.0.2.1:80-", "missing port number" },
+	{ "tcp://192.0.2.1:80-90-100", "unexpected '-100' after port 90" },
+	{ "tcp://[2001:db8::1]x", "unexpected 'x' after the address" },
+	{ "tcp://192.0.2.1 ", "space or non-printable" },
+	{ " tcp://192.0.2.1", "space or non-printable" },
+	{ "tcp://192.0.2.1\n", "byte 0x0a" },
+	{ "tcp://192.0.2.1\xc3\xa9", "byte 0xc3" },
+};
+
+static void check_err_line(const char *err)
+{
+	ASSERT_TRUE(err[0] != '\0', "an error message was written");
+	ASSERT_TRUE(!strchr(err, '\n'), "the message is one line");
+	for (const char *p = err; *p; p++)
+		if (!ASSERT_TRUE(*p >= ' ' && *p <= '~', "the message is printable"))
+			break;
+}
+
+static void test_spec_bad(const struct spec_bad *c)
+{
+	struct ll_rule_rec r, zero = {};
+	char err[256] = "";
+
+	memset(&r, 0xa5, sizeof(r));
+	ASSERT_EQ(ll_spec_parse(c->in, &r, err, sizeof(err)), -EINVAL, "rejected");
+	if (!ASSERT_TRUE(contains(err, c->msg), "message"))
+		fprintf(stderr, "     got: %s\n     want: %s\n", err, c->msg);
+	check_err_line(err);
+	ASSERT_TRUE(!memcmp(&r, &zero, sizeof(r)), "record zeroed on error");
+}
+
+static void test_spec_limits(void)
+{
+	char s[LL_SPEC_MAX_LEN + 2], err[256] = "", small[8];
+	struct ll_rule_rec r;
+
+	/* exactly the limit is fine: an address padded with leading port zeros */
+	memset(s, '0', sizeof(s));
+	memcpy(s, "tcp://192.0.2.1:", 16);
+	s[LL_SPEC_MAX_LEN - 1] = '9';
+	s[LL_SPEC_MAX_LEN] = '\0';
+	ASSERT_EQ(ll_spec_parse(s, &r, err, sizeof(err)), 0, err);
+	ASSERT_EQ(r.ranges[0].lo, 9, "port of the padded spec");
+	/* one more character is over-long */
+	s[LL_SPEC_MAX_LEN] = '9';
+	s[LL_SPEC_MAX_LEN + 1] = '\0';
+	ASSERT_EQ(ll_spec_parse(s, &r, err, sizeof(err)), -EINVAL, "over-long rejected");
+	ASSERT_TRUE(contains(err, "longer than 128 characters"), err);
+	/* a short error buffer is truncated, still terminated; NULL/0 is allowed */
+	ASSERT_EQ(ll_spec_parse("bad", &r, small, sizeof(small)), -EINVAL, "short buffer");
+	ASSERT_EQ(strlen(small), sizeof(small) - 1, "message truncated to the buffer");
+	ASSERT_EQ(ll_spec_parse("bad", &r, NULL, 0), -EINVAL, "no buffer");
+}
+
+/* ---- SPEC: format ---- */
+
+static struct ll_rule_rec rec_of(const char *spec, __u32 kind)
+{
+	struct ll_rule_rec r;
+	char err[256] = "";
+
+	if (ll_spec_parse(spec, &r, err, sizeof(err)))
+		TEST_FAIL_MSG("fixture '%s' does not parse: %s", spec, err);
+	r.kind = kind;
+	return r;
+}
+
+static void test_format_flow(void)
+{
+	struct ll_rule_rec r = rec_of("nbd://198.51.100.7", LL_RULE_FLOW), back;
+	char buf[LL_SPEC_FMT_LEN], err[256] = "";
+	int v4;
+
+	ASSERT_EQ(ll_addr_port_parse("192.0.2.1", r.local, &v4, &r.local_port, 0, err,
+				     sizeof(err)), 0, err);
+	r.local_port = 40000;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), 0, "format v4 flow");
+	ASSERT_STREQ(buf, "nbd://198.51.100.7 local 192.0.2.1:40000", "v4 flow");
+
+	r = rec_of("tcp://[2001:db8::5]:4420", LL_RULE_FLOW);
+	ASSERT_EQ(addr16("2001:db8::1", r.local), 0, "fixture");
+	r.local_port = 40000;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), 0, "format v6 flow");
+	ASSERT_STREQ(buf, "tcp://[2001:db8::5]:4420 local [2001:db8::1]:40000", "v6 flow");
+	r.local_port = 0;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), 0, "format v6 flow, no local port");
+	ASSERT_STREQ(buf, "tcp://[2001:db8::5]:4420 local 2001:db8::1", "v6 flow without port");
+	/* the SPEC part still parses back to the same remote */
+	*strchr(buf, ' ') = '\0';
+	ASSERT_EQ(ll_spec_parse(buf, &back, err, sizeof(err)), 0, err);
+	ASSERT_TRUE(!memcmp(back.addr, r.addr, 16) && back.ranges[0].lo == 4420, "remote part");
+}
+
+static void test_format_errors(void)
+{
+	struct ll_rule_rec good = rec_of("ceph://[2001:db8::30]", LL_RULE_ENDPOINT), r;
+	char buf[LL_SPEC_FMT_LEN], tiny[10];
+
+	ASSERT_EQ(ll_spec_format(&good, tiny, sizeof(tiny)), -ENOSPC, "too small a buffer");
+	ASSERT_STREQ(tiny, "", "nothing half-written");
+	ASSERT_EQ(ll_spec_format(&good, buf, sizeof(buf)), 0, "the same fits a full buffer");
+
+	r = good, r.plen = 129;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), -EINVAL, "plen 129");
+	ASSERT_STREQ(buf, "", "buf cleared on error");
+	r = good, r.nranges = 0;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), -EINVAL, "no ranges");
+	r = good, r.nranges = LL_RULE_MAX_RANGES + 1;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), -EINVAL, "too many ranges");
+	r = good, r.nranges = 2;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), -EINVAL, "two ranges, not the defaults");
+	r = good, r.scheme = LL_SCHEME_MAX;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), -EINVAL, "unknown scheme");
+	r = good, r.proto = UDP;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), -EINVAL, "ceph over UDP");
+	r = good, r.nranges = 1, r.ranges[0].lo = 0, r.ranges[0].hi = 65535;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), -EINVAL, "ceph with port 0");
+	r = good, r.addr[15] = 1, r.plen = 64;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), -EINVAL, "host bits");
+	r = rec_of("nbd://198.51.100.7", LL_RULE_ENDPOINT), r.addr[10] = 0;
+	ASSERT_EQ(ll_spec_format(&r, buf, sizeof(buf)), -EINVAL, "IPv4 not v4-mapped");
+}
+
+static void test_rec_check(void)
+{
+	struct ll_rule_rec r = rec_of("tcp://192.0.2.0/24:10-20", LL_RULE_ENDPOINT);
+	char err[256];
+
+	ASSERT_EQ(ll_rec_check(&r, err, sizeof(err)), 0, "good record");
+	r.ranges[0].lo = 30;
+	ASSERT_EQ(ll_rec_check(&r, err, sizeof(err)), -EINVAL, "inverted range");
+	ASSERT_TRUE(contains(err, "30-20 is inverted"), err);
+	r = rec_of("tcp://192.0.2.0/24", LL_RULE_ENDPOINT), r.plen = 33;
+	ASSERT_EQ(ll_rec_check(&r, err, sizeof(err)), -EINVAL, "plen 33");
+	ASSERT_TRUE(contains(err, "33 is over 32"), err);
+	r = rec_of("tcp://192.0.2.0/24", LL_RULE_ENDPOINT), r.is_v4 = 2;
+	ASSERT_EQ(ll_rec_check(&r, err, sizeof(err)), -EINVAL, "family flag 2");
+	r = rec_of("tcp://[::/0]", LL_RULE_ENDPOINT), r.plen = 96;
+	ASSERT_EQ(addr16("::ffff:0.0.0.0", r.addr), 0, "fixture");
+	r.addr[10] = r.addr[11] = 0xff;
+	ASSERT_EQ(ll_rec_check(&r, err, sizeof(err)), -EINVAL, "IPv6 /96 in the mapped space");
+	ASSERT_TRUE(contains(err, "IPv4-mapped"), err);
+}
+
+/*
+ * Random structurally valid SPECs: each must parse, format, and parse back
+ * to the same record. A small deterministic generator, no libc rand().
+ */
+static __u64 rng_state = 0x9e3779b97f4a7c15ULL;
+
+static __u32 rnd(__u32 n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return n ? (__u32)(rng_state % n) : 0;
+}
+
+static void random_spec(char *buf, size_t len)
+{
+	static const char *const sch[] = { "tcp", "udp", "nbd", "iscsi", "nvme-tcp", "nfs",
+					   "ceph" };
+	__u8 a[16];
+	char as[LL_ADDR_FMT_LEN], port[24] = "", plen[8] = "";
+	int v4 = rnd(2), bits = v4 ? 32 : 128, p = rnd(bits + 1);
+	__u16 lo = 1 + rnd(65535), hi = lo + rnd(65536 - lo);
+
+	for (int i = 0; i < 16; i++)
+		a[i] = rnd(256);
+	if (v4)
+		memcpy(a, (__u8[12]){ [10] = 0xff, [11] = 0xff }, 12);
+	else
+		a[10] = 0;	/* stay out of the v4-mapped space */
+	ll_addr_mask(a, a, (v4 ? 96 : 0) + p);
+	ll_addr_format(a, v4, as, sizeof(as));
+	if (rnd(2))
+		snprintf(plen, sizeof(plen), "/%d", p);
+	if (rnd(3) == 1)
+		snprintf(port, sizeof(port), ":%u", lo);
+	else if (rnd(2))
+		snprintf(port, sizeof(port), ":%u-%u", lo, hi);
+	snprintf(buf, len, v4 ? "%s://%s%s%s" : "%s://[%s%s]%s", sch[rnd(7)], as,
+		 rnd(4) || !plen[0] ? plen : "", port);
+}
+
+static void test_spec_roundtrip_random(void)
+{
+	char s[LL_SPEC_FMT_LEN], f[LL_SPEC_FMT_LEN], f2[LL_SPEC_FMT_LEN], err[256];
+	struct ll_rule_rec a, b;
+	int bad = 0;
+
+	for (int i = 0; i < 20000 && bad < 5; i++) {
+		random_spec(s, sizeof(s));
+		if (ll_spec_parse(s, &a, err, sizeof(err))) {
+			TEST_FAIL_MSG("'%s' rejected: %s", s, err);
+			bad++;
+			continue;
+		}
+		if (ll_spec_format(&a, f, sizeof(f)) || ll_spec_parse(f, &b, err, sizeof(err)) ||
+		    memcmp(&a, &b, sizeof(a)) || ll_spec_format(&b, f2, sizeof(f2)) ||
+		    strcmp(f, f2)) {
+			TEST_FAIL_MSG("'%s' does not round-trip: '%s' then '%s'", s, f, f2);
+			bad++;
+		}
+	}
+}
+
+/* ---- --local ADDR[:PORT] ---- */
+
+struct addr_case {
+	const char *in;
+	int port_required;
+	int ret;
+	const char *addr;	/* ret == 0 */
+	__u16 port;
+	const char *msg;	/* ret != 0 */
+};
+
+static const struct addr_case addr_cases[] = {
+	{ "192.0.2.1:40000", 1, 0, "192.0.2.1", 40000 },
+	{ "192.0.2.1:40000", 0, 0, "192.0.2.1", 40000 },
+	{ "[2001:db8::1]:40000", 1, 0, "2001:db8::1", 40000 },
+	{ "2001:db8::1", 0, 0, "2001:db8::1", 0 },
+	{ "[2001:db8::1]", 0, 0, "2001:db8::1", 0 },
+	{ "192.0.2.1", 0, 0, "192.0.2.1", 0 },
+	{ "::1", 0, 0, "::1", 0 },
+	{ "[::]:1", 1, 0, "::", 1 },
+	{ "0.0.0.0:65535", 1, 0, "0.0.0.0", 65535 },
+	{ "2001:db8::1", 1, -EINVAL, NULL, 0, "missing port" },
+	{ "192.0.2.1", 1, -EINVAL, NULL, 0, "missing port" },
+	{ "192.0.2.1:0", 0, -EINVAL, NULL, 0, "port 0 is not valid" },
+	{ "192.0.2.1:70000", 1, -EINVAL, NULL, 0, "port 70000 is over 65535" },
+	{ "192.0.2.0/24:1", 0, -EINVAL, NULL, 0, "a prefix length is not allowed here" },
+	{ "[2001:db8::1]:1-2", 0, -EINVAL, NULL, 0, "a port range is not allowed here" },
+	{ "host.example:1", 0, -EINVAL, NULL, 0, "no DNS" },
+	{ "", 0, -EINVAL, NULL, 0, "empty address" },
+	{ ":40000", 0, -EINVAL, NULL, 0, "missing address" },
+	{ "[192.0.2.1]:1", 0, -EINVAL, NULL, 0, "brackets are for IPv6" },
+	{ "[::ffff:192.0.2.1]:1", 0, -EINVAL, NULL, 0, "IPv4-mapped" },
+	{ "192.0.2.1:40000x", 0, -EINVAL, NULL, 0, "unexpected 'x' after port 40000" },
+	{ "[2001:db8::1", 0, -EINVAL, NULL, 0, "missing ']'" },
+	{ "2001:db8::1:40000:", 0, -EINVAL, NULL, 0, "not a valid IPv6 address" },
+	{ "192.0.2.1: 1", 0, -EINVAL, NULL, 0, "space" },
+};
+
+static void test_addr_port(const struct addr_case *c)
+{
+	__u8 addr[16], want[16], sentinel[16];
+	__u16 port = 0x5a5a;
+	int is_v4 = 7;
+	char err[256] = "";
+
+	memset(addr, 0xa5, sizeof(addr));
+	memcpy(sentinel, addr, sizeof(addr));
+	ASSERT_EQ(ll_addr_port_parse(c->in, addr, &is_v4, &port, c->port_required, err,
+				     sizeof(err)), c->ret, err);
+	if (c->ret) {
+		ASSERT_TRUE(contains(err, c->msg), err);
+		check_err_line(err);
+		ASSERT_TRUE(!memcmp(addr, sentinel, 16) && port == 0x5a5a && is_v4 == 7,
+			    "outputs untouched on error");
+		return;
+	}
+	ASSERT_EQ(addr16(c->addr, want), 0, "fixture");
+	ASSERT_TRUE(!memcmp(addr, want, 16), "address");
+	ASSERT_EQ(is_v4, !strchr(c->addr, ':'), "is_v4");
+	ASSERT_EQ(port, c->port, "port");
+}
+
+/* ---- durations ---- */
+
+struct dur_case {
+	const char *in;
+	int ret;
+	__u64 ns;
+	const char *msg;
+};
+
+#define SEC 1000000000ULL
+
+static const struct dur_case dur_cases[] = {
+	{ "500ms", 0, 500000000ULL },
+	{ "1ms", 0, 1000000ULL },
+	{ "30s", 0, 30 * SEC },
+	{ "5m", 0, 300 * SEC },
+	{ "2h", 0, 7200 * SEC },
+	{ "1d", 0, 86400 * SEC },
+	{ "90", 0, 90 * SEC },
+	{ "0500ms", 0, 500000000ULL },
+	{ "18446744073s", 0, 18446744073ULL * SEC },
+	{ "18446744073709ms", 0, 18446744073709ULL * 1000000ULL },
+	{ "213503d", 0, 213503ULL * 86400 * SEC },
+	{ "", -EINVAL, 0, "empty duration" },
+	{ "0", -EINVAL, 0, "is zero" },
+	{ "0s", -EINVAL, 0, "is zero" },
+	{ "000ms", -EINVAL, 0, "is zero" },
+	{ "-5s", -EINVAL, 0, "negative" },
+	{ "+5s", -EINVAL, 0, "does not start with a number" },
+	{ "s", -EINVAL, 0, "does not start with a number" },
+	{ "5x", -EINVAL, 0, "unknown unit 'x'" },
+	{ "5 s", -EINVAL, 0, "unknown unit ' s'" },
+	{ "5sec", -EINVAL, 0, "unknown unit 'sec'" },
+	{ "5S", -EINVAL, 0, "unknown unit 'S'" },
+	{ "5ms5", -EINVAL, 0, "unknown unit 'ms5'" },
+	{ "1.5h", -EINVAL, 0, "not a whole number" },
+	{ "18446744074s", -EINVAL, 0, "too long" },
+	{ "213504d", -EINVAL, 0, "too long" },
+	{ "18446744073709551616", -EINVAL, 0, "too long" },
+	{ "999999999999999999999999999999999", -EINVAL, 0, "too long" },
+};
+
+static void test_duration(const struct dur_case *c)
+{
+	char err[256] = "";
+	__u64 ns = 12345;
+
+	ASSERT_EQ(ll_duration_parse(c->in, &ns, err, sizeof(err)), c->ret, err);
+	if (c->ret) {
+		ASSERT_TRUE(contains(err, c->msg), err);
+		check_err_line(err);
+		ASSERT_EQ(ns, 12345, "output untouched on error");
+	} else {
+		ASSERT_TRUE(ns == c->ns, "nanoseconds");
+	}
+}
+
+/* ---- levels, interface names, numbers ---- */
+
+static void test_level(void)
+{
+	static const char *const bad[] = { "", "crit", "Critical", "none ", "elevate", "critical2",
+					   "NONE", "2" };
+	char err[256];
+	__u32 l = 99;
+
+	ASSERT_EQ(ll_level_parse("none", &l, err, sizeof(err)), 0, "none");
+	ASSERT_EQ(l, LL_LEVEL_NONE, "none value");
+	ASSERT_EQ(ll_level_parse("elevated", &l, err, sizeof(err)), 0, "elevated");
+	ASSERT_EQ(l, LL_LEVEL_ELEVATED, "elevated value");
+	ASSERT_EQ(ll_level_parse("critical", &l, err, sizeof(err)), 0, "critical");
+	ASSERT_EQ(l, LL_LEVEL_CRITICAL, "critical value");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		l = 99;
+		ASSERT_EQ(ll_level_parse(bad[i], &l, err, sizeof(err)), -EINVAL, bad[i]);
+		ASSERT_TRUE(contains(err, "expected none, elevated or critical"), err);
+		ASSERT_EQ(l, 99, "untouched");
+	}
+}
+
+static void test_ifname(void)
+{
+	static const char *const good[] = { "eth0", "lo", "a", "veth-ll.1", "eth0.100", "br_0",
+					    "abcdefghijklmno", "...", "wg@x" };
+	static const struct { const char *in, *msg; } bad[] = {
+		{ "", "empty" },
+		{ "abcdefghijklmnop", "longer than 15" },
+		{ ".", "not a valid interface name" },
+		{ "..", "not a valid interface name" },
+		{ "a/b", "contains '/'" },
+		{ "a:b", "contains ':'" },
+		{ "eth 0", "whitespace" },
+		{ "eth0\t", "whitespace" },
+		{ "\xa0x", "whitespace" },
+	};
+	char err[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		ASSERT_EQ(ll_ifname_check(good[i], err, sizeof(err)), 0, good[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		ASSERT_EQ(ll_ifname_check(bad[i].in, err, sizeof(err)), -EINVAL, bad[i].in);
+		ASSERT_TRUE(contains(err, bad[i].msg), err);
+		check_err_line(err);
+	}
+}
+
+static void test_u32(void)
+{
+	static const struct {
+		const char *in;
+		__u32 min, max;
+		int ret;
+		__u32 v;
+		const char *msg;
+	} c[] = {
+		{ "0", 0, 10, 0, 0 },
+		{ "42", 1, 100, 0, 42 },
+		{ "007", 0, 10, 0, 7 },
+		{ "4294967295", 0, UINT32_MAX, 0, UINT32_MAX },
+		{ "10", 10, 10, 0, 10 },
+		{ "", 0, 10, -EINVAL, 0, "empty" },
+		{ "-1", 0, 10, -EINVAL, 0, "not a whole number" },
+		{ "+1", 0, 10, -EINVAL, 0, "not a whole number" },
+		{ " 1", 0, 10, -EINVAL, 0, "not a whole number" },
+		{ "1 ", 0, 10, -EINVAL, 0, "not a whole number" },
+		{ "0x10", 0, 100, -EINVAL, 0, "not a whole number" },
+		{ "1e3", 0, 10000, -EINVAL, 0, "not a whole number" },
+		{ "4294967296", 0, UINT32_MAX, -EINVAL, 0, "over the maximum of 4294967295" },
+		{ "99999999999999999999", 0, UINT32_MAX, -EINVAL, 0, "over the maximum" },
+		{ "11", 0, 10, -EINVAL, 0, "--count: 11 is over the maximum of 10" },
+		{ "5", 10, 20, -EINVAL, 0, "--count: 5 is below the minimum of 10" },
+	};
+	char err[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+		__u32 v = 0xdead;
+
+		ASSERT_EQ(ll_u32_parse(c[i].in, c[i].min, c[i].max, &v, "--count", err,
+				       sizeof(err)), c[i].ret, c[i].in);
+		if (c[i].ret) {
+			ASSERT_TRUE(contains(err, c[i].msg), err);
+			ASSERT_EQ(v, 0xdead, "untouched");
+		} else {
+			ASSERT_EQ(v, c[i].v, c[i].in);
+		}
+	}
+}
+
+/* ---- the rule compiler ---- */
+
+struct pkt {
+	__u8 proto;
+	const char *src;
+	__u16 sport, dport;
+	int want;		/* rule id, -1 for none */
+};
+
+static void check_pkts(const struct ll_rule_entry *e, size_t n, const struct pkt *p, size_t np)
+{
+	__u8 a[16];
+
+	for (size_t i = 0; i < np; i++) {
+		if (addr16(p[i].src, a)) {
+			TEST_FAIL_MSG("bad fixture address %s", p[i].src);
+			continue;
+		}
+		if (ll_rules_match(e, n, p[i].proto, a, p[i].sport, p[i].dport) != p[i].want)
+			TEST_FAIL_MSG("%s %s %u->%u: matched %d, expected %d",
+				      p[i].proto == TCP ? "tcp" : "udp", p[i].src, p[i].sport,
+				      p[i].dport, ll_rules_match(e, n, p[i].proto, a, p[i].sport,
+								 p[i].dport), p[i].want);
+	}
+}
+
+/* Compiles specs (all of kind) with ids; returns the entry count or -errno. */
+static long compile_specs(const char *const *specs, const __u32 *ids, size_t n, __u32 kind,
+			  struct ll_rule_entry **e, char *err, size_t errlen)
+{
+	struct ll_rule_rec recs[64];
+	size_t ne = 0;
+	int ret;
+
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(recs); i++)
+		recs[i] = rec_of(specs[i], kind);
+	ret = ll_rules_compile(recs, ids, n, kind, e, &ne, err, errlen);
+	return ret ? ret : (long)ne;
+}
+
+static const struct ll_rule_entry *find_entry(const struct ll_rule_entry *e, size_t n, __u8 proto,
+					      const char *addr, int is_v4, unsigned int plen)
+{
+	struct ll_rule_key k;
+	__u8 a[16];
+
+	if (addr16(addr, a))
+		return NULL;
+	ll_rule_key_make(&k, proto, a, is_v4, plen);
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(&e[i].key, &k, sizeof(k)))
+			return &e[i];
+	return NULL;
+}
+
+static void test_compile_overlap(void)
+{
+	static const char *const specs[] = { "iscsi://198.51.100.0/24", "nbd://198.51.100.7" };
+	static const __u32 ids[] = { 10, 11 };
+	static const struct pkt pkts[] = {
+		/* initiator: the target's port is the source port */
+		{ TCP, "198.51.100.7", 3260, 40000, 10 },
+		{ TCP, "198.51.100.7", 40000, 3260, 10 },	/* target side: destination */
+		{ TCP, "198.51.100.7", 10809, 40000, 11 },
+		{ TCP, "198.51.100.7", 40000, 10809, 11 },
+		{ TCP, "198.51.100.7", 40000, 80, -1 },
+		{ TCP, "198.51.100.8", 40000, 3260, 10 },
+		{ TCP, "198.51.100.8", 40000, 10809, -1 },
+		{ TCP, "198.51.101.7", 40000, 3260, -1 },
+		{ UDP, "198.51.100.7", 40000, 3260, -1 },
+	};
+	const struct ll_rule_entry *host, *net;
+	struct ll_rule_entry *e = NULL;
+	char err[256] = "";
+	long n = compile_specs(specs, ids, 2, LL_RULE_ENDPOINT, &e, err, sizeof(err));
+
+	if (!ASSERT_EQ(n, 2, err))
+		goto out;
+	host = find_entry(e, n, TCP, "198.51.100.7", 1, 32);
+	net = find_entry(e, n, TCP, "198.51.100.0", 1, 24);
+	if (!ASSERT_TRUE(host && net, "a /32 and a /24 entry"))
+		goto out;
+	ASSERT_EQ(host->key.prefixlen, 8 + 96 + 32, "/32 key length");
+	ASSERT_EQ(net->key.prefixlen, 8 + 96 + 24, "/24 key length");
+	ASSERT_EQ(host->val.nranges, 2, "/32 carries its own range and the /24's");
+	ASSERT_TRUE(host->val.ranges[0].lo == 10809 && host->val.ranges[0].rule_id == 11,
+		    "own rule first");
+	ASSERT_TRUE(host->val.ranges[1].lo == 3260 && host->val.ranges[1].rule_id == 10,
+		    "covering rule next");
+	ASSERT_TRUE(net->val.nranges == 1 && net->val.ranges[0].rule_id == 10, "/24 only its own");
+	check_pkts(e, n, pkts, ARRAY_SIZE(pkts));
+out:
+	free(e);
+}
+
+static void test_compile_specific_first(void)
+{
+	static const char *const a[] = { "tcp://198.51.100.0/24", "tcp://198.51.100.7:22" };
+	static const char *const b[] = { "tcp://198.51.100.7", "tcp://198.51.100.0/24:22" };
+	static const __u32 ids[] = { 1, 2 };
+	static const struct pkt pa[] = {
+		{ TCP, "198.51.100.7", 40000, 22, 2 },	/* the /32 is credited, not the /24 */
+		{ TCP, "198.51.100.7", 40000, 80, 1 },
+		{ TCP, "198.51.100.9", 40000, 22, 1 },
+	};
+	static const struct pkt pb[] = {
+		{ TCP, "198.51.100.7", 40000, 22, 1 },
+		{ TCP, "198.51.100.9", 40000, 22, 2 },
+		{ TCP, "198.51.100.9", 40000, 80, -1 },
+	};
+	const struct ll_rule_entry *h;
+	struct ll_rule_entry *e = NULL;
+	char err[256] = "";
+	long n = compile_specs(a, ids, 2, LL_RULE_ENDPOINT, &e, err, sizeof(err));
+
+	ASSERT_EQ(n, 2, err);
+	check_pkts(e, n, pa, ARRAY_SIZE(pa));
+	free(e);
+	e = NULL;
+	n = compile_specs(b, ids, 2, LL_RULE_ENDPOINT, &e, err, sizeof(err));
+	ASSERT_EQ(n, 2, err);
+	h = find_entry(e, n, TCP, "198.51.100.7", 1, 32);
+	/* the /24's port 22 lies inside the /32's any-port range: never first, left out */
+	ASSERT_TRUE(h && h->val.nranges == 1 && h->val.ranges[0].rule_id == 1,
+		    "shadowed range dropped");
+	check_pkts(e, n, pb, ARRAY_SIZE(pb));
+	free(e);
+}
+
+static void test_compile_families(void)
+{
+	static const char *const specs[] = { "tcp://[::/0]:4420", "tcp://0.0.0.0/0:22",
+					     "tcp://[2001:db8::/32]:3260" };
+	static const __u32 ids[] = { 1, 2, 3 };
+	static const struct pkt pkts[] = {
+		{ TCP, "192.0.2.1", 40000, 4420, -1 },	/* an IPv6 ::/0 rule is not IPv4 */
+		{ TCP, "192.0.2.1", 40000, 22, 2 },
+		{ TCP, "2001:db8::1", 40000, 4420, 1 },
+		{ TCP, "2001:db8::1", 40000, 3260, 3 },
+		{ TCP, "2001:db8::1", 40000, 22, -1 },	/* nor is an IPv4 /0 rule IPv6 */
+		{ TCP, "2001:db9::1", 4420, 40000, 1 },
+		{ TCP, "::", 40000, 4420, 1 },
+	};
+	static const char *const only6[] = { "tcp://[::/64]:4420" };
+	static const struct pkt pkts6[] = {
+		{ TCP, "192.0.2.1", 40000, 4420, -1 },
+		{ TCP, "0.0.0.0", 40000, 4420, -1 },
+		{ TCP, "::5", 40000, 4420, 1 },
+	};
+	const struct ll_rule_entry *guard;
+	struct ll_rule_entry *e = NULL;
+	char err[256] = "";
+	long n = compile_specs(specs, ids, 3, LL_RULE_ENDPOINT, &e, err, sizeof(err));
+
+	ASSERT_EQ(n, 3, err);
+	check_pkts(e, n, pkts, ARRAY_SIZE(pkts));
+	free(e);
+	e = NULL;
+	/* IPv6 rule alone: an empty guard entry keeps IPv4 out */
+	n = compile_specs(only6, ids, 1, LL_RULE_ENDPOINT, &e, err, sizeof(err));
+	ASSERT_EQ(n, 2, err);
+	guard = find_entry(e, n, TCP, "0.0.0.0", 1, 0);
+	ASSERT_TRUE(guard && guard->val.nranges == 0, "IPv4 guard entry with no ranges");
+	check_pkts(e, n, pkts6, ARRAY_SIZE(pkts6));
+	free(e);
+}
+
+static void test_compile_protocols(void)
+{
+	static const char *const specs[] = { "tcp://192.0.2.0/24:2049", "udp://192.0.2.0/24:2049",
+					     "udp://192.0.2.1" };
+	static const __u32 ids[] = { 1, 2, 3 };
+	static const struct pkt pkts[] = {
+		{ TCP, "192.0.2.5", 40000, 2049, 1 },
+		{ UDP, "192.0.2.5", 40000, 2049, 2 },
+		{ UDP, "192.0.2.1", 40000, 9, 3 },
+		{ TCP, "192.0.2.1", 40000, 9, -1 },	/* the UDP any-port rule is not TCP */
+		{ TCP, "192.0.2.1", 40000, 2049, 1 },
+		{ UDP, "192.0.2.1", 40000, 2049, 3 },
+	};
+	struct ll_rule_entry *e = NULL;
+	char err[256] = "";
+	long n = compile_specs(specs, ids, 3, LL_RULE_ENDPOINT, &e, err, sizeof(err));
+
+	ASSERT_EQ(n, 3, err);
+	ASSERT_TRUE(find_entry(e, n, TCP, "192.0.2.0", 1, 24) &&
+		    find_entry(e, n, UDP, "192.0.2.0", 1, 24), "one /24 entry per protocol");
+	ASSERT_TRUE(!find_entry(e, n, TCP, "192.0.2.1", 1, 32), "no TCP /32 entry");
+	check_pkts(e, n, pkts, ARRAY_SIZE(pkts));
+	free(e);
+}
+
+static void test_compile_kinds_and_dupes(void)
+{
+	struct ll_rule_rec recs[5] = {
+		rec_of("nbd://198.51.100.7", LL_RULE_ENDPOINT),
+		rec_of("tcp://192.0.2.0/24:22", LL_RULE_ALLOW),
+		rec_of("nbd://198.51.100.7", LL_RULE_ENDPOINT),	/* duplicate */
+		{ .kind = LL_RULE_FREE, .plen = 200 },		/* free slot: never read */
+		rec_of("nbd://198.51.100.7", LL_RULE_FLOW),
+	};
+	struct ll_rule_entry *e = NULL;
+	char err[256] = "";
+	size_t n = 99;
+
+	ASSERT_EQ(ll_rules_compile(recs, NULL, 5, LL_RULE_ENDPOINT, &e, &n, err, sizeof(err)), 0,
+		  err);
+	if (ASSERT_EQ(n, 1, "one endpoint entry")) {
+		ASSERT_EQ(e[0].val.nranges, 1, "the duplicate merged");
+		ASSERT_EQ(e[0].val.ranges[0].rule_id, 0, "credited to the first (ids NULL: index)");
+	}
+	free(e);
+	ASSERT_EQ(ll_rules_compile(recs, NULL, 5, LL_RULE_ALLOW, &e, &n, err, sizeof(err)), 0, err);
+	if (ASSERT_EQ(n, 1, "one allow entry"))
+		ASSERT_TRUE(e[0].key.proto == TCP && e[0].val.ranges[0].lo == 22 &&
+			    e[0].val.ranges[0].rule_id == 1, "the allow rule");
+	free(e);
+	n = 99;
+	ASSERT_EQ(ll_rules_compile(recs, NULL, 0, LL_RULE_ENDPOINT, &e, &n, err, sizeof(err)), 0,
+		  "none");
+	ASSERT_TRUE(e == NULL && n == 0, "empty result");
+}
+
+static void test_compile_too_many(void)
+{
+	struct ll_rule_rec recs[LL_RULE_PORTS + 1];
+	struct ll_rule_entry *e = (void *)1;
+	char err[256] = "";
+	size_t n = 99;
+
+	for (int i = 0; i <= LL_RULE_PORTS; i++) {
+		recs[i] = rec_of("tcp://198.51.100.7:1", LL_RULE_ENDPOINT);
+		recs[i].ranges[0].lo = recs[i].ranges[0].hi = 1000 + i;
+	}
+	/* exactly LL_RULE_PORTS fit */
+	ASSERT_EQ(ll_rules_compile(recs, NULL, LL_RULE_PORTS, LL_RULE_ENDPOINT, &e, &n, err,
+				   sizeof(err)), 0, err);
+	ASSERT_TRUE(n == 1 && e && e[0].val.nranges == LL_RULE_PORTS, "16 ranges in one entry");
+	free(e);
+	ASSERT_EQ(ll_rules_compile(recs, NULL, LL_RULE_PORTS + 1, LL_RULE_ENDPOINT, &e, &n, err,
+				   sizeof(err)), -EINVAL, "17 ranges");
+	ASSERT_TRUE(contains(err, "tcp://198.51.100.7/32 needs more than 16 port ranges"), err);
+	ASSERT_TRUE(e == NULL && n == 0, "nothing returned");
+
+	/* 9 on the /24 fit there, but the /32 inside needs its 8 plus those 9 */
+	for (int i = 0; i < 9; i++) {
+		recs[i] = rec_of("tcp://198.51.100.0/24:1", LL_RULE_ENDPOINT);
+		recs[i].ranges[0].lo = recs[i].ranges[0].hi = 2000 + i;
+	}
+	ASSERT_EQ(ll_rules_compile(recs, NULL, 17, LL_RULE_ENDPOINT, &e, &n, err, sizeof(err)),
+		  -EINVAL, "nested overflow");
+	ASSERT_TRUE(contains(err, "tcp://198.51.100.7/32"), err);
+}
+
+static void test_compile_invalid_record(void)
+{
+	struct ll_rule_rec recs[2] = { rec_of("nbd://198.51.100.7", LL_RULE_ENDPOINT),
+				       rec_of("nbd://198.51.100.8", LL_RULE_ENDPOINT) };
+	static const __u32 ids[] = { 3, 7 };
+	struct ll_rule_entry *e = NULL;
+	char err[256] = "";
+	size_t n = 0;
+
+	recs[1].plen = 33;
+	ASSERT_EQ(ll_rules_compile(recs, ids, 2, LL_RULE_ENDPOINT, &e, &n, err, sizeof(err)),
+		  -EINVAL, "plen 33");
+	ASSERT_TRUE(contains(err, "rule 7 is invalid") && contains(err, "33"), err);
+	ASSERT_TRUE(e == NULL, "nothing returned");
+	recs[1].plen = 32;
+	recs[1].ranges[0].lo = 2;
+	recs[1].ranges[0].hi = 1;
+	ASSERT_EQ(ll_rules_compile(recs, ids, 2, LL_RULE_ENDPOINT, &e, &n, err, sizeof(err)),
+		  -EINVAL, "inverted range");
+	ASSERT_TRUE(contains(err, "rule 7") && contains(err, "inverted"), err);
+	/* the same bad record as another kind is not looked at */
+	ASSERT_EQ(ll_rules_compile(recs, ids, 2, LL_RULE_ALLOW, &e, &n, err, sizeof(err)), 0, err);
+}
+
+/*
+ * Brute force: the most specific rule of the same protocol and family
+ * that covers the address and has a range holding either port; equal
+ * lengths in input order. What the compiled tries must answer.
+ */
+static int reference_match(const struct ll_rule_rec *r, const __u32 *ids, size_t n, __u8 proto,
+			   const __u8 a[16], __u16 sport, __u16 dport)
+{
+	int v4 = !memcmp(a, (__u8[12]){ [10] = 0xff, [11] = 0xff }, 12), best = -1, best_len = -1;
+	__u8 m[16];
+
+	for (size_t i = 0; i < n; i++) {
+		int len = r[i].is_v4 ? 96 + r[i].plen : r[i].plen, hit = 0;
+
+		if (r[i].proto != proto || r[i].is_v4 != v4 || len <= best_len)
+			continue;
+		ll_addr_mask(m, a, len);
+		if (memcmp(m, r[i].addr, 16))
+			continue;
+		for (int j = 0; j < r[i].nranges; j++)
+			hit |= (sport >= r[i].ranges[j].lo && sport <= r[i].ranges[j].hi) ||
+			       (dport >= r[i].ranges[j].lo && dport <= r[i].ranges[j].hi);
+		if (hit) {
+			best = ids[i];
+			best_len = len;
+		}
+	}
+	return best;
+}
+
+static const char *const pool4[] = { "10.0.0.1", "10.0.0.2", "10.0.1.1", "10.1.0.1", "192.0.2.1",
+				     "0.0.0.0" };
+static const char *const pool6[] = { "2001:db8::1", "2001:db8::2", "2001:db8:1::1", "2001:db9::1",
+				     "::1", "::" };
+static const __u16 ports[][2] = { { 0, 65535 }, { 22, 22 }, { 80, 80 }, { 100, 200 },
+				  { 150, 150 }, { 3260, 3260 } };
+
+static void random_rule(struct ll_rule_rec *r)
+{
+	static const __u8 plens4[] = { 0, 8, 16, 24, 31, 32 };
+	static const __u8 plens6[] = { 0, 16, 32, 48, 64, 127, 128 };
+
+	memset(r, 0, sizeof(*r));
+	r->kind = LL_RULE_ENDPOINT;
+	r->proto = rnd(2) ? TCP : UDP;
+	r->is_v4 = rnd(2);
+	addr16(r->is_v4 ? pool4[rnd(ARRAY_SIZE(pool4))] : pool6[rnd(ARRAY_SIZE(pool6))], r->addr);
+	r->plen = r->is_v4 ? plens4[rnd(sizeof(plens4))] : plens6[rnd(sizeof(plens6))];
+	ll_addr_mask(r->addr, r->addr, (r->is_v4 ? 96 : 0) + r->plen);
+	r->nranges = 1 + rnd(2);
+	for (int j = 0; j < r->nranges; j++) {
+		int p = rnd(ARRAY_SIZE(ports));
+
+		r->ranges[j].lo = ports[p][0];
+		r->ranges[j].hi = ports[p][1];
+	}
+}
+
+static int random_round(void)
+{
+	static const __u16 pkt_ports[] = { 22, 80, 150, 160, 3260, 40000 };
+	struct ll_rule_rec recs[8];
+	__u32 ids[8];
+	struct ll_rule_entry *e = NULL;
+	size_t n = 1 + rnd(8), ne;
+	char err[256] = "";
+	int fails = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		random_rule(&recs[i]);
+		ids[i] = 100 + rnd(50);
+	}
+	if (!ASSERT_EQ(ll_rules_compile(recs, ids, n, LL_RULE_ENDPOINT, &e, &ne, err, sizeof(err)),
+		       0, err))
+		return 1;
+	for (int k = 0; k < 60 && !fails; k++) {
+		__u8 proto = rnd(2) ? TCP : UDP, a[16];
+		__u16 sp = pkt_ports[rnd(6)], dp = pkt_ports[rnd(6)];
+		int v4 = rnd(2), got, want;
+
+		addr16(v4 ? pool4[rnd(ARRAY_SIZE(pool4))] : pool6[rnd(ARRAY_SIZE(pool6))], a);
+		got = ll_rules_match(e, ne, proto, a, sp, dp);
+		want = reference_match(recs, ids, n, proto, a, sp, dp);
+		if (got != want) {
+			TEST_FAIL_MSG("%zu rules, packet %d: compiled %d, reference %d", n, k, got,
+				      want);
+			fails++;
+		}
+	}
+	free(e);
+	return fails;
+}
+
+static void test_compile_random(void)
+{
+	int fails = 0;
+
+	for (int i = 0; i < 3000 && fails < 3; i++)
+		fails += random_round();
+}
+
+/* ---- ll_rules_sync against a real LPM trie ---- */
+
+static int trie_create(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
+
+	return bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "ll_test_trie", sizeof(struct ll_rule_key),
+			      sizeof(struct ll_rule_val), 64, &o);
+}
+
+/* Counts the trie's keys; *found tells whether want (if given) is one of them. */
+static size_t trie_walk(int fd, const struct ll_rule_key *want, int *found)
+{
+	struct ll_rule_key k, next;
+	size_t n = 0;
+	int more = !bpf_map_get_next_key(fd, NULL, &next);
+
+	*found = 0;
+	while (more && n < 1000) {
+		if (want && next.prefixlen == want->prefixlen && next.proto == want->proto &&
+		    !memcmp(next.addr, want->addr, 16))
+			*found = 1;
+		k = next;
+		n++;
+		more = !bpf_map_get_next_key(fd, &k, &next);
+	}
+	return n;
+}
+
+static size_t trie_count(int fd)
+{
+	int found;
+
+	return trie_walk(fd, NULL, &found);
+}
+
+static int trie_has_key(int fd, const struct ll_rule_key *want)
+{
+	int found;
+
+	trie_walk(fd, want, &found);
+	return found;
+}
+
+/* The trie holds exactly e: same count, and every key's value as compiled. */
+static void check_trie(int fd, const struct ll_rule_entry *e, size_t n)
+{
+	struct ll_rule_val v;
+
+	ASSERT_EQ(trie_count(fd), n, "entries in the trie");
+	for (size_t i = 0; i < n; i++) {
+		if (!ASSERT_EQ(bpf_map_lookup_elem(fd, &e[i].key, &v), 0, "compiled key present"))
+			continue;
+		ASSERT_TRUE(!memcmp(&v, &e[i].val, sizeof(v)), "value as compiled");
+	}
+}
+
+static int in_range(__u16 port, const struct ll_port_range *r)
+{
+	return port >= r->lo && port <= r->hi;
+}
+
+/* The kernel's longest-prefix lookup agrees with ll_rules_match(). */
+static void check_kernel_lookup(int fd, const struct ll_rule_entry *e, size_t n,
+				const struct pkt *p, size_t np)
+{
+	for (size_t i = 0; i < np; i++) {
+		struct ll_rule_key k = { .prefixlen = LL_RULE_KEY_BITS, .proto = p[i].proto };
+		struct ll_rule_val v;
+		int got = -1;
+
+		addr16(p[i].src, k.addr);
+		if (!bpf_map_lookup_elem(fd, &k, &v)) {
+			for (__u32 j = 0; j < v.nranges && got < 0; j++)
+				if (in_range(p[i].sport, &v.ranges[j]) ||
+				    in_range(p[i].dport, &v.ranges[j]))
+					got = v.ranges[j].rule_id;
+		}
+		if (got != p[i].want || got != ll_rules_match(e, n, p[i].proto, k.addr, p[i].sport,
+							      p[i].dport))
+			TEST_FAIL_MSG("kernel lookup %s %u->%u gave %d, expected %d", p[i].src,
+				      p[i].sport, p[i].dport, got, p[i].want);
+	}
+}
+
+static void test_sync(void)
+{
+	static const char *const a[] = { "iscsi://198.51.100.0/24", "nbd://198.51.100.7",
+					 "tcp://[2001:db8::/64]:4420", "udp://192.0.2.0/24:2049",
+					 "tcp://[::/0]:22" };
+	static const __u32 ids[] = { 1, 2, 3, 4, 5 };
+	static const struct pkt pa[] = {
+		{ TCP, "198.51.100.7", 3260, 40000, 1 }, { TCP, "198.51.100.7", 10809, 40000, 2 },
+		{ TCP, "198.51.100.9", 3260, 40000, 1 }, { TCP, "2001:db8::9", 4420, 40000, 3 },
+		{ TCP, "2001:db8::9", 22, 40000, 5 },
+		{ TCP, "198.51.100.7", 22, 40000, -1 },
+		{ UDP, "192.0.2.77", 40000, 2049, 4 },
+		{ TCP, "192.0.2.77", 40000, 2049, -1 },
+		{ TCP, "203.0.113.5", 22, 40000, -1 },	/* the guard keeps ::/0 off IPv4 */
+	};
+	static const struct pkt pb[] = {
+		{ TCP, "198.51.100.7", 3260, 40000, 1 }, { TCP, "198.51.100.7", 10809, 40000, -1 },
+		{ TCP, "2001:db8::9", 22, 40000, -1 },
+		{ UDP, "192.0.2.77", 40000, 2049, 4 },
+	};
+	struct ll_rule_entry *e = NULL, stale = {};
+	char err[256] = "";
+	int fd = trie_create(), ret;
+	long n;
+
+	if (fd < 0) {
+		TEST_SKIP("cannot create an LPM trie (%s): run as root", strerror(errno));
+		return;
+	}
+	/* a leftover entry that no rule wants */
+	ll_rule_key_make(&stale.key, TCP, (__u8[16]){ [10] = 0xff, [11] = 0xff, 203, 0, 113, 0 },
+			 1, 24);
+	stale.val.nranges = 1;
+	ASSERT_EQ(bpf_map_update_elem(fd, &stale.key, &stale.val, BPF_ANY), 0, "stale entry");
+
+	n = compile_specs(a, ids, 5, LL_RULE_ENDPOINT, &e, err, sizeof(err));
+	ASSERT_EQ(n, 6, err);	/* five prefixes and the IPv4 guard of ::/0 */
+	ASSERT_EQ(ll_rules_sync(fd, e, n), 0, "first sync");
+	check_trie(fd, e, n);
+	ASSERT_TRUE(!trie_has_key(fd, &stale.key), "stale entry removed");
+	check_kernel_lookup(fd, e, n, pa, ARRAY_SIZE(pa));
+	ASSERT_EQ(ll_rules_sync(fd, e, n), 0, "same again is a no-op");
+	check_trie(fd, e, n);
+	free(e);
+	e = NULL;
+
+	/* drop the nbd and the ::/0 rule: their entries (and the guard) go */
+	n = compile_specs((const char *const[]){ a[0], a[2], a[3] }, (const __u32[]){ 1, 3, 4 }, 3,
+			  LL_RULE_ENDPOINT, &e, err, sizeof(err));
+	ASSERT_EQ(n, 3, err);
+	ASSERT_EQ(ll_rules_sync(fd, e, n), 0, "second sync");
+	check_trie(fd, e, n);
+	check_kernel_lookup(fd, e, n, pb, ARRAY_SIZE(pb));
+
+	ASSERT_EQ(ll_rules_sync(fd, NULL, 0), 0, "sync to nothing");
+	ASSERT_EQ(trie_count(fd), 0, "trie empty");
+	ret = ll_rules_sync(-1, e, n);
+	ASSERT_TRUE(ret == -EBADF || ret == -EBADFD, "bad fd");
+	ret = ll_rules_sync(-1, NULL, 0);
+	ASSERT_TRUE(ret == -EBADF || ret == -EBADFD, "bad fd, nothing wanted");
+	free(e);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	char name[256];
+
+	test_init(argc, argv);
+	for (size_t i = 0; i < ARRAY_SIZE(spec_ok); i++) {
+		snprintf(name, sizeof(name), "spec_ok %s", spec_ok[i].in);
+		TEST_RUN(name, test_spec_ok, &spec_ok[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(spec_bad); i++) {
+		snprintf(name, sizeof(name), "spec_bad %s", spec_bad[i].in);
+		TEST_RUN(name, test_spec_bad, &spec_bad[i]);
+	}
+	TEST_RUN("spec_limits", test_spec_limits);
+	TEST_RUN("spec_roundtrip_random", test_spec_roundtrip_random);
+	TEST_RUN("format_flow", test_format_flow);
+	TEST_RUN("format_errors", test_format_errors);
+	TEST_RUN("rec_check", test_rec_check);
+	for (size_t i = 0; i < ARRAY_SIZE(addr_cases); i++) {
+		snprintf(name, sizeof(name), "addr_port %s%s", addr_cases[i].in,
+			 addr_cases[i].port_required ? " (port required)" : "");
+		TEST_RUN(name, test_addr_port, &addr_cases[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dur_cases); i++) {
+		snprintf(name, sizeof(name), "duration %s", dur_cases[i].in);
+		TEST_RUN(name, test_duration, &dur_cases[i]);
+	}
+	TEST_RUN("level", test_level);
+	TEST_RUN("ifname", test_ifname);
+	TEST_RUN("u32", test_u32);
+	TEST_RUN("compile_overlap", test_compile_overlap);
+	TEST_RUN("compile_specific_first", test_compile_specific_first);
+	TEST_RUN("compile_families", test_compile_families);
+	TEST_RUN("compile_protocols", test_compile_protocols);
+	TEST_RUN("compile_kinds_and_dupes", test_compile_kinds_and_dupes);
+	TEST_RUN("compile_too_many", test_compile_too_many);
+	TEST_RUN("compile_invalid_record", test_compile_invalid_record);
+	TEST_RUN("compile_random", test_compile_random);
+	TEST_RUN("rules_sync", test_sync);
+	return test_summary();
+}
