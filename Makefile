@@ -40,7 +40,7 @@ PROGS     := $(patsubst user/%.c,$(OUT)/%,$(wildcard user/lifeline.c user/lifeli
 
 TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
-BENCH_SRCS:= $(wildcard bench/*.c)
+BENCH_SRCS:= $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCHES   := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 # Helper BPF programs of the benchmarks (baselines, traffic generator).
 BENCH_BPF := $(wildcard bench/*.bpf.c)

@@ -11,6 +11,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "policy.h"
+#include "sockreg.h"
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
@@ -21,6 +22,7 @@ SEC("xdp")
 int ll_xdp(struct xdp_md *xdp)
 {
 	struct ll_ctx ctx = {
+		.prog_ctx = xdp,
 		.data = (void *)(long)xdp->data,
 		.data_end = (void *)(long)xdp->data_end,
 		.hook = LL_HOOK_XDP,
@@ -46,6 +48,7 @@ int ll_tc_ingress(struct __sk_buff *skb)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	struct ll_ctx ctx = {
+		.prog_ctx = skb,
 		.data = (void *)(long)skb->data,
 		.data_end = (void *)(long)skb->data_end,
 		.bytes = skb->len,
@@ -75,7 +78,7 @@ int ll_tc_egress(struct __sk_buff *skb)
 
 	if (ll_parse(data, data_end, &p) != LL_P_IP || p.frag_later)
 		return TC_ACT_OK;
-	if (!ll_registered(&p, skb->len, 1))
+	if (!ll_registered(&p, skb->len, 1, NULL, 0))
 		return TC_ACT_OK;
 	s = bpf_map_lookup_elem(&ll_state, &zero);
 	if (!s)
@@ -85,6 +88,59 @@ int ll_tc_egress(struct __sk_buff *skb)
 		skb->mark = s->egress_mark;
 	ll_count(LL_HOOK_TC_EGRESS, LL_NOTE_MARKED, skb->len);
 	return TC_ACT_OK;
+}
+
+/* sock_ops on the cgroup-v2 root: connections to registered endpoints. */
+SEC("sockops")
+int ll_sockops(struct bpf_sock_ops *skops)
+{
+	return ll_sockops_handle(skops, 0);
+}
+
+/* sock_ops on a registered cgroup: every connection of its processes. */
+SEC("sockops")
+int ll_sockops_cgroup(struct bpf_sock_ops *skops)
+{
+	return ll_sockops_handle(skops, 1);
+}
+
+/*
+ * Connections that existed before: registered when they go to a registered
+ * endpoint, or when the kernel marked the socket SOCK_MEMALLOC (in-kernel
+ * NBD, NVMe/TCP, iSCSI, NFS swap). Prints one line per flow it added.
+ */
+SEC("iter/tcp")
+int ll_iter_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct ll_flow_key k = {};
+	struct ll_pkt p = {};
+	struct tcp_sock *tp;
+	__u32 origin;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp || skc->skc_state != TCP_ESTABLISHED_)
+		return 0;
+	if (ll_sock_key(&k, &p, skc->skc_family, skc->skc_v6_daddr.in6_u.u6_addr32,
+			skc->skc_v6_rcv_saddr.in6_u.u6_addr32, skc->skc_daddr, skc->skc_rcv_saddr,
+			skc->skc_dport, skc->skc_num))
+		return 0;
+	if (ll_rule_match(&ll_rules, &p, k.remote) >= 0)
+		origin = LL_ORIGIN_SOCKOPS;
+	else if (skc->skc_flags & (1UL << SOCK_MEMALLOC))
+		origin = LL_ORIGIN_KERNEL;
+	else
+		return 0;
+	if (ll_sock_add(&k, origin)) {
+		/* ask sock_ops for this socket's close, to remove the flow then */
+		int flags = BPF_SOCK_OPS_STATE_CB_FLAG;
+
+		bpf_setsockopt(tp, SOL_TCP_, TCP_BPF_SOCK_OPS_CB_FLAGS_, &flags, sizeof(flags));
+		BPF_SEQ_PRINTF(ctx->meta->seq, "%u\n", origin);
+	}
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

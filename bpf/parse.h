@@ -45,7 +45,7 @@ struct ll_pkt {
 	__u8 icmp_type;		/* valid when proto is ICMP/ICMPv6 and !frag_later */
 	__u8 icmp_code;
 	__u8 has_icmp;
-	__u8 _pad;
+	__u8 v4;		/* IPv4 (src/dst are v4-mapped) */
 };
 
 struct hdr_cursor {
@@ -143,6 +143,7 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, void *end, struct ll
 
 	ll_v4mapped(p->src, iph->saddr);
 	ll_v4mapped(p->dst, iph->daddr);
+	p->v4 = 1;
 	p->proto = iph->protocol;
 
 	frag = bpf_ntohs(iph->frag_off);

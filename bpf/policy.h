@@ -69,7 +69,7 @@ static __always_inline int ll_port_in(__u16 port_be, const struct ll_port_range 
 }
 
 /* Looks the remote address up in a compiled rule trie; returns the rule id or -1. */
-static __always_inline long ll_rule_match(void *trie, const struct ll_pkt *p, const __u8 *remote)
+static __noinline long ll_rule_match(void *trie, const struct ll_pkt *p, const __u8 *remote)
 {
 	struct ll_rule_key key = { .prefixlen = LL_RULE_KEY_BITS, .proto = p->proto };
 	struct ll_rule_val *v;
@@ -133,11 +133,44 @@ static __always_inline void ll_frag_key(struct ll_frag_key *k, const struct ll_p
 }
 
 /*
- * Registered traffic: management allow rules, exact flows, endpoint rules.
- * Returns the pass reason, or 0 (LL_PASS_LEASE_EXPIRED is never returned
- * here, so 0 means "not registered").
+ * Strict mode: does this host have a TCP socket for the packet's 5-tuple?
+ * A spoofed registered tuple finds none. (bpf_skc_lookup_tcp also finds
+ * request and time-wait sockets: a handshake in progress counts.)
  */
-static __always_inline __u32 ll_registered(const struct ll_pkt *p, __u64 bytes, int egress)
+static __always_inline int ll_has_socket(void *ctx, const struct ll_pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 len;
+
+	if (p->v4) {
+		__builtin_memcpy(&t.ipv4.saddr, p->src + 12, 4);
+		__builtin_memcpy(&t.ipv4.daddr, p->dst + 12, 4);
+		t.ipv4.sport = p->sport;
+		t.ipv4.dport = p->dport;
+		len = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.saddr, p->src, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->dst, 16);
+		t.ipv6.sport = p->sport;
+		t.ipv6.dport = p->dport;
+		len = sizeof(t.ipv6);
+	}
+	sk = bpf_skc_lookup_tcp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	bpf_sk_release(sk);
+	return 1;
+}
+
+/*
+ * Registered traffic: management allow rules, exact flows, endpoint rules.
+ * Returns the pass reason, LL_DROP_STRICT, or 0 (LL_PASS_LEASE_EXPIRED is
+ * never returned here, so 0 means "not registered"). strict_ctx is the
+ * program context when strict mode applies (critical), else NULL.
+ */
+static __always_inline __u32 ll_registered(const struct ll_pkt *p, __u64 bytes, int egress,
+					   void *strict_ctx, int strict_all)
 {
 	const __u8 *remote = egress ? p->dst : p->src;
 	struct ll_flow_val *fv;
@@ -153,6 +186,9 @@ static __always_inline __u32 ll_registered(const struct ll_pkt *p, __u64 bytes, 
 	/* Hit counters count received packets only. */
 	fv = ll_flow_match(p, egress);
 	if (fv) {
+		if (strict_ctx && p->proto == IPPROTO_TCP_ &&
+		    (strict_all || (fv->flags & LL_FLOW_F_STRICT)) && !ll_has_socket(strict_ctx, p))
+			return LL_DROP_STRICT;
 		if (!egress) {
 			__sync_fetch_and_add(&fv->packets, 1);
 			__sync_fetch_and_add(&fv->bytes, bytes);
@@ -161,6 +197,8 @@ static __always_inline __u32 ll_registered(const struct ll_pkt *p, __u64 bytes, 
 	}
 	id = ll_rule_match(&ll_rules, p, remote);
 	if (id >= 0) {
+		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_ && !ll_has_socket(strict_ctx, p))
+			return LL_DROP_STRICT;
 		if (!egress)
 			ll_rule_hit(id, bytes);
 		return LL_PASS_RULE;
@@ -217,6 +255,7 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 }
 
 struct ll_ctx {
+	void *prog_ctx;		/* xdp_md or __sk_buff, for socket lookups */
 	void *data;
 	void *data_end;
 	__u64 bytes;		/* wire length */
@@ -261,7 +300,10 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 		goto unregistered;
 	}
 
-	reason = ll_registered(&p, ctx->bytes, 0);
+	reason = ll_registered(&p, ctx->bytes, 0,
+			       level == LL_LEVEL_CRITICAL ? ctx->prog_ctx : NULL, s->strict);
+	if (reason == LL_DROP_STRICT)
+		goto out;
 	if (reason) {
 		if (p.frag) {
 			struct ll_frag_val v = { .reason = reason };

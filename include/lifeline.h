@@ -64,6 +64,10 @@ struct ll_state {
 	__u64 budget_rate;	/* elevated: bytes/s allowed to unregistered traffic, whole host */
 	__u64 budget_burst;	/* elevated: bucket depth in bytes, per CPU */
 	__u64 generation;	/* bumped by user space on every change, for readers */
+	__u32 sock_rcvbuf;	/* sock_ops: SO_RCVBUF floor for registered sockets, 0 = leave */
+	__u32 sock_sndbuf;	/* sock_ops: SO_SNDBUF floor, 0 = leave */
+	__u32 strict;		/* 1: strict mode for every registered TCP flow and rule */
+	__u32 _pad1;
 };
 
 static inline int ll_vote_live(const struct ll_vote *v, __u64 now)
@@ -133,6 +137,7 @@ struct ll_flow_val {
 	__u32 flags;		/* LL_FLOW_F_* */
 };
 
+/* At critical, pass only if a local socket exists for the 5-tuple (TCP). */
 #define LL_FLOW_F_STRICT (1U << 0)
 
 /*
@@ -253,6 +258,7 @@ enum ll_reason {
 	LL_DROP_BUDGET,			/* unregistered, over the elevated budget */
 	LL_DROP_CRITICAL,		/* unregistered at critical */
 	LL_DROP_PFMEMALLOC,		/* reserve-backed skb of unregistered traffic (TC) */
+	LL_DROP_STRICT,			/* strict mode: registered 5-tuple, no local socket */
 	LL_NOTE_MALFORMED,		/* truncated or malformed header */
 	LL_NOTE_FRAG_ORPHAN,		/* later fragment whose first piece was not matched */
 	LL_NOTE_PFMEMALLOC,		/* reserve-backed skb seen (TC) */
@@ -311,12 +317,14 @@ struct ll_event {
 #define LL_KERNEL_LEASE_NS (2ULL * 1000000000ULL)
 #define LL_EVENT_INTERVAL_NS (100ULL * 1000000ULL)	/* per event type */
 #define LL_TC_PRIO_INTERACTIVE 6
+#define LL_DEFAULT_BUDGET_RATE (8ULL << 20)	/* elevated: 8 MiB/s for unregistered traffic */
+#define LL_DEFAULT_BUDGET_BURST (256ULL << 10)	/* per CPU */
 
 /* Name tables: the words CLI, metrics and tests print. */
 #define LL_REASON_NAMES                                                                            \
 	{ "pass_lease_expired", "pass_essential", "pass_mgmt", "pass_flow", "pass_rule",           \
 	  "pass_frag", "pass_budget", "pass_none", "drop_budget", "drop_critical",           \
-	  "drop_pfmemalloc", "note_malformed", "note_frag_orphan", "note_pfmemalloc",              \
+	  "drop_pfmemalloc", "drop_strict", "note_malformed", "note_frag_orphan", "note_pfmemalloc",              \
 	  "note_marked", "note_event_lost" }
 #define LL_LEVEL_NAMES { "none", "elevated", "critical" }
 #define LL_SOURCE_NAMES                                                                            \

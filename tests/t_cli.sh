@@ -10,7 +10,7 @@ set -u
 
 PIN=/sys/fs/bpf/lltest-cli-$$
 TMP=$(mktemp -d)
-UDP=$TOP/build/tests/tool_udp
+UDP=$TOP/build/tests/tool_net
 
 cleanup() {
 	nbd_stop

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "testlib.h"
@@ -518,6 +519,83 @@ static void test_truncation_v6(void)
 	truncation_sweep(&p, 18 + 40 + 32 + 20, 6);
 }
 
+/*
+ * Strict mode: at critical a registered TCP flow passes only if this host
+ * has a socket for it. Real sockets on 127.0.0.1 in the test's own netns
+ * (BPF_PROG_TEST_RUN looks sockets up there).
+ */
+static void test_strict(void)
+{
+	struct instance *in = &inst[0];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t alen = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), cfd = socket(AF_INET, SOCK_STREAM, 0), afd = -1;
+	__u16 sport, cport, ghost;
+	struct ll_flow_key k = { .proto = IPPROTO_TCP };
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	__u32 zero = 0;
+	struct ll_state st;
+
+	if (!ASSERT_TRUE(lfd >= 0 && cfd >= 0, "sockets") ||
+	    !ASSERT_EQ(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0, "bind") ||
+	    !ASSERT_EQ(listen(lfd, 1), 0, "listen") ||
+	    !ASSERT_EQ(getsockname(lfd, (struct sockaddr *)&a, &alen), 0, "getsockname") ||
+	    !ASSERT_EQ(connect(cfd, (struct sockaddr *)&a, sizeof(a)), 0, "connect"))
+		goto out;
+	afd = accept(lfd, NULL, NULL);
+	sport = ntohs(a.sin_port);
+	alen = sizeof(a);
+	getsockname(cfd, (struct sockaddr *)&a, &alen);
+	cport = ntohs(a.sin_port);
+	ghost = cport == 65535 ? 1024 : cport + 1;	/* registered, but no socket */
+
+	for (int mode = 0; mode < 2; mode++) {	/* 0: per-flow flag, 1: global strict */
+		struct fixture f = { .prog = XDP, .level = LL_LEVEL_CRITICAL, .empty = 1 };
+		int verdict;
+		size_t len;
+		struct __sk_buff out;
+		struct pkt_spec real = { T("127.0.0.1", "127.0.0.1", sport, cport) };
+		struct pkt_spec spoof = { T("127.0.0.1", "127.0.0.1", sport, ghost) };
+		struct ll_counter c;
+
+		if (!ASSERT_EQ(reset(in, &f), 0, "reset"))
+			goto out;
+		bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st);
+		st.strict = mode;
+		bpf_map_update_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st, 0);
+		v.flags = mode ? 0 : LL_FLOW_F_STRICT;
+		pkt_addr16("127.0.0.1", k.remote);
+		pkt_addr16("127.0.0.1", k.local);
+		k.remote_port = htons(sport);
+		k.local_port = htons(cport);
+		bpf_map_update_elem(bpf_map__fd(in->skel->maps.ll_flows), &k, &v, 0);
+		k.local_port = htons(ghost);
+		bpf_map_update_elem(bpf_map__fd(in->skel->maps.ll_flows), &k, &v, 0);
+
+		ASSERT_EQ(run_prog(in, XDP, &real, &verdict, &out, &len), 0, "run real");
+		ASSERT_EQ(verdict, PASS, "real connection's packet passes");
+		ASSERT_EQ(run_prog(in, XDP, &spoof, &verdict, &out, &len), 0, "run spoofed");
+		ASSERT_EQ(verdict, DROP, "registered tuple without a socket is dropped");
+		ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
+				      LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_STRICT), &c);
+		ASSERT_EQ(c.packets, 1, "drop_strict counted");
+		ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
+				      LL_COUNTER_IDX(LL_HOOK_XDP, LL_PASS_FLOW), &c);
+		ASSERT_EQ(c.packets, 1, "pass_flow counted");
+
+		/* strict applies at critical only */
+		st.daemon.level = LL_LEVEL_ELEVATED;
+		bpf_map_update_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st, 0);
+		ASSERT_EQ(run_prog(in, XDP, &spoof, &verdict, &out, &len), 0, "run at elevated");
+		ASSERT_EQ(verdict, PASS, "strict is off at elevated");
+	}
+out:
+	if (afd >= 0)
+		close(afd);
+	close(cfd);
+	close(lfd);
+}
+
 static int ev_got;
 static struct ll_event ev_last;
 
@@ -595,6 +673,7 @@ int main(int argc, char **argv)
 	TEST_RUN("truncation/every offset, IPv4 QinQ with options", test_truncation_v4);
 	TEST_RUN("truncation/every offset, IPv6 VLAN with extension headers", test_truncation_v6);
 	TEST_RUN("events/pfmemalloc sightings rate-limited", test_events);
+	TEST_RUN("strict/spoofed registered tuple dropped, real socket passes", test_strict);
 	lifeline_bpf__destroy(inst[0].skel);
 	lifeline_bpf__destroy(inst[1].skel);
 	return test_summary();

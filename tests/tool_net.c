@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * A UDP flood source and sink for the shell suites and the demo.
- *   tool_udp send SRC DST PORT SECONDS [PAYLOAD]   sends as fast as it can (sendmmsg)
- *   tool_udp recv ADDR PORT SECONDS                counts datagrams, prints the count
+ * Traffic for the shell suites and the demo.
+ *   tool_net send SRC DST PORT SECONDS [PAYLOAD]   UDP as fast as it can (sendmmsg)
+ *   tool_net recv ADDR PORT SECONDS                counts UDP datagrams received
+ *   tool_net tcphold DST PORT SECONDS              connects, prints "connected PORT
+ *                                                  priority P mark M", holds, closes
+ *   tool_net tcpsyn SRC SPORT DST DPORT            one connection attempt from SRC:SPORT
+ *                                                  (1 s); prints "connected" or "failed"
  * Prints "sent N" / "received N" on stdout.
  */
 #include <arpa/inet.h>
@@ -60,11 +64,11 @@ int main(int argc, char **argv)
 
 		fam = sockaddr_of(argv[2], 0, &src, &slen);
 		if (fam < 0 || sockaddr_of(argv[3], atoi(argv[4]), &dst, &dlen) != fam)
-			return fprintf(stderr, "tool_udp: bad address\n"), 2;
+			return fprintf(stderr, "tool_net: bad address\n"), 2;
 		fd = socket(fam, SOCK_DGRAM, 0);
 		if (fd < 0 || bind(fd, (struct sockaddr *)&src, slen) ||
 		    connect(fd, (struct sockaddr *)&dst, dlen))
-			return fprintf(stderr, "tool_udp: %s\n", strerror(errno)), 1;
+			return fprintf(stderr, "tool_net: %s\n", strerror(errno)), 1;
 		memset(msgs, 0, sizeof(msgs));
 		for (int i = 0; i < 64; i++) {
 			msgs[i].msg_hdr.msg_iov = &iov;
@@ -85,10 +89,10 @@ int main(int argc, char **argv)
 
 		fam = sockaddr_of(argv[2], atoi(argv[3]), &src, &slen);
 		if (fam < 0)
-			return fprintf(stderr, "tool_udp: bad address\n"), 2;
+			return fprintf(stderr, "tool_net: bad address\n"), 2;
 		fd = socket(fam, SOCK_DGRAM, 0);
 		if (fd < 0 || bind(fd, (struct sockaddr *)&src, slen))
-			return fprintf(stderr, "tool_udp: %s\n", strerror(errno)), 1;
+			return fprintf(stderr, "tool_net: %s\n", strerror(errno)), 1;
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		end = now_s() + atof(argv[4]);
 		while (now_s() < end)
@@ -97,6 +101,46 @@ int main(int argc, char **argv)
 		printf("received %lld\n", n);
 		return 0;
 	}
-	fprintf(stderr, "usage: tool_udp send SRC DST PORT SECONDS [PAYLOAD] | recv ADDR PORT SECONDS\n");
+	if (argc == 5 && !strcmp(argv[1], "tcphold")) {
+		struct sockaddr_storage me;
+		socklen_t mlen = sizeof(me);
+		int prio = -1, mark = -1;
+		socklen_t il = sizeof(int);
+
+		fam = sockaddr_of(argv[2], atoi(argv[3]), &dst, &dlen);
+		if (fam < 0)
+			return fprintf(stderr, "tool_net: bad address\n"), 2;
+		fd = socket(fam, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&dst, dlen))
+			return fprintf(stderr, "tool_net: connect: %s\n", strerror(errno)), 1;
+		getsockname(fd, (struct sockaddr *)&me, &mlen);
+		/* sock_ops set these at establishment, before connect() returned */
+		getsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, &il);
+		getsockopt(fd, SOL_SOCKET, SO_MARK, &mark, &il);
+		printf("connected %d priority %d mark %d\n",
+		       ntohs(fam == AF_INET ? ((struct sockaddr_in *)&me)->sin_port :
+					     ((struct sockaddr_in6 *)&me)->sin6_port), prio, mark);
+		fflush(stdout);
+		usleep((useconds_t)(atof(argv[4]) * 1e6));
+		close(fd);
+		return 0;
+	}
+	if (argc == 6 && !strcmp(argv[1], "tcpsyn")) {
+		struct timeval tv = { 1, 0 };
+		int one = 1;
+
+		fam = sockaddr_of(argv[2], atoi(argv[3]), &src, &slen);
+		if (fam < 0 || sockaddr_of(argv[4], atoi(argv[5]), &dst, &dlen) != fam)
+			return fprintf(stderr, "tool_net: bad address\n"), 2;
+		fd = socket(fam, SOCK_STREAM, 0);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (fd < 0 || bind(fd, (struct sockaddr *)&src, slen))
+			return fprintf(stderr, "tool_net: bind: %s\n", strerror(errno)), 1;
+		printf(connect(fd, (struct sockaddr *)&dst, dlen) ? "failed\n" : "connected\n");
+		close(fd);
+		return 0;
+	}
+	fprintf(stderr, "usage: tool_net send SRC DST PORT SECONDS [PAYLOAD] | recv ADDR PORT SECONDS\n");
 	return 2;
 }

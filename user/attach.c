@@ -124,17 +124,6 @@ static void tc_detach_all(const char *dir, int ifindex)
 	}
 }
 
-static int links_dir(const char *dir)
-{
-	char links[PATH_MAX];
-
-	if (snprintf(links, sizeof(links), "%s/links", dir) >= (int)sizeof(links))
-		return -ENAMETOOLONG;
-	if (mkdir(links, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int tc_attach(const char *dir, int ifindex, struct lifeline_bpf *skel)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
@@ -145,7 +134,7 @@ static int tc_attach(const char *dir, int ifindex, struct lifeline_bpf *skel)
 	err = link_path(marker, sizeof(marker), dir, ifindex, "-qdisc");
 	if (err)
 		return err;
-	err = links_dir(dir);
+	err = ll_links_dir(dir);
 	if (err)
 		return err;
 	err = bpf_tc_hook_create(&hook);
@@ -241,7 +230,7 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		}
 	}
 	if (link_fd >= 0) {
-		ret = links_dir(dir);
+		ret = ll_links_dir(dir);
 		if (ret) {
 			ERR("cannot create %s/links: %s", dir, strerror(-ret));
 			goto cleanup_tc;

@@ -24,6 +24,7 @@
 #include "out.h"
 #include "registry.h"
 #include "reserve.h"
+#include "sockets.h"
 #include "spec.h"
 
 #define EXIT_USAGE 2
@@ -51,8 +52,9 @@ static const char usage_text[] =
 "Commands:\n"
 "  attach DEV [--mode auto|native|generic] [--no-tc] [--force]\n"
 "  detach DEV | detach --all\n"
-"  flow add SPEC [--name NAME] [--local ADDR:PORT]\n"
-"  flow del SPEC [--local ADDR:PORT] | flow del NAME\n"
+"  flow add SPEC [--name NAME] [--local ADDR:PORT [--strict]]\n"
+"  flow add cgroup:/PATH   register every TCP connection of a cgroup-v2 group (sock_ops)\n"
+"  flow del SPEC [--local ADDR:PORT] | flow del NAME | flow del cgroup:/PATH\n"
 "  flow list\n"
 "  flow load FILE|-       one SPEC [--name NAME] [--local ADDR:PORT] per line, '#' comments;\n"
 "                         all or nothing: a bad line changes nothing and is named\n"
@@ -62,6 +64,17 @@ static const char usage_text[] =
 "  pressure set none|elevated|critical [--for DURATION]   e.g. 30s, 5m; default: until cleared\n"
 "  pressure clear\n"
 "  status                 interfaces, level, source and lease, counters, table sizes\n"
+"  sockets attach [--cgroup DIR]   register TCP connections to registered endpoints when\n"
+"                         established, remove them when closed (sock_ops on DIR, default\n"
+"                         the cgroup-v2 root); also scans existing connections\n"
+"  sockets detach [--cgroup DIR] | sockets scan | sockets list\n"
+"  tune [--priority N] [--mark N] [--rcvbuf BYTES] [--sndbuf BYTES]\n"
+"       [--budget-rate BYTES] [--budget-burst BYTES]\n"
+"                         registered flows' skb priority and mark (TC egress, sock_ops),\n"
+"                         socket buffer floors (sock_ops), and the elevated level's budget\n"
+"                         for unregistered traffic (bytes/s for the host, burst per CPU)\n"
+"  strict on|off|show     at critical, pass a registered TCP packet only if a local socket\n"
+"                         exists for it (spoofed 5-tuples get nothing); per flow: --strict\n"
 "  reserve show [--state-dir DIR]\n"
 "  reserve apply --kb N [--max-share PCT] [--watermark-scale N] [--state-dir DIR]\n"
 "                         raise vm.min_free_kbytes by N kB over its original value\n"
@@ -260,7 +273,6 @@ static int do_detach(int argc, char **argv)
 	int all = 0, n, ret = 0, ifindex = 0, found = 0;
 	json_object *j, *arr;
 	char err[512];
-	struct session s;
 
 	if (argc == 1 && !strcmp(argv[0], "--all"))
 		all = 1;
@@ -309,18 +321,28 @@ static int do_detach(int argc, char **argv)
 		ll_detach(dir, ifindex, err, sizeof(err));
 		json_object_array_add(arr, json_object_new_string(argv[0]));
 	}
+	if (all) {
+		struct ll_sock_link sl[64];
+		int ns = ll_sockets_list(dir, sl, 64);
+
+		for (int i = 0; i < ns; i++) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%.3900s/links/%.60s", dir, sl[i].name);
+			unlink(path);
+		}
+	}
+	/* The last attachment gone: remove the maps too, leaving no trace. */
 	n = ll_iface_list(dir, ifs, 256);
 	if (n == 0 && !access(dir, F_OK)) {
 		char links[PATH_MAX];
 
 		snprintf(links, sizeof(links), "%s/links", dir);
-		rmdir(links);
-		ret = ll_maps_unpin(dir);
+		ret = rmdir(links) && errno != ENOENT ? -errno : ll_maps_unpin(dir);
 		json_object_object_add(j, "pins_removed", json_object_new_boolean(!ret));
 	} else {
 		json_object_object_add(j, "pins_removed", json_object_new_boolean(0));
 	}
-	(void)s;
 	out_emit(j, detach_human);
 	return 0;
 }
@@ -331,6 +353,7 @@ struct reg_args {
 	const char *spec;
 	const char *name;
 	const char *local;
+	int strict;
 };
 
 /* One SPEC with its options, from a command line or a flow file line. */
@@ -339,6 +362,10 @@ static int reg_args_parse(int argc, char **argv, struct reg_args *a, int allow_l
 {
 	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--strict") && allow_local) {
+			a->strict = 1;
+			continue;
+		}
 		if (!strcmp(argv[i], "--name") || !strcmp(argv[i], "--local")) {
 			if (i + 1 == argc) {
 				snprintf(err, errlen, "%s needs a value", argv[i]);
@@ -386,6 +413,11 @@ static int reg_args_build(const struct reg_args *a, __u32 kind, struct ll_rule_r
 	rec->kind = kind;
 	if (a->name)
 		snprintf(rec->name, sizeof(rec->name), "%s", a->name);
+	if (a->strict && !a->local) {
+		snprintf(err, errlen, "--strict applies to exact flows (with --local); for rules use "
+			 "'lifeline strict on'");
+		return -EINVAL;
+	}
 	if (!a->local)
 		return 0;
 	if (ll_addr_port_parse(a->local, local, &v4, &lport, 1, err, errlen))
@@ -447,6 +479,35 @@ static json_object *reg_result(const char *what, const struct ll_rule_rec *rec, 
 	return o;
 }
 
+/* flow add|del cgroup:/PATH: sock_ops on that cgroup registers all its connections. */
+static int cgroup_reg(int add, int argc, char **argv)
+{
+	const char *path = argv[0] + strlen("cgroup:");
+	char cgdir[PATH_MAX], err[512];
+	struct session s;
+	json_object *o;
+	int ret;
+
+	if (argc != 1)
+		return usage_error("flow %s cgroup:/PATH takes no options", add ? "add" : "del");
+	if (path[0] != '/' || strstr(path, "/..") || strlen(path) > 200)
+		return usage_error("cgroup:/PATH needs a path under the cgroup-v2 root, starting with /");
+	snprintf(cgdir, sizeof(cgdir), "%s%s", ll_cgroup2_root(), strcmp(path, "/") ? path : "");
+	if ((ret = session_open(&s, add)))
+		return ret;
+	ret = add ? ll_sockets_attach(s.m.dir, cgdir, 1, err, sizeof(err)) :
+		    ll_sockets_detach(s.m.dir, cgdir, 1, err, sizeof(err));
+	session_close(&s);
+	if (ret)
+		return out_error(EXIT_FAILURE, "%s", err);
+	o = json_object_new_object();
+	json_object_object_add(o, "result", json_object_new_string(add ? "registered" : "deleted"));
+	json_object_object_add(o, "spec", json_object_new_string(argv[0]));
+	json_object_object_add(o, "already", json_object_new_boolean(0));
+	out_emit(o, reg_result_human);
+	return 0;
+}
+
 static int reg_add(__u32 kind, int argc, char **argv)
 {
 	struct ll_rule_rec rec;
@@ -466,7 +527,8 @@ static int reg_add(__u32 kind, int argc, char **argv)
 	if ((ret = session_open(&s, 1)))
 		return ret;
 	if (kindret == 1) {
-		ret = ll_flows_add(&s.m, &key, 1, LL_ORIGIN_CLI, &dup, err, sizeof(err));
+		ret = ll_flows_add(&s.m, &key, 1, LL_ORIGIN_CLI, a.strict ? LL_FLOW_F_STRICT : 0, &dup,
+				   err, sizeof(err));
 		rec_of_flow(&key, &rec);
 	} else {
 		ret = ll_reg_read(&s.m, &r);
@@ -553,9 +615,28 @@ static json_object *counter_json(__u64 packets, __u64 bytes)
 	return o;
 }
 
+static json_object *sock_links_json(const char *dir)
+{
+	struct ll_sock_link links[64];
+	json_object *arr = json_object_new_array();
+	int n = ll_sockets_list(dir, links, 64);
+
+	for (int i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "scope", json_object_new_string(links[i].all ? "cgroup" :
+									  "endpoints"));
+		json_object_object_add(e, "cgroup", json_object_new_string(links[i].all ?
+									   links[i].path : "(root)"));
+		json_object_object_add(e, "cgroup_id", json_object_new_int64(links[i].cgroup_id));
+		json_object_array_add(arr, e);
+	}
+	return arr;
+}
+
 static void list_human(json_object *o)
 {
-	json_object *rules, *flows;
+	json_object *rules, *flows, *cgs;
 	struct table t;
 	static const char *const hdr[] = { "ID", "KIND", "SPEC", "NAME", "ORIGIN", "PACKETS",
 					   "BYTES" };
@@ -579,6 +660,16 @@ static void list_human(json_object *o)
 			snprintf(pk, sizeof(pk), "%lld", ji(e, "packets"));
 			fmt_bytes(by, sizeof(by), ji(e, "bytes"));
 			table_row(&t, "-", "flow", js(e, "spec"), "-", js(e, "origin"), pk, by);
+		}
+	if (json_object_object_get_ex(o, "cgroups", &cgs))
+		for (size_t i = 0; i < json_object_array_length(cgs); i++) {
+			json_object *e = json_object_array_get_idx(cgs, i);
+			char spec[300];
+
+			if (strcmp(js(e, "scope"), "cgroup"))
+				continue;
+			snprintf(spec, sizeof(spec), "cgroup:%s", js(e, "cgroup"));
+			table_row(&t, "-", "cgroup", spec, "-", "cgroup", "-", "-");
 		}
 	if (t.nrows > 1)
 		table_print(&t, stdout, "");
@@ -645,10 +736,13 @@ static int reg_list(__u32 kind)
 			json_object_object_add(e, "spec", json_object_new_string(buf));
 			json_object_object_add(e, "origin", json_object_new_string(
 				vals[i].origin < LL_ORIGIN_MAX ? ll_origin_names[vals[i].origin] : "?"));
+			json_object_object_add(e, "strict", json_object_new_boolean(
+				vals[i].flags & LL_FLOW_F_STRICT));
 			json_object_array_add(flows, e);
 		}
 		free(keys);
 		free(vals);
+		json_object_object_add(j, "cgroups", sock_links_json(s.m.dir));
 	}
 	session_close(&s);
 	out_emit(j, list_human);
@@ -748,7 +842,7 @@ static int do_flow_load(int argc, char **argv)
 	}
 	ret = ll_reg_add(&s.m, &r, recs, nrecs, &dup_r, err, sizeof(err));
 	if (!ret) {
-		ret = ll_flows_add(&s.m, keys, nkeys, LL_ORIGIN_CLI, &dup_f, err, sizeof(err));
+		ret = ll_flows_add(&s.m, keys, nkeys, LL_ORIGIN_CLI, 0, &dup_f, err, sizeof(err));
 		if (ret) {
 			/* undo the rules this load added */
 			char ignore[256];
@@ -792,6 +886,9 @@ static int reg_cmd(__u32 kind, int argc, char **argv)
 	if (!argc)
 		return usage_error("%s needs a verb: add, del, list%s", obj,
 				   kind == LL_RULE_ALLOW ? "" : ", load");
+	if (kind == LL_RULE_ENDPOINT && argc > 1 && !strncmp(argv[1], "cgroup:", 7) &&
+	    (!strcmp(argv[0], "add") || !strcmp(argv[0], "del")))
+		return cgroup_reg(!strcmp(argv[0], "add"), argc - 1, argv + 1);
 	if (!strcmp(argv[0], "add"))
 		return reg_add(kind, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "del"))
@@ -1259,6 +1356,165 @@ static int do_stats(int argc, char **argv)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- sockets, strict */
+
+static void sockets_human(json_object *o)
+{
+	json_object *arr, *added;
+
+	if (json_object_object_get_ex(o, "added", &added))
+		printf("registered %lld existing connections (%lld to endpoints, %lld kernel memalloc "
+		       "sockets)\n", ji(added, "sock_ops") + ji(added, "kernel"),
+		       ji(added, "sock_ops"), ji(added, "kernel"));
+	if (json_object_object_get_ex(o, "links", &arr))
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *e = json_object_array_get_idx(arr, i);
+
+			printf("sock_ops on %s: %s\n", js(e, "cgroup"),
+			       strcmp(js(e, "scope"), "cgroup") ? "connections to registered endpoints" :
+								  "every connection of the cgroup");
+		}
+}
+
+static int do_sockets(int argc, char **argv)
+{
+	const char *verb = argc ? argv[0] : "list", *cgdir = NULL;
+	__u32 added[LL_ORIGIN_MAX];
+	char err[512];
+	struct session s;
+	json_object *o;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--cgroup") && i + 1 < argc &&
+		    (!strcmp(verb, "attach") || !strcmp(verb, "detach")))
+			cgdir = argv[++i];
+		else
+			return usage_error("unexpected argument '%s' to sockets %s", argv[i], verb);
+	}
+	if (strcmp(verb, "attach") && strcmp(verb, "detach") && strcmp(verb, "scan") &&
+	    strcmp(verb, "list"))
+		return usage_error("unknown verb '%s' for sockets: attach, detach, scan, list", verb);
+	if (!cgdir)
+		cgdir = ll_cgroup2_root();
+	if ((ret = session_open(&s, strcmp(verb, "detach") && strcmp(verb, "list"))))
+		return ret;
+	ret = 0;
+	if (!strcmp(verb, "attach"))
+		ret = ll_sockets_attach(s.m.dir, cgdir, 0, err, sizeof(err));
+	else if (!strcmp(verb, "detach"))
+		ret = ll_sockets_detach(s.m.dir, cgdir, 0, err, sizeof(err));
+	o = json_object_new_object();
+	if (!ret && (!strcmp(verb, "attach") || !strcmp(verb, "scan"))) {
+		json_object *a = json_object_new_object();
+
+		ret = ll_sockets_scan(s.m.dir, added, err, sizeof(err));
+		json_object_object_add(a, "sock_ops", json_object_new_int(added[LL_ORIGIN_SOCKOPS]));
+		json_object_object_add(a, "kernel", json_object_new_int(added[LL_ORIGIN_KERNEL]));
+		json_object_object_add(o, "added", a);
+	}
+	json_object_object_add(o, "links", sock_links_json(s.m.dir));
+	session_close(&s);
+	if (ret) {
+		json_object_put(o);
+		return out_error(EXIT_FAILURE, "%s", err);
+	}
+	out_emit(o, sockets_human);
+	return 0;
+}
+
+static void tune_human(json_object *o)
+{
+	char r[32], b[32];
+
+	fmt_rate(r, sizeof(r), ji(o, "budget_rate_bytes_per_s"), "bytes");
+	fmt_bytes(b, sizeof(b), ji(o, "budget_burst_bytes"));
+	printf("priority %lld, mark 0x%llx, rcvbuf floor %lld, sndbuf floor %lld, elevated budget "
+	       "%s (burst %s per CPU)\n", ji(o, "priority"), ji(o, "mark"), ji(o, "rcvbuf"),
+	       ji(o, "sndbuf"), r, b);
+}
+
+static int do_tune(int argc, char **argv)
+{
+	static const char *const names[] = { "--priority", "--mark", "--rcvbuf", "--sndbuf",
+					     "--budget-rate", "--budget-burst" };
+	__u32 vals[6];
+	int set[6] = {}, ret;
+	struct session s;
+	char err[256];
+	json_object *o;
+
+	for (int i = 0; i < argc; i++) {
+		int k = -1;
+
+		for (int n = 0; n < 6; n++)
+			if (!strcmp(argv[i], names[n]))
+				k = n;
+		if (k < 0 || i + 1 == argc)
+			return usage_error("unexpected argument '%s' to tune", argv[i]);
+		if (ll_u32_parse(argv[++i], 0, k == 0 ? 0xffff : 0xffffffffU, &vals[k], names[k], err,
+				 sizeof(err)))
+			return usage_error("%s", err);
+		set[k] = 1;
+	}
+	if ((ret = session_open(&s, 1)))
+		return ret;
+	if (set[0])
+		s.m.state->egress_priority = vals[0];
+	if (set[1])
+		s.m.state->egress_mark = vals[1];
+	if (set[2])
+		s.m.state->sock_rcvbuf = vals[2];
+	if (set[3])
+		s.m.state->sock_sndbuf = vals[3];
+	if (set[4])
+		s.m.state->budget_rate = vals[4];
+	if (set[5])
+		s.m.state->budget_burst = vals[5];
+	s.m.state->generation++;
+	o = json_object_new_object();
+	json_object_object_add(o, "priority", json_object_new_int64(s.m.state->egress_priority));
+	json_object_object_add(o, "mark", json_object_new_int64(s.m.state->egress_mark));
+	json_object_object_add(o, "rcvbuf", json_object_new_int64(s.m.state->sock_rcvbuf));
+	json_object_object_add(o, "sndbuf", json_object_new_int64(s.m.state->sock_sndbuf));
+	json_object_object_add(o, "budget_rate_bytes_per_s", json_object_new_int64(s.m.state->budget_rate));
+	json_object_object_add(o, "budget_burst_bytes", json_object_new_int64(s.m.state->budget_burst));
+	session_close(&s);
+	out_emit(o, tune_human);
+	return 0;
+}
+
+static void strict_human(json_object *o)
+{
+	printf("strict mode: %s\n", ji(o, "strict") ? "on (at critical, registered TCP packets "
+	       "need a local socket)" : "off (per-flow --strict only)");
+}
+
+static int do_strict(int argc, char **argv)
+{
+	struct session s;
+	json_object *o;
+	int ret, set = -1;
+
+	if (argc == 1 && !strcmp(argv[0], "on"))
+		set = 1;
+	else if (argc == 1 && !strcmp(argv[0], "off"))
+		set = 0;
+	else if (argc > 1 || (argc == 1 && strcmp(argv[0], "show")))
+		return usage_error("strict takes on, off or show");
+	if ((ret = session_open(&s, set >= 0)))
+		return ret;
+	if (set >= 0) {
+		s.m.state->strict = set;
+		s.m.state->generation++;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "strict", json_object_new_boolean(s.m.state->strict));
+	session_close(&s);
+	out_emit(o, strict_human);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- reserve */
 
 static void reserve_human(json_object *o)
@@ -1370,7 +1626,8 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "attach", do_attach },     { "detach", do_detach }, { "flow", do_flow },
 	{ "allow", do_allow },       { "pressure", do_pressure }, { "status", do_status },
-	{ "stats", do_stats },       { "reserve", do_reserve },
+	{ "stats", do_stats },       { "reserve", do_reserve }, { "sockets", do_sockets },
+	{ "strict", do_strict },     { "tune", do_tune },
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)

@@ -235,12 +235,27 @@ int ll_maps_open_or_create(struct ll_maps *m, const char *dir, const struct ll_l
 	err = ll_skel_load(&skel, dir, opts);
 	if (err)
 		return err;
-	/* New maps: registered flows get the interactive priority on egress. */
+	/* New maps: the defaults. */
 	err = ll_maps_open(m, dir);
-	if (!err && !m->state->egress_priority)
+	if (!err && !m->state->generation) {
 		m->state->egress_priority = LL_TC_PRIO_INTERACTIVE;
+		m->state->budget_rate = LL_DEFAULT_BUDGET_RATE;
+		m->state->budget_burst = LL_DEFAULT_BUDGET_BURST;
+		m->state->generation = 1;
+	}
 	lifeline_bpf__destroy(skel);
 	return err;
+}
+
+int ll_links_dir(const char *dir)
+{
+	char links[PATH_MAX];
+
+	if (snprintf(links, sizeof(links), "%s/links", dir) >= (int)sizeof(links))
+		return -ENAMETOOLONG;
+	if (mkdir(links, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 int ll_maps_unpin(const char *dir)

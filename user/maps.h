@@ -67,6 +67,9 @@ int ll_maps_open_or_create(struct ll_maps *m, const char *dir, const struct ll_l
 /* Closes fds and unmaps; safe on a zeroed or partly opened struct. */
 void ll_maps_close(struct ll_maps *m);
 
+/* Creates DIR/links (where attachments pin their bpf_links), mode 0700. */
+int ll_links_dir(const char *dir);
+
 /* Unpins every map of dir and removes the directory (if empty then). */
 int ll_maps_unpin(const char *dir);
 

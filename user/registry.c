@@ -223,10 +223,10 @@ void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], 
 }
 
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
-		 size_t *dup, char *err, size_t errlen)
+		 __u32 flags, size_t *dup, char *err, size_t errlen)
 {
 	int fd = m->fd[LL_MAP_FLOWS];
-	struct ll_flow_val v = { .origin = origin }, cur;
+	struct ll_flow_val v = { .origin = origin, .flags = flags }, cur;
 	struct ll_flow_key *fresh = malloc((n ? n : 1) * sizeof(*fresh));
 	struct ll_flow_val *vals = malloc((n ? n : 1) * sizeof(*vals));
 	size_t nfresh = 0;

@@ -43,7 +43,7 @@ int ll_reg_sync(struct ll_maps *m, const struct ll_registry *r, __u32 kind, char
 void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
 		      const __u8 local[16], __u16 lport);
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
-		 size_t *dup, char *err, size_t errlen);
+		 __u32 flags, size_t *dup, char *err, size_t errlen);
 int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k);
 /* Counts entries; with keys/vals non-NULL also returns them (caller frees). */
 long ll_flows_dump(const struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals);
