@@ -1,0 +1,2 @@
+# Included by the top Makefile: the benchmark programs share bench/benchlib.h.
+$(BENCHES): bench/benchlib.h

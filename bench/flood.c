@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * flood: the C half of bench/flood.sh. Each command does one thing in the
+ * network namespace it is started in (flood.sh enters the namespaces):
+ *
+ *   flood gen DEV DST_MAC SRC_IP DST_IP DPORT SECONDS
+ *	sends UDP frames out of DEV for SECONDS: BPF_PROG_RUN of an XDP
+ *	program with BPF_F_TEST_XDP_LIVE_FRAMES that redirects every frame to
+ *	DEV. Prints "sent N frames in S s".
+ *   flood xdp DEV bare-drop|lifeline [FLOWS]
+ *	attaches (native mode) the bare XDP_DROP program, or lifeline at
+ *	critical with FLOWS exact flows and the benchmark's endpoint rules,
+ *	and exits; the program stays attached until `ip link set DEV xdp off`.
+ *   flood tc DEV
+ *	attaches the bare tc program (TC_ACT_SHOT) on DEV's clsact ingress;
+ *	it stays until `tc qdisc del dev DEV clsact`.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "benchlib.h"
+#include "bare.skel.h"
+#include "trafgen.skel.h"
+
+#define GEN_BATCH (1U << 16)	/* frames per BPF_PROG_RUN call; the stop time is checked between */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int parse_mac(const char *s, __u8 mac[6])
+{
+	unsigned int b[6];
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 0xff)
+			return -EINVAL;
+		mac[i] = b[i];
+	}
+	return 0;
+}
+
+static int dev_mac(const char *dev, __u8 mac[6])
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
+}
+
+/* The IPv4 header checksum, which pkt.h leaves to the caller: the stack checks it. */
+static void ip4_csum(__u8 *ip)
+{
+	__u32 sum = 0;
+	int hl = (ip[0] & 0xf) * 4;
+
+	ip[10] = ip[11] = 0;
+	for (int i = 0; i < hl; i += 2)
+		sum += (ip[i] << 8) | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	ip[10] = sum >> 8;
+	ip[11] = sum & 0xff;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmd_gen(int argc, char **argv)
+{
+	struct pkt_spec s = { .proto = IPPROTO_UDP, .sport = 40000, .payload = 18 };
+	struct trafgen_bpf *skel = NULL;
+	__u8 frame[1514], dmac[6], smac[6];
+	unsigned long long sent = 0;
+	double secs, t0, t;
+	unsigned int ifindex;
+	size_t len;
+	int err = 0;
+
+	if (argc != 7) {
+		fprintf(stderr, "usage: flood gen DEV DST_MAC SRC_IP DST_IP DPORT SECONDS\n");
+		return EXIT_FAILURE;
+	}
+	ifindex = if_nametoindex(argv[1]);
+	if (!ifindex || dev_mac(argv[1], smac) || parse_mac(argv[2], dmac)) {
+		fprintf(stderr, "flood gen: no interface %s here, or bad MAC %s\n", argv[1],
+			argv[2]);
+		return EXIT_FAILURE;
+	}
+	s.src = argv[3];
+	s.dst = argv[4];
+	s.dport = atoi(argv[5]);
+	secs = atof(argv[6]);
+	/* 64-byte frames on the wire: 14 + 20 + 8 + 18 (pkt.h pads to 60 anyway) */
+	len = pkt_build(frame, sizeof(frame), &s);
+	if (!len || strchr(s.src, ':')) {
+		fprintf(stderr, "flood gen: bad IPv4 addresses %s -> %s\n", s.src, s.dst);
+		return EXIT_FAILURE;
+	}
+	memcpy(frame, dmac, 6);
+	memcpy(frame + 6, smac, 6);
+	ip4_csum(frame + 14);
+
+	skel = trafgen_bpf__open();
+	if (!skel) {
+		err = -errno;
+		goto cleanup;
+	}
+	skel->rodata->tg_ifindex = ifindex;
+	err = trafgen_bpf__load(skel);
+	if (err)
+		goto cleanup;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	t0 = now_s();
+	for (t = t0; !stop && t - t0 < secs; t = now_s()) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
+			    .repeat = GEN_BATCH, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tg_redirect), &opts)) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto cleanup;
+		}
+		sent += GEN_BATCH;
+	}
+	printf("sent %llu frames in %.2f s (%.0f frames/s offered)\n", sent, t - t0,
+	       sent / (t - t0));
+cleanup:
+	trafgen_bpf__destroy(skel);
+	if (err) {
+		fprintf(stderr, "flood gen: %s (kernel >= 5.18 with BPF_F_TEST_XDP_LIVE_FRAMES; root)\n",
+			strerror(-err));
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
+}
+
+static int cmd_xdp(int argc, char **argv)
+{
+	__u32 flags = XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST;
+	struct lifeline_bpf *ll = NULL;
+	struct bare_bpf *bare = NULL;
+	unsigned int ifindex;
+	int err = 0, fd;
+
+	if (argc < 3 || (strcmp(argv[2], "bare-drop") && strcmp(argv[2], "lifeline"))) {
+		fprintf(stderr, "usage: flood xdp DEV bare-drop|lifeline [FLOWS]\n");
+		return EXIT_FAILURE;
+	}
+	ifindex = if_nametoindex(argv[1]);
+	if (!ifindex) {
+		fprintf(stderr, "flood xdp: no interface %s here\n", argv[1]);
+		return EXIT_FAILURE;
+	}
+	if (!strcmp(argv[2], "lifeline")) {
+		__u32 nflows = argc > 3 ? strtoul(argv[3], NULL, 0) : 1000000;
+		double t0 = now_s();
+
+		ll = bench_lifeline_critical(nflows);
+		if (!ll) {
+			err = -errno;
+			goto cleanup;
+		}
+		fd = bpf_program__fd(ll->progs.ll_xdp);
+		printf("lifeline at critical: %u flows, %d rules loaded in %.2f s\n", nflows,
+		       BENCH_NR_RULES, now_s() - t0);
+	} else {
+		bare = bare_bpf__open_and_load();
+		if (!bare) {
+			err = -errno;
+			goto cleanup;
+		}
+		fd = bpf_program__fd(bare->progs.bare_xdp_drop);
+	}
+	err = bpf_xdp_attach(ifindex, fd, flags, NULL);
+cleanup:
+	lifeline_bpf__destroy(ll);
+	bare_bpf__destroy(bare);
+	if (err) {
+		fprintf(stderr, "flood xdp: attaching %s to %s: %s\n", argv[2], argv[1],
+			strerror(-err));
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
+}
+
+static int cmd_tc(int argc, char **argv)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc, .handle = 1, .priority = 1);
+	struct bare_bpf *bare = NULL;
+	int err;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: flood tc DEV\n");
+		return EXIT_FAILURE;
+	}
+	hook.ifindex = if_nametoindex(argv[1]);
+	if (!hook.ifindex) {
+		fprintf(stderr, "flood tc: no interface %s here\n", argv[1]);
+		return EXIT_FAILURE;
+	}
+	bare = bare_bpf__open_and_load();
+	if (!bare) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		goto cleanup;
+	tc.prog_fd = bpf_program__fd(bare->progs.bare_tc_shot);
+	err = bpf_tc_attach(&hook, &tc);
+cleanup:
+	bare_bpf__destroy(bare);
+	if (err) {
+		fprintf(stderr, "flood tc: attaching to %s: %s\n", argv[1], strerror(-err));
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_print(libbpf_print);
+	if (argc >= 2 && !strcmp(argv[1], "gen"))
+		return cmd_gen(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "xdp"))
+		return cmd_xdp(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "tc"))
+		return cmd_tc(argc - 1, argv + 1);
+	fprintf(stderr, "usage: flood gen|xdp|tc ... (see bench/flood.sh)\n");
+	return EXIT_FAILURE;
+}

@@ -1,0 +1,730 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pktcost: what lifeline costs per packet, measured with BPF_PROG_TEST_RUN.
+ *
+ * Every case runs one frame through a program REPEAT times in the kernel's
+ * test-run loop; its cost is the CPU time of that syscall divided by REPEAT
+ * (thread CPU time: time this thread lost to preemption on a busy machine
+ * is not counted, and the resolution is far below the kernel's integer
+ * ns/run). Each run of a case is paired with a run of its bare baseline, so
+ * both see the same machine state, and the figure is the median of RUNS
+ * such pairs. The ratio is case / baseline of the same pairs.
+ *
+ * Usage: pktcost [-r REPEAT] [-n RUNS] [--json] [-o DIR] [--no-save] [-v]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include "benchlib.h"
+#include "bare.skel.h"
+
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+
+#define XDPFILT_PROG "xdpfilt_dny_all"
+/* Where Debian's libxdp1 installs the xdp-filter objects ($LIBXDP_OBJECT_PATH first). */
+static const char *const xdpfilt_dirs[] = {
+	"/usr/lib/x86_64-linux-gnu/bpf", "/usr/lib/aarch64-linux-gnu/bpf", "/usr/lib/bpf",
+	"/usr/local/lib/bpf",
+};
+
+/* From xdp-tools' xdp-filter/common_kern_user.h (values of filter_ports). */
+#define XF_FLAG_SRC (1 << 0)
+#define XF_FLAG_DST (1 << 1)
+#define XF_FLAG_TCP (1 << 2)
+#define XF_FLAG_UDP (1 << 3)
+
+static const __u32 flow_counts[] = { 1, 65536, 1000000 };
+
+struct opts {
+	__u32 repeat;
+	int runs;
+	int json;
+	int save;
+	int verbose;
+	const char *outdir;
+};
+
+static struct opts opt = { .repeat = 1000000, .runs = 7, .save = 1, .outdir = "bench/results" };
+
+enum base { BASE_NONE, BASE_XDP_PASS, BASE_XDP_DROP, BASE_TC_SHOT };
+static const char *const base_names[] = { "-", "bare XDP_PASS", "bare XDP_DROP", "bare tc SHOT" };
+
+enum verdict { V_INFO = 0, V_MET, V_MISSED, V_SKIPPED, V_WRONG };
+static const char *const verdict_names[] = { "-", "met", "missed", "skipped", "WRONG VERDICT" };
+
+struct row {
+	char name[80];
+	double ns;		/* median ns/packet */
+	double base_ns;		/* median ns/packet of the paired baseline */
+	double ratio;		/* median of the per-pair ratios */
+	enum base base;
+	double target;		/* max ratio; 0: no target of its own */
+	char target_desc[48];
+	enum verdict verdict;
+	char note[160];		/* skip reason or wrong verdict */
+};
+
+#define MAX_ROWS 64
+static struct row rows[MAX_ROWS];
+static int nrows;
+static int had_error;
+
+struct bench {
+	struct bare_bpf *bare;
+	int base_fd[4];
+	int ncpus;
+	int counters_fd;	/* ll_counters of the lifeline instance under test, or -1 */
+};
+
+#define NO_CHECK (-1)
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && opt.verbose < 2)
+		return 0;
+	if (!opt.verbose && level != LIBBPF_WARN)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static __u64 thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* One test run of REPEAT packets; returns ns/packet, or a negative errno. */
+static double run_once(int prog_fd, const void *pkt, size_t len, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = len,
+		    .repeat = opt.repeat);
+	__u64 t0, t1;
+	int err;
+
+	t0 = thread_cpu_ns();
+	err = bpf_prog_test_run_opts(prog_fd, &t);
+	t1 = thread_cpu_ns();
+	if (err)
+		return -errno;
+	*retval = t.retval;
+	return (double)(t1 - t0) / opt.repeat;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static struct row *row_add(const char *fmt, ...)
+{
+	struct row *r;
+	va_list ap;
+
+	if (nrows == MAX_ROWS) {
+		fprintf(stderr, "pktcost: too many rows\n");
+		exit(EXIT_FAILURE);
+	}
+	r = &rows[nrows++];
+	memset(r, 0, sizeof(*r));
+	va_start(ap, fmt);
+	vsnprintf(r->name, sizeof(r->name), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static void row_target(struct row *r, double max_ratio)
+{
+	r->target = max_ratio;
+	snprintf(r->target_desc, sizeof(r->target_desc), "<= %.1fx", max_ratio);
+}
+
+static __u64 counter_packets(struct bench *b, int idx)
+{
+	struct ll_counter c = {};
+
+	if (b->counters_fd < 0 || ll_percpu_counter_sum(b->counters_fd, idx, &c))
+		return 0;
+	return c.packets;
+}
+
+/*
+ * Measures prog against base (both on the same frame), pairwise, RUNS times.
+ * Checks the verdict, and with counter_idx (LL_COUNTER_IDX) that lifeline
+ * took the intended path: a benchmark of the wrong path is no benchmark.
+ */
+static struct row *measure(struct bench *b, enum base base, int prog_fd, const void *pkt,
+			   size_t len, __u32 want, int counter_idx, const char *name)
+{
+	double ns[64], bns[64], ratio[64];
+	struct row *r = row_add("%s", name);
+	int runs = opt.runs < 64 ? opt.runs : 64;
+	__u64 before = counter_idx >= 0 ? counter_packets(b, counter_idx) : 0, after;
+	__u32 ret, bret;
+
+	r->base = base;
+	for (int i = 0; i < runs; i++) {
+		bns[i] = run_once(b->base_fd[base], pkt, len, &bret);
+		ns[i] = run_once(prog_fd, pkt, len, &ret);
+		if (ns[i] < 0 || bns[i] < 0) {
+			r->verdict = V_WRONG;
+			snprintf(r->note, sizeof(r->note), "test run failed: %s",
+				 strerror((int)-(ns[i] < 0 ? ns[i] : bns[i])));
+			had_error = 1;
+			return r;
+		}
+		if (ret != want) {
+			r->verdict = V_WRONG;
+			snprintf(r->note, sizeof(r->note), "returned %u, expected %u", ret, want);
+			had_error = 1;
+			return r;
+		}
+		ratio[i] = ns[i] / bns[i];
+	}
+	if (counter_idx >= 0) {
+		after = counter_packets(b, counter_idx);
+		if (after - before < (__u64)runs * opt.repeat) {
+			r->verdict = V_WRONG;
+			snprintf(r->note, sizeof(r->note), "counter %s/%s grew by %llu, expected %llu",
+				 ll_hook_names[counter_idx / LL_REASON_MAX],
+				 ll_reason_names[counter_idx % LL_REASON_MAX],
+				 (unsigned long long)(after - before),
+				 (unsigned long long)runs * opt.repeat);
+			had_error = 1;
+			return r;
+		}
+	}
+	r->ns = median(ns, runs);
+	r->base_ns = median(bns, runs);
+	r->ratio = median(ratio, runs);
+	if (opt.verbose)
+		fprintf(stderr, "  %-44s %8.2f ns  (%s %.2f ns)\n", name, r->ns, base_names[base],
+			r->base_ns);
+	return r;
+}
+
+static void judge(struct row *r)
+{
+	if (r->verdict == V_WRONG || r->verdict == V_SKIPPED || !r->target)
+		return;
+	r->verdict = r->ratio <= r->target ? V_MET : V_MISSED;
+}
+
+static void skip_row(const char *name, const char *target, const char *fmt, ...)
+{
+	struct row *r = row_add("%s", name);
+	va_list ap;
+
+	r->verdict = V_SKIPPED;
+	snprintf(r->target_desc, sizeof(r->target_desc), "%s", target);
+	va_start(ap, fmt);
+	vsnprintf(r->note, sizeof(r->note), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- frames and map contents ---- */
+
+struct frame {
+	__u8 buf[1514];
+	size_t len;
+};
+
+static int frame_build(struct frame *f, const struct pkt_spec *s)
+{
+	f->len = pkt_build(f->buf, sizeof(f->buf), s);
+	return f->len ? 0 : -EINVAL;
+}
+
+static void addr_str(const __u8 a[16], char *out, size_t len)
+{
+	static const __u8 v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (!memcmp(a, v4mapped, 12))
+		inet_ntop(AF_INET, a + 12, out, len);
+	else
+		inet_ntop(AF_INET6, a, out, len);
+}
+
+/* The received frame of flow i (remote -> local), or its sent frame when egress. */
+static int flow_frame(struct frame *f, __u32 i, int egress)
+{
+	struct ll_flow_key k;
+	char remote[64], local[64];
+	struct pkt_spec s = {};
+
+	bench_flow_key(i, &k);
+	addr_str(k.remote, remote, sizeof(remote));
+	addr_str(k.local, local, sizeof(local));
+	s.proto = k.proto;
+	if (egress) {
+		s.src = local, s.dst = remote;
+		s.sport = ntohs(k.local_port), s.dport = ntohs(k.remote_port);
+	} else {
+		s.src = remote, s.dst = local;
+		s.sport = ntohs(k.remote_port), s.dport = ntohs(k.local_port);
+	}
+	s.payload = 64;
+	return frame_build(f, &s);
+}
+
+/* The one flow of a one-flow table. */
+static int set_single_flow(int fd, __u32 i)
+{
+	struct ll_flow_key k, next;
+	struct ll_flow_val v = { .origin = LL_ORIGIN_SOCKOPS };
+
+	while (!bpf_map_get_next_key(fd, NULL, &next))
+		if (bpf_map_delete_elem(fd, &next))
+			return -errno;
+	bench_flow_key(i, &k);
+	return bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST) ? -errno : 0;
+}
+
+/* ---- the cases ---- */
+
+static void bench_baselines(struct bench *b)
+{
+	struct pkt_spec s = { .src = "192.0.2.2", .dst = "192.0.2.1", .proto = IPPROTO_UDP,
+			      .sport = 5000, .dport = 9, .payload = 64 };
+	struct frame f;
+	struct row *r;
+
+	frame_build(&f, &s);
+	r = measure(b, BASE_XDP_DROP, b->base_fd[BASE_XDP_PASS], f.buf, f.len, XDP_PASS,
+		    NO_CHECK, "bare XDP_PASS (baseline)");
+	/* Shown against its own pair partner: the two baselines are on a par. */
+	r->base = BASE_XDP_DROP;
+	r = measure(b, BASE_XDP_PASS, b->base_fd[BASE_XDP_DROP], f.buf, f.len, XDP_DROP,
+		    NO_CHECK, "bare XDP_DROP (baseline)");
+	r->base = BASE_XDP_PASS;
+
+	s.src = "192.0.2.1", s.dst = "192.0.2.2";
+	frame_build(&f, &s);
+	measure(b, BASE_TC_SHOT, b->base_fd[BASE_TC_SHOT], f.buf, f.len, TC_ACT_SHOT,
+		NO_CHECK, "bare tc SHOT (baseline)");
+}
+
+/* An unregistered frame: no exact flow (wrong ports), no rule (address and protocol). */
+static void miss_frame(struct frame *f, int v6, int udp)
+{
+	struct pkt_spec s = { .src = v6 ? "2001:db8:77::77" : "192.0.2.77",
+			      .dst = v6 ? "2001:db8::1" : "192.0.2.1",
+			      .proto = udp ? IPPROTO_UDP : IPPROTO_TCP,
+			      .sport = 5353, .dport = 9, .payload = 64 };
+
+	frame_build(f, &s);
+}
+
+/* A frame from an endpoint-rule address, from the rule's port, with no exact flow. */
+static void rule_frame(struct frame *f, int v6)
+{
+	struct pkt_spec s = { .src = v6 ? "2001:db8:100::1c2" : "198.51.100.7",
+			      .dst = v6 ? "2001:db8::1" : "192.0.2.1", .proto = IPPROTO_TCP,
+			      .sport = BENCH_RULE_PORT, .dport = 45000, .payload = 64 };
+
+	frame_build(f, &s);
+}
+
+static int bench_none(struct bench *b)
+{
+	struct lifeline_bpf *skel = bench_lifeline_load(LL_DEFAULT_MAX_FLOWS);
+	struct frame f;
+	struct row *r;
+
+	if (!skel) {
+		fprintf(stderr, "pktcost: cannot load lifeline: %s (run as root; make)\n",
+			strerror(errno));
+		return -errno;
+	}
+	miss_frame(&f, 0, 1);
+	/* state all zero: nobody holds a level */
+	r = measure(b, BASE_XDP_PASS, bpf_program__fd(skel->progs.ll_xdp), f.buf, f.len,
+		    XDP_PASS, NO_CHECK, "ll_xdp level none");
+	row_target(r, 1.1);
+	judge(r);
+	lifeline_bpf__destroy(skel);
+	return 0;
+}
+
+static int bench_critical(struct bench *b, __u32 nflows, int with_tc)
+{
+	static const struct {
+		const char *what;
+		__u32 flow;	/* flow index for hits */
+	} hits[] = {
+		{ "flow hit TCP IPv4", 0 },
+		{ "flow hit TCP IPv6", 1 },
+		{ "flow hit UDP IPv4", 2 },
+	};
+	struct lifeline_bpf *skel;
+	int xdp_fd, flows_fd, err;
+	struct frame f;
+	struct row *r;
+	char label[24], name[80];
+	__u64 t0;
+
+	if (nflows % 1000000)
+		snprintf(label, sizeof(label), "%u flow%s", nflows, nflows == 1 ? "" : "s");
+	else
+		snprintf(label, sizeof(label), "%uM flows", nflows / 1000000);
+	skel = bench_lifeline_load(nflows);
+	if (!skel) {
+		fprintf(stderr, "pktcost: cannot load lifeline with %u flows: %s\n", nflows,
+			strerror(errno));
+		return -errno;
+	}
+	xdp_fd = bpf_program__fd(skel->progs.ll_xdp);
+	flows_fd = bpf_map__fd(skel->maps.ll_flows);
+	b->counters_fd = bpf_map__fd(skel->maps.ll_counters);
+	t0 = ll_now_ns();
+	err = bench_fill_rules(bpf_map__fd(skel->maps.ll_rules));
+	if (!err && nflows > 1)
+		err = bench_fill_flows(flows_fd, nflows);
+	if (!err)
+		err = bench_set_level(skel, LL_LEVEL_CRITICAL);
+	if (err) {
+		fprintf(stderr, "pktcost: filling the maps (%u flows, %d rules): %s\n", nflows,
+			BENCH_NR_RULES, strerror(-err));
+		goto cleanup;
+	}
+	if (opt.verbose)
+		fprintf(stderr, "  %u flows + %d rules loaded in %.2f s\n", nflows, BENCH_NR_RULES,
+			(ll_now_ns() - t0) / 1e9);
+
+	for (size_t i = 0; i < sizeof(hits) / sizeof(hits[0]); i++) {
+		if (nflows == 1 && (err = set_single_flow(flows_fd, hits[i].flow)))
+			goto cleanup;
+		flow_frame(&f, hits[i].flow, 0);
+		snprintf(name, sizeof(name), "critical, %s: %s", label, hits[i].what);
+		r = measure(b, BASE_XDP_DROP, xdp_fd, f.buf, f.len, XDP_PASS,
+			    LL_COUNTER_IDX(LL_HOOK_XDP, LL_PASS_FLOW), name);
+		if (nflows == 1000000)
+			row_target(r, 2.0);
+		judge(r);
+	}
+	if (nflows == 1 && (err = set_single_flow(flows_fd, 0)))
+		goto cleanup;
+	for (int v6 = 0; v6 <= 1; v6++) {
+		miss_frame(&f, v6, !v6);
+		snprintf(name, sizeof(name), "critical, %s: miss %s (drop)", label,
+			 v6 ? "TCP IPv6" : "UDP IPv4");
+		r = measure(b, BASE_XDP_DROP, xdp_fd, f.buf, f.len, XDP_DROP,
+			    LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_CRITICAL), name);
+		if (nflows == 1000000)
+			row_target(r, 2.0);
+		judge(r);
+	}
+	for (int v6 = 0; v6 <= 1; v6++) {
+		rule_frame(&f, v6);
+		snprintf(name, sizeof(name), "critical, %s: rule hit TCP %s", label,
+			 v6 ? "IPv6" : "IPv4");
+		r = measure(b, BASE_XDP_DROP, xdp_fd, f.buf, f.len, XDP_PASS,
+			    LL_COUNTER_IDX(LL_HOOK_XDP, LL_PASS_RULE), name);
+		row_target(r, 3.0);
+		judge(r);
+	}
+
+	if (with_tc) {
+		/* TC ingress behind XDP: a plain (not reserve-backed) skb takes the fast path. */
+		flow_frame(&f, 0, 0);
+		measure(b, BASE_TC_SHOT, bpf_program__fd(skel->progs.ll_tc_ingress), f.buf, f.len,
+			TC_ACT_OK, NO_CHECK, "ll_tc_ingress non-pfmemalloc fast path");
+		flow_frame(&f, 0, 1);
+		snprintf(name, sizeof(name), "ll_tc_egress, %s: registered, marked", label);
+		measure(b, BASE_TC_SHOT, bpf_program__fd(skel->progs.ll_tc_egress), f.buf, f.len,
+			TC_ACT_OK, LL_COUNTER_IDX(LL_HOOK_TC_EGRESS, LL_NOTE_MARKED), name);
+	}
+cleanup:
+	b->counters_fd = -1;
+	lifeline_bpf__destroy(skel);
+	return err;
+}
+
+static int xdpfilt_find(char *path, size_t len)
+{
+	const char *env = getenv("LIBXDP_OBJECT_PATH");
+
+	if (env && *env) {
+		snprintf(path, len, "%s/%s.o", env, XDPFILT_PROG);
+		if (!access(path, R_OK))
+			return 0;
+	}
+	for (size_t i = 0; i < sizeof(xdpfilt_dirs) / sizeof(xdpfilt_dirs[0]); i++) {
+		snprintf(path, len, "%s/%s.o", xdpfilt_dirs[i], XDPFILT_PROG);
+		if (!access(path, R_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * xdp-filter (xdp-tools), default-deny policy with every feature (the
+ * object `xdp-filter load -p deny` picks when no -f is given): the port
+ * BENCH_FLOW_PORT allowed, everything else dropped. Loaded directly with libbpf,
+ * without its dispatcher, so this is the program's own cost.
+ */
+static void bench_xdp_filter(struct bench *b, const struct row *ll_hit, const struct row *ll_miss)
+{
+	char path[256];
+	struct bpf_object *obj = NULL;
+	struct bpf_program *prog;
+	struct bpf_map *map, *ports;
+	__u64 *vals = NULL;
+	struct frame hit, miss;
+	struct row *r;
+	__u32 key;
+	int err;
+
+	if (xdpfilt_find(path, sizeof(path))) {
+		skip_row("xdp-filter deny-all: allowed port (pass)", "lifeline faster",
+			 "%s.o not found (apt-get install xdp-tools)", XDPFILT_PROG);
+		skip_row("xdp-filter deny-all: other port (drop)", "lifeline faster",
+			 "%s.o not found (apt-get install xdp-tools)", XDPFILT_PROG);
+		return;
+	}
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		err = -errno;
+		goto fail;
+	}
+	/* Its maps are pinned by name for its own loader; not here. */
+	bpf_object__for_each_map(map, obj)
+		bpf_map__set_pin_path(map, NULL);
+	err = bpf_object__load(obj);
+	if (err)
+		goto fail;
+	prog = bpf_object__find_program_by_name(obj, XDPFILT_PROG);
+	ports = bpf_object__find_map_by_name(obj, "filter_ports");
+	if (!prog || !ports) {
+		err = -ENOENT;
+		goto fail;
+	}
+	vals = calloc(b->ncpus, sizeof(*vals));
+	if (!vals) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (int c = 0; c < b->ncpus; c++)
+		vals[c] = XF_FLAG_SRC | XF_FLAG_DST | XF_FLAG_TCP | XF_FLAG_UDP;
+	key = htons(BENCH_FLOW_PORT);
+	if (bpf_map_update_elem(bpf_map__fd(ports), &key, vals, 0)) {
+		err = -errno;
+		goto fail;
+	}
+	flow_frame(&hit, 2, 0);	/* UDP from port BENCH_FLOW_PORT */
+	miss_frame(&miss, 0, 1);
+
+	r = measure(b, BASE_XDP_DROP, bpf_program__fd(prog), hit.buf, hit.len, XDP_PASS, NO_CHECK,
+		    "xdp-filter deny-all: allowed port (pass)");
+	snprintf(r->target_desc, sizeof(r->target_desc), "lifeline faster");
+	if (r->verdict != V_WRONG && ll_hit && ll_hit->ns > 0) {
+		r->verdict = ll_hit->ratio < r->ratio ? V_MET : V_MISSED;
+		snprintf(r->note, sizeof(r->note), "vs %s: %.2fx", ll_hit->name, ll_hit->ratio);
+	}
+	r = measure(b, BASE_XDP_DROP, bpf_program__fd(prog), miss.buf, miss.len, XDP_DROP, NO_CHECK,
+		    "xdp-filter deny-all: other port (drop)");
+	snprintf(r->target_desc, sizeof(r->target_desc), "lifeline faster");
+	if (r->verdict != V_WRONG && ll_miss && ll_miss->ns > 0) {
+		r->verdict = ll_miss->ratio < r->ratio ? V_MET : V_MISSED;
+		snprintf(r->note, sizeof(r->note), "vs %s: %.2fx", ll_miss->name, ll_miss->ratio);
+	}
+	goto cleanup;
+fail:
+	skip_row("xdp-filter deny-all", "lifeline faster", "cannot load %s: %s", path,
+		 strerror(-err));
+cleanup:
+	free(vals);
+	bpf_object__close(obj);
+}
+
+static const struct row *row_find(const char *name)
+{
+	for (int i = 0; i < nrows; i++)
+		if (!strcmp(rows[i].name, name))
+			return &rows[i];
+	return NULL;
+}
+
+/* ---- output: one path for the table and for JSON ---- */
+
+static void emit(FILE *out, int json, const char *when)
+{
+	if (json) {
+		struct json_object *root = json_object_new_object();
+		struct json_object *arr = json_object_new_array();
+
+		json_object_object_add(root, "bench", json_object_new_string("pktcost"));
+		json_object_object_add(root, "date", json_object_new_string(when));
+		json_object_object_add(root, "repeat", json_object_new_int64(opt.repeat));
+		json_object_object_add(root, "runs", json_object_new_int(opt.runs));
+		for (int i = 0; i < nrows; i++) {
+			const struct row *r = &rows[i];
+			struct json_object *o = json_object_new_object();
+			int measured = r->verdict != V_SKIPPED && r->verdict != V_WRONG;
+
+			json_object_object_add(o, "case", json_object_new_string(r->name));
+			json_object_object_add(o, "ns_per_pkt",
+					       measured ? json_object_new_double(r->ns) : NULL);
+			json_object_object_add(o, "baseline",
+					       json_object_new_string(base_names[r->base]));
+			json_object_object_add(o, "baseline_ns",
+					       measured ? json_object_new_double(r->base_ns) : NULL);
+			json_object_object_add(o, "ratio",
+					       measured ? json_object_new_double(r->ratio) : NULL);
+			json_object_object_add(o, "target",
+					       r->target_desc[0] ? json_object_new_string(r->target_desc) : NULL);
+			json_object_object_add(o, "verdict",
+					       r->target_desc[0] ? json_object_new_string(verdict_names[r->verdict]) : NULL);
+			json_object_object_add(o, "note",
+					       r->note[0] ? json_object_new_string(r->note) : NULL);
+			json_object_array_add(arr, o);
+		}
+		json_object_object_add(root, "cases", arr);
+		fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+		json_object_put(root);
+		return;
+	}
+	fprintf(out, "pktcost %s: BPF_PROG_TEST_RUN, %u packets/run, median of %d runs, "
+		"each paired with its baseline\n", when, opt.repeat, opt.runs);
+	fprintf(out, "%-54s %9s  %-14s %8s %7s  %-16s %s\n", "case", "ns/pkt", "baseline",
+		"base ns", "ratio", "target", "verdict");
+	for (int i = 0; i < nrows; i++) {
+		const struct row *r = &rows[i];
+
+		if (r->verdict == V_SKIPPED || r->verdict == V_WRONG) {
+			fprintf(out, "%-54s %9s  %-14s %8s %7s  %-16s %s: %s\n", r->name, "-",
+				base_names[r->base], "-", "-", r->target_desc[0] ? r->target_desc : "-",
+				verdict_names[r->verdict], r->note);
+			continue;
+		}
+		fprintf(out, "%-54s %9.2f  %-14s %8.2f %6.2fx  %-16s %s%s%s%s\n", r->name, r->ns,
+			base_names[r->base], r->base_ns, r->ratio,
+			r->target_desc[0] ? r->target_desc : "-", verdict_names[r->verdict],
+			r->note[0] ? " (" : "", r->note, r->note[0] ? ")" : "");
+	}
+}
+
+static int save(const char *stamp)
+{
+	char path[512], latest[512];
+	FILE *f;
+
+	if (mkdir(opt.outdir, 0755) && errno != EEXIST)
+		return -errno;
+	for (int json = 0; json <= 1; json++) {
+		snprintf(path, sizeof(path), "%s/pktcost-%s.%s", opt.outdir, stamp,
+			 json ? "json" : "txt");
+		snprintf(latest, sizeof(latest), "%s/pktcost-latest.%s", opt.outdir,
+			 json ? "json" : "txt");
+		for (int k = 0; k < 2; k++) {
+			f = fopen(k ? latest : path, "w");
+			if (!f)
+				return -errno;
+			emit(f, json, stamp);
+			if (fclose(f))
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: pktcost [-r|--repeat N] [-n|--runs N] [-j|--json] [-o|--out DIR] "
+		   "[--no-save] [-v]\n"
+		   "  -r N   packets per test run (default 1000000)\n"
+		   "  -n N   runs per case (5-64), the median is reported (default 7)\n"
+		   "  -o DIR results directory (default bench/results)\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "runs", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "no-save", no_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct bench b = { .counters_fd = -1 };
+	char stamp[32];
+	time_t now = time(NULL);
+	int c, err = 0;
+
+	while ((c = getopt_long(argc, argv, "r:n:jo:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': opt.repeat = strtoul(optarg, NULL, 0); break;
+		case 'n': opt.runs = atoi(optarg); break;
+		case 'j': opt.json = 1; break;
+		case 'o': opt.outdir = optarg; break;
+		case 'S': opt.save = 0; break;
+		case 'v': opt.verbose++; break;
+		case 'h': usage(stdout); return EXIT_SUCCESS;
+		default: usage(stderr); return EXIT_FAILURE;
+		}
+	}
+	if (!opt.repeat || opt.runs < 5 || opt.runs > 64) {
+		fprintf(stderr, "pktcost: --repeat must be > 0 and --runs 5-64\n");
+		return EXIT_FAILURE;
+	}
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H%M%S", localtime(&now));
+	libbpf_set_print(libbpf_print);
+
+	b.ncpus = libbpf_num_possible_cpus();
+	if (b.ncpus <= 0)
+		b.ncpus = 1;
+	b.bare = bare_bpf__open_and_load();
+	if (!b.bare) {
+		fprintf(stderr, "pktcost: cannot load the bare baselines: %s (run as root; make)\n",
+			strerror(errno));
+		return EXIT_FAILURE;
+	}
+	b.base_fd[BASE_NONE] = -1;
+	b.base_fd[BASE_XDP_PASS] = bpf_program__fd(b.bare->progs.bare_xdp_pass);
+	b.base_fd[BASE_XDP_DROP] = bpf_program__fd(b.bare->progs.bare_xdp_drop);
+	b.base_fd[BASE_TC_SHOT] = bpf_program__fd(b.bare->progs.bare_tc_shot);
+
+	bench_baselines(&b);
+	err = bench_none(&b);
+	for (size_t i = 0; !err && i < sizeof(flow_counts) / sizeof(flow_counts[0]); i++)
+		err = bench_critical(&b, flow_counts[i], flow_counts[i] == 1000000);
+	if (!err)
+		bench_xdp_filter(&b, row_find("critical, 1M flows: flow hit UDP IPv4"),
+				 row_find("critical, 1M flows: miss UDP IPv4 (drop)"));
+	bare_bpf__destroy(b.bare);
+
+	emit(stdout, opt.json, stamp);
+	if (opt.save) {
+		int serr = save(stamp);
+
+		if (serr)
+			fprintf(stderr, "pktcost: cannot write results to %s: %s\n", opt.outdir,
+				strerror(-serr));
+		else if (!opt.json)
+			printf("results: %s/pktcost-%s.txt (and pktcost-latest.txt, .json)\n",
+			       opt.outdir, stamp);
+	}
+	return err || had_error ? EXIT_FAILURE : EXIT_SUCCESS;
+}
