@@ -87,7 +87,8 @@ cleanup:
 /*
  * BENCH_NR_RULES endpoint rules, compiled as user space would: half IPv4
  * /32 hosts (198.51.100.0/24, then 203.0.113.0/24), half IPv6 /128
- * (2001:db8:100::/64), each TCP with the one port BENCH_RULE_PORT.
+ * (2001:db8:100::/64), each TCP with the one port BENCH_RULE_PORT. Full-length
+ * prefixes live in the host hash (ll_rule_hosts), as ll_rules_install puts them.
  */
 static inline int bench_fill_rules(int fd)
 {
@@ -126,6 +127,7 @@ static inline int bench_set_level(struct lifeline_bpf *skel, __u32 level)
 		st.daemon.since_ns = now;
 		st.daemon.expires_ns = now + 3600ULL * 1000000000ULL;
 	}
+	st.host_entries[0] = BENCH_NR_RULES;	/* bench_fill_rules' entries */
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.ll_state), &zero, &st, 0) ? -errno : 0;
 }
 
@@ -161,7 +163,7 @@ static inline struct lifeline_bpf *bench_lifeline_critical(__u32 nflows)
 
 	if (!skel)
 		return NULL;
-	err = bench_fill_rules(bpf_map__fd(skel->maps.ll_rules));
+	err = bench_fill_rules(bpf_map__fd(skel->maps.ll_rule_hosts));
 	if (!err)
 		err = bench_fill_flows(bpf_map__fd(skel->maps.ll_flows), nflows);
 	if (!err)

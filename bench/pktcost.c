@@ -396,7 +396,7 @@ static int bench_critical(struct bench *b, __u32 nflows, int with_tc)
 	flows_fd = bpf_map__fd(skel->maps.ll_flows);
 	b->counters_fd = bpf_map__fd(skel->maps.ll_counters);
 	t0 = ll_now_ns();
-	err = bench_fill_rules(bpf_map__fd(skel->maps.ll_rules));
+	err = bench_fill_rules(bpf_map__fd(skel->maps.ll_rule_hosts));
 	if (!err && nflows > 1)
 		err = bench_fill_flows(flows_fd, nflows);
 	if (!err)

@@ -78,10 +78,8 @@ int ll_tc_egress(struct __sk_buff *skb)
 
 	if (ll_parse(data, data_end, &p) != LL_P_IP || p.frag_later)
 		return TC_ACT_OK;
-	if (!ll_registered(&p, skb->len, 1, NULL, 0))
-		return TC_ACT_OK;
 	s = bpf_map_lookup_elem(&ll_state, &zero);
-	if (!s)
+	if (!s || !ll_registered(s, &p, skb->len, 1, NULL))
 		return TC_ACT_OK;
 	skb->priority = s->egress_priority;
 	if (s->egress_mark)
@@ -116,10 +114,12 @@ int ll_iter_tcp(struct bpf_iter__tcp *ctx)
 	struct ll_flow_key k = {};
 	struct ll_pkt p = {};
 	struct tcp_sock *tp;
-	__u32 origin;
+	struct ll_state *s;
+	__u32 origin, zero = 0;
 
 	if (!skc)
 		return 0;
+	s = bpf_map_lookup_elem(&ll_state, &zero);
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp || skc->skc_state != TCP_ESTABLISHED_)
 		return 0;
@@ -127,7 +127,7 @@ int ll_iter_tcp(struct bpf_iter__tcp *ctx)
 			skc->skc_v6_rcv_saddr.in6_u.u6_addr32, skc->skc_daddr, skc->skc_rcv_saddr,
 			skc->skc_dport, skc->skc_num))
 		return 0;
-	if (ll_rule_match(&ll_rules, &p, k.remote) >= 0)
+	if (s && ll_rule_match(s, 0, &p, k.remote) >= 0)
 		origin = LL_ORIGIN_SOCKOPS;
 	else if (skc->skc_flags & (1UL << SOCK_MEMALLOC))
 		origin = LL_ORIGIN_KERNEL;

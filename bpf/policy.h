@@ -68,16 +68,9 @@ static __always_inline int ll_port_in(__u16 port_be, const struct ll_port_range 
 	return port >= r->lo && port <= r->hi;
 }
 
-/* Looks the remote address up in a compiled rule trie; returns the rule id or -1. */
-static __noinline long ll_rule_match(void *trie, const struct ll_pkt *p, const __u8 *remote)
+/* Scans a compiled entry's port ranges; returns the rule id or -1. */
+static __always_inline long ll_ranges_match(const struct ll_rule_val *v, const struct ll_pkt *p)
 {
-	struct ll_rule_key key = { .prefixlen = LL_RULE_KEY_BITS, .proto = p->proto };
-	struct ll_rule_val *v;
-
-	__builtin_memcpy(key.addr, remote, 16);
-	v = bpf_map_lookup_elem(trie, &key);
-	if (!v)
-		return -1;
 	for (int i = 0; i < LL_RULE_PORTS; i++) {
 		if (i >= v->nranges)
 			break;
@@ -91,6 +84,31 @@ static __noinline long ll_rule_match(void *trie, const struct ll_pkt *p, const _
 			return v->ranges[i].rule_id;
 	}
 	return -1;
+}
+
+/*
+ * Looks the remote address up in one rule table (kind 0: endpoint rules,
+ * 1: allow rules): the exact-host hash first, then the prefix trie, each
+ * only when it holds entries. Returns the rule id or -1.
+ */
+static __always_inline long ll_rule_match(const struct ll_state *s, int kind,
+					  const struct ll_pkt *p, const __u8 *remote)
+{
+	struct ll_rule_key key = { .prefixlen = LL_RULE_KEY_BITS, .proto = p->proto };
+	struct ll_rule_val *v;
+
+	if (!(s->host_entries[kind] | s->trie_entries[kind]))
+		return -1;
+	__builtin_memcpy(key.addr, remote, 16);
+	if (s->host_entries[kind]) {
+		v = bpf_map_lookup_elem(kind ? (void *)&ll_allow_hosts : (void *)&ll_rule_hosts, &key);
+		if (v)
+			return ll_ranges_match(v, p);
+	}
+	if (!s->trie_entries[kind])
+		return -1;
+	v = bpf_map_lookup_elem(kind ? (void *)&ll_allow : (void *)&ll_rules, &key);
+	return v ? ll_ranges_match(v, p) : -1;
 }
 
 static __always_inline void ll_rule_hit(long id, __u64 bytes)
@@ -126,6 +144,7 @@ static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p,
 
 static __always_inline void ll_frag_key(struct ll_frag_key *k, const struct ll_pkt *p)
 {
+	__builtin_memset(k, 0, sizeof(*k));
 	__builtin_memcpy(k->src, p->src, 16);
 	__builtin_memcpy(k->dst, p->dst, 16);
 	k->id = p->frag_id;
@@ -169,15 +188,16 @@ static __always_inline int ll_has_socket(void *ctx, const struct ll_pkt *p)
  * never returned here, so 0 means "not registered"). strict_ctx is the
  * program context when strict mode applies (critical), else NULL.
  */
-static __always_inline __u32 ll_registered(const struct ll_pkt *p, __u64 bytes, int egress,
-					   void *strict_ctx, int strict_all)
+static __always_inline __u32 ll_registered(const struct ll_state *s, const struct ll_pkt *p,
+					   __u64 bytes, int egress, void *strict_ctx)
 {
+	int strict_all = s->strict;
 	const __u8 *remote = egress ? p->dst : p->src;
 	struct ll_flow_val *fv;
 	long id;
 
 	if (!egress) {
-		id = ll_rule_match(&ll_allow, p, remote);
+		id = ll_rule_match(s, 1, p, remote);
 		if (id >= 0) {
 			ll_rule_hit(id, bytes);
 			return LL_PASS_MGMT;
@@ -189,13 +209,18 @@ static __always_inline __u32 ll_registered(const struct ll_pkt *p, __u64 bytes, 
 		if (strict_ctx && p->proto == IPPROTO_TCP_ &&
 		    (strict_all || (fv->flags & LL_FLOW_F_STRICT)) && !ll_has_socket(strict_ctx, p))
 			return LL_DROP_STRICT;
+		/*
+		 * Plain adds, not atomics: RSS steers one flow to one RX queue, so
+		 * two CPUs rarely update one flow at once, and a lost increment in
+		 * a statistic costs less than a locked add on every packet.
+		 */
 		if (!egress) {
-			__sync_fetch_and_add(&fv->packets, 1);
-			__sync_fetch_and_add(&fv->bytes, bytes);
+			fv->packets++;
+			fv->bytes += bytes;
 		}
 		return LL_PASS_FLOW;
 	}
-	id = ll_rule_match(&ll_rules, p, remote);
+	id = ll_rule_match(s, 0, p, remote);
 	if (id >= 0) {
 		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_ && !ll_has_socket(strict_ctx, p))
 			return LL_DROP_STRICT;
@@ -272,7 +297,7 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 				       __u64 now)
 {
 	struct ll_pkt p = {};
-	struct ll_frag_key fk = {};
+	struct ll_frag_key fk;
 	struct ll_frag_val *fv;
 	__u32 reason;
 	int rc;
@@ -300,8 +325,8 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 		goto unregistered;
 	}
 
-	reason = ll_registered(&p, ctx->bytes, 0,
-			       level == LL_LEVEL_CRITICAL ? ctx->prog_ctx : NULL, s->strict);
+	reason = ll_registered(s, &p, ctx->bytes, 0,
+			       level == LL_LEVEL_CRITICAL ? ctx->prog_ctx : NULL);
 	if (reason == LL_DROP_STRICT)
 		goto out;
 	if (reason) {
@@ -346,7 +371,11 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
 	if (!(s->daemon.level | s->kernel.level | s->override_active) && !ctx->pfmemalloc)
 		return 0;
 
-	now = bpf_ktime_get_ns();
+	/*
+	 * The coarse clock (same CLOCK_MONOTONIC base, jiffy resolution) costs a
+	 * tenth of bpf_ktime_get_ns(); leases are seconds long.
+	 */
+	now = bpf_ktime_get_coarse_ns();
 	level = ll_level_of(s, now, &source, &expired);
 	if (level == LL_LEVEL_NONE && !ctx->pfmemalloc) {
 		if (!expired)

@@ -90,17 +90,19 @@ static __always_inline int ll_sockops_handle(struct bpf_sock_ops *skops, int all
 			ll_sock_del(&k);
 		return 1;
 	}
+	s = bpf_map_lookup_elem(&ll_state, &zero);
+	if (!s)
+		return 1;
 	if (all)
 		origin = LL_ORIGIN_CGROUP;
-	else if (ll_rule_match(&ll_rules, &p, k.remote) >= 0)
+	else if (ll_rule_match(s, 0, &p, k.remote) >= 0)
 		origin = LL_ORIGIN_SOCKOPS;
 	else
 		return 1;
 	ll_sock_add(&k, origin);
 
 	/* Priority, mark and buffer floors, as the kernel patch's special sockets had. */
-	s = bpf_map_lookup_elem(&ll_state, &zero);
-	if (s) {
+	{
 		v = s->egress_priority;
 		bpf_setsockopt(skops, SOL_SOCKET_, SO_PRIORITY_, &v, sizeof(v));
 		if (s->egress_mark) {

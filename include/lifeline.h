@@ -68,6 +68,12 @@ struct ll_state {
 	__u32 sock_sndbuf;	/* sock_ops: SO_SNDBUF floor, 0 = leave */
 	__u32 strict;		/* 1: strict mode for every registered TCP flow and rule */
 	__u32 _pad1;
+	/*
+	 * Entries in the rule tables, [0] endpoint rules, [1] allow rules,
+	 * kept by user space (ll_reg_sync) so the datapath skips empty tables.
+	 */
+	__u32 host_entries[2];	/* ll_rule_hosts / ll_allow_hosts: full-length prefixes */
+	__u32 trie_entries[2];	/* ll_rules / ll_allow: shorter prefixes */
 };
 
 static inline int ll_vote_live(const struct ll_vote *v, __u64 now)
@@ -146,6 +152,10 @@ struct ll_flow_val {
  * compiles the rules: every entry carries the port ranges of its own rules
  * and of every shorter prefix that covers it, each range tagged with the
  * rule it came from (for the per-rule hit counters).
+ * Entries of full length (/32, /128) go to a hash map instead of the trie
+ * (same key and value): one hash lookup instead of a trie walk for the
+ * common case of a single storage server; an entry there already carries
+ * its covering prefixes' ranges, so a hit ends the search.
  * A range matches if the packet's source or destination port lies in it,
  * so one rule serves both an initiator (server port = source port) and a
  * target (server port = destination port).

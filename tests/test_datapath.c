@@ -38,10 +38,13 @@ enum { PASS = 1, DROP = 2 };
 #define NFS4 "198.51.100.30"	/* rule udp 198.51.100.0/25 port 2049 */
 #define ADMIN4 "198.51.100.200"	/* allow tcp 198.51.100.200/32 port 22 */
 #define ADMIN6 "2001:db8:9::9"	/* allow tcp 2001:db8:9::/64 port 22 */
+#define HOST4 "192.0.2.77"	/* rule tcp 192.0.2.77/32 ports 10900-10999 (host hash) */
+#define HOST6 "2001:db8:4::77"	/* rule tcp 2001:db8:4::77/128 ports 10900-10999 (host hash) */
 #define FLOOD4 "203.0.113.50"
 #define FLOOD6 "2001:db8:3::50"
 
-enum { RULE_ISCSI = 1, RULE_NVME = 2, RULE_NFS = 3, RULE_SSH4 = 10, RULE_SSH6 = 11 };
+enum { RULE_ISCSI = 1, RULE_NVME = 2, RULE_NFS = 3, RULE_HOST4 = 4, RULE_HOST6 = 5,
+       RULE_SSH4 = 10, RULE_SSH6 = 11 };
 
 struct fixture {
 	const char *name;
@@ -118,6 +121,10 @@ static const struct fixture special[] = {
 	{ "rule/iscsi prefix, wrong port", XDP, { T(ISCSI4, LOCAL4, 3261, 45000) }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
 	{ "rule/nvme v6 /48", XDP, { T(NVME6, LOCAL6, 4420, 45000) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_RULE, .rule_hit = RULE_NVME },
 	{ "rule/nvme v6 outside /48", XDP, { T("2001:db8:3::20", LOCAL6, 4420, 45000) }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "rule/exact host v4 (host hash), port in range", XDP, { T(HOST4, LOCAL4, 10950, 45000) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_RULE, .rule_hit = RULE_HOST4 },
+	{ "rule/exact host v6 (host hash), port in range", XDP, { T(HOST6, LOCAL6, 45000, 10900) }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_RULE, .rule_hit = RULE_HOST6 },
+	{ "rule/exact host v4, port out of range", XDP, { T(HOST4, LOCAL4, 11000, 45000) }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "rule/exact host v4, UDP is not the TCP rule", XDP, { T(HOST4, LOCAL4, 10950, 45000), UDP }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
 	{ "rule/nfs udp", XDP, { T(NFS4, LOCAL4, 2049, 800), UDP }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_RULE, .rule_hit = RULE_NFS },
 	{ "rule/nfs udp rule does not pass tcp", XDP, { T(NFS4, LOCAL4, 2049, 800) }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
 	{ "rule/nfs host outside /25", XDP, { T("198.51.100.130", LOCAL4, 2049, 800), UDP }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
@@ -216,18 +223,31 @@ static void add_flow(int fd, const char *remote, __u16 rport, const char *local,
 		TEST_FAIL_MSG("add flow: %s", strerror(errno));
 }
 
-static void add_rule(int fd, __u8 proto, const char *addr, int plen, __u16 lo, __u16 hi, __u32 id)
+/* A rule entry where the control plane puts it: host hash or trie, counted in the state. */
+static void add_rule(struct lifeline_bpf *sk, int allow, __u8 proto, const char *addr, int plen,
+		     __u16 lo, __u16 hi, __u32 id)
 {
 	struct ll_rule_key k = { .proto = proto };
 	struct ll_rule_val v = { .nranges = 1 };
+	int full = plen == (strchr(addr, ':') ? 128 : 32);
+	struct bpf_map *map = allow ? (full ? sk->maps.ll_allow_hosts : sk->maps.ll_allow) :
+				      (full ? sk->maps.ll_rule_hosts : sk->maps.ll_rules);
+	struct ll_state st;
+	__u32 zero = 0;
 
 	pkt_addr16(addr, k.addr);
 	k.prefixlen = 8 + (strchr(addr, ':') ? plen : 96 + plen);
 	v.ranges[0].lo = lo;
 	v.ranges[0].hi = hi;
 	v.ranges[0].rule_id = id;
-	if (bpf_map_update_elem(fd, &k, &v, 0))
+	if (bpf_map_update_elem(bpf_map__fd(map), &k, &v, 0) ||
+	    bpf_map_lookup_elem(bpf_map__fd(sk->maps.ll_state), &zero, &st))
 		TEST_FAIL_MSG("add rule: %s", strerror(errno));
+	if (full)
+		st.host_entries[allow]++;
+	else
+		st.trie_entries[allow]++;
+	bpf_map_update_elem(bpf_map__fd(sk->maps.ll_state), &zero, &st, 0);
 }
 
 static int reset(struct instance *in, const struct fixture *f)
@@ -242,6 +262,8 @@ static int reset(struct instance *in, const struct fixture *f)
 	err |= clear_map(bpf_map__fd(s->maps.ll_flows), sizeof(struct ll_flow_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_rules), sizeof(struct ll_rule_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_allow), sizeof(struct ll_rule_key));
+	err |= clear_map(bpf_map__fd(s->maps.ll_rule_hosts), sizeof(struct ll_rule_key));
+	err |= clear_map(bpf_map__fd(s->maps.ll_allow_hosts), sizeof(struct ll_rule_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_frags), sizeof(struct ll_frag_key));
 	err |= zero_array(bpf_map__fd(s->maps.ll_counters), LL_COUNTER_SLOTS, sizeof(struct ll_counter), 1, in->ncpus);
 	err |= zero_array(bpf_map__fd(s->maps.ll_rule_hits), 16, sizeof(struct ll_counter), 1, in->ncpus);
@@ -252,7 +274,8 @@ static int reset(struct instance *in, const struct fixture *f)
 	if (f->level) {
 		st.daemon.level = f->level;
 		st.daemon.source = LL_SRC_PSI;
-		st.daemon.expires_ns = f->lease_expired ? now - 1000 : now + 3600ULL * 1000000000ULL;
+		/* expired by more than a jiffy: the datapath reads the coarse clock */
+		st.daemon.expires_ns = f->lease_expired ? now - 100000000ULL : now + 3600ULL * 1000000000ULL;
 	}
 	if (f->kernel) {
 		st.kernel.level = LL_LEVEL_CRITICAL;
@@ -281,11 +304,13 @@ static int reset(struct instance *in, const struct fixture *f)
 		return 0;
 	add_flow(bpf_map__fd(s->maps.ll_flows), NBD4, 10809, LOCAL4, 40000);
 	add_flow(bpf_map__fd(s->maps.ll_flows), NBD6, 10809, LOCAL6, 40000);
-	add_rule(bpf_map__fd(s->maps.ll_rules), IPPROTO_TCP, "203.0.113.0", 24, 3260, 3260, RULE_ISCSI);
-	add_rule(bpf_map__fd(s->maps.ll_rules), IPPROTO_TCP, "2001:db8:2::", 48, 4420, 4420, RULE_NVME);
-	add_rule(bpf_map__fd(s->maps.ll_rules), IPPROTO_UDP, "198.51.100.0", 25, 2049, 2049, RULE_NFS);
-	add_rule(bpf_map__fd(s->maps.ll_allow), IPPROTO_TCP, ADMIN4, 32, 22, 22, RULE_SSH4);
-	add_rule(bpf_map__fd(s->maps.ll_allow), IPPROTO_TCP, "2001:db8:9::", 64, 22, 22, RULE_SSH6);
+	add_rule(s, 0, IPPROTO_TCP, "203.0.113.0", 24, 3260, 3260, RULE_ISCSI);
+	add_rule(s, 0, IPPROTO_TCP, "2001:db8:2::", 48, 4420, 4420, RULE_NVME);
+	add_rule(s, 0, IPPROTO_UDP, "198.51.100.0", 25, 2049, 2049, RULE_NFS);
+	add_rule(s, 0, IPPROTO_TCP, HOST4, 32, 10900, 10999, RULE_HOST4);
+	add_rule(s, 0, IPPROTO_TCP, HOST6, 128, 10900, 10999, RULE_HOST6);
+	add_rule(s, 1, IPPROTO_TCP, ADMIN4, 32, 22, 22, RULE_SSH4);
+	add_rule(s, 1, IPPROTO_TCP, "2001:db8:9::", 64, 22, 22, RULE_SSH6);
 	return 0;
 }
 

@@ -22,7 +22,8 @@ const char *const ll_map_names[LL_MAP_MAX] = {
 	[LL_MAP_RULE_HITS] = "ll_rule_hits",	[LL_MAP_RULE_RECS] = "ll_rule_recs",
 	[LL_MAP_COUNTERS] = "ll_counters",	[LL_MAP_FRAGS] = "ll_frags",
 	[LL_MAP_BUCKET] = "ll_bucket",		[LL_MAP_EVENTS] = "ll_events",
-	[LL_MAP_EVLIMIT] = "ll_evlimit",
+	[LL_MAP_EVLIMIT] = "ll_evlimit",	[LL_MAP_RULE_HOSTS] = "ll_rule_hosts",
+	[LL_MAP_ALLOW_HOSTS] = "ll_allow_hosts",
 };
 
 const char *const ll_level_names[LL_LEVEL_MAX] = LL_LEVEL_NAMES;
@@ -125,6 +126,8 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 	bpf_map__set_max_entries(skel->maps.ll_flows, flows);
 	bpf_map__set_max_entries(skel->maps.ll_rules, rules);
 	bpf_map__set_max_entries(skel->maps.ll_allow, rules);
+	bpf_map__set_max_entries(skel->maps.ll_rule_hosts, rules);
+	bpf_map__set_max_entries(skel->maps.ll_allow_hosts, rules);
 	bpf_map__set_max_entries(skel->maps.ll_rule_hits, 2 * rules);
 	bpf_map__set_max_entries(skel->maps.ll_rule_recs, 2 * rules);
 

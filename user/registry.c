@@ -70,6 +70,44 @@ int ll_reg_find(const struct ll_registry *r, const struct ll_rule_rec *rec, cons
 	return -1;
 }
 
+int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *e, size_t n)
+{
+	int allow = kind == LL_RULE_ALLOW;
+	int hfd = m->fd[allow ? LL_MAP_ALLOW_HOSTS : LL_MAP_RULE_HOSTS];
+	int tfd = m->fd[allow ? LL_MAP_ALLOW : LL_MAP_RULES];
+	struct ll_rule_entry *hosts = malloc((n ? n : 1) * sizeof(*hosts));
+	struct ll_rule_entry *prefixes = malloc((n ? n : 1) * sizeof(*prefixes));
+	size_t nh = 0, np = 0;
+	int ret;
+
+	if (!hosts || !prefixes) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].key.prefixlen == LL_RULE_KEY_BITS)
+			hosts[nh++] = e[i];
+		else
+			prefixes[np++] = e[i];
+	}
+	/* Counts cover old and new entries during the change, exact after it. */
+	if (m->state->host_entries[allow] < nh)
+		m->state->host_entries[allow] = nh;
+	if (m->state->trie_entries[allow] < np)
+		m->state->trie_entries[allow] = np;
+	ret = ll_rules_sync(hfd, hosts, nh);
+	if (!ret)
+		ret = ll_rules_sync(tfd, prefixes, np);
+	if (!ret) {
+		m->state->host_entries[allow] = nh;
+		m->state->trie_entries[allow] = np;
+	}
+out:
+	free(hosts);
+	free(prefixes);
+	return ret;
+}
+
 int ll_reg_sync(struct ll_maps *m, const struct ll_registry *r, __u32 kind, char *err,
 		size_t errlen)
 {
@@ -92,7 +130,7 @@ int ll_reg_sync(struct ll_maps *m, const struct ll_registry *r, __u32 kind, char
 		    "recreate the maps with a larger --max-rules", ll_map_capacity(fd), nents);
 		goto out;
 	}
-	ret = ll_rules_sync(fd, ents, nents);
+	ret = ll_rules_install(m, kind, ents, nents);
 	if (ret)
 		ERR("cannot update the rule table: %s", strerror(-ret));
 out:

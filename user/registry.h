@@ -35,9 +35,17 @@ int ll_reg_add(struct ll_maps *m, struct ll_registry *r, const struct ll_rule_re
 int ll_reg_del(struct ll_maps *m, struct ll_registry *r, const __u32 *ids, size_t n, char *err,
 	       size_t errlen);
 
-/* Recompiles one trie (LL_RULE_ENDPOINT or LL_RULE_ALLOW) from the records. */
+/* Recompiles one rule table (LL_RULE_ENDPOINT or LL_RULE_ALLOW) from the records. */
 int ll_reg_sync(struct ll_maps *m, const struct ll_registry *r, __u32 kind, char *err,
 		size_t errlen);
+
+/*
+ * Installs compiled entries as the datapath reads them: full-length
+ * prefixes in the host hash, the rest in the trie, and the entry counts in
+ * the state. Used by ll_reg_sync, and by tests and benchmarks.
+ */
+struct ll_rule_entry;
+int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *e, size_t n);
 
 /* Exact flows. */
 void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
