@@ -25,6 +25,10 @@
 #include "registry.h"
 #include "reserve.h"
 #include "sockets.h"
+#include "metrics.h"
+#include "config.h"
+#include <sys/socket.h>
+#include <sys/un.h>
 #include "spec.h"
 
 #define EXIT_USAGE 2
@@ -75,6 +79,10 @@ static const char usage_text[] =
 "                         for unregistered traffic (bytes/s for the host, burst per CPU)\n"
 "  strict on|off|show     at critical, pass a registered TCP packet only if a local socket\n"
 "                         exists for it (spoofed 5-tuples get nothing); per flow: --strict\n"
+"  monitor [--state-dir DIR] [--count N]\n"
+"                         stream lifelined's events (level changes, pfmemalloc sightings,\n"
+"                         lease expiries) live, in order; -j prints the JSON lines as sent\n"
+"  metrics                the counters and state in Prometheus exposition format\n"
 "  reserve show [--state-dir DIR]\n"
 "  reserve apply --kb N [--max-share PCT] [--watermark-scale N] [--state-dir DIR]\n"
 "                         raise vm.min_free_kbytes by N kB over its original value\n"
@@ -1515,6 +1523,107 @@ static int do_strict(int argc, char **argv)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- monitor, metrics */
+
+static void monitor_line(const char *line)
+{
+	json_object *o = json_tokener_parse(line);
+	const char *ev;
+
+	if (ll_out.json || !o) {
+		puts(line);
+	} else {
+		ev = js(o, "event");
+		if (!strcmp(ev, "hello"))
+			printf("connected to lifelined (pid %lld): level %s, source %s\n", ji(o, "pid"),
+			       js(o, "level"), js(o, "source"));
+		else if (!strcmp(ev, "level"))
+			printf("%s  level %s -> %s  source %s  %s\n", js(o, "time"), js(o, "previous"),
+			       js(o, "level"), js(o, "source"), js(o, "reason"));
+		else
+			printf("%s  %s  level %s  source %s%s\n", js(o, "time"), ev, js(o, "level"),
+			       js(o, "source"), !strcmp(ev, "pfmemalloc") ? "  (reserve-backed skb "
+			       "of unregistered traffic dropped)" : "");
+	}
+	fflush(stdout);
+	json_object_put(o);
+}
+
+static int do_monitor(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *sd = LL_STATE_DIR_DEFAULT;
+	char buf[8192], err[256];
+	__u32 count = 0, seen = 0;
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--state-dir") && i + 1 < argc)
+			sd = argv[++i];
+		else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
+			if (ll_u32_parse(argv[++i], 1, 1000000, &count, "--count", err, sizeof(err)))
+				return usage_error("%s", err);
+		} else
+			return usage_error("unexpected argument '%s' to monitor", argv[i]);
+	}
+	if (need_privileges())
+		return EXIT_FAILURE;
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", sd, LL_EVENTS_SOCK) >=
+	    (int)sizeof(sa.sun_path))
+		return usage_error("--state-dir is too long");
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return out_error(EXIT_FAILURE, "cannot connect to %s: %s (is lifelined running?)",
+				 sa.sun_path, strerror(e));
+	}
+	/* The daemon is the ring buffer's only reader; we read its stream, line by line. */
+	while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		char *start = buf, *nl;
+
+		have += n;
+		buf[have] = '\0';
+		while ((nl = strchr(start, '\n'))) {
+			*nl = '\0';
+			monitor_line(start);
+			start = nl + 1;
+			if (count && ++seen >= count) {
+				close(fd);
+				return 0;
+			}
+		}
+		have -= start - buf;
+		memmove(buf, start, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;	/* a line longer than the buffer: drop it */
+	}
+	close(fd);
+	return 0;
+}
+
+static int do_metrics(int argc, char **argv)
+{
+	struct session s;
+	int ret;
+
+	(void)argv;
+	if (argc)
+		return usage_error("metrics takes no arguments");
+	if ((ret = session_open(&s, 0)))
+		return ret;
+	flock(s.lock_fd, LOCK_UN);
+	ret = ll_metrics_write(stdout, &s.m);
+	session_close(&s);
+	if (ret)
+		return out_error(EXIT_FAILURE, "cannot read the metrics: %s", strerror(-ret));
+	return 0;
+}
+
 /* ---------------------------------------------------------------- reserve */
 
 static void reserve_human(json_object *o)
@@ -1627,7 +1736,8 @@ static const struct cmd cmds[] = {
 	{ "attach", do_attach },     { "detach", do_detach }, { "flow", do_flow },
 	{ "allow", do_allow },       { "pressure", do_pressure }, { "status", do_status },
 	{ "stats", do_stats },       { "reserve", do_reserve }, { "sockets", do_sockets },
-	{ "strict", do_strict },     { "tune", do_tune },
+	{ "strict", do_strict },     { "tune", do_tune }, { "monitor", do_monitor },
+	{ "metrics", do_metrics },
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)

@@ -13,6 +13,8 @@
 
 #define LL_PIN_DEFAULT "/sys/fs/bpf/lifeline"
 #define LL_PIN_ENV "LIFELINE_PIN_PATH"
+/* Runtime files of lifelined and the reserve (events socket, pid, reserve.state). */
+#define LL_STATE_DIR_DEFAULT "/run/lifeline"
 
 enum ll_map_id {
 	LL_MAP_STATE = 0,

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "maps.h"
 
 enum ll_sysctl {
 	LL_SYSCTL_MIN_FREE = 0,		/* vm.min_free_kbytes */
@@ -32,7 +33,6 @@ struct ll_reserve_cfg {
 	const char *proc_root;		/* "" for the real /proc; tests point it elsewhere */
 };
 
-#define LL_STATE_DIR_DEFAULT "/run/lifeline"
 
 struct ll_reserve_state {
 	int recorded;				/* a state file exists */

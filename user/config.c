@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The configuration is one table of keys: section, name, type, where the
+ * value goes, and its default (as text, parsed by the same code as a file).
+ * inih reads the files; a reader wrapper counts lines so every error names
+ * FILE:LINE, and the checks that involve two keys name the line of the one
+ * set last.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <ini.h>
+#include "config.h"
+#include "spec.h"
+
+enum ktype {
+	K_BOOL,
+	K_DURATION,
+	K_PERCENT,	/* 0..100 */
+	K_RATIO,	/* non-negative decimal, no upper bound */
+	K_COUNT,	/* u64 */
+	K_SIZE,		/* bytes with K/M/G */
+	K_AMOUNT,	/* percent or size */
+	K_PATH,		/* absolute, or empty */
+	K_CGPATH,	/* a cgroup path below the root, no ".." */
+	K_STRING,
+	K_VERSION,	/* auto, 1, 2 */
+};
+
+struct key {
+	const char *section;
+	const char *name;
+	enum ktype type;
+	size_t off;
+	size_t size;
+	const char *def;
+};
+
+#define KEY(sec, nm, t, field, d)                                                                  \
+	{ sec, nm, t, offsetof(struct ll_config, field),                                           \
+	  sizeof(((struct ll_config *)0)->field), d }
+
+static const struct key keys[] = {
+	KEY("daemon", "tick", K_DURATION, tick_ns, "250ms"),
+	KEY("daemon", "lease", K_DURATION, lease_ns, "3s"),
+	KEY("daemon", "hold", K_DURATION, hold_ns, "10s"),
+	KEY("daemon", "pin_path", K_PATH, pin_path, "/sys/fs/bpf/lifeline"),
+	KEY("daemon", "state_dir", K_PATH, state_dir, LL_STATE_DIR_DEFAULT),
+	KEY("psi", "enable", K_BOOL, src.psi.enable, "yes"),
+	KEY("psi", "some_elevated", K_PERCENT, src.psi.some[LL_T_ELEVATED], "10"),
+	KEY("psi", "some_critical", K_PERCENT, src.psi.some[LL_T_CRITICAL], "40"),
+	KEY("psi", "full_elevated", K_PERCENT, src.psi.full[LL_T_ELEVATED], "5"),
+	KEY("psi", "full_critical", K_PERCENT, src.psi.full[LL_T_CRITICAL], "20"),
+	KEY("psi", "trigger", K_STRING, src.psi.trigger, "some 150000 1000000"),
+	KEY("watermark", "enable", K_BOOL, src.wmark.enable, "yes"),
+	KEY("watermark", "elevated", K_RATIO, src.wmark.headroom[LL_T_ELEVATED], "50"),
+	KEY("watermark", "critical", K_RATIO, src.wmark.headroom[LL_T_CRITICAL], "25"),
+	KEY("memavailable", "enable", K_BOOL, src.memavail.enable, "yes"),
+	KEY("memavailable", "elevated", K_AMOUNT, src.memavail.below[LL_T_ELEVATED], "10%"),
+	KEY("memavailable", "critical", K_AMOUNT, src.memavail.below[LL_T_CRITICAL], "5%"),
+	KEY("netstat", "enable", K_BOOL, src.netstat.enable, "yes"),
+	KEY("netstat", "elevated", K_COUNT, src.netstat.drops[LL_T_ELEVATED], "0"),
+	KEY("netstat", "critical", K_COUNT, src.netstat.drops[LL_T_CRITICAL], "1"),
+	KEY("memcg", "enable", K_BOOL, src.memcg.enable, "no"),
+	KEY("memcg", "version", K_VERSION, src.memcg.version, "auto"),
+	KEY("memcg", "cgroup_root", K_PATH, src.memcg.root, "/sys/fs/cgroup"),
+	KEY("memcg", "path", K_CGPATH, src.memcg.path, ""),
+	KEY("memcg", "pressure_elevated", K_PERCENT, src.memcg.pressure[LL_T_ELEVATED], "10"),
+	KEY("memcg", "pressure_critical", K_PERCENT, src.memcg.pressure[LL_T_CRITICAL], "40"),
+	KEY("memcg", "usage_elevated", K_PERCENT, src.memcg.usage[LL_T_ELEVATED], "90"),
+	KEY("memcg", "usage_critical", K_PERCENT, src.memcg.usage[LL_T_CRITICAL], "97"),
+	KEY("memcg", "events", K_BOOL, src.memcg.events, "yes"),
+	KEY("kernel", "enable", K_BOOL, src.kernel.enable, "yes"),
+	KEY("alert", "on_change", K_PATH, hook, ""),
+	KEY("alert", "hook_interval", K_DURATION, hook_interval_ns, "5s"),
+	KEY("alert", "hook_timeout", K_DURATION, hook_timeout_ns, "30s"),
+	KEY("metrics", "textfile", K_PATH, metrics_path, ""),
+	KEY("metrics", "interval", K_DURATION, metrics_interval_ns, "15s"),
+	KEY("budget", "rate", K_SIZE, budget_rate, "10M"),
+	KEY("budget", "burst", K_SIZE, budget_burst, "256K"),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+#define MAX_FILES 128
+
+/* ---- value parsers ---- */
+
+static int is_blank(const char *s)
+{
+	return !*s;
+}
+
+int ll_parse_size(const char *s, __u64 *bytes)
+{
+	char *end;
+	double v, mul = 1;
+
+	if (is_blank(s) || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (*end) {
+		switch (*end) {
+		case 'k': case 'K': mul = 1024.0; break;
+		case 'm': case 'M': mul = 1024.0 * 1024; break;
+		case 'g': case 'G': mul = 1024.0 * 1024 * 1024; break;
+		case 't': case 'T': mul = 1024.0 * 1024 * 1024 * 1024; break;
+		default: return -EINVAL;
+		}
+		end++;
+		if (*end == 'i')
+			end++;
+		if (*end == 'B')
+			end++;
+		if (*end)
+			return -EINVAL;
+	}
+	if (v * mul > 1.8e19)
+		return -ERANGE;
+	*bytes = (__u64)llround(v * mul);
+	return 0;
+}
+
+int ll_parse_bool(const char *s, int *b)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (int i = 0; i < 4; i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*b = 1;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*b = 0;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int ll_parse_percent(const char *s, double *v)
+{
+	char *end;
+
+	if (is_blank(s) || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	*v = strtod(s, &end);
+	if (errno || end == s || !isfinite(*v))
+		return -EINVAL;
+	if (*end == '%')
+		end++;
+	if (*end || *v < 0 || *v > 100)
+		return -EINVAL;
+	return 0;
+}
+
+int ll_parse_amount(const char *s, struct ll_amount *a)
+{
+	size_t n = strlen(s);
+	__u64 b;
+	int err;
+
+	if (n && s[n - 1] == '%') {
+		a->pct = 1;
+		return ll_parse_percent(s, &a->value);
+	}
+	err = ll_parse_size(s, &b);
+	if (err)
+		return err;
+	a->pct = 0;
+	a->value = (double)b;
+	return 0;
+}
+
+/* ---- the loader ---- */
+
+struct where {
+	const char *file;	/* NULL: default */
+	int line;
+};
+
+struct loader {
+	struct ll_config *c;
+	struct ll_config_err *err;
+	FILE *f;
+	const char *file;
+	int line;
+	int failed;
+	int long_line;
+	struct where where[NKEYS];
+	char *files[MAX_FILES];
+	int nfiles;
+};
+
+static void set_err(struct ll_config_err *err, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void set_err(struct ll_config_err *err, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+static const char *type_hint(enum ktype t)
+{
+	switch (t) {
+	case K_BOOL: return "yes or no";
+	case K_DURATION: return "a duration such as 250ms, 3s, 1m";
+	case K_PERCENT: return "a percentage from 0 to 100";
+	case K_RATIO: return "a non-negative number";
+	case K_COUNT: return "a non-negative integer";
+	case K_SIZE: return "a size in bytes such as 1500, 256K, 10M";
+	case K_AMOUNT: return "a percentage such as 10% or a size such as 512M";
+	case K_PATH: return "an absolute path, or nothing";
+	case K_CGPATH: return "a cgroup path without \"..\"";
+	case K_STRING: return "a string";
+	case K_VERSION: return "auto, 1 or 2";
+	}
+	return "?";
+}
+
+static int set_value(struct ll_config *c, const struct key *k, const char *v)
+{
+	void *dst = (char *)c + k->off;
+	__u64 u;
+	double d;
+	int b;
+	char *end;
+
+	switch (k->type) {
+	case K_BOOL:
+		if (ll_parse_bool(v, &b))
+			return -EINVAL;
+		*(int *)dst = b;
+		return 0;
+	case K_DURATION: {
+		char e[128];
+
+		/* one duration grammar for the CLI and the config (spec.h); 0 means off */
+		if (!strcmp(v, "0"))
+			u = 0;
+		else if (ll_duration_parse(v, &u, e, sizeof(e)))
+			return -EINVAL;
+	}
+		*(__u64 *)dst = u;
+		return 0;
+	case K_PERCENT:
+		if (ll_parse_percent(v, &d))
+			return -EINVAL;
+		*(double *)dst = d;
+		return 0;
+	case K_RATIO:
+		errno = 0;
+		d = strtod(v, &end);
+		if (errno || end == v || *end || !isfinite(d) || d < 0 || d > 1e6)
+			return -EINVAL;
+		*(double *)dst = d;
+		return 0;
+	case K_COUNT:
+		if (!*v || *v == '-' || *v == '+')
+			return -EINVAL;
+		errno = 0;
+		u = strtoull(v, &end, 10);
+		if (errno || *end)
+			return -EINVAL;
+		*(__u64 *)dst = u;
+		return 0;
+	case K_SIZE:
+		if (ll_parse_size(v, &u))
+			return -EINVAL;
+		*(__u64 *)dst = u;
+		return 0;
+	case K_AMOUNT:
+		return ll_parse_amount(v, (struct ll_amount *)dst) ? -EINVAL : 0;
+	case K_PATH:
+		if (*v && *v != '/')
+			return -EINVAL;
+		/* fall through */
+	case K_CGPATH:
+		if (k->type == K_CGPATH &&
+		    (strstr(v, "/../") || !strcmp(v, "..") || !strncmp(v, "../", 3) ||
+		     (strlen(v) >= 3 && !strcmp(v + strlen(v) - 3, "/..")) || strpbrk(v, "\n")))
+			return -EINVAL;
+		/* fall through */
+	case K_STRING:
+		if (strlen(v) >= k->size)
+			return -ENAMETOOLONG;
+		strcpy(dst, v);
+		return 0;
+	case K_VERSION:
+		if (!strcmp(v, "auto"))
+			*(int *)dst = 0;
+		else if (!strcmp(v, "1") || !strcmp(v, "2"))
+			*(int *)dst = *v - '0';
+		else
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void ll_config_defaults(struct ll_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NKEYS; i++) {
+		int err = set_value(c, &keys[i], keys[i].def);
+
+		(void)err;	/* the table's defaults are checked by the tests */
+	}
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct loader *l = stream;
+	char *r = fgets(str, num, l->f);
+	size_t n;
+
+	if (!r)
+		return NULL;
+	l->line++;
+	n = strlen(r);
+	if (n && r[n - 1] != '\n' && !feof(l->f)) {
+		int ch;
+
+		/* longer than inih's line buffer: drop the rest, and say so */
+		while ((ch = fgetc(l->f)) != EOF && ch != '\n')
+			;
+		if (!l->failed) {
+			set_err(l->err, l->file, l->line, "line longer than %d characters",
+				num - 1);
+			l->failed = 1;
+		}
+		l->long_line = 1;
+	}
+	return r;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct loader *l = user;
+	int known_section = 0, err;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(section, keys[i].section))
+			continue;
+		known_section = 1;
+		if (strcmp(name, keys[i].name))
+			continue;
+		err = set_value(l->c, &keys[i], value);
+		if (err) {
+			if (!l->failed)
+				set_err(l->err, l->file, l->line,
+					"[%s] %s = \"%s\": %s; expected %s", section, name, value,
+					err == -ENAMETOOLONG ? "too long" : "invalid value",
+					type_hint(keys[i].type));
+			l->failed = 1;
+			return 0;
+		}
+		l->where[i].file = l->file;
+		l->where[i].line = l->line;
+		return 1;
+	}
+	if (!l->failed) {
+		if (!*section)
+			set_err(l->err, l->file, l->line, "key \"%s\" outside a section", name);
+		else if (!known_section)
+			set_err(l->err, l->file, l->line, "unknown section [%s]", section);
+		else
+			set_err(l->err, l->file, l->line, "unknown key \"%s\" in section [%s]",
+				name, section);
+	}
+	l->failed = 1;
+	return 0;
+}
+
+static int load_file(struct loader *l, const char *path)
+{
+	char *name;
+	int rc;
+
+	if (l->nfiles >= MAX_FILES) {
+		set_err(l->err, path, 0, "more than %d configuration files", MAX_FILES);
+		return -E2BIG;
+	}
+	name = strdup(path);
+	if (!name)
+		return -ENOMEM;
+	l->files[l->nfiles++] = name;
+	l->f = fopen(path, "re");
+	if (!l->f) {
+		rc = -errno;
+		set_err(l->err, path, 0, "cannot open: %s", strerror(errno));
+		return rc;
+	}
+	l->file = name;
+	l->line = 0;
+	rc = ini_parse_stream(reader, l, handler, l);
+	fclose(l->f);
+	l->f = NULL;
+	if (rc < 0) {
+		set_err(l->err, path, 0, "cannot read (%d)", rc);
+		return -EIO;
+	}
+	if (rc > 0 && !l->failed) {
+		/* inih's own complaint: no '=' or an unclosed section */
+		set_err(l->err, path, rc,
+			"syntax error: expected \"[section]\" or \"key = value\"");
+		l->failed = 1;
+	}
+	return l->failed ? -EINVAL : 0;
+}
+
+static int conf_filter(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 5 && !strcmp(d->d_name + n - 5, ".conf");
+}
+
+static int key_index(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* Which of two settings came later: files are in load order, lines within a file. */
+static const struct where *later(struct loader *l, const struct where *a, const struct where *b)
+{
+	if (!a->file)
+		return b;
+	if (!b->file)
+		return a;
+	if (a->file == b->file)
+		return a->line >= b->line ? a : b;
+	for (int i = 0; i < l->nfiles; i++) {
+		if (l->files[i] == a->file)
+			return b;
+		if (l->files[i] == b->file)
+			return a;
+	}
+	return a;
+}
+
+/*
+ * Reports a failed check at the line of key a, or of key b when that was
+ * set later (the one most likely just edited); at no line for defaults.
+ */
+static int check_fail(struct loader *l, const char *section, const char *a, const char *b,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int check_fail(struct loader *l, const char *section, const char *a, const char *b,
+		      const char *fmt, ...)
+{
+	const struct where none = {}, *w;
+	int ia = key_index(section, a), ib = b ? key_index(section, b) : -1;
+	char msg[200];
+	va_list ap;
+
+	w = later(l, ia >= 0 ? &l->where[ia] : &none, ib >= 0 ? &l->where[ib] : &none);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_err(l->err, w->file ? w->file : "", w->file ? w->line : 0, "[%s] %s", section, msg);
+	return -EINVAL;
+}
+
+static int order_fail(struct loader *l, const char *section, const char *a, const char *b,
+		      const char *what)
+{
+	return check_fail(l, section, a, b, "%s", what);
+}
+
+static int validate(struct loader *l)
+{
+	const struct ll_config *c = l->c;
+	const struct ll_sources_cfg *s = &c->src;
+
+	if (c->tick_ns < 10000000ULL || c->tick_ns > 60000000000ULL)
+		return check_fail(l, "daemon", "tick", NULL, "tick must be from 10ms to 60s");
+	if (c->lease_ns < 2 * c->tick_ns)
+		return order_fail(
+			l, "daemon", "lease", "tick",
+			"lease must be at least two ticks, or the vote lapses between ticks");
+	if (c->hold_ns > 3600000000000ULL)
+		return check_fail(l, "daemon", "hold", NULL, "hold must be at most 1h");
+	if (!c->pin_path[0])
+		return check_fail(l, "daemon", "pin_path", NULL, "pin_path must not be empty");
+	if (!c->state_dir[0])
+		return check_fail(l, "daemon", "state_dir", NULL, "state_dir must not be empty");
+	if (s->psi.some[0] && s->psi.some[1] && s->psi.some[1] <= s->psi.some[0])
+		return order_fail(l, "psi", "some_critical", "some_elevated",
+				  "some_critical must be above some_elevated");
+	if (s->psi.full[0] && s->psi.full[1] && s->psi.full[1] <= s->psi.full[0])
+		return order_fail(l, "psi", "full_critical", "full_elevated",
+				  "full_critical must be above full_elevated");
+	if (s->wmark.headroom[0] && s->wmark.headroom[1] &&
+	    s->wmark.headroom[1] >= s->wmark.headroom[0])
+		return order_fail(l, "watermark", "critical", "elevated",
+				  "critical (headroom) must be below elevated");
+	if (s->memavail.below[0].value && s->memavail.below[1].value &&
+	    s->memavail.below[0].pct == s->memavail.below[1].pct &&
+	    s->memavail.below[1].value >= s->memavail.below[0].value)
+		return order_fail(l, "memavailable", "critical", "elevated",
+				  "critical must be below elevated");
+	if (s->netstat.drops[0] && s->netstat.drops[1] &&
+	    s->netstat.drops[1] <= s->netstat.drops[0])
+		return order_fail(l, "netstat", "critical", "elevated",
+				  "critical must be above elevated");
+	if (s->memcg.pressure[0] && s->memcg.pressure[1] &&
+	    s->memcg.pressure[1] <= s->memcg.pressure[0])
+		return order_fail(l, "memcg", "pressure_critical", "pressure_elevated",
+				  "pressure_critical must be above pressure_elevated");
+	if (s->memcg.usage[0] && s->memcg.usage[1] && s->memcg.usage[1] <= s->memcg.usage[0])
+		return order_fail(l, "memcg", "usage_critical", "usage_elevated",
+				  "usage_critical must be above usage_elevated");
+	if (s->memcg.enable && !s->memcg.path[0])
+		return check_fail(l, "memcg", "enable", "path",
+				  "enable = yes needs path (the cgroup to watch)");
+	if (s->memcg.enable && !s->memcg.root[0])
+		return check_fail(l, "memcg", "cgroup_root", NULL, "cgroup_root must not be empty");
+	if (c->hook[0] && access(c->hook, X_OK))
+		return check_fail(l, "alert", "on_change", NULL, "on_change %s: %s", c->hook,
+				  strerror(errno));
+	if (c->metrics_path[0] && !c->metrics_interval_ns)
+		return check_fail(l, "metrics", "interval", NULL, "interval must be above 0");
+	if (c->budget_burst < 1514)
+		return check_fail(l, "budget", "burst", NULL,
+				  "burst must hold a full-size packet (1514 bytes or more)");
+	return 0;
+}
+
+int ll_config_load(struct ll_config *c, const char *path, int must_exist,
+		   struct ll_config_err *err)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	struct dirent **list = NULL;
+	char dir[PATH_MAX], file[PATH_MAX];
+	int n = 0, rc = 0;
+
+	memset(err, 0, sizeof(*err));
+	if (!l) {
+		set_err(err, NULL, 0, "out of memory");
+		return -ENOMEM;
+	}
+	l->c = c;
+	l->err = err;
+	ll_config_defaults(c);
+
+	if (access(path, F_OK)) {
+		if (must_exist || errno != ENOENT) {
+			rc = -errno;
+			set_err(err, path, 0, "cannot open: %s", strerror(errno));
+			goto cleanup;
+		}
+	} else {
+		rc = load_file(l, path);
+		if (rc)
+			goto cleanup;
+	}
+
+	if (snprintf(dir, sizeof(dir), "%s.d", path) >= (int)sizeof(dir)) {
+		rc = -ENAMETOOLONG;
+		set_err(err, path, 0, "path too long");
+		goto cleanup;
+	}
+	n = scandir(dir, &list, conf_filter, alphasort);
+	if (n < 0) {
+		n = 0;
+		if (errno != ENOENT && errno != ENOTDIR) {
+			rc = -errno;
+			set_err(err, dir, 0, "cannot read directory: %s", strerror(errno));
+			goto cleanup;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (snprintf(file, sizeof(file), "%s/%s", dir, list[i]->d_name) >=
+		    (int)sizeof(file)) {
+			rc = -ENAMETOOLONG;
+			set_err(err, dir, 0, "path too long");
+			goto cleanup;
+		}
+		rc = load_file(l, file);
+		if (rc)
+			goto cleanup;
+	}
+	rc = validate(l);
+cleanup:
+	for (int i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	for (int i = 0; i < l->nfiles; i++)
+		free(l->files[i]);
+	free(l);
+	return rc;
+}
+
+void ll_config_err_format(const struct ll_config_err *err, char *buf, size_t len)
+{
+	if (err->file[0] && err->line)
+		snprintf(buf, len, "%s:%d: %s", err->file, err->line, err->msg);
+	else if (err->file[0])
+		snprintf(buf, len, "%s: %s", err->file, err->msg);
+	else
+		snprintf(buf, len, "%s", err->msg);
+}
+
+static void print_duration(FILE *f, __u64 ns)
+{
+	if (ns && !(ns % 3600000000000ULL))
+		fprintf(f, "%lluh", (unsigned long long)(ns / 3600000000000ULL));
+	else if (ns && !(ns % 60000000000ULL))
+		fprintf(f, "%llum", (unsigned long long)(ns / 60000000000ULL));
+	else if (!(ns % 1000000000ULL))
+		fprintf(f, "%llus", (unsigned long long)(ns / 1000000000ULL));
+	else if (!(ns % 1000000ULL))
+		fprintf(f, "%llums", (unsigned long long)(ns / 1000000ULL));
+	else
+		fprintf(f, "%lluns", (unsigned long long)ns);
+}
+
+void ll_config_print(const struct ll_config *c, FILE *f)
+{
+	const char *section = "";
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		const void *v = (const char *)c + k->off;
+
+		if (strcmp(section, k->section)) {
+			fprintf(f, "%s[%s]\n", i ? "\n" : "", k->section);
+			section = k->section;
+		}
+		fprintf(f, "%s = ", k->name);
+		switch (k->type) {
+		case K_BOOL:
+			fputs(*(const int *)v ? "yes" : "no", f);
+			break;
+		case K_DURATION:
+			print_duration(f, *(const __u64 *)v);
+			break;
+		case K_PERCENT:
+		case K_RATIO:
+			fprintf(f, "%g", *(const double *)v);
+			break;
+		case K_COUNT:
+		case K_SIZE:
+			fprintf(f, "%llu", (unsigned long long)*(const __u64 *)v);
+			break;
+		case K_AMOUNT: {
+			const struct ll_amount *a = v;
+
+			fprintf(f, a->pct ? "%g%%" : "%.0f", a->value);
+			break;
+		}
+		case K_PATH:
+		case K_CGPATH:
+		case K_STRING:
+			fputs(v, f);
+			break;
+		case K_VERSION:
+			if (*(const int *)v)
+				fprintf(f, "%d", *(const int *)v);
+			else
+				fputs("auto", f);
+			break;
+		}
+		fputc('\n', f);
+	}
+}

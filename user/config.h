@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * lifelined configuration: INI (inih) in /etc/lifeline/lifeline.conf, then
+ * the drop-ins lifeline.conf.d/NAME.conf next to it in name order, each over
+ * the values before it. Every key has a default; unknown sections and keys
+ * are errors, reported as FILE:LINE: what is wrong. etc/lifeline.conf in
+ * the repository documents every key.
+ */
+#ifndef LL_CONFIG_H
+#define LL_CONFIG_H
+
+#include <limits.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "maps.h"
+#include "sources.h"
+
+#define LL_CONFIG_DEFAULT "/etc/lifeline/lifeline.conf"
+#define LL_EVENTS_SOCK "events.sock"	/* in the state directory */
+
+struct ll_config {
+	__u64 tick_ns;
+	__u64 lease_ns;
+	__u64 hold_ns;
+	char pin_path[PATH_MAX];
+	char state_dir[PATH_MAX];
+	struct ll_sources_cfg src;
+	char hook[PATH_MAX];		/* on_change, "" = none */
+	__u64 hook_interval_ns;		/* at least this long between two hook runs */
+	__u64 hook_timeout_ns;		/* a hook still running after this is killed */
+	char metrics_path[PATH_MAX];	/* textfile, "" = none */
+	__u64 metrics_interval_ns;
+	__u64 budget_rate;		/* bytes/s, whole host */
+	__u64 budget_burst;		/* bytes */
+};
+
+struct ll_config_err {
+	char file[PATH_MAX];		/* "" when not about a file */
+	int line;			/* 0 when not about a line */
+	char msg[256];
+};
+
+void ll_config_defaults(struct ll_config *c);
+
+/*
+ * Loads path and then path.d/ *.conf over the defaults, and validates the
+ * result. A missing path is an error only with must_exist. On error *c is
+ * undefined and err says where and why.
+ */
+int ll_config_load(struct ll_config *c, const char *path, int must_exist,
+		   struct ll_config_err *err);
+
+/* "FILE:LINE: msg", "FILE: msg" or "msg". */
+void ll_config_err_format(const struct ll_config_err *err, char *buf, size_t len);
+
+/* Value parsers, shared with the CLI. */
+int ll_parse_size(const char *s, __u64 *bytes);		/* 1500, 256K, 10M, 1G: 1024-based */
+int ll_parse_bool(const char *s, int *b);		/* yes/no, true/false, on/off, 1/0 */
+int ll_parse_amount(const char *s, struct ll_amount *a);	/* 10% or a size */
+int ll_parse_percent(const char *s, double *v);		/* 0 to 100, optional % sign */
+
+/* Prints every key with its current value, as a configuration file. */
+void ll_config_print(const struct ll_config *c, FILE *f);
+
+#endif

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include "metrics.h"
+#include "engine.h"
+
+static void help(FILE *f, const char *name, const char *type, const char *text)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+/* Counts a hash map's entries by walking its keys (no value copies). */
+static long count_keys(int fd, void *key, void *next, size_t ksize)
+{
+	long n = 0;
+	int err;
+
+	memset(key, 0, ksize);
+	err = bpf_map_get_next_key(fd, NULL, next);
+	while (!err) {
+		n++;
+		memcpy(key, next, ksize);
+		err = bpf_map_get_next_key(fd, key, next);
+	}
+	return errno == ENOENT ? n : -errno;
+}
+
+static __u32 max_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+static int read_state(const struct ll_maps *m, struct ll_state *s)
+{
+	__u32 zero = 0;
+
+	if (m->state) {
+		/* one copy, so every line describes the same moment */
+		memcpy(s, (const void *)m->state, sizeof(*s));
+		return 0;
+	}
+	return bpf_map_lookup_elem(m->fd[LL_MAP_STATE], &zero, s) ? -errno : 0;
+}
+
+static __u32 vote_level(const struct ll_vote *v, __u64 now)
+{
+	return ll_vote_live(v, now) ? v->level : LL_LEVEL_NONE;
+}
+
+int ll_metrics_write(FILE *f, const struct ll_maps *m)
+{
+	struct ll_flow_key k, nk;
+	struct ll_state s;
+	__u64 now = ll_now_ns();
+	__u32 level, source;
+	long flows;
+	double lease;
+	int expired, err;
+
+	err = read_state(m, &s);
+	if (err)
+		return err;
+	level = ll_level_of(&s, now, &source, &expired);
+
+	help(f, "lifeline_level", "gauge",
+	     "Effective pressure level: 0 none, 1 elevated, 2 critical.");
+	fprintf(f, "lifeline_level %u\n", level);
+	help(f, "lifeline_level_info", "gauge", "The effective level and the source that set it.");
+	fprintf(f, "lifeline_level_info{level=\"%s\",source=\"%s\"} 1\n", ll_level_name(level),
+		ll_source_name(source));
+	help(f, "lifeline_vote_level", "gauge",
+	     "Level of each live vote in the state map (0 when expired or inactive).");
+	fprintf(f, "lifeline_vote_level{vote=\"daemon\"} %u\n", vote_level(&s.daemon, now));
+	fprintf(f, "lifeline_vote_level{vote=\"override\"} %u\n",
+		s.override_active ? vote_level(&s.override, now) : 0);
+	fprintf(f, "lifeline_vote_level{vote=\"kernel\"} %u\n", vote_level(&s.kernel, now));
+	help(f, "lifeline_override_active", "gauge", "1 while a manual override is set.");
+	fprintf(f, "lifeline_override_active %u\n", s.override_active ? 1 : 0);
+	lease = s.daemon.expires_ns ? ((double)s.daemon.expires_ns - (double)now) / 1e9 : 0;
+	help(f, "lifeline_lease_seconds", "gauge",
+	     "Seconds until the daemon's lease runs out; negative once it has, 0 without a lease.");
+	fprintf(f, "lifeline_lease_seconds %.3f\n", lease);
+	help(f, "lifeline_lease_expired", "gauge",
+	     "1 while the daemon holds a level whose lease ran out (the datapath fails open).");
+	fprintf(f, "lifeline_lease_expired %d\n", expired);
+	help(f, "lifeline_budget_rate_bytes_per_second", "gauge",
+	     "Bytes per second allowed to unregistered traffic at level elevated, whole host.");
+	fprintf(f, "lifeline_budget_rate_bytes_per_second %llu\n",
+		(unsigned long long)s.budget_rate);
+	help(f, "lifeline_budget_burst_bytes", "gauge", "Token bucket depth per CPU, bytes.");
+	fprintf(f, "lifeline_budget_burst_bytes %llu\n", (unsigned long long)s.budget_burst);
+
+	help(f, "lifeline_packets_total", "counter",
+	     "Packets classified, by attach point and verdict reason (notes counted in addition).");
+	for (int h = 0; h < LL_HOOK_MAX; h++) {
+		for (int r = 0; r < LL_REASON_MAX; r++) {
+			struct ll_counter c;
+
+			err = ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], LL_COUNTER_IDX(h, r),
+						    &c);
+			if (err)
+				return err;
+			fprintf(f, "lifeline_packets_total{hook=\"%s\",reason=\"%s\"} %llu\n",
+				ll_hook_names[h], ll_reason_names[r],
+				(unsigned long long)c.packets);
+		}
+	}
+	help(f, "lifeline_bytes_total", "counter",
+	     "Bytes classified, by attach point and verdict reason.");
+	for (int h = 0; h < LL_HOOK_MAX; h++) {
+		for (int r = 0; r < LL_REASON_MAX; r++) {
+			struct ll_counter c;
+
+			err = ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], LL_COUNTER_IDX(h, r),
+						    &c);
+			if (err)
+				return err;
+			fprintf(f, "lifeline_bytes_total{hook=\"%s\",reason=\"%s\"} %llu\n",
+				ll_hook_names[h], ll_reason_names[r], (unsigned long long)c.bytes);
+		}
+	}
+
+	flows = count_keys(m->fd[LL_MAP_FLOWS], &k, &nk, sizeof(k));
+	if (flows < 0)
+		return (int)flows;
+	help(f, "lifeline_flows", "gauge", "Registered exact flows.");
+	fprintf(f, "lifeline_flows %ld\n", flows);
+	help(f, "lifeline_flows_max", "gauge", "Capacity of the flow table.");
+	fprintf(f, "lifeline_flows_max %u\n", max_entries(m->fd[LL_MAP_FLOWS]));
+	return ferror(f) ? -EIO : 0;
+}
+
+int ll_metrics_write_daemon(FILE *f, const struct ll_daemon_metrics *d)
+{
+	help(f, "lifeline_daemon_vote_level", "gauge", "The level lifelined votes for.");
+	fprintf(f, "lifeline_daemon_vote_level %u\n", d->vote_level);
+	help(f, "lifeline_source_level", "gauge", "Level each pressure source reads this tick.");
+	for (int i = LL_SRC_MANUAL + 1; i < LL_SRC_MAX; i++)
+		fprintf(f, "lifeline_source_level{source=\"%s\"} %u\n", ll_source_name(i),
+			d->source_levels ? d->source_levels[i] : 0);
+	help(f, "lifeline_level_changes_total", "counter", "Effective level changes seen.");
+	fprintf(f, "lifeline_level_changes_total %llu\n", (unsigned long long)d->level_changes);
+	help(f, "lifeline_hook_runs_total", "counter", "on_change hook runs started.");
+	fprintf(f, "lifeline_hook_runs_total %llu\n", (unsigned long long)d->hook_runs);
+	help(f, "lifeline_hook_failures_total", "counter",
+	     "Hook runs that failed: spawn error, non-zero exit, signal or timeout.");
+	fprintf(f, "lifeline_hook_failures_total %llu\n", (unsigned long long)d->hook_failures);
+	help(f, "lifeline_kernel_events_total", "counter", "Datapath ring buffer events read.");
+	fprintf(f, "lifeline_kernel_events_total %llu\n", (unsigned long long)d->kernel_events);
+	help(f, "lifeline_monitor_clients", "gauge", "Clients of the events socket.");
+	fprintf(f, "lifeline_monitor_clients %llu\n", (unsigned long long)d->clients);
+	help(f, "lifeline_monitor_clients_dropped_total", "counter",
+	     "Events socket clients dropped for not reading.");
+	fprintf(f, "lifeline_monitor_clients_dropped_total %llu\n",
+		(unsigned long long)d->clients_dropped);
+	help(f, "lifeline_ticks_total", "counter", "Daemon loop iterations.");
+	fprintf(f, "lifeline_ticks_total %llu\n", (unsigned long long)d->ticks);
+	help(f, "lifeline_psi_trigger", "gauge", "1 when a PSI trigger is armed, 0 when polling.");
+	fprintf(f, "lifeline_psi_trigger %d\n", d->psi_trigger);
+	return ferror(f) ? -EIO : 0;
+}
+
+int ll_metrics_textfile(const char *path, const char *buf, size_t len)
+{
+	char tmp[PATH_MAX];
+	size_t done = 0;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto cleanup;
+		}
+		done += (size_t)n;
+	}
+	if (fchmod(fd, 0644)) {
+		err = -errno;
+		goto cleanup;
+	}
+cleanup:
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
