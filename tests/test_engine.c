@@ -623,7 +623,7 @@ static void t_config(void)
 	rm_rf(cfg_dir);
 }
 
-/* etc/lifeline.conf documents every key with its default value. */
+/* docs/lifeline.conf documents every key with its default value. */
 static void t_config_example(void)
 {
 	char path[PATH_MAX], *printed = NULL, *text = malloc(LL_READ_BUF), *line, *save = NULL;
@@ -634,7 +634,7 @@ static void t_config_example(void)
 	FILE *f;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/etc/lifeline.conf", repo_dir);
+	snprintf(path, sizeof(path), "%s/docs/lifeline.conf", repo_dir);
 	n = text ? ll_read_file(path, text, LL_READ_BUF) : -ENOMEM;
 	if (n < 0) {
 		TEST_SKIP("%s: %s", path, strerror((int)-n));

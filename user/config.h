@@ -3,7 +3,7 @@
  * lifelined configuration: INI (inih) in /etc/lifeline/lifeline.conf, then
  * the drop-ins lifeline.conf.d/NAME.conf next to it in name order, each over
  * the values before it. Every key has a default; unknown sections and keys
- * are errors, reported as FILE:LINE: what is wrong. etc/lifeline.conf in
+ * are errors, reported as FILE:LINE: what is wrong. docs/lifeline.conf in
  * the repository documents every key.
  */
 #ifndef LL_CONFIG_H
