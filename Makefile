@@ -50,7 +50,7 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF))
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libinih-dev libsystemd-dev libcap-dev libclang-rt-14-dev \
             iproute2 ethtool nbdkit libnbd-bin libnbd-dev iperf3 xdp-tools jq nftables iptables \
-            gnuplot-nox util-linux procps
+            gnuplot-nox util-linux procps bc
 
 .PHONY: all clean vmlinux check test bench demo deps asan
 .DELETE_ON_ERROR:
@@ -121,8 +121,13 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run
 
+# The README's first command: install, build, run the self-contained demo.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/demo.sh
+
 clean:
 	rm -rf build build-asan
 
-# Fragments owned by sub-areas (fuzz targets, ...).
--include $(wildcard tests/*/*.mk bench/*.mk)
+# Fragments owned by sub-areas (fuzz targets, benchmarks, install).
+-include $(wildcard tests/*/*.mk bench/*.mk docs/*.mk)
