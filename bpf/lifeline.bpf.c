@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "lifeline.h"
 #include "maps.h"
 #include "parse.h"
@@ -86,6 +87,57 @@ int ll_tc_egress(struct __sk_buff *skb)
 		skb->mark = s->egress_mark;
 	ll_count(LL_HOOK_TC_EGRESS, LL_NOTE_MARKED, skb->len);
 	return TC_ACT_OK;
+}
+
+/*
+ * Memory pressure seen in-kernel, within microseconds: kswapd woken (free
+ * memory under the low watermark) raises elevated; direct reclaim (an
+ * allocation had to reclaim itself), or limit reclaim in the watched memory
+ * cgroup, raises critical. Each with the kernel vote's short lease; the
+ * daemon confirms the level from its sources or lets it decay.
+ */
+static __always_inline void ll_vmscan(__u32 level)
+{
+	__u64 now = bpf_ktime_get_ns();	/* tracing programs may not read the coarse clock */
+	struct ll_state *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&ll_state, &zero);
+	if (s && ll_kernel_raise(s, level, LL_SRC_VMSCAN, now))
+		ll_event(LL_HOOK_XDP, LL_EV_LEVEL, level, LL_SRC_VMSCAN, 0, now);
+}
+
+SEC("tp_btf/mm_vmscan_kswapd_wake")
+int BPF_PROG(ll_tp_kswapd_wake, int nid, int zid, int order)
+{
+	ll_vmscan(LL_LEVEL_ELEVATED);
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(ll_tp_direct_reclaim, int order, gfp_t gfp)
+{
+	ll_vmscan(LL_LEVEL_CRITICAL);
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(ll_tp_memcg_reclaim, int order, gfp_t gfp)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct cgroup_subsys_state *css;
+	__u64 id;
+
+	if (!ll_watch_memcg)
+		return 0;
+	/* the reclaiming task's memory cgroup (v1 or v2): its kernfs node id is the dir's inode */
+	css = task->cgroups->subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)];
+	if (!css)
+		return 0;
+	id = BPF_CORE_READ(css, cgroup, kn, id);
+	if (id == ll_watch_memcg)
+		ll_vmscan(LL_LEVEL_CRITICAL);
+	return 0;
 }
 
 /* sock_ops on the cgroup-v2 root: connections to registered endpoints. */

@@ -19,6 +19,11 @@ const volatile __u64 ll_event_interval_ns = LL_EVENT_INTERVAL_NS;
  * constant, so in production the verifier removes it.
  */
 const volatile __u32 ll_assume_pfmemalloc = 0;
+/*
+ * The memory cgroup whose limit reclaim raises the level (vmscan memcg
+ * tracepoint): the inode number of its directory, v1 or v2; 0 = none.
+ */
+const volatile __u64 ll_watch_memcg = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -50,15 +50,25 @@ static __always_inline void ll_event(__u32 hook, __u32 type, __u32 level, __u32 
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* Raises the kernel's own vote to critical for a short lease. */
-static __always_inline void ll_kernel_raise(struct ll_state *s, __u32 source, __u64 now)
+/*
+ * Raises the kernel's own vote to level for a short lease (never lowers a
+ * live vote). Returns 1 when the level went up, so the caller can report it.
+ */
+static __always_inline int ll_kernel_raise(struct ll_state *s, __u32 level, __u32 source, __u64 now)
 {
-	if (s->kernel.level != LL_LEVEL_CRITICAL || now >= s->kernel.expires_ns) {
+	int live = s->kernel.level != LL_LEVEL_NONE && now < s->kernel.expires_ns;
+
+	if (live && s->kernel.level > level)
+		return 0;
+	if (!live || s->kernel.level < level) {
 		s->kernel.since_ns = now;
 		s->kernel.source = source;
-		s->kernel.level = LL_LEVEL_CRITICAL;
+		s->kernel.level = level;
+		s->kernel.expires_ns = now + ll_kernel_lease_ns;
+		return 1;
 	}
 	s->kernel.expires_ns = now + ll_kernel_lease_ns;
+	return 0;
 }
 
 static __always_inline int ll_port_in(__u16 port_be, const struct ll_port_range *r)
@@ -342,7 +352,7 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 unregistered:
 	if (ctx->pfmemalloc) {
 		reason = LL_DROP_PFMEMALLOC;
-		ll_kernel_raise(s, LL_SRC_PFMEMALLOC, now);
+		ll_kernel_raise(s, LL_LEVEL_CRITICAL, LL_SRC_PFMEMALLOC, now);
 		ll_event(ctx->hook, LL_EV_PFMEMALLOC, LL_LEVEL_CRITICAL, LL_SRC_PFMEMALLOC,
 			 ctx->ifindex, now);
 		goto out;

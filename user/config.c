@@ -78,6 +78,7 @@ static const struct key keys[] = {
 	KEY("memcg", "usage_critical", K_PERCENT, src.memcg.usage[LL_T_CRITICAL], "97"),
 	KEY("memcg", "events", K_BOOL, src.memcg.events, "yes"),
 	KEY("kernel", "enable", K_BOOL, src.kernel.enable, "yes"),
+	KEY("kernel", "vmscan", K_BOOL, src.kernel.vmscan, "yes"),
 	KEY("alert", "on_change", K_PATH, hook, ""),
 	KEY("alert", "hook_interval", K_DURATION, hook_interval_ns, "5s"),
 	KEY("alert", "hook_timeout", K_DURATION, hook_timeout_ns, "30s"),

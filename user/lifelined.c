@@ -40,6 +40,7 @@
 #include "engine.h"
 #include "config.h"
 #include "metrics.h"
+#include "vmscan.h"
 
 #ifndef PR_SET_IO_FLUSHER
 #define PR_SET_IO_FLUSHER 57
@@ -819,6 +820,35 @@ static void pins_check(__u64 now)
 	dlog(LOG_NOTICE, "%s: the maps were created again; writing the vote there", d.pin);
 }
 
+/* ---- the in-kernel path: vmscan tracepoints ---- */
+
+static struct ll_vmscan vmscan;
+
+static void vmscan_start(void)
+{
+	const struct ll_memcg_cfg *mc = &d.cfg.src.memcg;
+	char dir[2 * PATH_MAX + 16], err[256];
+	__u64 ino = 0;
+
+	if (!d.cfg.src.kernel.vmscan)
+		return;
+	if (mc->enable && mc->path[0]) {
+		/* v2 directory first, then the v1 memory hierarchy, as the memcg source reads */
+		snprintf(dir, sizeof(dir), "%s/%s", mc->root, mc->path);
+		if (mc->version != 1)
+			ino = ll_cgroup_ino(dir);
+		if (!ino) {
+			snprintf(dir, sizeof(dir), "%s/memory/%s", mc->root, mc->path);
+			ino = ll_cgroup_ino(dir);
+		}
+	}
+	if (ll_vmscan_attach(&vmscan, d.pin, ino, err, sizeof(err)))
+		dlog(LOG_WARNING, "in-kernel pressure path off: %s", err);
+	else
+		dlog(LOG_INFO, "vmscan tracepoints attached (kswapd wake: elevated, direct "
+		     "reclaim%s: critical)", ino ? " and limit reclaim in the memory cgroup" : "");
+}
+
 /* ---- ring buffer ---- */
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -1396,6 +1426,7 @@ int main(int argc, char **argv)
 	}
 	d.state_id = map_id(d.maps.fd[LL_MAP_STATE]);
 	d.next_pin_check = ll_now_ns() + PIN_CHECK_NS;
+	vmscan_start();
 	budget_write();
 	ll_engine_init(&d.eng, d.cfg.hold_ns);
 	hook_init();
@@ -1479,6 +1510,7 @@ cleanup:
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	ll_sources_close(&d.src);
+	ll_vmscan_detach(&vmscan);
 	ll_maps_close(&d.maps);
 	if (d.lock_fd >= 0) {
 		unlink(d.pid_path);

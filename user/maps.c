@@ -122,6 +122,7 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 		return -errno;
 	ncpus = libbpf_num_possible_cpus();
 	skel->rodata->ll_nr_cpus = ncpus > 0 ? ncpus : 1;
+	skel->rodata->ll_watch_memcg = opts ? opts->watch_memcg : 0;
 
 	bpf_map__set_max_entries(skel->maps.ll_flows, flows);
 	bpf_map__set_max_entries(skel->maps.ll_rules, rules);

@@ -45,6 +45,7 @@ struct ll_maps {
 struct ll_load_opts {
 	__u32 max_flows;	/* 0: LL_DEFAULT_MAX_FLOWS */
 	__u32 max_rules;	/* 0: LL_DEFAULT_MAX_RULES */
+	__u64 watch_memcg;	/* inode of the memory cgroup whose reclaim raises the level */
 };
 
 struct lifeline_bpf;

@@ -120,6 +120,7 @@ struct ll_memcg_cfg {
 
 struct ll_kernel_cfg {
 	int enable;			/* follow in-kernel raises from the ring buffer */
+	int vmscan;			/* attach the vmscan tracepoints (in-kernel raises) */
 };
 
 struct ll_sources_cfg {
