@@ -32,6 +32,13 @@ struct ll_config {
 	__u64 metrics_interval_ns;
 	__u64 budget_rate;		/* bytes/s, whole host */
 	__u64 budget_burst;		/* bytes */
+	struct {
+		__u64 bytes;		/* added to vm.min_free_kbytes; 0 = leave the reserve alone */
+		__u64 watermark_scale;	/* vm.watermark_scale_factor; 0 = leave */
+		double max_share;	/* refuse min_free_kbytes above this % of RAM */
+		double net_pct[2];	/* tcp_mem/udp_mem at elevated/critical, % of original; 0 = leave */
+		int restore_on_start;	/* restore what a crashed run left before anything else */
+	} reserve;
 };
 
 struct ll_config_err {

@@ -41,6 +41,7 @@
 #include "config.h"
 #include "metrics.h"
 #include "vmscan.h"
+#include "reserve.h"
 
 #ifndef PR_SET_IO_FLUSHER
 #define PR_SET_IO_FLUSHER 57
@@ -721,6 +722,7 @@ static const char *reason_of(const struct ll_engine_out *o)
 }
 
 static void metrics_publish(__u64 now);
+static void reserve_level(__u32 level);
 
 static void alert(__u64 now, __u32 level, __u32 prev, __u32 source, const char *reason,
 		  int final)
@@ -729,6 +731,7 @@ static void alert(__u64 now, __u32 level, __u32 prev, __u32 source, const char *
 	size_t pos = 0;
 
 	d.dm.level_changes++;
+	reserve_level(level);
 	dlog(level > prev ? LOG_WARNING : LOG_NOTICE, "level %s (was %s), source %s: %s",
 	     ll_level_name(level), ll_level_name(prev), ll_source_name(source), reason);
 	if (nclients()) {
@@ -847,6 +850,59 @@ static void vmscan_start(void)
 	else
 		dlog(LOG_INFO, "vmscan tracepoints attached (kswapd wake: elevated, direct "
 		     "reclaim%s: critical)", ino ? " and limit reclaim in the memory cgroup" : "");
+}
+
+/* ---- the emergency reserve ---- */
+
+static struct ll_reserve_cfg reserve_cfg(void)
+{
+	struct ll_reserve_cfg r = {
+		.reserve_kb = d.cfg.reserve.bytes / 1024,
+		.watermark_scale = d.cfg.reserve.watermark_scale,
+		.max_share_pct = d.cfg.reserve.max_share > 0 ? (__u32)d.cfg.reserve.max_share : 5,
+		.net_pct = { 0, (__u32)d.cfg.reserve.net_pct[0], (__u32)d.cfg.reserve.net_pct[1] },
+		.state_dir = d.cfg.state_dir,
+		.proc_root = d.proc_root ? d.proc_root : "",
+	};
+
+	return r;
+}
+
+/* At start: restore what a crashed run left, then raise the reserve. */
+static void reserve_start(void)
+{
+	struct ll_reserve_cfg r = reserve_cfg();
+	char err[256];
+
+	if (d.cfg.reserve.restore_on_start) {
+		if (ll_reserve_restore(&r, err, sizeof(err)))
+			dlog(LOG_ERR, "reserve: %s", err);
+	}
+	if (!r.reserve_kb && !r.watermark_scale)
+		return;
+	if (ll_reserve_apply(&r, err, sizeof(err)))
+		dlog(LOG_ERR, "reserve not raised: %s", err);
+	else
+		dlog(LOG_INFO, "reserve raised by %llu kB (originals in %s/reserve.state)",
+		     (unsigned long long)r.reserve_kb, r.state_dir);
+}
+
+static void reserve_level(__u32 level)
+{
+	struct ll_reserve_cfg r = reserve_cfg();
+	char err[256];
+
+	if (ll_reserve_net(&r, level, err, sizeof(err)))
+		dlog(LOG_ERR, "reserve: %s", err);
+}
+
+static void reserve_stop(void)
+{
+	struct ll_reserve_cfg r = reserve_cfg();
+	char err[256];
+
+	if (ll_reserve_restore(&r, err, sizeof(err)))
+		dlog(LOG_ERR, "reserve: %s", err);
 }
 
 /* ---- ring buffer ---- */
@@ -1427,6 +1483,8 @@ int main(int argc, char **argv)
 	d.state_id = map_id(d.maps.fd[LL_MAP_STATE]);
 	d.next_pin_check = ll_now_ns() + PIN_CHECK_NS;
 	vmscan_start();
+	if (!d.once)
+		reserve_start();
 	budget_write();
 	ll_engine_init(&d.eng, d.cfg.hold_ns);
 	hook_init();
@@ -1511,6 +1569,8 @@ cleanup:
 		close(d.sigfd);
 	ll_sources_close(&d.src);
 	ll_vmscan_detach(&vmscan);
+	if (!d.once && d.lock_fd >= 0)
+		reserve_stop();
 	ll_maps_close(&d.maps);
 	if (d.lock_fd >= 0) {
 		unlink(d.pid_path);

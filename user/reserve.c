@@ -159,6 +159,11 @@ int ll_reserve_read(const struct ll_reserve_cfg *c, struct ll_reserve_state *st,
 	memset(st, 0, sizeof(*st));
 	for (int i = 0; i < LL_SYSCTL_MAX; i++) {
 		ret = sysctl_read(c, i, st->current[i], sizeof(st->current[i]));
+		/* tcp_mem/udp_mem exist in the initial network namespace only */
+		if (ret == -ENOENT && i >= LL_SYSCTL_TCP_MEM) {
+			st->current[i][0] = '\0';
+			continue;
+		}
 		if (ret) {
 			ERR("cannot read %s: %s", ll_sysctl_names[i], strerror(-ret));
 			return ret;
@@ -272,6 +277,8 @@ int ll_reserve_net(const struct ll_reserve_cfg *c, __u32 level, char *err, size_
 		unsigned long long a, b, cc;
 		char val[96];
 
+		if (!st.original[ids[i]][0])
+			continue;	/* not in this network namespace */
 		if (sscanf(st.original[ids[i]], "%llu %llu %llu", &a, &b, &cc) != 3) {
 			ERR("cannot parse the recorded %s", ll_sysctl_names[ids[i]]);
 			return -EINVAL;
