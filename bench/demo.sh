@@ -152,7 +152,7 @@ say "== pressure: a memory hog fills cgroup $CG (page cache, 256 MiB limit)"
 # Fill the cgroup's 256 MiB with page cache, then keep writing a trickle so
 # the kernel reclaims in the cgroup all along (without hogging a CPU).
 bash -c "echo \$\$ >$CGDIR/cgroup.procs; dd if=/dev/zero of=$HOGFILE bs=1M count=320 status=none;
-	i=0; while :; do dd if=/dev/zero of=$HOGFILE.\$((i % 8)) bs=1M count=16 status=none; i=\$((i + 1)); sleep 0.2; done" &
+	i=0; while :; do dd if=/dev/zero of=$HOGFILE.\$((i % 8)) bs=1M count=4 status=none; i=\$((i + 1)); sleep 0.5; done" &
 pids+=($!)
 HOG=$!
 t_hog=$SECONDS

@@ -26,7 +26,10 @@ in_cli() { nsenter --net=/run/netns/$NS_CLI "$@"; }
 ns_setup() {
 	ip netns add $NS_SRV || return 1
 	ip netns add $NS_CLI || return 1
-	ip link add $DEV_SRV netns $NS_SRV type veth peer name $DEV_CLI netns $NS_CLI || return 1
+	# two queues each way: with XDP, veth runs a NAPI ring per queue, so a flood
+	# from one CPU does not share a ring with block I/O from the other
+	ip link add $DEV_SRV netns $NS_SRV numtxqueues 2 numrxqueues 2 type veth peer name $DEV_CLI \
+		netns $NS_CLI numtxqueues 2 numrxqueues 2 || return 1
 	in_srv ip link set lo up
 	in_cli ip link set lo up
 	in_srv ip addr add $SRV4/24 dev $DEV_SRV
