@@ -92,6 +92,29 @@ if [ $((after - before)) -ge $((tx / 2)) ]; then pass "critical: drops counted i
 if tcp_connect; then fail "critical: unregistered TCP" "connected"; else pass "critical: unregistered TCP connection dropped"; fi
 jqt "critical: rule hits counted" '.rules[] | select(.name == "disk") | .packets > 100' flow list
 
+# Lockout: at critical under a flood, management traffic (the ssh allow rule,
+# here an NBD service on the client's port 22), ARP, ND, ICMPv6 PTB and ICMPv4
+# frag-needed all pass, 100 %.
+in_cli nbdkit -i $CLI4 -p 22 -P "$TMP/ssh.pid" memory 1M >/dev/null 2>&1
+in_srv "$UDP" send $FLOOD4 $CLIF4 9999 8 >/dev/null &
+FLOOD=$!
+sleep 0.3
+ok=0
+for i in $(seq 20); do in_srv timeout 3 nbdinfo --size nbd://$CLI4:22 >/dev/null 2>&1 && ok=$((ok + 1)); done
+[ $ok = 20 ] && pass "lockout: 20/20 management connections (allow rule, port 22) under flood at critical" || fail lockout-mgmt "$ok/20"
+mac=$(in_cli ip -br link show $DEV_CLI | awk '{print $3}')
+e0=$(ll -j stats | jq .hooks.xdp.pass_essential.packets)
+sent=0
+for kind in arp nd ptb fragneeded; do
+	n=$(in_srv "$UDP" inject $DEV_SRV "$mac" $kind 1000 | awk '{print $2}')
+	sent=$((sent + ${n:-0}))
+done
+sleep 0.3
+e1=$(ll -j stats | jq .hooks.xdp.pass_essential.packets)
+[ "$sent" = 4000 ] && [ $((e1 - e0)) = 4000 ] && pass "lockout: 4000/4000 ARP, ND, PTB, frag-needed frames passed under flood" || fail lockout-essential "sent $sent, passed $((e1 - e0))"
+kill $FLOOD 2>/dev/null; wait $FLOOD 2>/dev/null
+kill "$(cat "$TMP/ssh.pid")" 2>/dev/null
+
 check "pressure set elevated --for 1m" ll pressure set elevated --for 1m
 check "pressure clear" ll pressure clear
 check "level none again: unregistered TCP connects" tcp_connect

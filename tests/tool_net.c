@@ -7,6 +7,9 @@
  *                                                  priority P mark M", holds, closes
  *   tool_net tcpsyn SRC SPORT DST DPORT            one connection attempt from SRC:SPORT
  *                                                  (1 s); prints "connected" or "failed"
+ *   tool_net inject DEV DSTMAC KIND COUNT          COUNT raw frames of KIND (arp, nd,
+ *                                                  ptb, fragneeded) out of DEV (AF_PACKET),
+ *                                                  built by tests/pkt.h; prints "injected N"
  * Prints "sent N" / "received N" on stdout.
  */
 #include <arpa/inet.h>
@@ -18,6 +21,10 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
+#include "pkt.h"
 
 static double now_s(void)
 {
@@ -139,6 +146,44 @@ int main(int argc, char **argv)
 			return fprintf(stderr, "tool_net: bind: %s\n", strerror(errno)), 1;
 		printf(connect(fd, (struct sockaddr *)&dst, dlen) ? "failed\n" : "connected\n");
 		close(fd);
+		return 0;
+	}
+	if (argc == 6 && !strcmp(argv[1], "inject")) {
+		static const struct { const char *kind; struct pkt_spec spec; } kinds[] = {
+			{ "arp", { .ethertype = 0x0806 } },
+			{ "nd", { .src = "2001:db8:1::7", .dst = "2001:db8:1::2",
+				  .proto = IPPROTO_ICMPV6, .icmp_type = 135 } },
+			{ "ptb", { .src = "2001:db8:1::7", .dst = "2001:db8:1::2",
+				   .proto = IPPROTO_ICMPV6, .icmp_type = 2, .payload = 64 } },
+			{ "fragneeded", { .src = "198.51.100.7", .dst = "198.51.100.2",
+					  .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 4,
+					  .payload = 28 } },
+		};
+		struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_halen = 6 };
+		unsigned char frame[2048], mac[6];
+		const struct pkt_spec *ps = NULL;
+		size_t len;
+		long count = atol(argv[5]);
+
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (!strcmp(argv[4], kinds[i].kind))
+				ps = &kinds[i].spec;
+		if (!ps || sscanf(argv[3], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+				  &mac[2], &mac[3], &mac[4], &mac[5]) != 6)
+			return fprintf(stderr, "tool_net: bad kind or MAC\n"), 2;
+		len = pkt_build(frame, sizeof(frame), ps);
+		memcpy(frame, mac, 6);	/* to the receiver */
+		ll.sll_ifindex = if_nametoindex(argv[2]);
+		fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+		if (fd < 0 || !ll.sll_ifindex)
+			return fprintf(stderr, "tool_net: %s\n", strerror(errno)), 1;
+		for (long i = 0; i < count; i++) {
+			if (sendto(fd, frame, len, 0, (struct sockaddr *)&ll, sizeof(ll)) == (ssize_t)len)
+				n++;
+			else
+				usleep(100);	/* queue full: let it drain */
+		}
+		printf("injected %lld\n", n);
 		return 0;
 	}
 	fprintf(stderr, "usage: tool_net send SRC DST PORT SECONDS [PAYLOAD] | recv ADDR PORT SECONDS\n");
