@@ -90,6 +90,10 @@ int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *
 		else
 			prefixes[np++] = e[i];
 	}
+	if (nh > ll_map_capacity(hfd) || np > ll_map_capacity(tfd)) {
+		ret = -ENOSPC;
+		goto out;
+	}
 	/* Counts cover old and new entries during the change, exact after it. */
 	if (m->state->host_entries[allow] < nh)
 		m->state->host_entries[allow] = nh;
@@ -124,14 +128,13 @@ int ll_reg_sync(struct ll_maps *m, const struct ll_registry *r, __u32 kind, char
 	ret = ll_rules_compile(r->recs, ids, r->cap, kind, &ents, &nents, err, errlen);
 	if (ret)
 		goto out;
-	if (nents > ll_map_capacity(fd)) {
-		ret = -ENOSPC;
-		ERR("the rule table holds %u entries and these rules need %zu; "
-		    "recreate the maps with a larger --max-rules", ll_map_capacity(fd), nents);
-		goto out;
-	}
 	ret = ll_rules_install(m, kind, ents, nents);
-	if (ret)
+	if (ret == -ENOSPC)
+		ERR("the rule table is full: it holds %u host and %u prefix entries and these rules "
+		    "need more; delete rules or recreate the maps with a larger --max-rules",
+		    ll_map_capacity(m->fd[kind == LL_RULE_ALLOW ? LL_MAP_ALLOW_HOSTS : LL_MAP_RULE_HOSTS]),
+		    ll_map_capacity(fd));
+	else if (ret)
 		ERR("cannot update the rule table: %s", strerror(-ret));
 out:
 	free(ents);
