@@ -14,9 +14,8 @@
 # on exit, Ctrl-C included. Usage: bench/demo.sh [--quick]
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/lib.sh"
 . "$TOP/tests/netns.sh"
-LL=$TOP/build/lifeline
-LLD=$TOP/build/lifelined
 NET=$TOP/build/tests/tool_net
 NBDLOAD=$TOP/build/bench/nbdload
 OUTDIR=$TOP/bench/results
@@ -70,14 +69,7 @@ tick = 250ms
 lease = 3s
 hold = 3s
 state_dir = $RUN
-[psi]
-enable = no
-[watermark]
-enable = no
-[memavailable]
-enable = no
-[netstat]
-enable = no
+$(conf_host_sources_off)
 [memcg]
 enable = yes
 version = 1

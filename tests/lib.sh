@@ -18,3 +18,9 @@ summary() {
 	echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
 	[ "$T_FAIL" = 0 ]
 }
+
+# Config lines that switch off lifelined's file sources (PSI, watermarks,
+# MemAvailable, netstat), for runs that must not depend on this host's state.
+conf_host_sources_off() {
+	printf '[psi]\nenable = no\n[watermark]\nenable = no\n[memavailable]\nenable = no\n[netstat]\nenable = no\n'
+}

@@ -23,6 +23,15 @@ CLI6=2001:db8:1::2
 in_srv() { nsenter --net=/run/netns/$NS_SRV "$@"; }
 in_cli() { nsenter --net=/run/netns/$NS_CLI "$@"; }
 
+# lifeline in the client namespace, on the suite's own pin path ($PIN).
+ll() { in_cli env LIFELINE_PIN_PATH=$PIN "$LL" "$@"; }
+# jqt NAME FILTER ARGS...: passes when `lifeline -j ARGS` prints JSON matching FILTER.
+jqt() {
+	local name=$1 filter=$2 out; shift 2
+	out=$(ll -j "$@" 2>"$TMP/jqt.err")
+	if jq -e "$filter" >/dev/null 2>&1 <<<"$out"; then pass "$name"; else fail "$name" "lifeline -j $* -> $(echo "$out" | head -c 300) $(head -c 300 "$TMP/jqt.err")"; fi
+}
+
 ns_setup() {
 	ip netns add $NS_SRV || return 1
 	ip netns add $NS_CLI || return 1

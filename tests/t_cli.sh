@@ -20,13 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ll() { in_cli env LIFELINE_PIN_PATH=$PIN "$LL" "$@"; }
-# jqt NAME FILTER ARGS...: passes when `lifeline -j ARGS` prints JSON matching FILTER.
-jqt() {
-	local name=$1 filter=$2 out; shift 2
-	out=$(ll -j "$@" 2>"$TMP/jqt.err")
-	if jq -e "$filter" >/dev/null 2>&1 <<<"$out"; then pass "$name"; else fail "$name" "lifeline -j $* -> $(echo "$out" | head -c 300) $(head -c 300 "$TMP/jqt.err")"; fi
-}
 
 if ! ns_setup; then
 	fail setup "cannot create the test namespaces"

@@ -50,14 +50,7 @@ tick = 100ms
 lease = 1s
 hold = 1s
 state_dir = $RUN
-[psi]
-enable = no
-[watermark]
-enable = no
-[memavailable]
-enable = no
-[netstat]
-enable = no
+$(conf_host_sources_off)
 [memcg]
 enable = yes
 version = 1

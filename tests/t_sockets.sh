@@ -22,12 +22,6 @@ cleanup() {
 	rm -rf "$PIN" "$TMP"
 }
 trap cleanup EXIT
-ll() { in_cli env LIFELINE_PIN_PATH=$PIN "$LL" "$@"; }
-jqt() {
-	local name=$1 filter=$2 out; shift 2
-	out=$(ll -j "$@" 2>"$TMP/jqt.err")
-	if jq -e "$filter" >/dev/null 2>&1 <<<"$out"; then pass "$name"; else fail "$name" "lifeline -j $* -> $(echo "$out" | head -c 300) $(head -c 300 "$TMP/jqt.err")"; fi
-}
 # in_cg CMD...: runs CMD in the client namespace, inside the test cgroup
 in_cg() { bash -c 'echo $$ >'"$CG"'/cgroup.procs && exec "$@"' _ nsenter --net=/run/netns/$NS_CLI "$@"; }
 flows_with() { ll -j flow list | jq "[.flows[] | select($1)] | length"; }

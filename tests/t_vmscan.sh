@@ -34,14 +34,7 @@ cat >"$RUN/conf" <<EOF2
 tick = 100ms
 hold = 1s
 state_dir = $RUN
-[psi]
-enable = no
-[watermark]
-enable = no
-[memavailable]
-enable = no
-[netstat]
-enable = no
+$(conf_host_sources_off)
 [memcg]
 enable = yes
 version = 1

@@ -686,15 +686,58 @@ static void list_human(json_object *o)
 	table_free(&t);
 }
 
+/* The exact flows, as listed by flow list and stats --flows. */
+static json_object *flows_json(const struct ll_maps *m)
+{
+	struct ll_flow_key *keys = NULL;
+	struct ll_flow_val *vals = NULL;
+	json_object *flows = json_object_new_array();
+	long n = ll_flows_dump(m, &keys, &vals);
+
+	for (long i = 0; i < n; i++) {
+		struct ll_rule_rec fr;
+		json_object *e;
+		char buf[256];
+
+		rec_of_flow(&keys[i], &fr);
+		ll_spec_format(&fr, buf, sizeof(buf));
+		e = counter_json(vals[i].packets, vals[i].bytes);
+		json_object_object_add(e, "spec", json_object_new_string(buf));
+		json_object_object_add(e, "origin", json_object_new_string(
+			vals[i].origin < LL_ORIGIN_MAX ? ll_origin_names[vals[i].origin] : "?"));
+		json_object_object_add(e, "strict", json_object_new_boolean(
+			vals[i].flags & LL_FLOW_F_STRICT));
+		json_object_array_add(flows, e);
+	}
+	free(keys);
+	free(vals);
+	return flows;
+}
+
+/* One rule with its hit counters. */
+static json_object *rule_json(const struct ll_maps *m, __u32 id, const struct ll_rule_rec *r)
+{
+	struct ll_counter c;
+	json_object *e;
+	char buf[256];
+
+	ll_percpu_counter_sum(m->fd[LL_MAP_RULE_HITS], id, &c);
+	ll_spec_format(r, buf, sizeof(buf));
+	e = counter_json(c.packets, c.bytes);
+	json_object_object_add(e, "id", json_object_new_int(id));
+	json_object_object_add(e, "kind", json_object_new_string(
+		r->kind == LL_RULE_ALLOW ? "allow" : "endpoint"));
+	json_object_object_add(e, "spec", json_object_new_string(buf));
+	json_object_object_add(e, "name", r->name[0] ? json_object_new_string(r->name) : NULL);
+	return e;
+}
+
 static int reg_list(__u32 kind)
 {
 	json_object *j = json_object_new_object(), *rules = json_object_new_array();
-	struct ll_flow_key *keys = NULL;
-	struct ll_flow_val *vals = NULL;
 	struct ll_registry r;
 	struct session s;
 	int ret;
-	long n;
 
 	if ((ret = session_open(&s, 0))) {
 		json_object_put(j);
@@ -709,47 +752,12 @@ static int reg_list(__u32 kind)
 		return out_error(EXIT_FAILURE, "cannot read the rules: %s", strerror(-ret));
 	}
 	json_object_object_add(j, "rules", rules);
-	for (__u32 i = 0; i < r.cap; i++) {
-		struct ll_counter c;
-		json_object *e;
-		char buf[256];
-
-		if (r.recs[i].kind != kind)
-			continue;
-		ll_percpu_counter_sum(s.m.fd[LL_MAP_RULE_HITS], i, &c);
-		ll_spec_format(&r.recs[i], buf, sizeof(buf));
-		e = counter_json(c.packets, c.bytes);
-		json_object_object_add(e, "id", json_object_new_int(i));
-		json_object_object_add(e, "kind", json_object_new_string(
-			kind == LL_RULE_ALLOW ? "allow" : "endpoint"));
-		json_object_object_add(e, "spec", json_object_new_string(buf));
-		json_object_object_add(e, "name", r.recs[i].name[0] ?
-				       json_object_new_string(r.recs[i].name) : NULL);
-		json_object_array_add(rules, e);
-	}
+	for (__u32 i = 0; i < r.cap; i++)
+		if (r.recs[i].kind == kind)
+			json_object_array_add(rules, rule_json(&s.m, i, &r.recs[i]));
 	ll_reg_free(&r);
 	if (kind == LL_RULE_ENDPOINT) {
-		json_object *flows = json_object_new_array();
-
-		json_object_object_add(j, "flows", flows);
-		n = ll_flows_dump(&s.m, &keys, &vals);
-		for (long i = 0; i < n; i++) {
-			struct ll_rule_rec fr;
-			json_object *e;
-			char buf[256];
-
-			rec_of_flow(&keys[i], &fr);
-			ll_spec_format(&fr, buf, sizeof(buf));
-			e = counter_json(vals[i].packets, vals[i].bytes);
-			json_object_object_add(e, "spec", json_object_new_string(buf));
-			json_object_object_add(e, "origin", json_object_new_string(
-				vals[i].origin < LL_ORIGIN_MAX ? ll_origin_names[vals[i].origin] : "?"));
-			json_object_object_add(e, "strict", json_object_new_boolean(
-				vals[i].flags & LL_FLOW_F_STRICT));
-			json_object_array_add(flows, e);
-		}
-		free(keys);
-		free(vals);
+		json_object_object_add(j, "flows", flows_json(&s.m));
 		json_object_object_add(j, "cgroups", sock_links_json(s.m.dir));
 	}
 	session_close(&s);
@@ -1277,46 +1285,14 @@ static json_object *stats_json(struct session *s, const struct ll_counter *prev,
 	if (prev)
 		json_object_object_add(j, "interval_s", json_object_new_double(interval));
 	if (!ll_reg_read(&s->m, &r)) {
-		for (__u32 i = 0; i < r.cap; i++) {
-			struct ll_counter c;
-			json_object *e;
-			char buf[256];
-
-			if (r.recs[i].kind == LL_RULE_FREE)
-				continue;
-			ll_percpu_counter_sum(s->m.fd[LL_MAP_RULE_HITS], i, &c);
-			ll_spec_format(&r.recs[i], buf, sizeof(buf));
-			e = counter_json(c.packets, c.bytes);
-			json_object_object_add(e, "id", json_object_new_int(i));
-			json_object_object_add(e, "spec", json_object_new_string(buf));
-			json_object_array_add(rules, e);
-		}
+		for (__u32 i = 0; i < r.cap; i++)
+			if (r.recs[i].kind != LL_RULE_FREE)
+				json_object_array_add(rules, rule_json(&s->m, i, &r.recs[i]));
 		ll_reg_free(&r);
 	}
 	json_object_object_add(j, "rules", rules);
-	if (with_flows) {
-		struct ll_flow_key *keys = NULL;
-		struct ll_flow_val *vals = NULL;
-		json_object *flows = json_object_new_array();
-		long n = ll_flows_dump(&s->m, &keys, &vals);
-
-		for (long i = 0; i < n; i++) {
-			struct ll_rule_rec fr;
-			json_object *e;
-			char buf[256];
-
-			rec_of_flow(&keys[i], &fr);
-			ll_spec_format(&fr, buf, sizeof(buf));
-			e = counter_json(vals[i].packets, vals[i].bytes);
-			json_object_object_add(e, "spec", json_object_new_string(buf));
-			json_object_object_add(e, "origin", json_object_new_string(
-				vals[i].origin < LL_ORIGIN_MAX ? ll_origin_names[vals[i].origin] : "?"));
-			json_object_array_add(flows, e);
-		}
-		free(keys);
-		free(vals);
-		json_object_object_add(j, "flows", flows);
-	}
+	if (with_flows)
+		json_object_object_add(j, "flows", flows_json(&s->m));
 	return j;
 }
 
