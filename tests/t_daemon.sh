@@ -208,6 +208,9 @@ l1=$(get daemon_expires_ns); sleep 0.3; l2=$(get daemon_expires_ns)
 
 "$ST" events "$RUN/events.sock" 200 60000 >"$TMP/events.log" 2>&1 &
 MPID=$!
+# and the operator's view of the same stream
+LIFELINE_PIN_PATH=$PIN timeout 20 "$TOP/build/lifeline" -j monitor --state-dir "$RUN" --count 4 >"$TMP/monitor.log" 2>&1 &
+MONPID=$!
 sleep 0.2
 
 # ---- none -> critical -> (hold) elevated -> (hold) none ----
@@ -264,6 +267,9 @@ if [ -f "$HOOKS" ]; then
 	else
 		fail hook_values "$(tr '\n' ' ' <<<"$first")"
 	fi
+	wait $MONPID
+	mon=$(jq -r 'select(.event == "level") | .level' "$TMP/monitor.log" 2>/dev/null | tr '\n' ' ')
+	[ "$mon" = "critical elevated none " ] && pass monitor_in_order || fail monitor_in_order "lifeline monitor saw: $mon $(head -c 300 "$TMP/monitor.log")"
 	seq=$(sed -n 's/^LIFELINE_LEVEL=//p' "$HOOKS" | tr '\n' ' ')
 	prev=$(sed -n 's/^LIFELINE_PREVIOUS=//p' "$HOOKS" | tr '\n' ' ')
 	if [ "$seq" = "critical elevated none " ] && [ "$prev" = "none critical elevated " ]; then
