@@ -222,6 +222,10 @@ static void set_err(struct ll_config_err *err, const char *file, int line, const
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	/* the message quotes the file: keep it one printable line whatever the file holds */
+	for (char *p = err->msg; *p; p++)
+		if (*p < ' ' || *p > '~')
+			*p = '?';
 }
 
 static const char *type_hint(enum ktype t)

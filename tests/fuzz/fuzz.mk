@@ -9,11 +9,11 @@
 # so `all` stays the default goal.
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(OUT)/fuzz
-FUZZ_TARGETS := fuzz_spec fuzz_duration fuzz_addr
+FUZZ_TARGETS := fuzz_spec fuzz_duration fuzz_addr fuzz_proc fuzz_config
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
-                -Iinclude -Iuser -Itests/fuzz $(shell pkg-config --cflags libbpf)
+                -Iinclude -Iuser -I$(OUT) -Itests/fuzz $(shell pkg-config --cflags libbpf)
 FUZZ_FLAGS   := -timeout=10 -rss_limit_mb=2048 -max_len=512 -print_final_stats=1
 
 .PHONY: fuzz fuzz-smoke fuzz-build
@@ -21,11 +21,20 @@ FUZZ_FLAGS   := -timeout=10 -rss_limit_mb=2048 -max_len=512 -print_final_stats=1
 fuzz-build: $(FUZZ_BINS)
 
 # Each target links only the code it tests.
-$(FUZZ_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h user/spec.c user/spec.h \
+FUZZ_SRCS_fuzz_spec     := user/spec.c
+FUZZ_SRCS_fuzz_duration := user/spec.c
+FUZZ_SRCS_fuzz_addr     := user/spec.c
+FUZZ_SRCS_fuzz_proc     := user/sources.c user/engine.c user/maps.c
+FUZZ_SRCS_fuzz_config   := user/config.c user/sources.c user/spec.c user/engine.c user/maps.c
+FUZZ_LIBS_fuzz_config   := -linih $(shell pkg-config --libs libbpf) -lelf -lz
+FUZZ_LIBS_fuzz_proc     := $(shell pkg-config --libs libbpf) -lelf -lz
+
+.SECONDEXPANSION:
+$(FUZZ_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $$(FUZZ_SRCS_$$*) $(SKELS) \
 		include/lifeline.h
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(FUZZ_DIR)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< user/spec.c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*) -o $@
 
 # $(call fuzz_run,SECONDS): runs every target in turn, stops at the first finding.
 define fuzz_run
