@@ -224,13 +224,21 @@ jqt "flow load: 50 rules and 1 flow" '.rules_added == 50 and .flows_added == 1' 
 jqt "flow load: again is idempotent" '.rules_added == 0 and .already == 51' flow load - <$TMP/good.flows
 
 # ------------------------------------------------------------------ privileges
-out=$(in_cli env LIFELINE_PIN_PATH=$PIN setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$LL" status 2>&1)
-rc=$?
-if [ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "CAP_BPF and CAP_NET_ADMIN"; then
-	pass "non-root: privilege message"
-else
-	fail "non-root" "exit $rc: $out"
-fi
+nonroot=0 total=0
+for cmd in "status" "stats" "attach $DEV_CLI" "detach $DEV_CLI" "flow add nbd://$SRV4" "flow list" \
+	"flow del nbd://$SRV4" "flow load /dev/null" "allow list" "pressure" "pressure set critical" \
+	"pressure clear" "sockets list" "strict show" "tune" "metrics" "monitor" "reserve show"; do
+	total=$((total + 1))
+	# shellcheck disable=SC2086
+	out=$(in_cli env LIFELINE_PIN_PATH=$PIN setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$LL" $cmd 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "CAP_BPF and CAP_NET_ADMIN"; then
+		nonroot=$((nonroot + 1))
+	else
+		echo "   non-root: lifeline $cmd -> exit $rc: $out"
+	fi
+done
+[ $nonroot = $total ] && pass "non-root: all $total commands refuse with the privilege message" || fail "non-root" "$nonroot of $total"
 
 # ------------------------------------------------------------------ detach, foreign programs
 check "detach" ll detach $DEV_CLI
