@@ -38,6 +38,7 @@ struct ll_pkt {
 	__u16 sport;		/* network byte order; 0 when has_ports == 0 */
 	__u16 dport;
 	__u32 frag_id;
+	__u8 frag_proto;	/* IPv4 protocol, or the IPv6 fragment header's next header */
 	__u8 proto;		/* L4 protocol after IPv6 extension headers */
 	__u8 has_ports;		/* TCP/UDP header present and complete */
 	__u8 frag;		/* part of a fragmented datagram */
@@ -46,6 +47,7 @@ struct ll_pkt {
 	__u8 icmp_code;
 	__u8 has_icmp;
 	__u8 v4;		/* IPv4 (src/dst are v4-mapped) */
+	__u8 _pad[3];
 };
 
 struct hdr_cursor {
@@ -113,7 +115,8 @@ static __always_inline int parse_l4(struct hdr_cursor *c, void *end, struct ll_p
 		p->sport = uh->source;
 		p->dport = uh->dest;
 		p->has_ports = 1;
-	} else if (p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_) {
+	} else if ((p->proto == IPPROTO_ICMP_ && p->v4) || (p->proto == IPPROTO_ICMPV6_ && !p->v4)) {
+		/* ICMP belongs to IPv4 and ICMPv6 to IPv6; across families they are just bytes */
 		__u8 *ic = c->pos;
 
 		if ((void *)(ic + 2) > end)
@@ -151,6 +154,7 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, void *end, struct ll
 		p->frag = 1;
 		p->frag_later = (frag & 0x1fff) != 0;
 		p->frag_id = bpf_ntohs(iph->id);
+		p->frag_proto = iph->protocol;
 	}
 	c->pos += hlen;
 	return parse_l4(c, end, p);
@@ -182,9 +186,8 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, void *end, struct ll
 	next = ip6->nexthdr;
 	c->pos = ip6 + 1;
 
-	/* Bounded walk; a chain longer than LL_IPV6_EXT_MAX is malformed to us. */
-#pragma unroll
-	for (int i = 0; i < LL_IPV6_EXT_MAX; i++) {
+	/* Bounded walk: up to LL_IPV6_EXT_MAX headers, then the upper layer; longer is malformed. */
+	for (int i = 0; i <= LL_IPV6_EXT_MAX; i++) {
 		if (next == IPPROTO_FRAGMENT_) {
 			struct ll_ipv6_frag *fh = c->pos;
 			__u16 off;
@@ -196,6 +199,11 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, void *end, struct ll
 			p->frag_later = (off & 0xfff8) != 0;
 			p->frag_id = bpf_ntohl(fh->id);
 			next = fh->nexthdr;
+			/*
+			 * Fragments of one datagram are matched by this header's next
+			 * header: in the first fragment more headers may follow it.
+			 */
+			p->frag_proto = next;
 			c->pos = fh + 1;
 			if (p->frag_later) {
 				p->proto = next;

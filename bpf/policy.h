@@ -158,7 +158,7 @@ static __always_inline void ll_frag_key(struct ll_frag_key *k, const struct ll_p
 	__builtin_memcpy(k->src, p->src, 16);
 	__builtin_memcpy(k->dst, p->dst, 16);
 	k->id = p->frag_id;
-	k->proto = p->proto;
+	k->proto = p->frag_proto;
 }
 
 /*
@@ -198,7 +198,7 @@ static __always_inline int ll_has_socket(void *ctx, const struct ll_pkt *p)
  * never returned here, so 0 means "not registered"). strict_ctx is the
  * program context when strict mode applies (critical), else NULL.
  */
-static __always_inline __u32 ll_registered(const struct ll_state *s, const struct ll_pkt *p,
+static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_pkt *p,
 					   __u64 bytes, int egress, void *strict_ctx)
 {
 	int strict_all = s->strict;

@@ -24,7 +24,7 @@ struct pkt_spec {
 	__u8 icmp_type, icmp_code;
 	int vlans;		/* 0, 1 (802.1Q) or 2 (802.1ad + 802.1Q) */
 	int ip4_opt_words;	/* IPv4 options, in 4-byte words (0-10) */
-	__u8 ext[4];		/* IPv6 extension headers in order (0, 43, 44, 60), 0-terminated... */
+	__u8 ext[8];		/* IPv6 extension headers in order (0, 43, 44, 60)... */
 	int next;		/* ...count of ext[] entries used (0 means none) */
 	int frag;		/* PKT_FRAG_* */
 	__u32 frag_id;

@@ -72,6 +72,8 @@ struct fixture {
 
 static const struct pkt_spec first4 = { T(NBD4, LOCAL4, 10809, 40000), .frag = PKT_FRAG_FIRST, .frag_id = 77, .payload = 100 };
 static const struct pkt_spec first6 = { T(NBD6, LOCAL6, 10809, 40000), .ext = { 44 }, .next = 1, .frag = PKT_FRAG_FIRST, .frag_id = 78, .payload = 100 };
+/* dstopts after the fragment header: the later fragments' next header is 60, not TCP */
+static const struct pkt_spec first6dst = { T(NBD6, LOCAL6, 10809, 40000), .ext = { 44, 60 }, .next = 2, .frag = PKT_FRAG_FIRST, .frag_id = 81, .payload = 100 };
 static const struct pkt_spec firstu4 = { T(FLOOD4, LOCAL4, 5000, 9), UDP, .frag = PKT_FRAG_FIRST, .frag_id = 79, .payload = 100 };
 static const struct pkt_spec firstnfs = { T(NFS4, LOCAL4, 2049, 800), UDP, .frag = PKT_FRAG_FIRST, .frag_id = 80, .payload = 100 };
 
@@ -158,7 +160,12 @@ static const struct fixture special[] = {
 	{ "malformed/cut in IPv6 fragment header", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 44 }, .next = 1, .frag = PKT_FRAG_FIRST, .truncate = 14 + 40 + 7 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
 	{ "malformed/cut in TCP v6 at elevated within budget", XDP, { T(NBD6, LOCAL6, 10809, 40000), .truncate = 14 + 40 + 10 }, LL_LEVEL_ELEVATED, .tokens = 100000, .verdict = PASS, .reason = LL_PASS_BUDGET, .notes = { LL_NOTE_MALFORMED } },
 	{ "malformed/cut in ICMPv6 ND is not essential", XDP, { T(FLOOD6, LOCAL6, 0, 0), .proto = IPPROTO_ICMPV6, .icmp_type = 135, .truncate = 14 + 40 + 1 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
-	{ "malformed/IPv6 chain over the walk limit", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 0, 60, 43, 60 }, .next = 4 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 6 },
+	{ "ext/IPv6 chain of 4 headers", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 0, 60, 43, 60 }, .next = 4 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 6 },
+	{ "ext/IPv6 chain of 6 headers, the limit", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 0, 60, 43, 60, 43, 60 }, .next = 6 }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 6 },
+	{ "malformed/IPv6 chain of 7 headers, over the limit", XDP, { T(NBD6, LOCAL6, 10809, 40000), .ext = { 0, 60, 43, 60, 43, 60, 60 }, .next = 7 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL, .notes = { LL_NOTE_MALFORMED } },
+	{ "icmp family/ICMPv6 PTB type in IPv4 (protocol 58) is not essential", XDP, { T(FLOOD4, LOCAL4, 0, 0), .proto = IPPROTO_ICMPV6, .icmp_type = 2 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "icmp family/ICMPv4 frag-needed in IPv6 (next header 1) is not essential", XDP, { T(FLOOD6, LOCAL6, 0, 0), .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 4 }, LL_LEVEL_CRITICAL, .verdict = DROP, .reason = LL_DROP_CRITICAL },
+	{ "frag/later v6 after a first fragment with a header after the fragment header", XDP, { T(NBD6, LOCAL6, 0, 0), .proto = 60, .ext = { 44 }, .next = 1, .frag = PKT_FRAG_LATER, .frag_id = 81 }, LL_LEVEL_CRITICAL, .prime = &first6dst, .verdict = PASS, .reason = LL_PASS_FRAG },
 	/* TC ingress: no pfmemalloc, nothing to do */
 	{ "tc/no pfmemalloc passes untouched at critical", TC_IN, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, LL_LEVEL_CRITICAL, .verdict = PASS, .reason = NO_COUNT },
 	/* TC ingress, reserve-backed skbs (see the comment at the top) */

@@ -168,7 +168,8 @@ static int xdp_link(struct lifeline_bpf *skel, int ifindex, enum ll_xdp_mode mod
 int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, struct ll_iface *out,
 	      char *err, size_t errlen)
 {
-	struct ll_load_opts lo = { .max_flows = o->max_flows, .max_rules = o->max_rules };
+	struct ll_load_opts lo = { .progs = LL_PROGS_NET, .max_flows = o->max_flows,
+				   .max_rules = o->max_rules };
 	struct lifeline_bpf *skel = NULL;
 	char path[PATH_MAX];
 	int ret, link_fd = -1;

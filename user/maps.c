@@ -123,6 +123,23 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 	ncpus = libbpf_num_possible_cpus();
 	skel->rodata->ll_nr_cpus = ncpus > 0 ? ncpus : 1;
 	skel->rodata->ll_watch_memcg = opts ? opts->watch_memcg : 0;
+	{
+		__u32 want = opts ? opts->progs : 0;
+		struct { struct bpf_program *prog; __u32 group; } progs[] = {
+			{ skel->progs.ll_xdp, LL_PROGS_NET },
+			{ skel->progs.ll_tc_ingress, LL_PROGS_NET },
+			{ skel->progs.ll_tc_egress, LL_PROGS_NET },
+			{ skel->progs.ll_sockops, LL_PROGS_SOCK },
+			{ skel->progs.ll_sockops_cgroup, LL_PROGS_SOCK },
+			{ skel->progs.ll_iter_tcp, LL_PROGS_SOCK },
+			{ skel->progs.ll_tp_kswapd_wake, LL_PROGS_VMSCAN },
+			{ skel->progs.ll_tp_direct_reclaim, LL_PROGS_VMSCAN },
+			{ skel->progs.ll_tp_memcg_reclaim, LL_PROGS_VMSCAN },
+		};
+
+		for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+			bpf_program__set_autoload(progs[i].prog, !!(want & progs[i].group));
+	}
 
 	bpf_map__set_max_entries(skel->maps.ll_flows, flows);
 	bpf_map__set_max_entries(skel->maps.ll_rules, rules);

@@ -42,7 +42,15 @@ struct ll_maps {
 	char dir[PATH_MAX];
 };
 
+/* Which programs to load (the others are not verified: loading is the slow part). */
+enum ll_progs {
+	LL_PROGS_NET = 1 << 0,		/* ll_xdp, ll_tc_ingress, ll_tc_egress */
+	LL_PROGS_SOCK = 1 << 1,		/* ll_sockops, ll_sockops_cgroup, ll_iter_tcp */
+	LL_PROGS_VMSCAN = 1 << 2,	/* the vmscan tracepoint programs */
+};
+
 struct ll_load_opts {
+	__u32 progs;		/* enum ll_progs mask; 0: maps only */
 	__u32 max_flows;	/* 0: LL_DEFAULT_MAX_FLOWS */
 	__u32 max_rules;	/* 0: LL_DEFAULT_MAX_RULES */
 	__u64 watch_memcg;	/* inode of the memory cgroup whose reclaim raises the level */

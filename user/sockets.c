@@ -17,6 +17,8 @@
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
 
+static const struct ll_load_opts sock_progs = { .progs = LL_PROGS_SOCK };
+
 const char *ll_cgroup2_root(void)
 {
 	struct statfs st;
@@ -76,7 +78,7 @@ int ll_sockets_attach(const char *dir, const char *cgdir, int all, char *err, si
 	}
 	if (!access(path, F_OK))
 		return 0;	/* already attached */
-	ret = ll_skel_load(&skel, dir, NULL);
+	ret = ll_skel_load(&skel, dir, &sock_progs);
 	if (ret) {
 		ERR("cannot load the datapath: %s", strerror(-ret));
 		return ret;
@@ -141,7 +143,7 @@ int ll_sockets_scan(const char *dir, __u32 added[LL_ORIGIN_MAX], char *err, size
 	ssize_t n;
 
 	memset(added, 0, sizeof(__u32) * LL_ORIGIN_MAX);
-	ret = ll_skel_load(&skel, dir, NULL);
+	ret = ll_skel_load(&skel, dir, &sock_progs);
 	if (ret) {
 		ERR("cannot load the datapath: %s", strerror(-ret));
 		return ret;

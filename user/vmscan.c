@@ -28,7 +28,7 @@ void ll_vmscan_detach(struct ll_vmscan *v)
 int ll_vmscan_attach(struct ll_vmscan *v, const char *pin, __u64 watch_memcg, char *err,
 		     size_t errlen)
 {
-	struct ll_load_opts o = { .watch_memcg = watch_memcg };
+	struct ll_load_opts o = { .progs = LL_PROGS_VMSCAN, .watch_memcg = watch_memcg };
 	int ret;
 
 	memset(v, 0, sizeof(*v));
