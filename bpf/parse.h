@@ -183,11 +183,23 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, void *end, struct ll
 		return -1;
 	__builtin_memcpy(p->src, &ip6->saddr, 16);
 	__builtin_memcpy(p->dst, &ip6->daddr, 16);
+	/*
+	 * An IPv4-mapped source (::ffff:a.b.c.d) would look like an IPv4 flow
+	 * to the tables; on the wire it is invalid (the stack drops it too).
+	 */
+	if (ip6->saddr.in6_u.u6_addr32[0] == 0 && ip6->saddr.in6_u.u6_addr32[1] == 0 &&
+	    ip6->saddr.in6_u.u6_addr32[2] == bpf_htonl(0xffff))
+		return -1;
 	next = ip6->nexthdr;
 	c->pos = ip6 + 1;
 
 	/* Bounded walk: up to LL_IPV6_EXT_MAX headers, then the upper layer; longer is malformed. */
 	for (int i = 0; i <= LL_IPV6_EXT_MAX; i++) {
+		int ext = next == IPPROTO_FRAGMENT_ || next == IPPROTO_HOPOPTS_ ||
+			  next == IPPROTO_ROUTING_ || next == IPPROTO_DSTOPTS_;
+
+		if (ext && i == LL_IPV6_EXT_MAX)
+			return -1;	/* a seventh extension header */
 		if (next == IPPROTO_FRAGMENT_) {
 			struct ll_ipv6_frag *fh = c->pos;
 			__u16 off;

@@ -274,13 +274,24 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 	if (now > b->last_ns) {
 		elapsed = now - b->last_ns;
 		/* after a second idle the bucket is full; keeps elapsed * rate in range */
-		if (elapsed >= NSEC_PER_SEC_)
+		if (elapsed >= NSEC_PER_SEC_) {
 			b->tokens = s->budget_burst;
-		else
-			b->tokens += elapsed * rate / NSEC_PER_SEC_;
+			b->last_ns = now;
+		} else if (rate) {
+			__u64 add = elapsed * rate / NSEC_PER_SEC_;
+
+			/*
+			 * Advance the clock only by the time the whole bytes credited
+			 * took, so a low rate's fractions accumulate instead of being
+			 * lost on every packet.
+			 */
+			if (add) {
+				b->tokens += add;
+				b->last_ns += add * NSEC_PER_SEC_ / rate;
+			}
+		}
 		if (b->tokens > s->budget_burst)
 			b->tokens = s->budget_burst;
-		b->last_ns = now;
 	}
 	if (b->tokens >= bytes) {
 		b->tokens -= bytes;

@@ -53,8 +53,13 @@ define fuzz_run
 	done
 endef
 
-fuzz: $(FUZZ_BINS)
+# The datapath against the reference model (tests/test_diff.c), 10^7 frames.
+DIFF_FRAMES ?= 10000000
+
+fuzz: $(FUZZ_BINS) $(OUT)/tests/test_diff
 	$(call fuzz_run,$(FUZZ_SECONDS))
+	$(call msg,DIFF,$(DIFF_FRAMES) frames)
+	$(Q)$(OUT)/tests/test_diff --frames $(DIFF_FRAMES)
 
 fuzz-smoke: $(FUZZ_BINS)
 	$(call fuzz_run,10)
