@@ -26,6 +26,8 @@
 #include "pkt.h"
 #include "lifeline.skel.h"
 
+static const struct ll_load_opts net_progs = { .progs = LL_PROGS_NET };
+
 static int level_parse(const char *s, __u32 *level)
 {
 	for (__u32 i = 0; i < LL_LEVEL_MAX; i++) {
@@ -97,7 +99,7 @@ static int xdp_run(const char *pin)
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = (__u32)len, .repeat = 1);
 	int err;
 
-	err = ll_skel_load(&skel, pin, NULL);
+	err = ll_skel_load(&skel, pin, &net_progs);
 	if (err)
 		return err;
 	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.ll_xdp), &o);
