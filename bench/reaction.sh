@@ -33,17 +33,8 @@ cleanup() {
 trap cleanup EXIT
 ns_setup || { echo "reaction: namespaces" >&2; exit 1; }
 in_cli "$LL" attach "$DEV_CLI" >/dev/null && in_cli "$LL" flow add nbd://$SRV4 >/dev/null || exit 1
-mkdir -p "$PROC/proc/pressure" "$PROC/proc/net" "$TMP/run"
-put() { printf '%s' "$2" >"$1.tmp" && mv -f "$1.tmp" "$1"; }
-psi() { put "$PROC/proc/pressure/memory" "some avg10=$1 avg60=0.00 avg300=0.00 total=0
-full avg10=0.00 avg60=0.00 avg300=0.00 total=0
-"; }
-cp "$TOP/tests/data/zoneinfo" "$PROC/proc/zoneinfo"
-cp "$TOP/tests/data/meminfo" "$PROC/proc/meminfo"
-put "$PROC/proc/net/netstat" "TcpExt: PFMemallocDrop
-TcpExt: 0
-"
-psi 0.00
+mkdir -p "$TMP/run"
+fake_proc "$PROC"
 mkdir "$CGDIR" && echo $((32 << 20)) >"$CGDIR/memory.limit_in_bytes" || exit 1
 printf '[daemon]\nstate_dir = %s\nhold = 1s\n[memcg]\nenable = yes\nversion = 1\npath = %s\nusage_elevated = 99\nusage_critical = 100\n' \
 	"$TMP/run" "$CG" >"$TMP/conf"
@@ -75,7 +66,7 @@ react() {	# react NAME TRIGGER RESET
 	eval "$3"
 }
 printf '%-52s %12s\n' "reaction: onset -> first dropped packet" "measured"
-react "PSI some avg10 over the threshold (polled file)" "psi 80.00" "psi 0.00"
+react "PSI some avg10 over the threshold (polled file)" "psi $PROC 80.00" "psi $PROC 0.00"
 react "MemAvailable under the threshold (polled file)" \
 	"put $PROC/proc/meminfo \"\$(sed 's/^MemAvailable:.*/MemAvailable:   1000 kB/' $TOP/tests/data/meminfo)\"" \
 	"cp $TOP/tests/data/meminfo $PROC/proc/meminfo"

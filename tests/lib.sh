@@ -24,3 +24,20 @@ summary() {
 conf_host_sources_off() {
 	printf '[psi]\nenable = no\n[watermark]\nenable = no\n[memavailable]\nenable = no\n[netstat]\nenable = no\n'
 }
+
+# A fake /proc for lifelined --proc-root: fake_proc DIR makes DIR/proc with this
+# machine's samples and calm PSI; put FILE TEXT replaces a file by rename (the
+# daemon never reads half a file); psi DIR AVG10 sets the "some" pressure.
+put() { printf '%s' "$2" >"$1.tmp" && mv -f "$1.tmp" "$1"; }
+psi() { put "$1/proc/pressure/memory" "some avg10=$2 avg60=0.00 avg300=0.00 total=0
+full avg10=0.00 avg60=0.00 avg300=0.00 total=0
+"; }
+fake_proc() {
+	mkdir -p "$1/proc/pressure" "$1/proc/net"
+	cp "$TOP/tests/data/zoneinfo" "$1/proc/zoneinfo"
+	cp "$TOP/tests/data/meminfo" "$1/proc/meminfo"
+	put "$1/proc/net/netstat" "TcpExt: PFMemallocDrop
+TcpExt: 0
+"
+	psi "$1" 0.00
+}
