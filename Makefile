@@ -50,9 +50,9 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF))
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libinih-dev libsystemd-dev libcap-dev libclang-rt-14-dev \
             iproute2 ethtool nbdkit libnbd-bin libnbd-dev iperf3 xdp-tools jq nftables iptables \
-            gnuplot-nox util-linux procps bc
+            gnuplot-nox util-linux procps bc help2man ltrace
 
-.PHONY: all clean vmlinux check test bench demo deps asan
+.PHONY: all clean vmlinux check test bench demo deps asan man install uninstall
 .DELETE_ON_ERROR:
 # Keep objects and intermediate BPF files: parallel builds share them.
 .SECONDARY:
@@ -96,6 +96,54 @@ $(OUT)/bench/%: bench/%.c $(LIB_OBJS) $(USER_HDRS) $(SKELS) $(BENCH_SKELS) | $(O
 
 # Real NBD client load (libnbd), for the demo and the benchmarks.
 $(OUT)/bench/nbdload: LDLIBS += -lnbd
+
+# Man pages from one source each: the programs' --help (lifeline's through
+# help2man with the extra sections in docs/man/lifeline.h2m; lifelined's is
+# written as a man page already) and the commented example config.
+MANPAGES := $(OUT)/man/lifeline.8 $(OUT)/man/lifelined.8 $(OUT)/man/lifeline.conf.5
+man: $(MANPAGES)
+$(OUT)/man/lifeline.8: $(OUT)/lifeline docs/man/lifeline.h2m
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(OUT)/man
+	$(Q)help2man -N --no-discard-stderr -s 8 -i docs/man/lifeline.h2m --version-string $(VERSION) \
+		-n "keep network block I/O alive under memory pressure" $< >$@
+$(OUT)/man/lifelined.8: $(OUT)/lifelined docs/man/help2roff.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(OUT)/man
+	$(Q)docs/man/help2roff.sh $< 8 >$@
+$(OUT)/man/lifeline.conf.5: docs/lifeline.conf docs/man/conf2man.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(OUT)/man
+	$(Q)docs/man/conf2man.sh $< >$@
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]; the config is never overwritten.
+VERSION    := 0.1
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+install: all man
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf.d $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(OUT)/lifeline $(OUT)/lifelined $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(OUT)/man/lifeline.8 $(OUT)/man/lifelined.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(OUT)/man/lifeline.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf ] || \
+		install -m 0644 docs/lifeline.conf $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf
+	sed 's|/usr/sbin/|$(SBINDIR)/|g' docs/lifelined.service >$(DESTDIR)$(UNITDIR)/lifelined.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/lifelined.service
+
+# Removes what install put, but a config the admin changed.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/lifeline $(DESTDIR)$(SBINDIR)/lifelined \
+		$(DESTDIR)$(MANDIR)/man8/lifeline.8 $(DESTDIR)$(MANDIR)/man8/lifelined.8 \
+		$(DESTDIR)$(MANDIR)/man5/lifeline.conf.5 $(DESTDIR)$(UNITDIR)/lifelined.service
+	@if cmp -s docs/lifeline.conf $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf.d $(DESTDIR)$(SYSCONFDIR)/lifeline 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf: it was changed"; fi
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
