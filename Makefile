@@ -50,7 +50,7 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF))
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libinih-dev libsystemd-dev libcap-dev libclang-rt-14-dev \
             iproute2 ethtool nbdkit libnbd-bin libnbd-dev iperf3 xdp-tools jq nftables iptables \
-            gnuplot-nox util-linux procps bc help2man ltrace
+            gnuplot-nox util-linux procps bc help2man ltrace bash-completion
 
 .PHONY: all clean vmlinux check test bench demo deps asan man install uninstall
 .DELETE_ON_ERROR:
@@ -125,7 +125,10 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 install: all man
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf.d $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf.d $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 docs/lifeline.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lifeline
 	install -m 0755 $(OUT)/lifeline $(OUT)/lifelined $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(OUT)/man/lifeline.8 $(OUT)/man/lifelined.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 $(OUT)/man/lifeline.conf.5 $(DESTDIR)$(MANDIR)/man5/
@@ -138,7 +141,8 @@ install: all man
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lifeline $(DESTDIR)$(SBINDIR)/lifelined \
 		$(DESTDIR)$(MANDIR)/man8/lifeline.8 $(DESTDIR)$(MANDIR)/man8/lifelined.8 \
-		$(DESTDIR)$(MANDIR)/man5/lifeline.conf.5 $(DESTDIR)$(UNITDIR)/lifelined.service
+		$(DESTDIR)$(MANDIR)/man5/lifeline.conf.5 $(DESTDIR)$(UNITDIR)/lifelined.service \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lifeline
 	@if cmp -s docs/lifeline.conf $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf; \
 		rmdir $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf.d $(DESTDIR)$(SYSCONFDIR)/lifeline 2>/dev/null || true; \

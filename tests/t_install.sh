@@ -12,7 +12,8 @@ if ! make -s install DESTDIR="$D" PREFIX=/usr >"$D.log" 2>&1; then
 fi
 rm -f "$D.log"
 for f in usr/sbin/lifeline usr/sbin/lifelined usr/share/man/man8/lifeline.8 usr/share/man/man8/lifelined.8 \
-	usr/share/man/man5/lifeline.conf.5 etc/lifeline/lifeline.conf lib/systemd/system/lifelined.service; do
+	usr/share/man/man5/lifeline.conf.5 etc/lifeline/lifeline.conf lib/systemd/system/lifelined.service \
+	usr/share/bash-completion/completions/lifeline; do
 	[ -e "$D/$f" ] && pass "installed /$f" || fail "install" "/$f missing"
 done
 [ -d "$D/etc/lifeline/lifeline.conf.d" ] && pass "installed /etc/lifeline/lifeline.conf.d/" || fail install "no conf.d"
