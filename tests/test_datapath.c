@@ -669,6 +669,46 @@ static void test_events(void)
 	ring_buffer__free(rb);
 }
 
+static int load(struct instance *in, int assume_pfm);
+
+/*
+ * The ring buffer full: with the rate limit off, 8,000 pfmemalloc sightings
+ * nobody consumes overflow the 256 KiB ring; the overflow is counted
+ * (note_event_lost), every packet still gets its verdict.
+ */
+static void test_ringbuf_full(void)
+{
+	struct instance in = {};
+	struct fixture f = { .prog = TC_PFM, .pkt = { T(FLOOD4, LOCAL4, 5000, 9), UDP } };
+	struct __sk_buff skb = {};
+	__u8 buf[2048];
+	size_t len = pkt_build(buf, sizeof(buf), &f.pkt);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = len, .repeat = 8000,
+		    .ctx_in = &skb, .ctx_size_in = sizeof(skb));
+	struct ll_counter lost, dropped;
+
+	in.skel = lifeline_bpf__open();
+	if (!ASSERT_TRUE(in.skel != NULL, "open"))
+		return;
+	in.ncpus = libbpf_num_possible_cpus();
+	in.skel->rodata->ll_nr_cpus = in.ncpus;
+	in.skel->rodata->ll_assume_pfmemalloc = 1;
+	in.skel->rodata->ll_event_interval_ns = 0;
+	if (!ASSERT_EQ(lifeline_bpf__load(in.skel), 0, "load") || !ASSERT_EQ(reset(&in, &f), 0, "reset"))
+		goto out;
+	ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(in.skel->progs.ll_tc_ingress), &opts), 0,
+		  "8000 runs");
+	ASSERT_EQ(opts.retval, 2, "still dropped (TC_ACT_SHOT) with the ring full");
+	ll_percpu_counter_sum(bpf_map__fd(in.skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_TC_INGRESS, LL_NOTE_EVENT_LOST), &lost);
+	ll_percpu_counter_sum(bpf_map__fd(in.skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_TC_INGRESS, LL_DROP_PFMEMALLOC), &dropped);
+	ASSERT_EQ(dropped.packets, 8000, "every sighting dropped and counted");
+	ASSERT_TRUE(lost.packets > 0 && lost.packets < 8000, "overflow counted as note_event_lost");
+out:
+	lifeline_bpf__destroy(in.skel);
+}
+
 static int load(struct instance *in, int assume_pfm)
 {
 	int err;
@@ -707,6 +747,7 @@ int main(int argc, char **argv)
 	TEST_RUN("truncation/every offset, IPv6 VLAN with extension headers", test_truncation_v6);
 	TEST_RUN("events/pfmemalloc sightings rate-limited", test_events);
 	TEST_RUN("strict/spoofed registered tuple dropped, real socket passes", test_strict);
+	TEST_RUN("events/ring buffer full: counted, verdicts unchanged", test_ringbuf_full);
 	lifeline_bpf__destroy(inst[0].skel);
 	lifeline_bpf__destroy(inst[1].skel);
 	return test_summary();
