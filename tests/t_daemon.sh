@@ -173,6 +173,12 @@ if wait_for 3 vote_is none && [ "$(get daemon_lease_ms)" -gt 0 ] 2>/dev/null; th
 else
 	fail start_calm "$("$ST" "$PIN" 2>&1 | tr '\n' ' ')"
 fi
+eff=$((16#$(awk '/^CapEff/ {print $2}' /proc/$DPID/status)))
+if [ $((eff >> 39 & 1)) = 1 ] && [ $((eff >> 21 & 1)) = 0 ] && [ $((eff >> 12 & 1)) = 0 ] && [ $((eff >> 1 & 1)) = 0 ]; then
+	pass caps_dropped
+else
+	fail caps_dropped "CapEff $(printf %x $eff): wants CAP_BPF, no CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_DAC_OVERRIDE"
+fi
 mode=$(stat -c %a "$RUN/events.sock")
 [ "$mode" = 600 ] && pass socket_mode || fail socket_mode "events.sock mode $mode"
 [ "$(cat "$RUN/lifelined.pid" 2>/dev/null)" = "$DPID" ] && pass pidfile || fail pidfile "$(cat "$RUN/lifelined.pid" 2>&1)"

@@ -27,6 +27,8 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -852,6 +854,38 @@ static void vmscan_start(void)
 		     "reclaim%s: critical)", ino ? " and limit reclaim in the memory cgroup" : "");
 }
 
+/* ---- capabilities ---- */
+
+/*
+ * Once started, keep only what the loop needs: CAP_BPF (map syscalls, pins
+ * recreated), CAP_PERFMON (tracing programs' maps), CAP_IPC_LOCK (new
+ * mappings stay locked) and CAP_SYS_RESOURCE (PSI triggers on reload).
+ * Writing the reserve sysctls back needs none (root owns the files); the
+ * hook inherits no more than this.
+ */
+static void drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 keep = (1ULL << CAP_BPF) | (1ULL << CAP_PERFMON) | (1ULL << CAP_IPC_LOCK) |
+		     (1ULL << CAP_SYS_RESOURCE);
+	__u64 perm;
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		dlog(LOG_WARNING, "capget: %s; capabilities kept as they are", strerror(errno));
+		return;
+	}
+	perm = (data[0].permitted | ((__u64)data[1].permitted << 32)) & keep;
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = data[i].permitted = (__u32)(perm >> (32 * i));
+		data[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &hdr, data))
+		dlog(LOG_WARNING, "capset: %s; capabilities kept as they are", strerror(errno));
+	else
+		dlog(LOG_INFO, "capabilities dropped but bpf, perfmon, ipc_lock, sys_resource");
+}
+
 /* ---- the emergency reserve ---- */
 
 static struct ll_reserve_cfg reserve_cfg(void)
@@ -1541,6 +1575,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(d.mf, NULL, _IONBF, 0);
 
+	drop_capabilities();
 	dlog(LOG_INFO,
 	     "started: pin path %s, state dir %s, tick %llums, lease %llums, hold %llums%s", d.pin,
 	     d.cfg.state_dir, (unsigned long long)(d.cfg.tick_ns / 1000000),
