@@ -23,6 +23,7 @@
 #include "maps.h"
 #include "out.h"
 #include "registry.h"
+#include "regargs.h"
 #include "reserve.h"
 #include "sockets.h"
 #include "metrics.h"
@@ -357,99 +358,6 @@ static int do_detach(int argc, char **argv)
 
 /* ---------------------------------------------------------------- flows and rules */
 
-struct reg_args {
-	const char *spec;
-	const char *name;
-	const char *local;
-	int strict;
-};
-
-/* One SPEC with its options, from a command line or a flow file line. */
-static int reg_args_parse(int argc, char **argv, struct reg_args *a, int allow_local, char *err,
-			  size_t errlen)
-{
-	memset(a, 0, sizeof(*a));
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--strict") && allow_local) {
-			a->strict = 1;
-			continue;
-		}
-		if (!strcmp(argv[i], "--name") || !strcmp(argv[i], "--local")) {
-			if (i + 1 == argc) {
-				snprintf(err, errlen, "%s needs a value", argv[i]);
-				return -EINVAL;
-			}
-			if (argv[i][2] == 'n')
-				a->name = argv[++i];
-			else if (allow_local)
-				a->local = argv[++i];
-			else {
-				snprintf(err, errlen, "--local applies to flows only");
-				return -EINVAL;
-			}
-		} else if (argv[i][0] == '-' || a->spec) {
-			snprintf(err, errlen, "unexpected argument '%s'", argv[i]);
-			return -EINVAL;
-		} else {
-			a->spec = argv[i];
-		}
-	}
-	if (!a->spec) {
-		snprintf(err, errlen, "missing SPEC (e.g. nbd://198.51.100.7)");
-		return -EINVAL;
-	}
-	if (a->name && (!a->name[0] || strlen(a->name) >= LL_NAME_LEN || strstr(a->name, "://"))) {
-		snprintf(err, errlen, "a name is 1-%d characters and not a SPEC", LL_NAME_LEN - 1);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
- * Turns parsed arguments into a rule record, or (with --local) an exact
- * flow key. Returns 1 for a flow, 0 for a rule, -EINVAL with err set.
- */
-static int reg_args_build(const struct reg_args *a, __u32 kind, struct ll_rule_rec *rec,
-			  struct ll_flow_key *key, char *err, size_t errlen)
-{
-	__u8 local[16];
-	__u16 lport;
-	int v4;
-
-	if (ll_spec_parse(a->spec, rec, err, errlen))
-		return -EINVAL;
-	rec->kind = kind;
-	if (a->name)
-		snprintf(rec->name, sizeof(rec->name), "%s", a->name);
-	if (a->strict && !a->local) {
-		snprintf(err, errlen, "--strict applies to exact flows (with --local); for rules use "
-			 "'lifeline strict on'");
-		return -EINVAL;
-	}
-	if (!a->local)
-		return 0;
-	if (ll_addr_port_parse(a->local, local, &v4, &lport, 1, err, errlen))
-		return -EINVAL;
-	if (rec->plen != (rec->is_v4 ? 32 : 128) || rec->nranges != 1 ||
-	    rec->ranges[0].lo != rec->ranges[0].hi) {
-		snprintf(err, errlen, "--local makes an exact flow: the SPEC must name one host and "
-			 "one port");
-		return -EINVAL;
-	}
-	if (v4 != rec->is_v4) {
-		snprintf(err, errlen, "--local %s and %s are of different address families",
-			 a->local, a->spec);
-		return -EINVAL;
-	}
-	if (a->name) {
-		snprintf(err, errlen, "--name applies to rules; exact flows are named by their "
-			 "5-tuple");
-		return -EINVAL;
-	}
-	ll_flow_key_make(key, rec->proto, rec->addr, rec->ranges[0].lo, local, lport);
-	return 1;
-}
-
 static void rec_of_flow(const struct ll_flow_key *k, struct ll_rule_rec *r)
 {
 	static const __u8 v4map[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -520,16 +428,16 @@ static int reg_add(__u32 kind, int argc, char **argv)
 {
 	struct ll_rule_rec rec;
 	struct ll_flow_key key;
-	struct reg_args a;
+	struct ll_reg_args a;
 	struct ll_registry r;
 	struct session s;
 	char err[512];
 	size_t dup = 0;
 	int kindret, ret;
 
-	if (reg_args_parse(argc, argv, &a, kind == LL_RULE_ENDPOINT, err, sizeof(err)))
+	if (ll_reg_args_parse(argc, argv, &a, kind == LL_RULE_ENDPOINT, err, sizeof(err)))
 		return usage_error("%s", err);
-	kindret = reg_args_build(&a, kind, &rec, &key, err, sizeof(err));
+	kindret = ll_reg_args_build(&a, kind, &rec, &key, err, sizeof(err));
 	if (kindret < 0)
 		return usage_error("%s", err);
 	if ((ret = session_open(&s, 1)))
@@ -558,7 +466,7 @@ static int reg_del(__u32 kind, int argc, char **argv)
 	struct ll_rule_rec rec = {};
 	struct ll_flow_key key;
 	struct ll_registry r;
-	struct reg_args a = {};
+	struct ll_reg_args a = {};
 	struct session s;
 	char err[512];
 	int ret, id, isflow = 0;
@@ -569,11 +477,11 @@ static int reg_del(__u32 kind, int argc, char **argv)
 			return usage_error("unexpected argument '%s'", argv[0]);
 		a.name = argv[0];
 	} else {
-		if (reg_args_parse(argc, argv, &a, kind == LL_RULE_ENDPOINT, err, sizeof(err)))
+		if (ll_reg_args_parse(argc, argv, &a, kind == LL_RULE_ENDPOINT, err, sizeof(err)))
 			return usage_error("%s", err);
 		if (a.name)
 			return usage_error("give a SPEC or a NAME, not both");
-		isflow = reg_args_build(&a, kind, &rec, &key, err, sizeof(err));
+		isflow = ll_reg_args_build(&a, kind, &rec, &key, err, sizeof(err));
 		if (isflow < 0)
 			return usage_error("%s", err);
 	}
@@ -771,16 +679,6 @@ static void load_human(json_object *o)
 	       js(o, "file"), ji(o, "rules_added"), ji(o, "flows_added"), ji(o, "already"));
 }
 
-/* Splits a line into words in place; returns the count (at most max). */
-static int split_words(char *line, char **words, int max)
-{
-	int n = 0;
-
-	for (char *tok = strtok(line, " \t\r\n"); tok && n < max; tok = strtok(NULL, " \t\r\n"))
-		words[n++] = tok;
-	return strtok(NULL, " \t\r\n") ? max + 1 : n;
-}
-
 static int do_flow_load(int argc, char **argv)
 {
 	struct ll_rule_rec *recs = NULL;
@@ -803,20 +701,9 @@ static int do_flow_load(int argc, char **argv)
 		return out_error(EXIT_FAILURE, "cannot open %s: %s", file, strerror(errno));
 	/* Parse everything first: one bad line and nothing is applied. */
 	while (getline(&line, &linecap, f) > 0) {
-		char *words[8], *hash = strchr(line, '#');
-		struct reg_args a;
-		int n, kind;
+		int kind;
 
 		lineno++;
-		if (hash)
-			*hash = '\0';
-		n = split_words(line, words, 7);
-		if (!n)
-			continue;
-		if (n > 7) {
-			ret = usage_error("%s:%zu: too many words", file, lineno);
-			goto out;
-		}
 		if (nrecs + nkeys + 1 > cap) {
 			size_t ncap = cap ? cap * 2 : 1024;
 			void *nr = realloc(recs, ncap * sizeof(*recs));
@@ -831,15 +718,14 @@ static int do_flow_load(int argc, char **argv)
 			keys = nk;
 			cap = ncap;
 		}
-		if (reg_args_parse(n, words, &a, 1, err, sizeof(err)) ||
-		    (kind = reg_args_build(&a, LL_RULE_ENDPOINT, &recs[nrecs], &keys[nkeys], err,
-					   sizeof(err))) < 0) {
+		kind = ll_flow_line_parse(line, &recs[nrecs], &keys[nkeys], err, sizeof(err));
+		if (kind < 0) {
 			ret = usage_error("%s:%zu: %s; nothing was loaded", file, lineno, err);
 			goto out;
 		}
 		if (kind == 1)
 			nkeys++;
-		else
+		else if (kind == 0)
 			nrecs++;
 	}
 	if (ferror(f)) {

@@ -28,10 +28,12 @@ int out_error(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* one line, whatever the message contained */
+	/* one printable line, whatever the message quoted */
 	for (char *p = msg; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
+		else if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
 	fprintf(stderr, "lifeline: %s\n", msg);
 	if (ll_out.json) {
 		json_object *o = json_object_new_object();

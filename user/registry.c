@@ -252,17 +252,6 @@ int ll_reg_del(struct ll_maps *m, struct ll_registry *r, const __u32 *ids, size_
 	return ret;
 }
 
-void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
-		      const __u8 local[16], __u16 lport)
-{
-	memset(k, 0, sizeof(*k));
-	k->proto = proto;
-	memcpy(k->remote, remote, 16);
-	memcpy(k->local, local, 16);
-	k->remote_port = htobe16(rport);
-	k->local_port = htobe16(lport);
-}
-
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
 		 __u32 flags, size_t *dup, char *err, size_t errlen)
 {

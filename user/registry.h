@@ -48,8 +48,6 @@ struct ll_rule_entry;
 int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *e, size_t n);
 
 /* Exact flows. */
-void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
-		      const __u8 local[16], __u16 lport);
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
 		 __u32 flags, size_t *dup, char *err, size_t errlen);
 int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k);

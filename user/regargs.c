@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <endian.h>
+#include "regargs.h"
+#include "spec.h"
+
+void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
+		      const __u8 local[16], __u16 lport)
+{
+	memset(k, 0, sizeof(*k));
+	k->proto = proto;
+	memcpy(k->remote, remote, 16);
+	memcpy(k->local, local, 16);
+	k->remote_port = htobe16(rport);
+	k->local_port = htobe16(lport);
+}
+
+/* One SPEC with its options, from a command line or a flow file line. */
+int ll_reg_args_parse(int argc, char **argv, struct ll_reg_args *a, int allow_local, char *err,
+			  size_t errlen)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--strict") && allow_local) {
+			a->strict = 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "--name") || !strcmp(argv[i], "--local")) {
+			if (i + 1 == argc) {
+				snprintf(err, errlen, "%s needs a value", argv[i]);
+				return -EINVAL;
+			}
+			if (argv[i][2] == 'n')
+				a->name = argv[++i];
+			else if (allow_local)
+				a->local = argv[++i];
+			else {
+				snprintf(err, errlen, "--local applies to flows only");
+				return -EINVAL;
+			}
+		} else if (argv[i][0] == '-' || a->spec) {
+			snprintf(err, errlen, "unexpected argument '%s'", argv[i]);
+			return -EINVAL;
+		} else {
+			a->spec = argv[i];
+		}
+	}
+	if (!a->spec) {
+		snprintf(err, errlen, "missing SPEC (e.g. nbd://198.51.100.7)");
+		return -EINVAL;
+	}
+	if (a->name && (!a->name[0] || strlen(a->name) >= LL_NAME_LEN || strstr(a->name, "://"))) {
+		snprintf(err, errlen, "a name is 1-%d characters and not a SPEC", LL_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Turns parsed arguments into a rule record, or (with --local) an exact
+ * flow key. Returns 1 for a flow, 0 for a rule, -EINVAL with err set.
+ */
+int ll_reg_args_build(const struct ll_reg_args *a, __u32 kind, struct ll_rule_rec *rec,
+			  struct ll_flow_key *key, char *err, size_t errlen)
+{
+	__u8 local[16];
+	__u16 lport;
+	int v4;
+
+	if (ll_spec_parse(a->spec, rec, err, errlen))
+		return -EINVAL;
+	rec->kind = kind;
+	if (a->name)
+		snprintf(rec->name, sizeof(rec->name), "%s", a->name);
+	if (a->strict && !a->local) {
+		snprintf(err, errlen, "--strict applies to exact flows (with --local); for rules use "
+			 "'lifeline strict on'");
+		return -EINVAL;
+	}
+	if (!a->local)
+		return 0;
+	if (ll_addr_port_parse(a->local, local, &v4, &lport, 1, err, errlen))
+		return -EINVAL;
+	if (rec->plen != (rec->is_v4 ? 32 : 128) || rec->nranges != 1 ||
+	    rec->ranges[0].lo != rec->ranges[0].hi) {
+		snprintf(err, errlen, "--local makes an exact flow: the SPEC must name one host and "
+			 "one port");
+		return -EINVAL;
+	}
+	if (v4 != rec->is_v4) {
+		snprintf(err, errlen, "--local %s and %s are of different address families",
+			 a->local, a->spec);
+		return -EINVAL;
+	}
+	if (a->name) {
+		snprintf(err, errlen, "--name applies to rules; exact flows are named by their "
+			 "5-tuple");
+		return -EINVAL;
+	}
+	ll_flow_key_make(key, rec->proto, rec->addr, rec->ranges[0].lo, local, lport);
+	return 1;
+}
+
+/* Splits a line into words in place; returns the count (at most max). */
+static int split_words(char *line, char **words, int max)
+{
+	int n = 0;
+
+	for (char *tok = strtok(line, " \t\r\n"); tok && n < max; tok = strtok(NULL, " \t\r\n"))
+		words[n++] = tok;
+	return strtok(NULL, " \t\r\n") ? max + 1 : n;
+}
+
+/* Messages quote the input: keep them one printable line whatever it holds. */
+static int printable(int ret, char *err)
+{
+	for (char *p = err; ret < 0 && *p; p++)
+		if (*p < ' ' || *p > '~')
+			*p = '?';
+	return ret;
+}
+
+int ll_flow_line_parse(char *line, struct ll_rule_rec *rec, struct ll_flow_key *key, char *err,
+		       size_t errlen)
+{
+	char *words[8], *hash = strchr(line, '#');
+	struct ll_reg_args a;
+	int n;
+
+	if (hash)
+		*hash = '\0';
+	n = split_words(line, words, 7);
+	if (!n)
+		return 2;
+	if (n > 7) {
+		snprintf(err, errlen, "too many words");
+		return -EINVAL;
+	}
+	if (ll_reg_args_parse(n, words, &a, 1, err, errlen))
+		return printable(-EINVAL, err);
+	return printable(ll_reg_args_build(&a, LL_RULE_ENDPOINT, rec, key, err, errlen), err);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A registration as typed: SPEC [--name NAME] [--local ADDR:PORT [--strict]],
+ * on the command line or as one line of a flow file. Pure parsing, no maps.
+ */
+#ifndef LL_REGARGS_H
+#define LL_REGARGS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "lifeline.h"
+
+struct ll_reg_args {
+	const char *spec;
+	const char *name;
+	const char *local;
+	int strict;
+};
+
+int ll_reg_args_parse(int argc, char **argv, struct ll_reg_args *a, int allow_local, char *err,
+		      size_t errlen);
+
+/* A rule record, or with --local an exact flow key: returns 0 (rule), 1 (flow) or -EINVAL. */
+int ll_reg_args_build(const struct ll_reg_args *a, __u32 kind, struct ll_rule_rec *rec,
+		      struct ll_flow_key *key, char *err, size_t errlen);
+
+/* One flow-file line (modified in place): 0 rule, 1 flow, 2 blank or comment, -EINVAL. */
+int ll_flow_line_parse(char *line, struct ll_rule_rec *rec, struct ll_flow_key *key, char *err,
+		       size_t errlen);
+
+void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
+		      const __u8 local[16], __u16 lport);
+
+#endif
