@@ -227,7 +227,7 @@ jqt "flow load: again is idempotent" '.rules_added == 0 and .already == 51' flow
 nonroot=0 total=0
 for cmd in "status" "stats" "attach $DEV_CLI" "detach $DEV_CLI" "flow add nbd://$SRV4" "flow list" \
 	"flow del nbd://$SRV4" "flow load /dev/null" "allow list" "pressure" "pressure set critical" \
-	"pressure clear" "sockets list" "strict show" "tune" "metrics" "monitor" "reserve show"; do
+	"pressure clear" "sockets list" "strict show" "tune" "metrics" "reserve show"; do
 	total=$((total + 1))
 	# shellcheck disable=SC2086
 	out=$(in_cli env LIFELINE_PIN_PATH=$PIN setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$LL" $cmd 2>&1)

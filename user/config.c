@@ -53,6 +53,7 @@ static const struct key keys[] = {
 	KEY("daemon", "hold", K_DURATION, hold_ns, "10s"),
 	KEY("daemon", "pin_path", K_PATH, pin_path, "/sys/fs/bpf/lifeline"),
 	KEY("daemon", "state_dir", K_PATH, state_dir, LL_STATE_DIR_DEFAULT),
+	KEY("daemon", "group", K_STRING, group, ""),
 	KEY("psi", "enable", K_BOOL, src.psi.enable, "yes"),
 	KEY("psi", "some_elevated", K_PERCENT, src.psi.some[LL_T_ELEVATED], "10"),
 	KEY("psi", "some_critical", K_PERCENT, src.psi.some[LL_T_CRITICAL], "40"),

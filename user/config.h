@@ -23,6 +23,7 @@ struct ll_config {
 	__u64 lease_ns;
 	__u64 hold_ns;
 	char pin_path[PATH_MAX];
+	char group[64];			/* may read the events socket (0660); "" = root only */
 	char state_dir[PATH_MAX];
 	struct ll_sources_cfg src;
 	char hook[PATH_MAX];		/* on_change, "" = none */

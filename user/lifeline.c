@@ -1430,8 +1430,7 @@ static int do_monitor(int argc, char **argv)
 		} else
 			return usage_error("unexpected argument '%s' to monitor", argv[i]);
 	}
-	if (need_privileges())
-		return EXIT_FAILURE;
+	/* No capability needed: the socket's mode says who may follow (root, or [daemon] group). */
 	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", sd, LL_EVENTS_SOCK) >=
 	    (int)sizeof(sa.sun_path))
 		return usage_error("--state-dir is too long");
@@ -1441,6 +1440,9 @@ static int do_monitor(int argc, char **argv)
 
 		if (fd >= 0)
 			close(fd);
+		if (e == EACCES)
+			return out_error(EXIT_FAILURE, "permission denied: %s is for root and the group "
+					 "set as [daemon] group in lifeline.conf", sa.sun_path);
 		return out_error(EXIT_FAILURE, "cannot connect to %s: %s (is lifelined running?)",
 				 sa.sun_path, strerror(e));
 	}

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
@@ -468,6 +469,16 @@ static int events_open(void)
 	umask(old);
 	if (!err && chmod(d.sock_path, 0600))
 		err = -errno;
+	if (!err && d.cfg.group[0]) {
+		/* read-only monitoring by a group: it may connect, nothing else */
+		struct group *g = getgrnam(d.cfg.group);
+
+		if (!g)
+			dlog(LOG_WARNING, "group %s not found: the events socket stays root-only",
+			     d.cfg.group);
+		else if (chown(d.sock_path, 0, g->gr_gid) || chmod(d.sock_path, 0660))
+			err = -errno;
+	}
 	if (!err && listen(fd, 8))
 		err = -errno;
 	if (err) {
