@@ -113,6 +113,18 @@ echo "   $KILLS kills: $ok_open failed open within lease + tick: lease left at t
 [ "$ok_open" = "$KILLS" ] && pass "$KILLS/$KILLS kills failed open within lease + tick (worst ${worst} ms)" || fail "fail open" "$ok_open of $KILLS, worst ${worst} ms"
 [ "$ok_restore" = "$KILLS" ] && pass "reserve = original + 1 MiB after every restart (crash state restored first, never compounded)" || fail "reserve after restart" "$ok_restore of $KILLS"
 
+# kills in the first instants, while the daemon records and applies the reserve
+early_ok=0
+for i in $(seq 10); do
+	"$LLD" --foreground --config "$TMP/conf" >>"$TMP/log" 2>&1 &
+	DPID=$!
+	sleep "0.0$((RANDOM % 10))"
+	kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
+	mf=$(cat /proc/sys/vm/min_free_kbytes)
+	{ [ "$mf" = "$orig_mf" ] || [ "$mf" = $((orig_mf + 1024)) ]; } && early_ok=$((early_ok + 1))
+done
+[ $early_ok = 10 ] && pass "10 kills during start-up: min_free_kbytes always original or original + 1 MiB" || fail "early kills" "$early_ok of 10"
+
 # a clean stop puts everything back
 start || fail "last start" "no critical"
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=""
