@@ -147,6 +147,8 @@ struct session {
 	int lock_fd;
 };
 
+static void session_close(struct session *s);
+
 /* Opens the maps (creating them when create is set) and takes the instance lock. */
 static int session_open(struct session *s, int create)
 {
@@ -157,20 +159,32 @@ static int session_open(struct session *s, int create)
 	s->lock_fd = -1;
 	if (need_privileges())
 		return EXIT_FAILURE;
-	err = create ? ll_maps_open_or_create(&s->m, dir, &load_opts) : ll_maps_open(&s->m, dir);
-	if (err == -ENOENT && !create)
-		return out_error(EXIT_FAILURE, "lifeline is not set up at %s (nothing attached or "
-				 "registered yet; start with 'lifeline attach DEV')", dir);
-	if (err == -ENOTSUP)
-		return out_error(EXIT_FAILURE, "%s is not on a bpffs mount; mount one with "
-				 "'mount -t bpf bpf DIR' or use --pin-path", dir);
-	if (err)
-		return out_error(EXIT_FAILURE, "cannot open the lifeline maps at %s: %s", dir,
-				 strerror(-err));
-	/* Serialises writers: two CLIs (or the CLI and the daemon) never interleave a change. */
+	/*
+	 * The lock comes first: two CLIs (or the CLI and the daemon) never
+	 * interleave a change, nor race to create the maps.
+	 */
+	if (create) {
+		err = ll_pin_dir_prepare(dir);
+		if (err == -ENOTSUP)
+			return out_error(EXIT_FAILURE, "%s is not on a bpffs mount; mount one with "
+					 "'mount -t bpf bpf DIR' or use --pin-path", dir);
+		if (err)
+			return out_error(EXIT_FAILURE, "cannot create %s: %s", dir, strerror(-err));
+	}
 	s->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->lock_fd >= 0)
 		flock(s->lock_fd, LOCK_EX);
+	err = create ? ll_maps_open_or_create(&s->m, dir, &load_opts) : ll_maps_open(&s->m, dir);
+	if (err == -ENOENT && !create) {
+		session_close(s);
+		return out_error(EXIT_FAILURE, "lifeline is not set up at %s (nothing attached or "
+				 "registered yet; start with 'lifeline attach DEV')", dir);
+	}
+	if (err) {
+		session_close(s);
+		return out_error(EXIT_FAILURE, "cannot open the lifeline maps at %s: %s", dir,
+				 strerror(-err));
+	}
 	return 0;
 }
 

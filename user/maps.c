@@ -254,6 +254,8 @@ int ll_maps_open_or_create(struct ll_maps *m, const char *dir, const struct ll_l
 	if (err != -ENOENT)
 		return err;
 	err = ll_skel_load(&skel, dir, opts);
+	if (err == -EEXIST)
+		return ll_maps_open(m, dir);	/* someone else created them meanwhile */
 	if (err)
 		return err;
 	/* New maps: the defaults. */
