@@ -98,35 +98,28 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	help(f, "lifeline_budget_burst_bytes", "gauge", "Token bucket depth per CPU, bytes.");
 	fprintf(f, "lifeline_budget_burst_bytes %llu\n", (unsigned long long)s.budget_burst);
 
+	/* each counter read once, printed twice (packets, then bytes) */
+	struct ll_counter cnt[LL_COUNTER_SLOTS];
+
+	for (int i = 0; i < LL_COUNTER_SLOTS; i++) {
+		err = ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], i, &cnt[i]);
+		if (err)
+			return err;
+	}
 	help(f, "lifeline_packets_total", "counter",
 	     "Packets classified, by attach point and verdict reason (notes counted in addition).");
-	for (int h = 0; h < LL_HOOK_MAX; h++) {
-		for (int r = 0; r < LL_REASON_MAX; r++) {
-			struct ll_counter c;
-
-			err = ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], LL_COUNTER_IDX(h, r),
-						    &c);
-			if (err)
-				return err;
+	for (int h = 0; h < LL_HOOK_MAX; h++)
+		for (int r = 0; r < LL_REASON_MAX; r++)
 			fprintf(f, "lifeline_packets_total{hook=\"%s\",reason=\"%s\"} %llu\n",
 				ll_hook_names[h], ll_reason_names[r],
-				(unsigned long long)c.packets);
-		}
-	}
+				(unsigned long long)cnt[LL_COUNTER_IDX(h, r)].packets);
 	help(f, "lifeline_bytes_total", "counter",
 	     "Bytes classified, by attach point and verdict reason.");
-	for (int h = 0; h < LL_HOOK_MAX; h++) {
-		for (int r = 0; r < LL_REASON_MAX; r++) {
-			struct ll_counter c;
-
-			err = ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], LL_COUNTER_IDX(h, r),
-						    &c);
-			if (err)
-				return err;
+	for (int h = 0; h < LL_HOOK_MAX; h++)
+		for (int r = 0; r < LL_REASON_MAX; r++)
 			fprintf(f, "lifeline_bytes_total{hook=\"%s\",reason=\"%s\"} %llu\n",
-				ll_hook_names[h], ll_reason_names[r], (unsigned long long)c.bytes);
-		}
-	}
+				ll_hook_names[h], ll_reason_names[r],
+				(unsigned long long)cnt[LL_COUNTER_IDX(h, r)].bytes);
 
 	flows = count_keys(m->fd[LL_MAP_FLOWS], &k, &nk, sizeof(k));
 	if (flows < 0)
