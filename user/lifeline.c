@@ -564,6 +564,13 @@ static json_object *sock_links_json(const char *dir)
 	return arr;
 }
 
+/* The PACKETS and BYTES cells of a flow or rule row, from its JSON. */
+static void hit_cells(json_object *e, char pk[32], char by[32])
+{
+	snprintf(pk, 32, "%lld", ji(e, "packets"));
+	fmt_bytes(by, 32, ji(e, "bytes"));
+}
+
 static void list_human(json_object *o)
 {
 	json_object *rules, *flows, *cgs;
@@ -578,8 +585,7 @@ static void list_human(json_object *o)
 			char id[16], pk[32], by[32];
 
 			snprintf(id, sizeof(id), "%lld", ji(e, "id"));
-			snprintf(pk, sizeof(pk), "%lld", ji(e, "packets"));
-			fmt_bytes(by, sizeof(by), ji(e, "bytes"));
+			hit_cells(e, pk, by);
 			table_row(&t, id, js(e, "kind"), js(e, "spec"), js(e, "name"), "cli", pk, by);
 		}
 	if (json_object_object_get_ex(o, "flows", &flows))
@@ -587,8 +593,7 @@ static void list_human(json_object *o)
 			json_object *e = json_object_array_get_idx(flows, i);
 			char pk[32], by[32];
 
-			snprintf(pk, sizeof(pk), "%lld", ji(e, "packets"));
-			fmt_bytes(by, sizeof(by), ji(e, "bytes"));
+			hit_cells(e, pk, by);
 			table_row(&t, "-", "flow", js(e, "spec"), "-", js(e, "origin"), pk, by);
 		}
 	if (json_object_object_get_ex(o, "cgroups", &cgs))
@@ -1130,8 +1135,7 @@ static void stats_human(json_object *o)
 			char id[16], pk[32], by[32];
 
 			snprintf(id, sizeof(id), "%lld", ji(e, "id"));
-			snprintf(pk, sizeof(pk), "%lld", ji(e, "packets"));
-			fmt_bytes(by, sizeof(by), ji(e, "bytes"));
+			hit_cells(e, pk, by);
 			table_row(&t, id, js(e, "spec"), pk, by);
 		}
 		table_print(&t, stdout, "");
@@ -1145,8 +1149,7 @@ static void stats_human(json_object *o)
 			json_object *e = json_object_array_get_idx(flows, i);
 			char pk[32], by[32];
 
-			snprintf(pk, sizeof(pk), "%lld", ji(e, "packets"));
-			fmt_bytes(by, sizeof(by), ji(e, "bytes"));
+			hit_cells(e, pk, by);
 			table_row(&t, js(e, "spec"), js(e, "origin"), pk, by);
 		}
 		table_print(&t, stdout, "");
