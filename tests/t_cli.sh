@@ -111,6 +111,17 @@ kill "$(cat "$TMP/ssh.pid")" 2>/dev/null
 check "pressure set elevated --for 1m" ll pressure set elevated --for 1m
 check "pressure clear" ll pressure clear
 check "level none again: unregistered TCP connects" tcp_connect
+# an override that ran out is no longer reported active (the datapath ignores it)
+check "pressure set critical --for 2s" ll pressure set critical --for 2s
+metric() { ll metrics | awk -v m="$1" '$1 == m {print $2}'; }
+[ "$(metric lifeline_override_active)" = 1 ] && pass "metrics: override_active 1 while it lasts" ||
+	fail "metrics: override_active" "$(metric lifeline_override_active) while set"
+sleep 3
+[ "$(metric lifeline_override_active)" = 0 ] && [ "$(metric lifeline_level)" = 0 ] &&
+	pass "metrics: override_active 0 once expired" ||
+	fail "metrics: expired override" "override_active $(metric lifeline_override_active), level $(metric lifeline_level)"
+jqt "pressure: expired override inactive" '.level == "none" and (.votes.override.active|not)' pressure show
+check "pressure clear after expiry" ll pressure clear
 
 # ------------------------------------------------------------------ JSON
 jqt "json: status fields" '.pin_path and (.interfaces|length==1) and .pressure.level and (.flows|type=="number") and (.rules==1) and (.allow_rules==1) and .counters.drop_critical.packets > 0' status

@@ -804,6 +804,13 @@ static void t_engine_hold_zero(void)
 		ll_engine_step(&e, lv, &st, 5, &o);
 		ASSERT_EQ(o.level, C, "expired override");
 		ASSERT_EQ(o.source, LL_SRC_MEMCG, "source");
+		/* in effect until its expiry, not after; an override to none counts too */
+		ASSERT_EQ(ll_override_in_effect(&st, 3), 1, "override before expiry");
+		ASSERT_EQ(ll_override_in_effect(&st, 4), 0, "override at expiry");
+		st.override.expires_ns = 0;
+		ASSERT_EQ(ll_override_in_effect(&st, 1000), 1, "override without expiry");
+		st.override_active = 0;
+		ASSERT_EQ(ll_override_in_effect(&st, 1), 0, "override cleared");
 	}
 }
 

@@ -13,6 +13,15 @@ const char *ll_source_name(__u32 source)
 	return source < LL_SRC_MAX ? ll_source_names[source] : "invalid";
 }
 
+int ll_override_in_effect(const struct ll_state *s, __u64 now)
+{
+	__u32 source;
+	int expired;
+
+	ll_level_of(s, now, &source, &expired);
+	return source == LL_SRC_MANUAL;
+}
+
 void ll_engine_init(struct ll_engine *e, __u64 hold_ns)
 {
 	memset(e, 0, sizeof(*e));

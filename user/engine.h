@@ -50,6 +50,13 @@ void ll_engine_init(struct ll_engine *e, __u64 hold_ns);
 void ll_engine_step(struct ll_engine *e, const __u32 levels[LL_SRC_MAX],
 		    const struct ll_state *snap, __u64 now, struct ll_engine_out *out);
 
+/*
+ * Whether the manual override decides the level at now: set and not expired.
+ * Answered by ll_level_of() itself (its source is manual only then), so the
+ * CLI and the metrics agree with the datapath about the expiry.
+ */
+int ll_override_in_effect(const struct ll_state *s, __u64 now);
+
 /* Names that never index out of the tables. */
 const char *ll_level_name(__u32 level);
 const char *ll_source_name(__u32 source);

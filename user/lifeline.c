@@ -28,6 +28,7 @@
 #include "sockets.h"
 #include "metrics.h"
 #include "config.h"
+#include "engine.h"
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "spec.h"
@@ -870,7 +871,7 @@ static json_object *pressure_json(const struct ll_state *st)
 	json_object_object_add(votes, "daemon", vote_json(&st->daemon, now,
 							  ll_vote_live(&st->daemon, now)));
 	json_object_object_add(votes, "override", vote_json(&st->override, now,
-		st->override_active && (!st->override.expires_ns || now < st->override.expires_ns)));
+							    ll_override_in_effect(st, now)));
 	json_object_object_add(votes, "kernel", vote_json(&st->kernel, now,
 							  ll_vote_live(&st->kernel, now)));
 	json_object_object_add(o, "votes", votes);

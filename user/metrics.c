@@ -63,12 +63,13 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	__u32 level, source;
 	long flows;
 	double lease;
-	int expired, err;
+	int expired, override, err;
 
 	err = read_state(m, &s);
 	if (err)
 		return err;
 	level = ll_level_of(&s, now, &source, &expired);
+	override = ll_override_in_effect(&s, now);
 
 	help(f, "lifeline_level", "gauge",
 	     "Effective pressure level: 0 none, 1 elevated, 2 critical.");
@@ -80,10 +81,11 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	     "Level of each live vote in the state map (0 when expired or inactive).");
 	fprintf(f, "lifeline_vote_level{vote=\"daemon\"} %u\n", vote_level(&s.daemon, now));
 	fprintf(f, "lifeline_vote_level{vote=\"override\"} %u\n",
-		s.override_active ? vote_level(&s.override, now) : 0);
+		override ? vote_level(&s.override, now) : 0);
 	fprintf(f, "lifeline_vote_level{vote=\"kernel\"} %u\n", vote_level(&s.kernel, now));
-	help(f, "lifeline_override_active", "gauge", "1 while a manual override is set.");
-	fprintf(f, "lifeline_override_active %u\n", s.override_active ? 1 : 0);
+	help(f, "lifeline_override_active", "gauge",
+	     "1 while a manual override is in effect (set and not expired).");
+	fprintf(f, "lifeline_override_active %d\n", override);
 	lease = s.daemon.expires_ns ? ((double)s.daemon.expires_ns - (double)now) / 1e9 : 0;
 	help(f, "lifeline_lease_seconds", "gauge",
 	     "Seconds until the daemon's lease runs out; negative once it has, 0 without a lease.");
