@@ -204,6 +204,10 @@ bad=(
 	"2|frobnicate"
 	"2|--bogus status"
 	"2|--max-flows 0 status"
+	"2|--pin-path /sys/fs/bpf/lltest.cli-$$ attach $DEV_CLI"
+	"2|--pin-path /sys/fs/bpf/lltest-cli.d/sub flow add nbd://198.51.100.8"
+	"2|--pin-path /sys/fs/bpf/lltest-cli-$$.d status"
+	"2|--pin-path /sys/fs/bpf/lltest.cli-$$ detach --all"
 	"2|"
 )
 ref=$(snapshot)
@@ -227,6 +231,15 @@ for row in "${bad[@]}"; do
 	nbad=$((nbad + 1))
 done
 [ -n "${V:-}" ] && echo "bad invocations checked: $nbad"
+# bpffs refuses names with a '.': said in one line naming the path, nothing made
+out=$(in_cli env LIFELINE_PIN_PATH=/sys/fs/bpf/lltest.env-$$ "$LL" flow add nbd://198.51.100.8 2>&1)
+rc=$?
+if [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -q "LIFELINE_PIN_PATH /sys/fs/bpf/lltest.env-$$: bpffs does not allow '.'" <<<"$out" &&
+	! ls -d /sys/fs/bpf/lltest.* /sys/fs/bpf/lltest-cli.d /sys/fs/bpf/lltest-cli-$$.d >/dev/null 2>&1; then
+	pass "pin path with a '.': one line naming it, exit 2, nothing created"
+else
+	fail "pin path with a '.'" "exit $rc: $out"
+fi
 
 # ------------------------------------------------------------------ flow load
 for i in $(seq 1 50); do echo "tcp://198.51.100.$i:3260 # target $i"; done >"$TMP/good.flows"

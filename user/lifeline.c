@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -143,6 +144,25 @@ static int need_privileges(void)
 
 /* ---------------------------------------------------------------- state access */
 
+/*
+ * The pin directory, refused before anything is created when bpffs could
+ * never hold it (a '.' in a name on bpffs: the kernel's bare EPERM says
+ * nothing about why).
+ */
+static int pin_dir(const char **dir)
+{
+	const char *env = getenv(LL_PIN_ENV);
+	char bad[NAME_MAX + 1];
+
+	*dir = ll_pin_path(pin_opt);
+	if (ll_pin_path_check(*dir, bad, sizeof(bad)))
+		return usage_error("%s %s: bpffs does not allow '.' in a name ('%s'); "
+				   "choose a pin path without one",
+				   pin_opt && *pin_opt ? "--pin-path" : env && *env ? LL_PIN_ENV : "pin path",
+				   *dir, bad);
+	return 0;
+}
+
 struct session {
 	struct ll_maps m;
 	int lock_fd;
@@ -153,11 +173,13 @@ static void session_close(struct session *s);
 /* Opens the maps (creating them when create is set) and takes the instance lock. */
 static int session_open(struct session *s, int create)
 {
-	const char *dir = ll_pin_path(pin_opt);
+	const char *dir;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->lock_fd = -1;
+	if ((err = pin_dir(&dir)))
+		return err;
 	if (need_privileges())
 		return EXIT_FAILURE;
 	/*
@@ -293,7 +315,7 @@ static void detach_human(json_object *o)
 static int do_detach(int argc, char **argv)
 {
 	struct ll_iface ifs[256];
-	const char *dir = ll_pin_path(pin_opt);
+	const char *dir;
 	int all = 0, n, ret = 0, ifindex = 0, found = 0;
 	json_object *j, *arr;
 	char err[512];
@@ -302,6 +324,8 @@ static int do_detach(int argc, char **argv)
 		all = 1;
 	else if (argc != 1 || argv[0][0] == '-')
 		return usage_error("detach takes one interface, or --all");
+	if ((ret = pin_dir(&dir)))
+		return ret;
 	if (need_privileges())
 		return EXIT_FAILURE;
 	if (!all) {

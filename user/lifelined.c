@@ -1501,6 +1501,15 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	snprintf(d.pin, sizeof(d.pin), "%s", pin_choice());
+	{
+		char bad[NAME_MAX + 1];
+
+		if (ll_pin_path_check(d.pin, bad, sizeof(bad))) {
+			fprintf(stderr, "lifelined: pin path %s: bpffs does not allow '.' in a name "
+				"('%s'); choose a pin path without one\n", d.pin, bad);
+			return EXIT_FAILURE;
+		}
+	}
 	if (d.proc_root[0] && access(d.proc_root, R_OK | X_OK)) {
 		fprintf(stderr, "lifelined: --proc-root %s: %s\n", d.proc_root, strerror(errno));
 		return EXIT_FAILURE;

@@ -67,6 +67,50 @@ static int is_bpffs(const char *path)
 	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
 }
 
+int ll_pin_path_check(const char *dir, char *bad, size_t len)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(path))
+		return 0;	/* too long: the callers' own checks say so */
+	memcpy(path, dir, n + 1);
+	for (size_t i = 0; i < n;) {
+		size_t start, end;
+		int last, on_bpffs;
+
+		while (i < n && path[i] == '/')
+			i++;
+		start = i;
+		while (i < n && path[i] != '/')
+			i++;
+		end = i;
+		if (start == end)
+			break;
+		path[end] = '\0';
+		/* "." and ".." never reach bpffs's lookup */
+		if (!memchr(path + start, '.', end - start) || !strcmp(path + start, ".") ||
+		    !strcmp(path + start, "..")) {
+			path[end] = dir[end];
+			continue;
+		}
+		last = !dir[strspn(dir + end, "/") + end];
+		if (start > 1) {
+			path[start - 1] = '\0';
+			on_bpffs = is_bpffs(path);
+			path[start - 1] = '/';
+		} else {
+			on_bpffs = is_bpffs("/");
+		}
+		if (last || on_bpffs) {
+			snprintf(bad, len, "%s", path + start);
+			return -EPERM;
+		}
+		path[end] = dir[end];
+	}
+	return 0;
+}
+
 int ll_pin_dir_prepare(const char *dir)
 {
 	char parent[PATH_MAX];

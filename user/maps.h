@@ -61,6 +61,16 @@ struct lifeline_bpf;
 /* --pin-path if given, else $LIFELINE_PIN_PATH, else LL_PIN_DEFAULT. */
 const char *ll_pin_path(const char *opt);
 
+/*
+ * bpffs refuses every name with a '.' in it (reserved for its own files)
+ * with EPERM, so such a pin directory can be neither created nor opened.
+ * Checks the components of dir that are, or will be, on bpffs: the last one
+ * (ll_pin_dir_prepare makes it in a bpffs parent) and any whose parent is
+ * bpffs. Returns -EPERM and copies the first bad component to bad; creates
+ * nothing.
+ */
+int ll_pin_path_check(const char *dir, char *bad, size_t len);
+
 /* Mounts bpffs on the pin directory's bpffs parent if needed, creates the directory 0700. */
 int ll_pin_dir_prepare(const char *dir);
 
