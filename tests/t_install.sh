@@ -23,7 +23,20 @@ for m in "$D"/usr/share/man/man*/*; do
 	w=$(MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null | wc -l)
 	out=$(MANWIDTH=80 man -l "$m" 2>/dev/null | wc -l)
 	[ "$w" = 0 ] && [ "$out" -gt 20 ] && pass "man -l $(basename "$m"): $out lines, no warnings" || fail "man $(basename "$m")" "$w warnings, $out lines"
+	w=$(groff -ww -man -z "$m" 2>&1)
+	[ -z "$w" ] && pass "groff -ww $(basename "$m"): no warnings" || fail "groff $(basename "$m")" "$(head -3 <<<"$w" | tr '\n' ' ')"
 done
+# lifeline(8)'s Commands: one entry per command of --help, in order, none run
+# together (help2man reflows what it does not recognise as a tagged paragraph)
+want=$("$D/usr/sbin/lifeline" --help | sed -n '/^Commands:/,/^$/p' | grep -E '^  [a-z]' | sed -E 's/^  //; s/  .*//')
+got=$(LC_ALL=C MANWIDTH=200 man -l "$D/usr/share/man/man8/lifeline.8" 2>/dev/null | col -b |
+	sed -n '/^   Commands:/,/^       SPEC :=/p' | grep -E '^       [^ ]' | grep -v '^       SPEC :=' | sed -E 's/^ +//; s/ +/ /g')
+n=$(wc -l <<<"$want") bad=""
+[ "$(wc -l <<<"$got")" = "$n" ] || bad="$(wc -l <<<"$got") entries for $n commands"
+while IFS= read -r c && IFS= read -r g <&3; do
+	[ "${g#"$c"}" != "$g" ] || bad="$bad; '$c' rendered as '$g'"
+done <<<"$want" 3<<<"$got"
+[ -z "$bad" ] && [ "$n" -gt 15 ] && pass "lifeline(8): each of the $n commands is its own entry" || fail "man commands section" "${bad:-only $n commands}"
 # every command of --help is in the man page (they come from the same text)
 miss=$("$D/usr/sbin/lifeline" --help | awk '/^  [a-z]/ {print $1}' | sort -u | while read -r c; do
 	MANWIDTH=200 man -l "$D/usr/share/man/man8/lifeline.8" 2>/dev/null | grep -qw -- "$c" || echo "$c"; done)
