@@ -130,8 +130,11 @@ static const char usage_text[] =
 "        source or destination port is in range. With --local ADDR:PORT and a SPEC\n"
 "        naming one host and one port, an exact 5-tuple flow is registered instead.\n"
 "\n"
-"Exit status: 0 success, 1 failure, 2 usage error. Needs root, or CAP_BPF and\n"
-"CAP_NET_ADMIN. State lives in the pin directory and persists after the command.\n";
+"Exit status: 0 success, 1 failure, 2 usage error. Every command but monitor,\n"
+"read-only ones (status, stats, flow list) included, needs the privileges of the\n"
+"pins' owner (mode 0600): root, or in a container uid 0 with CAP_BPF and\n"
+"CAP_NET_ADMIN; attach also needs CAP_PERFMON. State lives in the pin directory\n"
+"and persists after the command.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
