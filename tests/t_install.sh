@@ -23,6 +23,8 @@ for m in "$D"/usr/share/man/man*/*; do
 	w=$(MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null | wc -l)
 	out=$(MANWIDTH=80 man -l "$m" 2>/dev/null | wc -l)
 	[ "$w" = 0 ] && [ "$out" -gt 20 ] && pass "man -l $(basename "$m"): $out lines, no warnings" || fail "man $(basename "$m")" "$w warnings, $out lines"
+	long=$(LC_ALL=C MANWIDTH=80 man -l "$m" 2>/dev/null | awk 'length > 80' | head -2)
+	[ -z "$long" ] && pass "man -l $(basename "$m"): fits 80 columns" || fail "man $(basename "$m") width" "$long"
 	w=$(groff -ww -man -z "$m" 2>&1)
 	[ -z "$w" ] && pass "groff -ww $(basename "$m"): no warnings" || fail "groff $(basename "$m")" "$(head -3 <<<"$w" | tr '\n' ' ')"
 done

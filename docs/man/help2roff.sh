@@ -5,6 +5,6 @@
 prog=$1 sec=$2
 "$prog" --help | awk -v name="$(basename "$prog")" -v sec="$sec" '
 BEGIN { printf ".TH %s %s \"\" \"lifeline\" \"System Administration\"\n", toupper(name), sec }
-/^[A-Z][A-Z ]*$/ { print ".SH " $0; print ".nf"; next }
+/^[A-Z][A-Z ]*$/ { print ".SH " $0; print ".nf"; print ".in -3n"; next }
 { gsub(/\\/, "\\e"); sub(/^    /, ""); if ($0 ~ /^[.\x27]/) $0 = "\\&" $0; print }
 '
