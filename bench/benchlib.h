@@ -49,38 +49,24 @@ static inline void bench_flow_key(__u32 i, struct ll_flow_key *k)
 	k->proto = i % 8 == 2 ? IPPROTO_UDP : IPPROTO_TCP;
 }
 
-/* Fills flows 0..n-1 with bpf_map_update_batch, in chunks. */
+/* Fills flows 0..n-1 into the flow table behind fd, as the CLI does. */
 static inline int bench_fill_flows(int fd, __u32 n)
 {
-	const __u32 chunk = 65536;
-	struct ll_flow_key *keys = calloc(chunk, sizeof(*keys));
-	struct ll_flow_val *vals = calloc(chunk, sizeof(*vals));
-	int err = 0;
+	struct ll_flow_val v = { .origin = LL_ORIGIN_SOCKOPS };
+	struct ll_flowtab t;
+	struct ll_flow_key k;
+	int err;
 
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto cleanup;
+	if (n > BENCH_MAX_FLOWS)
+		return -ERANGE;
+	err = ll_flowtab_map(&t, fd);
+	if (err)
+		return err;
+	for (__u32 i = 0; i < n && !err; i++) {
+		bench_flow_key(i, &k);
+		err = ll_flowtab_insert(&t, &k, &v);
 	}
-	if (n > BENCH_MAX_FLOWS) {
-		err = -ERANGE;
-		goto cleanup;
-	}
-	for (__u32 i = 0; i < chunk; i++)
-		vals[i].origin = LL_ORIGIN_SOCKOPS;
-	for (__u32 done = 0; done < n;) {
-		__u32 count = n - done < chunk ? n - done : chunk;
-
-		for (__u32 i = 0; i < count; i++)
-			bench_flow_key(done + i, &keys[i]);
-		if (bpf_map_update_batch(fd, keys, vals, &count, NULL)) {
-			err = -errno;
-			goto cleanup;
-		}
-		done += count;
-	}
-cleanup:
-	free(keys);
-	free(vals);
+	ll_flowtab_unmap(&t);
 	return err;
 }
 
@@ -141,7 +127,7 @@ static inline struct lifeline_bpf *bench_lifeline_load(__u32 max_flows)
 	if (!skel)
 		return NULL;
 	skel->rodata->ll_nr_cpus = ncpus > 0 ? ncpus : 1;
-	err = bpf_map__set_max_entries(skel->maps.ll_flows, max_flows);
+	err = bpf_map__set_max_entries(skel->maps.ll_flows, ll_flow_buckets(max_flows));
 	if (!err)
 		err = lifeline_bpf__load(skel);
 	if (err) {

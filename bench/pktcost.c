@@ -289,14 +289,18 @@ static int flow_frame(struct frame *f, __u32 i, int egress)
 /* The one flow of a one-flow table. */
 static int set_single_flow(int fd, __u32 i)
 {
-	struct ll_flow_key k, next;
 	struct ll_flow_val v = { .origin = LL_ORIGIN_SOCKOPS };
+	struct ll_flowtab t;
+	struct ll_flow_key k;
+	int err = ll_flowtab_map(&t, fd);
 
-	while (!bpf_map_get_next_key(fd, NULL, &next))
-		if (bpf_map_delete_elem(fd, &next))
-			return -errno;
+	if (err)
+		return err;
+	memset(t.b, 0, t.len);
 	bench_flow_key(i, &k);
-	return bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST) ? -errno : 0;
+	err = ll_flowtab_insert(&t, &k, &v);
+	ll_flowtab_unmap(&t);
+	return err;
 }
 
 /* ---- the cases ---- */

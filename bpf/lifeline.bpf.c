@@ -11,6 +11,7 @@
 #include "lifeline.h"
 #include "maps.h"
 #include "parse.h"
+#include "flowtab.h"
 #include "policy.h"
 #include "sockreg.h"
 

@@ -33,11 +33,13 @@ struct {
 	__type(value, struct ll_state);
 } ll_state SEC(".maps");
 
+/* Buckets of exact flows (struct ll_flow_bucket in lifeline.h); a power of two. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, LL_DEFAULT_MAX_FLOWS);	/* set at load */
-	__type(key, struct ll_flow_key);
-	__type(value, struct ll_flow_val);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LL_DEFAULT_MAX_FLOWS * LL_FLOW_LOAD_DEN / LL_FLOW_WAYS);	/* set at load */
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ll_flow_bucket);
 } ll_flows SEC(".maps");
 
 struct {

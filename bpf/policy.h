@@ -135,6 +135,7 @@ static __always_inline void ll_rule_hit(long id, __u64 bytes)
 static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p, int egress)
 {
 	struct ll_flow_key key = { .proto = p->proto };
+	struct ll_flow_entry *e;
 
 	if (!p->has_ports)
 		return NULL;
@@ -149,7 +150,8 @@ static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p,
 		key.remote_port = p->sport;
 		key.local_port = p->dport;
 	}
-	return bpf_map_lookup_elem(&ll_flows, &key);
+	e = ll_flow_find(&key);
+	return e ? &e->val : NULL;
 }
 
 static __always_inline void ll_frag_key(struct ll_frag_key *k, const struct ll_pkt *p)

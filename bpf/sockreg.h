@@ -51,15 +51,12 @@ static __always_inline int ll_sock_add(const struct ll_flow_key *k, __u32 origin
 {
 	struct ll_flow_val v = { .origin = origin };
 
-	return !bpf_map_update_elem(&ll_flows, k, &v, BPF_NOEXIST);
+	return ll_flow_insert(k, &v);
 }
 
 static __always_inline void ll_sock_del(const struct ll_flow_key *k)
 {
-	struct ll_flow_val *v = bpf_map_lookup_elem(&ll_flows, k);
-
-	if (v && v->origin != LL_ORIGIN_CLI)
-		bpf_map_delete_elem(&ll_flows, k);
+	ll_flow_remove_auto(k);
 }
 
 static __always_inline int ll_sockops_handle(struct bpf_sock_ops *skops, int all)

@@ -60,7 +60,7 @@ struct ll_state {
 	__u32 override_active;	/* 1 while a manual override is set */
 	__u32 egress_priority;	/* skb->priority for registered flows (TC egress) */
 	__u32 egress_mark;	/* skb->mark for registered flows, 0 = leave as is */
-	__u32 _pad0;
+	__u32 flow_max;		/* flows user space admits (--max-flows at creation); 0 = table capacity */
 	__u64 budget_rate;	/* elevated: bytes/s allowed to unregistered traffic, whole host */
 	__u64 budget_burst;	/* elevated: bucket depth in bytes, per CPU */
 	__u64 generation;	/* bumped by user space on every change, for readers */
@@ -125,7 +125,7 @@ struct ll_flow_key {
 	__u16 local_port;	/* network byte order */
 	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	__u8 _pad[3];
-};
+} __attribute__((aligned(8)));	/* compared and hashed as words */
 
 enum ll_origin {
 	LL_ORIGIN_CLI = 0,
@@ -145,6 +145,94 @@ struct ll_flow_val {
 
 /* At critical, pass only if a local socket exists for the 5-tuple (TCP). */
 #define LL_FLOW_F_STRICT (1U << 0)
+
+/*
+ * The flow table: an array of buckets (a BPF_F_MMAPABLE array map, so user
+ * space reads and writes it in place). A flow lives in one of two buckets
+ * chosen by its hash, in any of LL_FLOW_WAYS slots. A lookup is an inlined
+ * array access, a tag compare per slot and one key compare: no call into
+ * the kernel's hash table, whose jhash of a 40-byte key costs more than the
+ * rest of the decision together. The tags of a bucket share one cache line,
+ * so a miss reads two lines whatever the packet holds.
+ *
+ * A slot's tag says what it holds: 0 empty, LL_FLOW_TAG_BUSY while a
+ * writer fills or clears it, else the key's tag (always odd). Writers claim
+ * a slot by compare-and-swap on its tag and publish the key by storing the
+ * tag last, so a reader that sees a key's tag sees the key. The table is
+ * sized for a load of at most one half (LL_FLOW_LOAD_DEN), where two
+ * choices of four slots practically never both fill; user space also moves
+ * an entry to its other bucket when they do.
+ */
+#define LL_FLOW_WAYS 4
+#define LL_FLOW_LOAD_DEN 2		/* slots per admitted flow */
+#define LL_FLOW_TAG_BUSY 2U
+
+struct ll_flow_entry {
+	struct ll_flow_key key;
+	struct ll_flow_val val;
+};
+
+struct ll_flow_bucket {
+	__u32 tag[LL_FLOW_WAYS];
+	struct ll_flow_entry e[LL_FLOW_WAYS];
+};
+
+/*
+ * The key's hash: NH (sums of products of 32-bit word pairs, each offset by
+ * a constant) folded by one multiply. The same function on both sides.
+ * Its quality only spreads the load: every hit is confirmed on the key.
+ */
+static inline __u64 ll_flow_hash(const struct ll_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u64 h;
+
+	h = (__u64)(__u32)(w[0] + 0x9e3779b9U) * (__u32)(w[1] + 0x85ebca6bU);
+	h += (__u64)(__u32)(w[2] + 0xc2b2ae35U) * (__u32)(w[3] + 0x27d4eb2fU);
+	h += (__u64)(__u32)(w[4] + 0x165667b1U) * (__u32)(w[5] + 0xd3a2646cU);
+	h += (__u64)(__u32)(w[6] + 0xfd7046c5U) * (__u32)(w[7] + 0xb55a4f09U);
+	h += (__u64)(__u32)(w[8] + 0x7feb352dU) * (__u32)(w[9] + 0x846ca68bU);
+	return h;
+}
+
+/* The two buckets (mask = buckets - 1, a power of two minus one) and the tag. */
+static inline __u32 ll_flow_bucket1(__u64 h, __u32 mask)
+{
+	return (__u32)(((h ^ (h >> 32)) * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+}
+
+static inline __u32 ll_flow_bucket2(__u64 h, __u32 mask)
+{
+	return (__u32)((h ^ (h >> 32)) * 0x9e3779b97f4a7c15ULL) & mask;
+}
+
+static inline __u32 ll_flow_tag(__u64 h)
+{
+	return ((__u32)h ^ (__u32)(h >> 29)) | 1U;
+}
+
+static inline int ll_flow_key_eq(const struct ll_flow_key *a, const struct ll_flow_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+/* Buckets for a capacity of max_flows, and the capacity of a table. */
+static inline __u32 ll_flow_buckets(__u32 max_flows)
+{
+	__u64 want = ((__u64)max_flows * LL_FLOW_LOAD_DEN + LL_FLOW_WAYS - 1) / LL_FLOW_WAYS;
+	__u32 n = 1;
+
+	while (n < want && n < (1U << 30))
+		n <<= 1;
+	return n;
+}
+
+static inline __u32 ll_flow_capacity(__u32 buckets)
+{
+	return (__u32)((__u64)buckets * LL_FLOW_WAYS / LL_FLOW_LOAD_DEN);
+}
 
 /*
  * Endpoint and management rules live in LPM tries keyed by protocol and

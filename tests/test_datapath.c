@@ -186,6 +186,7 @@ static const struct fixture special[] = {
 
 struct instance {
 	struct lifeline_bpf *skel;
+	struct ll_flowtab ft;	/* ll_flows, mapped */
 	int ncpus;
 };
 
@@ -218,17 +219,19 @@ static int zero_array(int fd, __u32 entries, size_t value_size, int percpu, int 
 	return err;
 }
 
-static void add_flow(int fd, const char *remote, __u16 rport, const char *local, __u16 lport)
+static void add_flow(struct ll_flowtab *t, const char *remote, __u16 rport, const char *local,
+		     __u16 lport)
 {
 	struct ll_flow_key k = { .proto = IPPROTO_TCP };
 	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	int err;
 
 	pkt_addr16(remote, k.remote);
 	pkt_addr16(local, k.local);
 	k.remote_port = htons(rport);
 	k.local_port = htons(lport);
-	if (bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST))
-		TEST_FAIL_MSG("add flow: %s", strerror(errno));
+	if ((err = ll_flowtab_insert(t, &k, &v)))
+		TEST_FAIL_MSG("add flow: %s", strerror(-err));
 }
 
 /* A rule entry where the control plane puts it: host hash or trie, counted in the state. */
@@ -267,7 +270,7 @@ static int reset(struct instance *in, const struct fixture *f)
 	struct ll_bucket b[in->ncpus];
 	int err = 0;
 
-	err |= clear_map(bpf_map__fd(s->maps.ll_flows), sizeof(struct ll_flow_key));
+	memset(in->ft.b, 0, in->ft.len);
 	err |= clear_map(bpf_map__fd(s->maps.ll_rules), sizeof(struct ll_rule_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_allow), sizeof(struct ll_rule_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_rule_hosts), sizeof(struct ll_rule_key));
@@ -310,8 +313,8 @@ static int reset(struct instance *in, const struct fixture *f)
 
 	if (f->empty)
 		return 0;
-	add_flow(bpf_map__fd(s->maps.ll_flows), NBD4, 10809, LOCAL4, 40000);
-	add_flow(bpf_map__fd(s->maps.ll_flows), NBD6, 10809, LOCAL6, 40000);
+	add_flow(&in->ft, NBD4, 10809, LOCAL4, 40000);
+	add_flow(&in->ft, NBD6, 10809, LOCAL6, 40000);
 	add_rule(s, 0, IPPROTO_TCP, "203.0.113.0", 24, 3260, 3260, RULE_ISCSI);
 	add_rule(s, 0, IPPROTO_TCP, "2001:db8:2::", 48, 4420, 4420, RULE_NVME);
 	add_rule(s, 0, IPPROTO_UDP, "198.51.100.0", 25, 2049, 2049, RULE_NFS);
@@ -396,7 +399,7 @@ static void check_counters(struct instance *in, const struct fixture *f, size_t 
 static void check_hits(struct instance *in, const struct fixture *f)
 {
 	struct ll_flow_key k = { .proto = IPPROTO_TCP };
-	struct ll_flow_val v;
+	struct ll_flow_entry *e;
 	struct ll_counter c;
 
 	for (int id = 0; id < 16; id++) {
@@ -414,10 +417,10 @@ static void check_hits(struct instance *in, const struct fixture *f)
 		pkt_addr16(fam == 4 ? LOCAL4 : LOCAL6, k.local);
 		k.remote_port = htons(10809);
 		k.local_port = htons(40000);
-		if (!ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.ll_flows), &k, &v), 0,
-			       "flow lookup"))
+		e = ll_flowtab_find(&in->ft, &k);
+		if (!ASSERT_TRUE(e != NULL, "flow lookup"))
 			continue;
-		ASSERT_EQ(v.packets, f->flow_hit == fam, fam == 4 ? "v4 flow hits" : "v6 flow hits");
+		ASSERT_EQ(e->val.packets, f->flow_hit == fam, fam == 4 ? "v4 flow hits" : "v6 flow hits");
 	}
 }
 
@@ -601,9 +604,11 @@ static void test_strict(void)
 		pkt_addr16("127.0.0.1", k.local);
 		k.remote_port = htons(sport);
 		k.local_port = htons(cport);
-		bpf_map_update_elem(bpf_map__fd(in->skel->maps.ll_flows), &k, &v, 0);
+		ll_flowtab_remove(&in->ft, &k);
+		ll_flowtab_insert(&in->ft, &k, &v);
 		k.local_port = htons(ghost);
-		bpf_map_update_elem(bpf_map__fd(in->skel->maps.ll_flows), &k, &v, 0);
+		ll_flowtab_remove(&in->ft, &k);
+		ll_flowtab_insert(&in->ft, &k, &v);
 
 		ASSERT_EQ(run_prog(in, XDP, &real, &verdict, &out, &len), 0, "run real");
 		ASSERT_EQ(verdict, PASS, "real connection's packet passes");
@@ -694,7 +699,9 @@ static void test_ringbuf_full(void)
 	in.skel->rodata->ll_nr_cpus = in.ncpus;
 	in.skel->rodata->ll_assume_pfmemalloc = 1;
 	in.skel->rodata->ll_event_interval_ns = 0;
-	if (!ASSERT_EQ(lifeline_bpf__load(in.skel), 0, "load") || !ASSERT_EQ(reset(&in, &f), 0, "reset"))
+	if (!ASSERT_EQ(lifeline_bpf__load(in.skel), 0, "load") ||
+	    !ASSERT_EQ(ll_flowtab_map(&in.ft, bpf_map__fd(in.skel->maps.ll_flows)), 0, "map flows") ||
+	    !ASSERT_EQ(reset(&in, &f), 0, "reset"))
 		goto out;
 	ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(in.skel->progs.ll_tc_ingress), &opts), 0,
 		  "8000 runs");
@@ -706,6 +713,7 @@ static void test_ringbuf_full(void)
 	ASSERT_EQ(dropped.packets, 8000, "every sighting dropped and counted");
 	ASSERT_TRUE(lost.packets > 0 && lost.packets < 8000, "overflow counted as note_event_lost");
 out:
+	ll_flowtab_unmap(&in.ft);
 	lifeline_bpf__destroy(in.skel);
 }
 
@@ -724,7 +732,7 @@ static int load(struct instance *in, int assume_pfm)
 		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
 		return err;
 	}
-	return 0;
+	return ll_flowtab_map(&in->ft, bpf_map__fd(in->skel->maps.ll_flows));
 }
 
 static int quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)

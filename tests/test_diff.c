@@ -92,6 +92,7 @@ static const char *const inst_names[NINST] = { "xdp", "tc_ingress(pfmemalloc)" }
 struct inst {
 	struct lifeline_bpf *skel;
 	int prog_fd, hook;
+	struct ll_flowtab ft;	/* ll_flows, mapped */
 	int fd_state, fd_flows, fd_rules, fd_allow, fd_rhosts, fd_ahosts, fd_hits, fd_counters,
 	    fd_frags, fd_bucket, fd_evlimit;
 	struct ring_buffer *rb;
@@ -121,6 +122,16 @@ static int ev_cb(void *ctx, void *data, size_t sz)
 	return 0;
 }
 
+static int flow_get(const struct inst *i, const struct ll_flow_key *k, struct ll_flow_val *v)
+{
+	const struct ll_flow_entry *e = ll_flowtab_find(&i->ft, k);
+
+	if (!e)
+		return -ENOENT;
+	*v = e->val;
+	return 0;
+}
+
 static int load(struct inst *i, int pfm)
 {
 	struct lifeline_bpf *s = lifeline_bpf__open();
@@ -141,6 +152,9 @@ static int load(struct inst *i, int pfm)
 	i->hook = pfm ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP;
 	i->fd_state = bpf_map__fd(s->maps.ll_state);
 	i->fd_flows = bpf_map__fd(s->maps.ll_flows);
+	err = ll_flowtab_map(&i->ft, i->fd_flows);
+	if (err)
+		return err;
 	i->fd_rules = bpf_map__fd(s->maps.ll_rules);
 	i->fd_allow = bpf_map__fd(s->maps.ll_allow);
 	i->fd_rhosts = bpf_map__fd(s->maps.ll_rule_hosts);
@@ -497,7 +511,7 @@ static int install(struct inst *i, const struct scen *s)
 	struct dm_inst *m = &i->m;
 	int err = 0;
 
-	err |= clear_map(i->fd_flows);
+	memset(i->ft.b, 0, i->ft.len);
 	err |= clear_map(i->fd_rules);
 	err |= clear_map(i->fd_allow);
 	err |= clear_map(i->fd_rhosts);
@@ -515,8 +529,8 @@ static int install(struct inst *i, const struct scen *s)
 	for (int f = 0; f < s->nflows; f++) {
 		struct ll_flow_val v = { .origin = s->flow_origin[f] };
 
-		if (bpf_map_update_elem(i->fd_flows, &s->flows[f], &v, BPF_NOEXIST))
-			return -errno;
+		if (ll_flowtab_insert(&i->ft, &s->flows[f], &v))
+			return -EEXIST;
 	}
 	for (int t = 0; t < 2; t++) {
 		for (size_t e = 0; e < s->nents[t]; e++) {
@@ -1570,7 +1584,7 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 		struct ll_flow_val v;
 		const struct dm_flow *mf = &i->m.flows[res.flow];
 
-		if (bpf_map_lookup_elem(i->fd_flows, &mf->key, &v)) {
+		if (flow_get(i, &mf->key, &v)) {
 			mm("     flow %d lookup failed\n", res.flow);
 			bad = 1;
 		} else if (v.packets != mf->packets || v.bytes != mf->bytes) {
@@ -1694,9 +1708,9 @@ static int check_end(struct ctx *c, struct inst *i, const struct scen *s)
 			bad = 1;
 		}
 	for (int f = 0; f < i->m.nflows; f++) {
-		struct ll_flow_val v;
+		struct ll_flow_val v = {};
 
-		if (bpf_map_lookup_elem(i->fd_flows, &i->m.flows[f].key, &v) ||
+		if (flow_get(i, &i->m.flows[f].key, &v) ||
 		    v.packets != i->m.flows[f].packets || v.bytes != i->m.flows[f].bytes ||
 		    v.origin != s->flow_origin[f]) {
 			mm("     flow %d: datapath %llu packets, model %llu\n", f,

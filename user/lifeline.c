@@ -1129,7 +1129,7 @@ static int do_status(int argc, char **argv)
 	json_object_object_add(j, "allow_rules", json_object_new_int(nallow));
 	json_object_object_add(j, "flows", json_object_new_int64(nflows));
 	json_object_object_add(j, "flow_capacity", json_object_new_int64(
-		ll_map_capacity(s.m.fd[LL_MAP_FLOWS])));
+		ll_flows_max(&s.m)));
 	json_object_object_add(j, "rule_capacity", json_object_new_int64(
 		ll_map_capacity(s.m.fd[LL_MAP_RULES])));
 	sum_counters(&s.m, c);

@@ -185,7 +185,7 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 			bpf_program__set_autoload(progs[i].prog, !!(want & progs[i].group));
 	}
 
-	bpf_map__set_max_entries(skel->maps.ll_flows, flows);
+	bpf_map__set_max_entries(skel->maps.ll_flows, ll_flow_buckets(flows));
 	bpf_map__set_max_entries(skel->maps.ll_rules, rules);
 	bpf_map__set_max_entries(skel->maps.ll_allow, rules);
 	bpf_map__set_max_entries(skel->maps.ll_rule_hosts, rules);
@@ -248,6 +248,7 @@ void ll_maps_close(struct ll_maps *m)
 	if (m->state && m->state != MAP_FAILED)
 		munmap(m->state, (size_t)sysconf(_SC_PAGESIZE));
 	m->state = NULL;
+	ll_flowtab_unmap(&m->flows);
 	for (int i = 0; i < LL_MAP_MAX; i++) {
 		if (m->fd[i] > 0)
 			close(m->fd[i]);
@@ -284,6 +285,9 @@ int ll_maps_open(struct ll_maps *m, const char *dir)
 		err = -errno;
 		goto fail;
 	}
+	err = ll_flowtab_map(&m->flows, m->fd[LL_MAP_FLOWS]);
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	ll_maps_close(m);
@@ -308,6 +312,7 @@ int ll_maps_open_or_create(struct ll_maps *m, const char *dir, const struct ll_l
 		m->state->egress_priority = LL_TC_PRIO_INTERACTIVE;
 		m->state->budget_rate = LL_DEFAULT_BUDGET_RATE;
 		m->state->budget_burst = LL_DEFAULT_BUDGET_BURST;
+		m->state->flow_max = opts && opts->max_flows ? opts->max_flows : LL_DEFAULT_MAX_FLOWS;
 		m->state->generation = 1;
 	}
 	lifeline_bpf__destroy(skel);

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <limits.h>
 #include "lifeline.h"
+#include "flowtab.h"
 
 #define LL_PIN_DEFAULT "/sys/fs/bpf/lifeline"
 #define LL_PIN_ENV "LIFELINE_PIN_PATH"
@@ -39,6 +40,7 @@ extern const char *const ll_map_names[LL_MAP_MAX];
 struct ll_maps {
 	int fd[LL_MAP_MAX];
 	struct ll_state *state;	/* the state map, mmap()ed */
+	struct ll_flowtab flows;	/* ll_flows, mmap()ed */
 	char dir[PATH_MAX];
 };
 

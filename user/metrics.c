@@ -7,35 +7,12 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "metrics.h"
+#include "registry.h"
 #include "engine.h"
 
 static void help(FILE *f, const char *name, const char *type, const char *text)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
-}
-
-/* Counts a hash map's entries by walking its keys (no value copies). */
-static long count_keys(int fd, void *key, void *next, size_t ksize)
-{
-	long n = 0;
-	int err;
-
-	memset(key, 0, ksize);
-	err = bpf_map_get_next_key(fd, NULL, next);
-	while (!err) {
-		n++;
-		memcpy(key, next, ksize);
-		err = bpf_map_get_next_key(fd, key, next);
-	}
-	return errno == ENOENT ? n : -errno;
-}
-
-static __u32 max_entries(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
 }
 
 static int read_state(const struct ll_maps *m, struct ll_state *s)
@@ -57,7 +34,6 @@ static __u32 vote_level(const struct ll_vote *v, __u64 now)
 
 int ll_metrics_write(FILE *f, const struct ll_maps *m)
 {
-	struct ll_flow_key k, nk;
 	struct ll_state s;
 	__u64 now = ll_now_ns();
 	__u32 level, source;
@@ -123,13 +99,13 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 				ll_hook_names[h], ll_reason_names[r],
 				(unsigned long long)cnt[LL_COUNTER_IDX(h, r)].bytes);
 
-	flows = count_keys(m->fd[LL_MAP_FLOWS], &k, &nk, sizeof(k));
+	flows = ll_flowtab_scan(&m->flows, NULL);
 	if (flows < 0)
 		return (int)flows;
 	help(f, "lifeline_flows", "gauge", "Registered exact flows.");
 	fprintf(f, "lifeline_flows %ld\n", flows);
 	help(f, "lifeline_flows_max", "gauge", "Capacity of the flow table.");
-	fprintf(f, "lifeline_flows_max %u\n", max_entries(m->fd[LL_MAP_FLOWS]));
+	fprintf(f, "lifeline_flows_max %u\n", ll_flows_max(m));
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -252,110 +252,87 @@ int ll_reg_del(struct ll_maps *m, struct ll_registry *r, const __u32 *ids, size_
 	return ret;
 }
 
+__u32 ll_flows_max(const struct ll_maps *m)
+{
+	__u32 cap = ll_flowtab_capacity(&m->flows), want = m->state ? m->state->flow_max : 0;
+
+	return want && want < cap ? want : cap;
+}
+
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
 		 __u32 flags, size_t *dup, char *err, size_t errlen)
 {
-	int fd = m->fd[LL_MAP_FLOWS];
-	struct ll_flow_val v = { .origin = origin, .flags = flags }, cur;
-	struct ll_flow_key *fresh = malloc((n ? n : 1) * sizeof(*fresh));
-	struct ll_flow_val *vals = malloc((n ? n : 1) * sizeof(*vals));
+	struct ll_flowtab *t = &m->flows;
+	struct ll_flow_val v = { .origin = origin, .flags = flags };
+	__u32 cap = ll_flows_max(m);
 	size_t nfresh = 0;
-	__u32 cap = ll_map_capacity(fd);
-	long have;
+	long have = ll_flowtab_scan(t, NULL);
+	unsigned char *mine;
 	int ret = 0;
 
 	*dup = 0;
-	if (!fresh || !vals) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	for (size_t i = 0; i < n; i++) {
-		if (!bpf_map_lookup_elem(fd, &keys[i], &cur)) {
+		if (ll_flowtab_find(t, &keys[i]))
 			(*dup)++;
-			continue;
-		}
-		fresh[nfresh] = keys[i];
-		vals[nfresh++] = v;
+		else
+			nfresh++;
 	}
-	have = ll_flows_dump(m, NULL, NULL);
 	if (have >= 0 && (size_t)have + nfresh > cap) {
-		ret = -ENOSPC;
 		ERR("the flow table holds %u flows, %ld are in use and %zu more were asked; "
 		    "nothing was added (recreate the maps with a larger --max-flows)",
 		    cap, have, nfresh);
-		goto out;
+		return -ENOSPC;
 	}
-	/* In batches of up to 64k; on failure remove what this call added. */
-	for (size_t done = 0; done < nfresh;) {
-		__u32 cnt = nfresh - done > 65536 ? 65536 : nfresh - done;
-		LIBBPF_OPTS(bpf_map_batch_opts, bo);	/* batch ops take no BPF_NOEXIST */
-
-		if (bpf_map_update_batch(fd, &fresh[done], &vals[done], &cnt, &bo)) {
-			ret = -errno;
-			done += cnt;
-			for (size_t j = 0; j < done; j++)
-				bpf_map_delete_elem(fd, &fresh[j]);
-			ERR("cannot add flows: %s; nothing was added", strerror(-ret));
-			goto out;
-		}
-		done += cnt;
+	/* On failure remove what this call added: all or nothing. */
+	mine = calloc(n ? n : 1, 1);
+	if (!mine)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !ret; i++) {
+		ret = ll_flowtab_insert(t, &keys[i], &v);
+		if (ret == -EEXIST)
+			ret = 0;	/* present, or twice in this call */
+		else if (!ret)
+			mine[i] = 1;
 	}
-out:
-	free(fresh);
-	free(vals);
+	if (ret) {
+		for (size_t i = 0; i < n; i++)
+			if (mine[i])
+				ll_flowtab_remove(t, &keys[i]);
+		ERR("cannot add flows: %s; nothing was added",
+		    ret == -ENOSPC ? "no free slot in either of a flow's buckets" : strerror(-ret));
+	}
+	free(mine);
 	return ret;
 }
 
 int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k)
 {
-	return bpf_map_delete_elem(m->fd[LL_MAP_FLOWS], k) ? -errno : 0;
+	return ll_flowtab_remove(&m->flows, k);
 }
 
 long ll_flows_dump(const struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals)
 {
-	int fd = m->fd[LL_MAP_FLOWS];
-	int count_only = !keys && !vals;
-	__u32 cap = ll_map_capacity(fd), chunk = 8192;
-	/* Counting reuses one chunk; dumping keeps everything. */
-	size_t room = count_only ? chunk : cap;
-	struct ll_flow_key *k = malloc((room ? room : 1) * sizeof(*k));
-	struct ll_flow_val *v = malloc((room ? room : 1) * sizeof(*v));
-	__u64 in_batch = 0, out_batch = 0;
-	long n = 0;
-	int first = 1;
+	struct ll_flow_entry *e = NULL;
+	long n = ll_flowtab_scan(&m->flows, keys || vals ? &e : NULL);
 
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return -ENOMEM;
+	if (n < 0 || (!keys && !vals))
+		return n;
+	if (keys && !(*keys = malloc((n ? n : 1) * sizeof(**keys))))
+		goto nomem;
+	if (vals && !(*vals = malloc((n ? n : 1) * sizeof(**vals)))) {
+		if (keys)
+			free(*keys);
+		goto nomem;
 	}
-	for (;;) {
-		size_t at = count_only ? 0 : (size_t)n;
-		__u32 cnt = room - at < chunk ? room - at : chunk;
-		LIBBPF_OPTS(bpf_map_batch_opts, bo);
-		int ret;
-
-		if (!cnt)
-			break;
-		ret = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, &k[at], &v[at],
-					   &cnt, &bo);
-		n += cnt;
-		if (ret) {
-			if (errno == ENOENT)
-				break;
-			n = -errno;
-			break;
-		}
-		in_batch = out_batch;
-		first = 0;
+	for (long i = 0; i < n; i++) {
+		if (keys)
+			(*keys)[i] = e[i].key;
+		if (vals)
+			(*vals)[i] = e[i].val;
 	}
-	if (n < 0 || !keys)
-		free(k);
-	else
-		*keys = k;
-	if (n < 0 || !vals)
-		free(v);
-	else
-		*vals = v;
+	free(e);
 	return n;
+nomem:
+	free(e);
+	return -ENOMEM;
 }

@@ -51,6 +51,8 @@ int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
 		 __u32 flags, size_t *dup, char *err, size_t errlen);
 int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k);
+/* Flows admitted: --max-flows as asked at creation (the table is rounded up). */
+__u32 ll_flows_max(const struct ll_maps *m);
 /* Counts entries; with keys/vals non-NULL also returns them (caller frees). */
 long ll_flows_dump(const struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals);
 

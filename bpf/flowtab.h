@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The flow table from the BPF side (layout and protocol: lifeline.h):
+ * lookup for the packet path, insert and remove for sock_ops.
+ */
+#ifndef LL_FLOWTAB_H
+#define LL_FLOWTAB_H
+
+/* The bucket mask, from the map's own size (set by user space at creation). */
+static __always_inline __u32 ll_flow_mask(void)
+{
+	return ((struct bpf_map *)&ll_flows)->max_entries - 1;
+}
+
+static __always_inline struct ll_flow_entry *ll_flow_in(__u32 b, __u32 tag,
+							const struct ll_flow_key *k)
+{
+	struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &b);
+
+	if (!bk)
+		return NULL;
+	for (int i = 0; i < LL_FLOW_WAYS; i++)
+		if (bk->tag[i] == tag && ll_flow_key_eq(&bk->e[i].key, k))
+			return &bk->e[i];
+	return NULL;
+}
+
+static __always_inline struct ll_flow_entry *ll_flow_find(const struct ll_flow_key *k)
+{
+	__u64 h = ll_flow_hash(k);
+	__u32 mask = ll_flow_mask(), tag = ll_flow_tag(h);
+	struct ll_flow_entry *e = ll_flow_in(ll_flow_bucket1(h, mask), tag, k);
+
+	return e ? e : ll_flow_in(ll_flow_bucket2(h, mask), tag, k);
+}
+
+/* Claims a free slot of bucket b and fills it; returns 1 on success. */
+static __always_inline int ll_flow_put(__u32 b, __u32 tag, const struct ll_flow_key *k,
+				       const struct ll_flow_val *v)
+{
+	struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &b);
+
+	if (!bk)
+		return 0;
+	for (int i = 0; i < LL_FLOW_WAYS; i++) {
+		if (bk->tag[i] || __sync_val_compare_and_swap(&bk->tag[i], 0, LL_FLOW_TAG_BUSY))
+			continue;
+		bk->e[i].key = *k;
+		bk->e[i].val = *v;
+		/* publish: an atomic, so no store above moves after it */
+		__sync_lock_test_and_set(&bk->tag[i], tag);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Adds a flow unless it is present. Returns 1 if added; 0 if present or
+ * both buckets are full (the connection then still matches its rule).
+ */
+static __always_inline int ll_flow_insert(const struct ll_flow_key *k, const struct ll_flow_val *v)
+{
+	__u64 h = ll_flow_hash(k);
+	__u32 mask = ll_flow_mask(), tag = ll_flow_tag(h);
+	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
+
+	if (ll_flow_in(b1, tag, k) || ll_flow_in(b2, tag, k))
+		return 0;
+	return ll_flow_put(b1, tag, k, v) || ll_flow_put(b2, tag, k, v);
+}
+
+/* Removes the flow unless an operator registered it (origin CLI). */
+static __always_inline void ll_flow_remove_auto(const struct ll_flow_key *k)
+{
+	__u64 h = ll_flow_hash(k);
+	__u32 mask = ll_flow_mask(), tag = ll_flow_tag(h);
+	__u32 bs[2] = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) };
+
+	for (int j = 0; j < 2; j++) {
+		struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &bs[j]);
+
+		if (!bk)
+			continue;
+		for (int i = 0; i < LL_FLOW_WAYS; i++) {
+			if (bk->tag[i] != tag || !ll_flow_key_eq(&bk->e[i].key, k) ||
+			    bk->e[i].val.origin == LL_ORIGIN_CLI)
+				continue;
+			if (__sync_val_compare_and_swap(&bk->tag[i], tag, LL_FLOW_TAG_BUSY) != tag)
+				continue;
+			__builtin_memset(&bk->e[i], 0, sizeof(bk->e[i]));
+			__sync_lock_test_and_set(&bk->tag[i], 0);
+		}
+	}
+}
+
+#endif /* LL_FLOWTAB_H */

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+#include "flowtab.h"
+
+int ll_flowtab_map(struct ll_flowtab *t, int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *p;
+
+	memset(t, 0, sizeof(*t));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.value_size != sizeof(struct ll_flow_bucket) || !info.max_entries ||
+	    (info.max_entries & (info.max_entries - 1)))
+		return -EINVAL;	/* not a flow table of this version */
+	t->len = (size_t)info.max_entries * sizeof(struct ll_flow_bucket);
+	p = mmap(NULL, t->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	t->b = p;
+	t->nbuckets = info.max_entries;
+	return 0;
+}
+
+void ll_flowtab_unmap(struct ll_flowtab *t)
+{
+	if (t->b)
+		munmap(t->b, t->len);
+	memset(t, 0, sizeof(*t));
+}
+
+__u32 ll_flowtab_capacity(const struct ll_flowtab *t)
+{
+	return ll_flow_capacity(t->nbuckets);
+}
+
+static __u32 tag_load(const __u32 *tag)
+{
+	return __atomic_load_n(tag, __ATOMIC_ACQUIRE);
+}
+
+static struct ll_flow_entry *find_in(const struct ll_flowtab *t, __u32 b, __u32 tag,
+				     const struct ll_flow_key *k)
+{
+	struct ll_flow_bucket *bk = &t->b[b];
+
+	for (int i = 0; i < LL_FLOW_WAYS; i++)
+		if (tag_load(&bk->tag[i]) == tag && ll_flow_key_eq(&bk->e[i].key, k))
+			return &bk->e[i];
+	return NULL;
+}
+
+struct ll_flow_entry *ll_flowtab_find(const struct ll_flowtab *t, const struct ll_flow_key *k)
+{
+	__u64 h = ll_flow_hash(k);
+	__u32 mask = t->nbuckets - 1, tag = ll_flow_tag(h);
+	struct ll_flow_entry *e = find_in(t, ll_flow_bucket1(h, mask), tag, k);
+
+	return e ? e : find_in(t, ll_flow_bucket2(h, mask), tag, k);
+}
+
+/* Claims a free slot in bucket b, fills and publishes it; 1 on success. */
+static int put(struct ll_flowtab *t, __u32 b, __u32 tag, const struct ll_flow_entry *src)
+{
+	struct ll_flow_bucket *bk = &t->b[b];
+
+	for (int i = 0; i < LL_FLOW_WAYS; i++) {
+		__u32 zero = 0;
+
+		if (tag_load(&bk->tag[i]) ||
+		    !__atomic_compare_exchange_n(&bk->tag[i], &zero, LL_FLOW_TAG_BUSY, 0,
+						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			continue;
+		bk->e[i] = *src;
+		__atomic_store_n(&bk->tag[i], tag, __ATOMIC_RELEASE);
+		return 1;
+	}
+	return 0;
+}
+
+/* Empties slot i of bucket b if it still holds tag; 1 if it did. */
+static int clear_slot(struct ll_flowtab *t, __u32 b, int i, __u32 tag)
+{
+	struct ll_flow_bucket *bk = &t->b[b];
+	__u32 want = tag;
+
+	if (!__atomic_compare_exchange_n(&bk->tag[i], &want, LL_FLOW_TAG_BUSY, 0,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 0;
+	memset(&bk->e[i], 0, sizeof(bk->e[i]));
+	__atomic_store_n(&bk->tag[i], 0, __ATOMIC_RELEASE);
+	return 1;
+}
+
+/*
+ * Both buckets are full: move one of their entries to its other bucket.
+ * The copy is published before the original goes, so a reader always
+ * finds the entry (counts in between may land on either copy).
+ */
+static int make_room(struct ll_flowtab *t, __u32 b1, __u32 b2)
+{
+	__u32 mask = t->nbuckets - 1, bs[2] = { b1, b2 };
+
+	for (int j = 0; j < 2; j++) {
+		struct ll_flow_bucket *bk = &t->b[bs[j]];
+
+		for (int i = 0; i < LL_FLOW_WAYS; i++) {
+			__u32 tag = tag_load(&bk->tag[i]);
+			struct ll_flow_entry copy = bk->e[i];
+			__u64 h;
+			__u32 alt;
+
+			if (!(tag & 1))
+				continue;
+			h = ll_flow_hash(&copy.key);
+			if (ll_flow_tag(h) != tag)
+				continue;	/* changed under us */
+			alt = ll_flow_bucket1(h, mask) == bs[j] ? ll_flow_bucket2(h, mask)
+							       : ll_flow_bucket1(h, mask);
+			if (alt == bs[j] || !put(t, alt, tag, &copy))
+				continue;
+			if (!clear_slot(t, bs[j], i, tag)) {
+				/* its owner removed it meanwhile: remove the copy too */
+				ll_flowtab_remove(t, &copy.key);
+			}
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int ll_flowtab_insert(struct ll_flowtab *t, const struct ll_flow_key *k,
+		      const struct ll_flow_val *v)
+{
+	__u64 h = ll_flow_hash(k);
+	__u32 mask = t->nbuckets - 1, tag = ll_flow_tag(h);
+	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
+	struct ll_flow_entry e = { .key = *k, .val = *v };
+
+	if (find_in(t, b1, tag, k) || find_in(t, b2, tag, k))
+		return -EEXIST;
+	for (int tries = 0; tries < 4; tries++) {
+		if (put(t, b1, tag, &e) || put(t, b2, tag, &e))
+			return 0;
+		if (!make_room(t, b1, b2))
+			break;
+	}
+	return -ENOSPC;
+}
+
+int ll_flowtab_remove(struct ll_flowtab *t, const struct ll_flow_key *k)
+{
+	__u64 h = ll_flow_hash(k);
+	__u32 mask = t->nbuckets - 1, tag = ll_flow_tag(h);
+	__u32 bs[2] = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) };
+	int n = 0;
+
+	for (int j = 0; j < 2; j++)
+		for (int i = 0; i < LL_FLOW_WAYS; i++)
+			if (tag_load(&t->b[bs[j]].tag[i]) == tag &&
+			    ll_flow_key_eq(&t->b[bs[j]].e[i].key, k))
+				n += clear_slot(t, bs[j], i, tag);
+	return n ? 0 : -ENOENT;
+}
+
+long ll_flowtab_scan(const struct ll_flowtab *t, struct ll_flow_entry **out)
+{
+	size_t n = 0, cap = 0;
+	struct ll_flow_entry *v = NULL;
+
+	for (__u32 b = 0; b < t->nbuckets; b++) {
+		for (int i = 0; i < LL_FLOW_WAYS; i++) {
+			if (!(tag_load(&t->b[b].tag[i]) & 1))
+				continue;
+			if (out) {
+				if (n == cap) {
+					size_t ncap = cap ? 2 * cap : 1024;
+					struct ll_flow_entry *nv = realloc(v, ncap * sizeof(*v));
+
+					if (!nv) {
+						free(v);
+						return -ENOMEM;
+					}
+					v = nv;
+					cap = ncap;
+				}
+				v[n] = t->b[b].e[i];
+			}
+			n++;
+		}
+	}
+	if (out)
+		*out = v;
+	return (long)n;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The flow table from user space: the ll_flows array mapped into this
+ * process, read and written in place with the protocol of lifeline.h
+ * (claim a slot by compare-and-swap on its tag, publish the tag last), so
+ * the datapath and sock_ops may run meanwhile.
+ */
+#ifndef LL_FLOWTAB_USER_H
+#define LL_FLOWTAB_USER_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "lifeline.h"
+
+struct ll_flowtab {
+	struct ll_flow_bucket *b;
+	__u32 nbuckets;		/* a power of two */
+	size_t len;		/* bytes mapped */
+};
+
+/* Maps the table behind fd (ll_flows); 0 or -errno. */
+int ll_flowtab_map(struct ll_flowtab *t, int fd);
+void ll_flowtab_unmap(struct ll_flowtab *t);
+/* Flows admitted: half the slots, so two choices practically never both fill. */
+__u32 ll_flowtab_capacity(const struct ll_flowtab *t);
+
+struct ll_flow_entry *ll_flowtab_find(const struct ll_flowtab *t, const struct ll_flow_key *k);
+/* 0 added, -EEXIST present, -ENOSPC both buckets full even after moving an entry. */
+int ll_flowtab_insert(struct ll_flowtab *t, const struct ll_flow_key *k,
+		      const struct ll_flow_val *v);
+/* 0 removed (every copy), -ENOENT absent. */
+int ll_flowtab_remove(struct ll_flowtab *t, const struct ll_flow_key *k);
+/* Entries in use; with out non-NULL also copies them (caller frees). */
+long ll_flowtab_scan(const struct ll_flowtab *t, struct ll_flow_entry **out);
+
+#endif
