@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "lifeline.h"
 #include "maps.h"
+#include "rules.h"
 #include "pkt.h"
 #include "lifeline.skel.h"
 
@@ -94,8 +95,8 @@ static inline int bench_fill_rules(int fd)
 		v.ranges[0].lo = BENCH_RULE_PORT;
 		v.ranges[0].hi = BENCH_RULE_PORT;
 		v.ranges[0].rule_id = i;
-		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
-			return -errno;
+		if (ll_host_put(fd, &k, &v))
+			return -EIO;
 	}
 	return 0;
 }

@@ -61,15 +61,15 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LL_DEFAULT_MAX_RULES);	/* set at load */
-	__type(key, struct ll_rule_key);
-	__type(value, struct ll_rule_val);
+	__type(key, __u64);				/* ll_host_hash() */
+	__type(value, struct ll_host_val);
 } ll_rule_hosts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LL_DEFAULT_MAX_RULES);	/* set at load */
-	__type(key, struct ll_rule_key);
-	__type(value, struct ll_rule_val);
+	__type(key, __u64);				/* ll_host_hash() */
+	__type(value, struct ll_host_val);
 } ll_allow_hosts SEC(".maps");
 
 /* Hit counters of endpoint and allow rules, by rule id (one id space). */

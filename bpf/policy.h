@@ -105,18 +105,23 @@ static __always_inline long ll_rule_match(const struct ll_state *s, int kind,
 					  const struct ll_pkt *p, const __u8 *remote)
 {
 	struct ll_rule_key key = { .prefixlen = LL_RULE_KEY_BITS, .proto = p->proto };
+	/* ll_pkt is 4-byte aligned and its addresses lead it */
+	const __u32 *addr = (const __u32 *)remote;
+	struct ll_host_val *hv;
 	struct ll_rule_val *v;
 
 	if (!(s->host_entries[kind] | s->trie_entries[kind]))
 		return -1;
-	__builtin_memcpy(key.addr, remote, 16);
 	if (s->host_entries[kind]) {
-		v = bpf_map_lookup_elem(kind ? (void *)&ll_allow_hosts : (void *)&ll_rule_hosts, &key);
-		if (v)
-			return ll_ranges_match(v, p);
+		__u64 hk = ll_host_hash(addr, p->proto);
+
+		hv = bpf_map_lookup_elem(kind ? (void *)&ll_allow_hosts : (void *)&ll_rule_hosts, &hk);
+		if (hv && ll_host_is(hv, addr, p->proto))
+			return ll_ranges_match(&hv->val, p);
 	}
 	if (!s->trie_entries[kind])
 		return -1;
+	__builtin_memcpy(key.addr, remote, 16);
 	v = bpf_map_lookup_elem(kind ? (void *)&ll_allow : (void *)&ll_rules, &key);
 	return v ? ll_ranges_match(v, p) : -1;
 }

@@ -271,6 +271,36 @@ struct ll_rule_val {
 };
 
 /*
+ * Full-length entries (/32, /128) live in a hash map keyed by a 64-bit
+ * hash of protocol and address, the value carrying both for confirmation:
+ * an 8-byte key costs the kernel's hash table a fifth of the 24-byte
+ * ll_rule_key. Two entries whose hashes collide are refused when
+ * installed (user space checks), never confused.
+ */
+struct ll_host_val {
+	__u32 addr[4];		/* as ll_rule_key.addr */
+	__u32 proto;
+	__u32 _pad;
+	struct ll_rule_val val;
+};
+
+static inline __u64 ll_host_hash(const __u32 *addr, __u32 proto)
+{
+	__u64 h;
+
+	h = (__u64)(__u32)(addr[0] + 0x9e3779b9U) * (__u32)(addr[1] + 0x85ebca6bU);
+	h += (__u64)(__u32)(addr[2] + 0xc2b2ae35U) * (__u32)(addr[3] + 0x27d4eb2fU);
+	h += (__u64)(__u32)(proto + 0x165667b1U) * 0xd3a2646cU;
+	return (h ^ (h >> 32)) * 0x9e3779b97f4a7c15ULL;
+}
+
+static inline int ll_host_is(const struct ll_host_val *v, const __u32 *addr, __u32 proto)
+{
+	return !((v->addr[0] ^ addr[0]) | (v->addr[1] ^ addr[1]) | (v->addr[2] ^ addr[2]) |
+		 (v->addr[3] ^ addr[3]) | (v->proto ^ proto));
+}
+
+/*
  * What an operator registered, as typed: the source of truth from which
  * user space compiles ll_rules/ll_allow and inserts exact CLI flows. Kept
  * in a pinned array (ll_rule_recs) indexed by rule id, so the state lives

@@ -20,6 +20,7 @@
 #include "testlib.h"
 #include "pkt.h"
 #include "maps.h"
+#include "rules.h"
 #include "lifeline.skel.h"
 
 TEST_STATE_DEFINE;
@@ -251,7 +252,7 @@ static void add_rule(struct lifeline_bpf *sk, int allow, __u8 proto, const char 
 	v.ranges[0].lo = lo;
 	v.ranges[0].hi = hi;
 	v.ranges[0].rule_id = id;
-	if (bpf_map_update_elem(bpf_map__fd(map), &k, &v, 0) ||
+	if ((full ? ll_host_put(bpf_map__fd(map), &k, &v) : bpf_map_update_elem(bpf_map__fd(map), &k, &v, 0)) ||
 	    bpf_map_lookup_elem(bpf_map__fd(sk->maps.ll_state), &zero, &st))
 		TEST_FAIL_MSG("add rule: %s", strerror(errno));
 	if (full)

@@ -538,8 +538,9 @@ static int install(struct inst *i, const struct scen *s)
 			int full = ent->key.prefixlen == LL_RULE_KEY_BITS;
 			int fd = full ? (t ? i->fd_ahosts : i->fd_rhosts) : (t ? i->fd_allow : i->fd_rules);
 
-			if (bpf_map_update_elem(fd, &ent->key, &ent->val, 0))
-				return -errno;
+			if (full ? ll_host_put(fd, &ent->key, &ent->val) != 0
+				 : bpf_map_update_elem(fd, &ent->key, &ent->val, 0) != 0)
+				return -EIO;
 			if (full)
 				st.host_entries[t]++;
 			else

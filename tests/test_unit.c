@@ -16,6 +16,7 @@
 #include "testlib.h"
 #include "spec.h"
 #include "rules.h"
+#include "flowtab.h"
 
 TEST_STATE_DEFINE;
 
@@ -1173,6 +1174,144 @@ static void test_sync(void)
 	close(fd);
 }
 
+/* ---- the flow table (user/flowtab.c) against a real mmap-able array ---- */
+
+static int flowtab_create(__u32 buckets)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
+
+	return bpf_map_create(BPF_MAP_TYPE_ARRAY, "ut_flows", sizeof(__u32),
+			      sizeof(struct ll_flow_bucket), buckets, &o);
+}
+
+static void flow_key_n(struct ll_flow_key *k, __u32 i)
+{
+	memset(k, 0, sizeof(*k));
+	k->remote[10] = k->remote[11] = 0xff;
+	k->remote[12] = 192, k->remote[14] = 2, k->remote[15] = 2 + i % 250;
+	k->local[10] = k->local[11] = 0xff;
+	k->local[12] = 192, k->local[14] = 2, k->local[15] = 1;
+	k->remote_port = htons(10809);
+	k->local_port = htons(1024 + i / 250);
+	k->proto = i % 3 ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
+static void test_flowtab(void)
+{
+	int fd = flowtab_create(1U << 12);
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	struct ll_flow_entry *all = NULL;
+	struct ll_flowtab t;
+	struct ll_flow_key k;
+	__u32 n, found = 0, bad = 0;
+
+	if (!ASSERT_TRUE(fd >= 0, "create") || !ASSERT_EQ(ll_flowtab_map(&t, fd), 0, "map"))
+		return;
+	n = ll_flowtab_capacity(&t);
+	ASSERT_EQ(n, (1U << 12) * LL_FLOW_WAYS / LL_FLOW_LOAD_DEN, "capacity is half the slots");
+	/* filled to capacity: every insert succeeds (moving entries when both buckets are full) */
+	for (__u32 i = 0; i < n; i++) {
+		flow_key_n(&k, i);
+		v.packets = i;
+		if (ll_flowtab_insert(&t, &k, &v))
+			bad++;
+	}
+	ASSERT_EQ(bad, 0, "every insert up to capacity succeeds");
+	for (__u32 i = 0; i < n; i++) {
+		struct ll_flow_entry *e;
+
+		flow_key_n(&k, i);
+		e = ll_flowtab_find(&t, &k);
+		found += e && e->val.packets == i;
+	}
+	ASSERT_EQ(found, n, "every flow found with its own value");
+	flow_key_n(&k, 7);
+	ASSERT_EQ(ll_flowtab_insert(&t, &k, &v), -EEXIST, "a present flow is not added twice");
+	flow_key_n(&k, n + 1);
+	ASSERT_TRUE(ll_flowtab_find(&t, &k) == NULL, "an absent flow is not found");
+	ASSERT_EQ(ll_flowtab_scan(&t, &all), (long)n, "scan counts every entry");
+	free(all);
+	for (__u32 i = 0; i < n; i += 2) {
+		flow_key_n(&k, i);
+		if (ll_flowtab_remove(&t, &k))
+			bad++;
+	}
+	ASSERT_EQ(bad, 0, "removals succeed");
+	flow_key_n(&k, 0);
+	ASSERT_EQ(ll_flowtab_remove(&t, &k), -ENOENT, "removing twice: ENOENT");
+	ASSERT_EQ(ll_flowtab_scan(&t, NULL), (long)(n / 2), "half left");
+	found = 0;
+	for (__u32 i = 1; i < n; i += 2) {
+		flow_key_n(&k, i);
+		found += ll_flowtab_find(&t, &k) != NULL;
+	}
+	ASSERT_EQ(found, n / 2, "the other half untouched");
+	ll_flowtab_unmap(&t);
+	close(fd);
+
+	/* a table that is not a flow table is refused */
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ut_other", 4, 8, 4, NULL);
+	ASSERT_EQ(ll_flowtab_map(&t, fd), -EINVAL, "wrong value size refused");
+	close(fd);
+}
+
+/* one full table of one bucket pair: the physical limit is ENOSPC, nothing lost */
+static void test_flowtab_full(void)
+{
+	int fd = flowtab_create(1);
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	struct ll_flowtab t;
+	struct ll_flow_key k;
+	int ok = 0, rc = 0;
+
+	if (!ASSERT_TRUE(fd >= 0, "create") || !ASSERT_EQ(ll_flowtab_map(&t, fd), 0, "map"))
+		return;
+	for (__u32 i = 0; i < 5; i++) {
+		flow_key_n(&k, i);
+		rc = ll_flowtab_insert(&t, &k, &v);
+		ok += !rc;
+	}
+	ASSERT_EQ(ok, LL_FLOW_WAYS, "one bucket holds its ways");
+	ASSERT_EQ(rc, -ENOSPC, "then ENOSPC");
+	ASSERT_EQ(ll_flowtab_scan(&t, NULL), LL_FLOW_WAYS, "nothing lost or doubled");
+	ll_flowtab_unmap(&t);
+	close(fd);
+}
+
+/* the host hash: confirmed on the key; a re-sync removes what is no longer wanted */
+static void test_hosts_sync(void)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ut_hosts", sizeof(__u64),
+				sizeof(struct ll_host_val), 16, NULL);
+	struct ll_rule_entry e[3] = {};
+	struct ll_host_val hv;
+	__u32 addr[4];
+	__u64 hk, next;
+	int n = 0;
+
+	if (!ASSERT_TRUE(fd >= 0, "create"))
+		return;
+	for (int i = 0; i < 3; i++) {
+		ll_rule_key_make(&e[i].key, TCP,
+				 (__u8[16]){ [10] = 0xff, [11] = 0xff, 198, 51, 100, 1 + i }, 1, 32);
+		e[i].val.nranges = 1;
+		e[i].val.ranges[0].rule_id = i;
+	}
+	ASSERT_EQ(ll_hosts_sync(fd, e, 3), 0, "three hosts");
+	memcpy(addr, e[1].key.addr, 16);
+	hk = ll_host_hash(addr, TCP);
+	ASSERT_EQ(bpf_map_lookup_elem(fd, &hk, &hv), 0, "found under its hash");
+	ASSERT_TRUE(ll_host_is(&hv, addr, TCP) && hv.val.ranges[0].rule_id == 1, "with its key and ranges");
+	ASSERT_TRUE(!ll_host_is(&hv, addr, IPPROTO_UDP), "another protocol is another key");
+	ASSERT_EQ(ll_hosts_sync(fd, e, 2), 0, "re-sync to two");
+	while (!bpf_map_get_next_key(fd, n ? &hk : NULL, &next)) {
+		hk = next;
+		n++;
+	}
+	ASSERT_EQ(n, 2, "the third removed");
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	char name[256];
@@ -1212,5 +1351,8 @@ int main(int argc, char **argv)
 	TEST_RUN("compile_invalid_record", test_compile_invalid_record);
 	TEST_RUN("compile_random", test_compile_random);
 	TEST_RUN("rules_sync", test_sync);
+	TEST_RUN("flowtab", test_flowtab);
+	TEST_RUN("flowtab_full", test_flowtab_full);
+	TEST_RUN("hosts_sync", test_hosts_sync);
 	return test_summary();
 }

@@ -310,6 +310,51 @@ int ll_rules_sync(int trie_fd, const struct ll_rule_entry *want, size_t n)
 	return delete_unwanted(trie_fd, want, n);
 }
 
+static __u64 host_key(const struct ll_rule_key *k, __u32 addr[4])
+{
+	memcpy(addr, k->addr, 16);
+	return ll_host_hash(addr, k->proto);
+}
+
+int ll_host_put(int hash_fd, const struct ll_rule_key *k, const struct ll_rule_val *v)
+{
+	struct ll_host_val hv = { .proto = k->proto, .val = *v }, cur;
+	__u64 hk = host_key(k, hv.addr);
+
+	if (!bpf_map_lookup_elem(hash_fd, &hk, &cur) && !ll_host_is(&cur, hv.addr, hv.proto))
+		return -EEXIST;		/* a 64-bit hash collision: refused, never confused */
+	return bpf_map_update_elem(hash_fd, &hk, &hv, BPF_ANY) ? -errno : 0;
+}
+
+int ll_hosts_sync(int hash_fd, const struct ll_rule_entry *want, size_t n)
+{
+	__u64 *wanted = malloc((n ? n : 1) * sizeof(*wanted)), k, next;
+	__u32 addr[4];
+	int ret = 0, more;
+
+	if (!wanted)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !ret; i++) {
+		wanted[i] = host_key(&want[i].key, addr);
+		ret = ll_host_put(hash_fd, &want[i].key, &want[i].val);
+	}
+	/* then the entries no longer wanted (deleting restarts the walk) */
+	for (more = !ret && !bpf_map_get_next_key(hash_fd, NULL, &next); more;) {
+		size_t i;
+
+		k = next;
+		more = !bpf_map_get_next_key(hash_fd, &k, &next);
+		for (i = 0; i < n && wanted[i] != k; i++)
+			;
+		if (i == n && bpf_map_delete_elem(hash_fd, &k) && errno != ENOENT) {
+			ret = -errno;
+			break;
+		}
+	}
+	free(wanted);
+	return ret;
+}
+
 static int key_matches(const struct ll_rule_key *k, __u8 proto, const __u8 addr[16])
 {
 	__u8 a[16], b[16];
