@@ -272,6 +272,7 @@ check "detach: no pins left" bash -c "[ ! -e $PIN ]"
 if in_cli xdp-filter load $DEV_CLI --mode skb >/dev/null 2>&1; then
 	out=$(ll attach $DEV_CLI 2>&1); rc=$?
 	if [ $rc = 1 ] && echo "$out" | grep -q -- "--force"; then pass "foreign XDP refused without --force"; else fail "foreign XDP" "exit $rc: $out"; fi
+	check "a refused first attach leaves no maps behind" bash -c "[ ! -e $PIN ]"
 	jqt "foreign XDP replaced with --force" '.replaced_foreign and .xdp_mode == "generic"' attach $DEV_CLI --mode generic --force
 	check "detach after --force" ll detach $DEV_CLI
 	in_cli xdp-filter unload $DEV_CLI >/dev/null 2>&1

@@ -196,6 +196,7 @@ static int pin_dir(const char **dir)
 struct session {
 	struct ll_maps m;
 	int lock_fd;
+	int created;		/* this session created the maps */
 };
 
 static void session_close(struct session *s);
@@ -227,6 +228,12 @@ static int session_open(struct session *s, int create)
 	s->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->lock_fd >= 0)
 		flock(s->lock_fd, LOCK_EX);
+	if (create) {
+		char state[PATH_MAX];
+
+		snprintf(state, sizeof(state), "%s/%s", dir, ll_map_names[LL_MAP_STATE]);
+		s->created = access(state, F_OK) && errno == ENOENT;
+	}
 	err = create ? ll_maps_open_or_create(&s->m, dir, &load_opts) : ll_maps_open(&s->m, dir);
 	if (err == -ENOENT && !create) {
 		session_close(s);
@@ -320,6 +327,14 @@ static int do_attach(int argc, char **argv)
 	if ((ret = session_open(&s, 1)))
 		return ret;
 	ret = ll_attach(s.m.dir, ifindex, &o, &iface, err, sizeof(err));
+	if (ret && s.created) {
+		/* nothing half-applied: the maps this attach created go with it */
+		char links[PATH_MAX + 8];
+
+		snprintf(links, sizeof(links), "%s/links", s.m.dir);
+		rmdir(links);
+		ll_maps_unpin(s.m.dir);
+	}
 	session_close(&s);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
@@ -669,7 +684,7 @@ static void list_human(json_object *o)
 }
 
 /* The exact flows, as listed by flow list and stats --flows. */
-static json_object *flows_json(const struct ll_maps *m)
+static json_object *flows_json(struct ll_maps *m)
 {
 	struct ll_flow_key *keys = NULL;
 	struct ll_flow_val *vals = NULL;

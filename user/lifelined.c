@@ -1144,7 +1144,8 @@ static void self_protect(void)
 	/* the sanitizer's shadow memory is terabytes of reservations */
 	dlog(LOG_INFO, "built with AddressSanitizer: memory is not locked");
 #else
-	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+	/* on fault: a mapping made later (the flow table, to count it) is not prefaulted */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
 		dlog(LOG_WARNING, "mlockall: %s; memory is not locked (needs CAP_IPC_LOCK or "
 		     "LimitMEMLOCK=infinity)", strerror(errno));
 #endif

@@ -285,9 +285,6 @@ int ll_maps_open(struct ll_maps *m, const char *dir)
 		err = -errno;
 		goto fail;
 	}
-	err = ll_flowtab_map(&m->flows, m->fd[LL_MAP_FLOWS]);
-	if (err)
-		goto fail;
 	return 0;
 fail:
 	ll_maps_close(m);
@@ -328,6 +325,11 @@ int ll_links_dir(const char *dir)
 	if (mkdir(links, 0700) && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+int ll_maps_flows(struct ll_maps *m)
+{
+	return m->flows.b ? 0 : ll_flowtab_map(&m->flows, m->fd[LL_MAP_FLOWS]);
 }
 
 int ll_maps_unpin(const char *dir)

@@ -40,7 +40,7 @@ extern const char *const ll_map_names[LL_MAP_MAX];
 struct ll_maps {
 	int fd[LL_MAP_MAX];
 	struct ll_state *state;	/* the state map, mmap()ed */
-	struct ll_flowtab flows;	/* ll_flows, mmap()ed */
+	struct ll_flowtab flows;	/* ll_flows, mmap()ed on first use (ll_maps_flows) */
 	char dir[PATH_MAX];
 };
 
@@ -97,6 +97,11 @@ int ll_links_dir(const char *dir);
 
 /* Unpins every map of dir and removes the directory (if empty then). */
 int ll_maps_unpin(const char *dir);
+/*
+ * Maps the flow table into m->flows if it is not yet (it is large: only
+ * the commands that read or write flows map it); 0 or -errno.
+ */
+int ll_maps_flows(struct ll_maps *m);
 
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
 __u64 ll_now_ns(void);

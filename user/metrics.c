@@ -99,7 +99,20 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 				ll_hook_names[h], ll_reason_names[r],
 				(unsigned long long)cnt[LL_COUNTER_IDX(h, r)].bytes);
 
-	flows = ll_flowtab_scan(&m->flows, NULL);
+	/*
+	 * Counting reads every bucket: a transient mapping, so a long-running
+	 * reader (lifelined) does not keep the table resident.
+	 */
+	{
+		struct ll_flowtab t;
+		int err = m->flows.b ? 0 : ll_flowtab_map(&t, m->fd[LL_MAP_FLOWS]);
+
+		if (err)
+			return err;
+		flows = ll_flowtab_scan(m->flows.b ? &m->flows : &t, NULL);
+		if (!m->flows.b)
+			ll_flowtab_unmap(&t);
+	}
 	if (flows < 0)
 		return (int)flows;
 	help(f, "lifeline_flows", "gauge", "Registered exact flows.");

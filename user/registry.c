@@ -254,7 +254,8 @@ int ll_reg_del(struct ll_maps *m, struct ll_registry *r, const __u32 *ids, size_
 
 __u32 ll_flows_max(const struct ll_maps *m)
 {
-	__u32 cap = ll_flowtab_capacity(&m->flows), want = m->state ? m->state->flow_max : 0;
+	__u32 cap = ll_flow_capacity(ll_map_capacity(m->fd[LL_MAP_FLOWS]));
+	__u32 want = m->state ? m->state->flow_max : 0;
 
 	return want && want < cap ? want : cap;
 }
@@ -266,9 +267,15 @@ int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __
 	struct ll_flow_val v = { .origin = origin, .flags = flags };
 	__u32 cap = ll_flows_max(m);
 	size_t nfresh = 0;
-	long have = ll_flowtab_scan(t, NULL);
 	unsigned char *mine;
-	int ret = 0;
+	long have;
+	int ret = ll_maps_flows(m);
+
+	if (ret) {
+		ERR("cannot map the flow table: %s", strerror(-ret));
+		return ret;
+	}
+	have = ll_flowtab_scan(t, NULL);
 
 	*dup = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -307,13 +314,19 @@ int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __
 
 int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k)
 {
-	return ll_flowtab_remove(&m->flows, k);
+	int err = ll_maps_flows(m);
+
+	return err ? err : ll_flowtab_remove(&m->flows, k);
 }
 
-long ll_flows_dump(const struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals)
+long ll_flows_dump(struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals)
 {
 	struct ll_flow_entry *e = NULL;
-	long n = ll_flowtab_scan(&m->flows, keys || vals ? &e : NULL);
+	long n = ll_maps_flows(m);
+
+	if (n)
+		return n;
+	n = ll_flowtab_scan(&m->flows, keys || vals ? &e : NULL);
 
 	if (n < 0 || (!keys && !vals))
 		return n;

@@ -54,7 +54,7 @@ int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k);
 /* Flows admitted: --max-flows as asked at creation (the table is rounded up). */
 __u32 ll_flows_max(const struct ll_maps *m);
 /* Counts entries; with keys/vals non-NULL also returns them (caller frees). */
-long ll_flows_dump(const struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals);
+long ll_flows_dump(struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals);
 
 /* Map capacity (max_entries). */
 __u32 ll_map_capacity(int fd);
