@@ -51,7 +51,7 @@ static inline void bench_flow_key(__u32 i, struct ll_flow_key *k)
 }
 
 /* Fills flows 0..n-1 into the flow table behind fd, as the CLI does. */
-static inline int bench_fill_flows(int fd, __u32 n)
+static inline int bench_fill_flows(struct lifeline_bpf *skel, __u32 n)
 {
 	struct ll_flow_val v = { .origin = LL_ORIGIN_SOCKOPS };
 	struct ll_flowtab t;
@@ -60,7 +60,7 @@ static inline int bench_fill_flows(int fd, __u32 n)
 
 	if (n > BENCH_MAX_FLOWS)
 		return -ERANGE;
-	err = ll_flowtab_map(&t, fd);
+	err = ll_flowtab_map(&t, bpf_map__fd(skel->maps.ll_flows), bpf_map__fd(skel->maps.ll_remotes));
 	if (err)
 		return err;
 	for (__u32 i = 0; i < n && !err; i++) {
@@ -77,8 +77,15 @@ static inline int bench_fill_flows(int fd, __u32 n)
  * (2001:db8:100::/64), each TCP with the one port BENCH_RULE_PORT. Full-length
  * prefixes live in the host hash (ll_rule_hosts), as ll_rules_install puts them.
  */
-static inline int bench_fill_rules(int fd)
+static inline int bench_fill_rules(struct lifeline_bpf *skel)
 {
+	int fd = bpf_map__fd(skel->maps.ll_rule_hosts);
+	struct ll_flowtab t;
+	int err = ll_flowtab_map(&t, bpf_map__fd(skel->maps.ll_flows),
+				 bpf_map__fd(skel->maps.ll_remotes));
+
+	if (err)
+		return err;
 	for (__u32 i = 0; i < BENCH_NR_RULES; i++) {
 		struct ll_rule_key k = { .proto = IPPROTO_TCP };
 		struct ll_rule_val v = { .nranges = 1 };
@@ -95,9 +102,12 @@ static inline int bench_fill_rules(int fd)
 		v.ranges[0].lo = BENCH_RULE_PORT;
 		v.ranges[0].hi = BENCH_RULE_PORT;
 		v.ranges[0].rule_id = i;
-		if (ll_host_put(fd, &k, &v))
+		if (ll_host_put(fd, t.rc, &k, &v)) {
+			ll_flowtab_unmap(&t);
 			return -EIO;
+		}
 	}
+	ll_flowtab_unmap(&t);
 	return 0;
 }
 
@@ -150,9 +160,9 @@ static inline struct lifeline_bpf *bench_lifeline_critical(__u32 nflows)
 
 	if (!skel)
 		return NULL;
-	err = bench_fill_rules(bpf_map__fd(skel->maps.ll_rule_hosts));
+	err = bench_fill_rules(skel);
 	if (!err)
-		err = bench_fill_flows(bpf_map__fd(skel->maps.ll_flows), nflows);
+		err = bench_fill_flows(skel, nflows);
 	if (!err)
 		err = bench_set_level(skel, LL_LEVEL_CRITICAL);
 	if (err) {

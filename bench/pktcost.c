@@ -287,16 +287,23 @@ static int flow_frame(struct frame *f, __u32 i, int egress)
 }
 
 /* The one flow of a one-flow table. */
-static int set_single_flow(int fd, __u32 i)
+static int set_single_flow(struct lifeline_bpf *skel, __u32 i)
 {
 	struct ll_flow_val v = { .origin = LL_ORIGIN_SOCKOPS };
+	struct ll_flow_entry *all = NULL;
 	struct ll_flowtab t;
 	struct ll_flow_key k;
-	int err = ll_flowtab_map(&t, fd);
+	long n;
+	int err = ll_flowtab_map(&t, bpf_map__fd(skel->maps.ll_flows),
+				 bpf_map__fd(skel->maps.ll_remotes));
 
 	if (err)
 		return err;
-	memset(t.b, 0, t.len);
+	/* removed one by one, so the remote prefilter stays exact */
+	n = ll_flowtab_scan(&t, &all);
+	for (long j = 0; j < n; j++)
+		ll_flowtab_remove(&t, &all[j].key);
+	free(all);
 	bench_flow_key(i, &k);
 	err = ll_flowtab_insert(&t, &k, &v);
 	ll_flowtab_unmap(&t);
@@ -380,7 +387,7 @@ static int bench_critical(struct bench *b, __u32 nflows, int with_tc)
 		{ "flow hit UDP IPv4", 2 },
 	};
 	struct lifeline_bpf *skel;
-	int xdp_fd, flows_fd, err;
+	int xdp_fd, err;
 	struct frame f;
 	struct row *r;
 	char label[24], name[80];
@@ -397,12 +404,11 @@ static int bench_critical(struct bench *b, __u32 nflows, int with_tc)
 		return -errno;
 	}
 	xdp_fd = bpf_program__fd(skel->progs.ll_xdp);
-	flows_fd = bpf_map__fd(skel->maps.ll_flows);
 	b->counters_fd = bpf_map__fd(skel->maps.ll_counters);
 	t0 = ll_now_ns();
-	err = bench_fill_rules(bpf_map__fd(skel->maps.ll_rule_hosts));
+	err = bench_fill_rules(skel);
 	if (!err && nflows > 1)
-		err = bench_fill_flows(flows_fd, nflows);
+		err = bench_fill_flows(skel, nflows);
 	if (!err)
 		err = bench_set_level(skel, LL_LEVEL_CRITICAL);
 	if (err) {
@@ -415,7 +421,7 @@ static int bench_critical(struct bench *b, __u32 nflows, int with_tc)
 			(ll_now_ns() - t0) / 1e9);
 
 	for (size_t i = 0; i < sizeof(hits) / sizeof(hits[0]); i++) {
-		if (nflows == 1 && (err = set_single_flow(flows_fd, hits[i].flow)))
+		if (nflows == 1 && (err = set_single_flow(skel, hits[i].flow)))
 			goto cleanup;
 		flow_frame(&f, hits[i].flow, 0);
 		snprintf(name, sizeof(name), "critical, %s: %s", label, hits[i].what);
@@ -425,7 +431,7 @@ static int bench_critical(struct bench *b, __u32 nflows, int with_tc)
 			row_target(r, 2.0);
 		judge(r);
 	}
-	if (nflows == 1 && (err = set_single_flow(flows_fd, 0)))
+	if (nflows == 1 && (err = set_single_flow(skel, 0)))
 		goto cleanup;
 	for (int v6 = 0; v6 <= 1; v6++) {
 		miss_frame(&f, v6, !v6);

@@ -58,15 +58,29 @@ static __always_inline int ll_flow_put(__u32 b, __u32 tag, const struct ll_flow_
  * Adds a flow unless it is present. Returns 1 if added; 0 if present or
  * both buckets are full (the connection then still matches its rule).
  */
+/* The prefilter slot of a flow's remote. */
+static __always_inline struct ll_remote_cnt *ll_flow_remote(const struct ll_flow_key *k)
+{
+	__u32 slot = ll_remote_slot(ll_host_hash((const __u32 *)k->remote, k->proto));
+
+	return bpf_map_lookup_elem(&ll_remotes, &slot);
+}
+
 static __always_inline int ll_flow_insert(const struct ll_flow_key *k, const struct ll_flow_val *v)
 {
 	__u64 h = ll_flow_hash(k);
 	__u32 mask = ll_flow_mask(), tag = ll_flow_tag(h);
 	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
+	struct ll_remote_cnt *rc = ll_flow_remote(k);
 
-	if (ll_flow_in(b1, tag, k) || ll_flow_in(b2, tag, k))
+	if (!rc || ll_flow_in(b1, tag, k) || ll_flow_in(b2, tag, k))
 		return 0;
-	return ll_flow_put(b1, tag, k, v) || ll_flow_put(b2, tag, k, v);
+	/* counted before it is visible, uncounted if it never becomes so */
+	__sync_fetch_and_add(&rc->flows, 1);
+	if (ll_flow_put(b1, tag, k, v) || ll_flow_put(b2, tag, k, v))
+		return 1;
+	__sync_fetch_and_add(&rc->flows, -1);
+	return 0;
 }
 
 /* Removes the flow unless an operator registered it (origin CLI). */
@@ -75,7 +89,10 @@ static __always_inline void ll_flow_remove_auto(const struct ll_flow_key *k)
 	__u64 h = ll_flow_hash(k);
 	__u32 mask = ll_flow_mask(), tag = ll_flow_tag(h);
 	__u32 bs[2] = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) };
+	struct ll_remote_cnt *rc = ll_flow_remote(k);
 
+	if (!rc)
+		return;
 	for (int j = 0; j < 2; j++) {
 		struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &bs[j]);
 
@@ -89,6 +106,9 @@ static __always_inline void ll_flow_remove_auto(const struct ll_flow_key *k)
 				continue;
 			__builtin_memset(&bk->e[i], 0, sizeof(bk->e[i]));
 			__sync_lock_test_and_set(&bk->tag[i], 0);
+			/* one logical entry, even if a move left a second copy */
+			__sync_fetch_and_add(&rc->flows, -1);
+			return;
 		}
 	}
 }

@@ -72,6 +72,15 @@ struct {
 	__type(value, struct ll_host_val);
 } ll_allow_hosts SEC(".maps");
 
+/* The remote prefilter (struct ll_remote_cnt in lifeline.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << LL_REMOTE_BITS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ll_remote_cnt);
+} ll_remotes SEC(".maps");
+
 /* Hit counters of endpoint and allow rules, by rule id (one id space). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -99,10 +99,13 @@ static __always_inline long ll_ranges_match(const struct ll_rule_val *v, const s
 /*
  * Looks the remote address up in one rule table (kind 0: endpoint rules,
  * 1: allow rules): the exact-host hash first, then the prefix trie, each
- * only when it holds entries. Returns the rule id or -1.
+ * only when it holds entries; the host hash also only when the remote
+ * prefilter says it may hold this remote (hosts_maybe). hk is
+ * ll_host_hash() of the remote and protocol. Returns the rule id or -1.
  */
 static __always_inline long ll_rule_match(const struct ll_state *s, int kind,
-					  const struct ll_pkt *p, const __u8 *remote)
+					  const struct ll_pkt *p, const __u8 *remote, __u64 hk,
+					  int hosts_maybe)
 {
 	struct ll_rule_key key = { .prefixlen = LL_RULE_KEY_BITS, .proto = p->proto };
 	/* ll_pkt is 4-byte aligned and its addresses lead it */
@@ -110,11 +113,7 @@ static __always_inline long ll_rule_match(const struct ll_state *s, int kind,
 	struct ll_host_val *hv;
 	struct ll_rule_val *v;
 
-	if (!(s->host_entries[kind] | s->trie_entries[kind]))
-		return -1;
-	if (s->host_entries[kind]) {
-		__u64 hk = ll_host_hash(addr, p->proto);
-
+	if (hosts_maybe && s->host_entries[kind]) {
 		hv = bpf_map_lookup_elem(kind ? (void *)&ll_allow_hosts : (void *)&ll_rule_hosts, &hk);
 		if (hv && ll_host_is(hv, addr, p->proto))
 			return ll_ranges_match(&hv->val, p);
@@ -210,18 +209,26 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 {
 	int strict_all = s->strict;
 	const __u8 *remote = egress ? p->dst : p->src;
-	struct ll_flow_val *fv;
+	__u64 hk = ll_host_hash((const __u32 *)remote, p->proto);
+	__u32 slot = ll_remote_slot(hk);
+	struct ll_remote_cnt *rc = bpf_map_lookup_elem(&ll_remotes, &slot);
+	struct ll_flow_val *fv = NULL;
+	int hosts_maybe;
 	long id;
 
+	if (!rc)
+		return 0;
+	hosts_maybe = rc->hosts != 0;
 	if (!egress) {
-		id = ll_rule_match(s, 1, p, remote);
+		id = ll_rule_match(s, 1, p, remote, hk, hosts_maybe);
 		if (id >= 0) {
 			ll_rule_hit(id, bytes);
 			return LL_PASS_MGMT;
 		}
 	}
 	/* Hit counters count received packets only. */
-	fv = ll_flow_match(p, egress);
+	if (rc->flows)
+		fv = ll_flow_match(p, egress);
 	if (fv) {
 		if (strict_ctx && p->proto == IPPROTO_TCP_ &&
 		    (strict_all || (fv->flags & LL_FLOW_F_STRICT)) && !ll_has_socket(strict_ctx, p))
@@ -237,7 +244,7 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 		}
 		return LL_PASS_FLOW;
 	}
-	id = ll_rule_match(s, 0, p, remote);
+	id = ll_rule_match(s, 0, p, remote, hk, hosts_maybe);
 	if (id >= 0) {
 		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_ && !ll_has_socket(strict_ctx, p))
 			return LL_DROP_STRICT;

@@ -294,6 +294,28 @@ static inline __u64 ll_host_hash(const __u32 *addr, __u32 proto)
 	return (h ^ (h >> 32)) * 0x9e3779b97f4a7c15ULL;
 }
 
+/*
+ * The remote prefilter: per slot (a hash of remote address and protocol,
+ * the top LL_REMOTE_BITS of ll_host_hash()), how many exact flows and how
+ * many full-length rule entries (endpoint and allow) have that remote. A
+ * packet whose slot counts nothing skips the flow table and the host hash:
+ * a flood from unregistered addresses costs one inlined array read.
+ * Every writer raises a count before it publishes an entry and lowers it
+ * after it removed one, so a count is never below the truth (a writer that
+ * dies between the two leaves it high: a harmless false "maybe").
+ */
+#define LL_REMOTE_BITS 16
+
+struct ll_remote_cnt {
+	__u32 flows;
+	__u32 hosts;
+};
+
+static inline __u32 ll_remote_slot(__u64 host_hash)
+{
+	return (__u32)(host_hash >> (64 - LL_REMOTE_BITS));
+}
+
 static inline int ll_host_is(const struct ll_host_val *v, const __u32 *addr, __u32 proto)
 {
 	return !((v->addr[0] ^ addr[0]) | (v->addr[1] ^ addr[1]) | (v->addr[2] ^ addr[2]) |

@@ -8,6 +8,9 @@
  *   llstate PIN xdp                  run the XDP program once on a UDP
  *                                    packet (BPF_PROG_TEST_RUN, no interface)
  *                                    and print its verdict
+ *   llstate PIN prefilter            check the remote prefilter against the
+ *                                    tables: every slot counts exactly the
+ *                                    flows and host entries it covers
  *   llstate events SOCK N MS         print up to N lines from the events
  *                                    socket, waiting at most MS in all
  */
@@ -153,6 +156,55 @@ static int events(const char *path, int count, int ms)
 	return 0;
 }
 
+/* Counts host entries per prefilter slot into want (hosts). */
+static int count_hosts(int fd, struct ll_remote_cnt *want)
+{
+	__u64 k, next;
+	int first = 1;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		want[ll_remote_slot(next)].hosts++;
+		k = next;
+		first = 0;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int prefilter(struct ll_maps *m)
+{
+	struct ll_remote_cnt *want = calloc(1U << LL_REMOTE_BITS, sizeof(*want));
+	struct ll_flow_entry *all = NULL;
+	long n;
+	int err, bad = 0;
+
+	if (!want)
+		return -ENOMEM;
+	err = ll_maps_flows(m);
+	n = err ? err : ll_flowtab_scan(&m->flows, &all);
+	if (n < 0) {
+		free(want);
+		return (int)n;
+	}
+	for (long i = 0; i < n; i++)
+		ll_remote_of(want, all[i].key.remote, all[i].key.proto)->flows++;
+	err = count_hosts(m->fd[LL_MAP_RULE_HOSTS], want);
+	if (!err)
+		err = count_hosts(m->fd[LL_MAP_ALLOW_HOSTS], want);
+	for (__u32 i = 0; !err && i < 1U << LL_REMOTE_BITS; i++) {
+		if (want[i].flows != m->flows.rc[i].flows || want[i].hosts != m->flows.rc[i].hosts) {
+			if (bad++ < 5)
+				printf("slot %u: counts %u flows %u hosts, tables hold %u and %u\n", i,
+				       m->flows.rc[i].flows, m->flows.rc[i].hosts, want[i].flows,
+				       want[i].hosts);
+		}
+	}
+	if (!err)
+		printf("prefilter %s: %ld flows\n", bad ? "MISMATCH" : "exact", n);
+	free(all);
+	free(want);
+	return err ? err : bad ? -EUCLEAN : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ll_maps m;
@@ -170,8 +222,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "llstate: xdp: %s\n", strerror(-err));
 		return err ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
-	if (argc != 2 && !(argc == 4 && !strcmp(argv[2], "override"))) {
-		fprintf(stderr, "usage: llstate PIN [override LEVEL|clear | xdp] | "
+	if (argc != 2 && !(argc == 4 && !strcmp(argv[2], "override")) &&
+	    !(argc == 3 && !strcmp(argv[2], "prefilter"))) {
+		fprintf(stderr, "usage: llstate PIN [override LEVEL|clear | xdp | prefilter] | "
 			"llstate events SOCK N MS\n");
 		return EXIT_FAILURE;
 	}
@@ -180,7 +233,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "llstate: %s: %s\n", argv[1], strerror(-err));
 		return EXIT_FAILURE;
 	}
-	err = argc == 2 ? show(&m) : override(&m, argv[3]);
+	err = argc == 2 ? show(&m) : argc == 3 ? prefilter(&m) : override(&m, argv[3]);
 	if (err)
 		fprintf(stderr, "llstate: %s\n", strerror(-err));
 	ll_maps_close(&m);

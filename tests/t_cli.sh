@@ -264,6 +264,7 @@ for cmd in "status" "stats" "attach $DEV_CLI" "detach $DEV_CLI" "flow add nbd://
 done
 [ $nonroot = $total ] && pass "non-root: all $total commands refuse with the privilege message" || fail "non-root" "$nonroot of $total"
 
+check "remote prefilter exact after the adds, loads and deletes above" "$TOP/build/tests/llstate" $PIN prefilter
 # ------------------------------------------------------------------ detach, foreign programs
 check "detach" ll detach $DEV_CLI
 check "detach: no XDP left" bash -c "! nsenter --net=/run/netns/$NS_CLI ip -j link show $DEV_CLI | jq -e '.[0].xdp' >/dev/null"

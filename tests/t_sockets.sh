@@ -69,6 +69,7 @@ sleep 0.5
 [ "$(flows_with '.origin == "cgroup"')" = 1 ] && pass "cgroup connection registered" || fail "cgroup connection" "$(flows_with '.origin == "cgroup"')"
 wait
 [ "$(flows_with '.origin == "cgroup"')" = 0 ] && pass "cgroup connection removed at close" || fail "cgroup close" "left"
+check "remote prefilter exact after sock_ops added and removed flows" "$TOP/build/tests/llstate" $PIN prefilter
 check "flow del cgroup:/" ll flow del cgroup:/lltest-$$
 
 # strict mode: a registered tuple without a socket gets nothing at critical
@@ -86,4 +87,5 @@ if in_cli timeout 10 nbdinfo --size nbd://$SRV4 >/dev/null 2>&1; then pass "glob
 wait
 check "pressure clear" ll pressure clear
 check "sockets detach" ll sockets detach --cgroup "$CG"
+check "remote prefilter exact at the end" "$TOP/build/tests/llstate" $PIN prefilter
 summary

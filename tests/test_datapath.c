@@ -192,6 +192,16 @@ struct instance {
 };
 
 static struct instance inst[2];	/* [0] production, [1] ll_assume_pfmemalloc */
+static struct instance *lone;		/* an instance of its own (event flood test) */
+
+/* The remote prefilter of the instance a skeleton belongs to. */
+static struct ll_remote_cnt *rc_of(struct lifeline_bpf *sk)
+{
+	for (int i = 0; i < 2; i++)
+		if (inst[i].skel == sk)
+			return inst[i].ft.rc;
+	return lone && lone->skel == sk ? lone->ft.rc : NULL;
+}
 
 static int clear_map(int fd, __u32 key_size)
 {
@@ -235,6 +245,8 @@ static void add_flow(struct ll_flowtab *t, const char *remote, __u16 rport, cons
 		TEST_FAIL_MSG("add flow: %s", strerror(-err));
 }
 
+static struct ll_remote_cnt *rc_of(struct lifeline_bpf *sk);
+
 /* A rule entry where the control plane puts it: host hash or trie, counted in the state. */
 static void add_rule(struct lifeline_bpf *sk, int allow, __u8 proto, const char *addr, int plen,
 		     __u16 lo, __u16 hi, __u32 id)
@@ -252,7 +264,7 @@ static void add_rule(struct lifeline_bpf *sk, int allow, __u8 proto, const char 
 	v.ranges[0].lo = lo;
 	v.ranges[0].hi = hi;
 	v.ranges[0].rule_id = id;
-	if ((full ? ll_host_put(bpf_map__fd(map), &k, &v) : bpf_map_update_elem(bpf_map__fd(map), &k, &v, 0)) ||
+	if ((full ? ll_host_put(bpf_map__fd(map), rc_of(sk), &k, &v) : bpf_map_update_elem(bpf_map__fd(map), &k, &v, 0)) ||
 	    bpf_map_lookup_elem(bpf_map__fd(sk->maps.ll_state), &zero, &st))
 		TEST_FAIL_MSG("add rule: %s", strerror(errno));
 	if (full)
@@ -272,6 +284,7 @@ static int reset(struct instance *in, const struct fixture *f)
 	int err = 0;
 
 	memset(in->ft.b, 0, in->ft.len);
+	memset(in->ft.rc, 0, sizeof(struct ll_remote_cnt) << LL_REMOTE_BITS);
 	err |= clear_map(bpf_map__fd(s->maps.ll_rules), sizeof(struct ll_rule_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_allow), sizeof(struct ll_rule_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_rule_hosts), sizeof(struct ll_rule_key));
@@ -696,12 +709,14 @@ static void test_ringbuf_full(void)
 	in.skel = lifeline_bpf__open();
 	if (!ASSERT_TRUE(in.skel != NULL, "open"))
 		return;
+	lone = &in;
 	in.ncpus = libbpf_num_possible_cpus();
 	in.skel->rodata->ll_nr_cpus = in.ncpus;
 	in.skel->rodata->ll_assume_pfmemalloc = 1;
 	in.skel->rodata->ll_event_interval_ns = 0;
 	if (!ASSERT_EQ(lifeline_bpf__load(in.skel), 0, "load") ||
-	    !ASSERT_EQ(ll_flowtab_map(&in.ft, bpf_map__fd(in.skel->maps.ll_flows)), 0, "map flows") ||
+	    !ASSERT_EQ(ll_flowtab_map(&in.ft, bpf_map__fd(in.skel->maps.ll_flows),
+				      bpf_map__fd(in.skel->maps.ll_remotes)), 0, "map flows") ||
 	    !ASSERT_EQ(reset(&in, &f), 0, "reset"))
 		goto out;
 	ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(in.skel->progs.ll_tc_ingress), &opts), 0,
@@ -714,6 +729,7 @@ static void test_ringbuf_full(void)
 	ASSERT_EQ(dropped.packets, 8000, "every sighting dropped and counted");
 	ASSERT_TRUE(lost.packets > 0 && lost.packets < 8000, "overflow counted as note_event_lost");
 out:
+	lone = NULL;
 	ll_flowtab_unmap(&in.ft);
 	lifeline_bpf__destroy(in.skel);
 }
@@ -733,7 +749,8 @@ static int load(struct instance *in, int assume_pfm)
 		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
 		return err;
 	}
-	return ll_flowtab_map(&in->ft, bpf_map__fd(in->skel->maps.ll_flows));
+	return ll_flowtab_map(&in->ft, bpf_map__fd(in->skel->maps.ll_flows),
+			      bpf_map__fd(in->skel->maps.ll_remotes));
 }
 
 static int quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)

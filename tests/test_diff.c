@@ -152,7 +152,7 @@ static int load(struct inst *i, int pfm)
 	i->hook = pfm ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP;
 	i->fd_state = bpf_map__fd(s->maps.ll_state);
 	i->fd_flows = bpf_map__fd(s->maps.ll_flows);
-	err = ll_flowtab_map(&i->ft, i->fd_flows);
+	err = ll_flowtab_map(&i->ft, i->fd_flows, bpf_map__fd(s->maps.ll_remotes));
 	if (err)
 		return err;
 	i->fd_rules = bpf_map__fd(s->maps.ll_rules);
@@ -512,6 +512,7 @@ static int install(struct inst *i, const struct scen *s)
 	int err = 0;
 
 	memset(i->ft.b, 0, i->ft.len);
+	memset(i->ft.rc, 0, sizeof(struct ll_remote_cnt) << LL_REMOTE_BITS);
 	err |= clear_map(i->fd_rules);
 	err |= clear_map(i->fd_allow);
 	err |= clear_map(i->fd_rhosts);
@@ -538,7 +539,7 @@ static int install(struct inst *i, const struct scen *s)
 			int full = ent->key.prefixlen == LL_RULE_KEY_BITS;
 			int fd = full ? (t ? i->fd_ahosts : i->fd_rhosts) : (t ? i->fd_allow : i->fd_rules);
 
-			if (full ? ll_host_put(fd, &ent->key, &ent->val) != 0
+			if (full ? ll_host_put(fd, i->ft.rc, &ent->key, &ent->val) != 0
 				 : bpf_map_update_elem(fd, &ent->key, &ent->val, 0) != 0)
 				return -EIO;
 			if (full)

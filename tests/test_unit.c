@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
+#include <sys/mman.h>
 #include "testlib.h"
 #include "spec.h"
 #include "rules.h"
@@ -1184,6 +1185,24 @@ static int flowtab_create(__u32 buckets)
 			      sizeof(struct ll_flow_bucket), buckets, &o);
 }
 
+static int remotes_create(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
+
+	return bpf_map_create(BPF_MAP_TYPE_ARRAY, "ut_remotes", sizeof(__u32),
+			      sizeof(struct ll_remote_cnt), 1U << LL_REMOTE_BITS, &o);
+}
+
+/* Sum of the prefilter's flow (hosts = 0) or host (hosts = 1) counts. */
+static __u64 remote_sum(const struct ll_remote_cnt *rc, int hosts)
+{
+	__u64 n = 0;
+
+	for (__u32 i = 0; i < 1U << LL_REMOTE_BITS; i++)
+		n += hosts ? rc[i].hosts : rc[i].flows;
+	return n;
+}
+
 static void flow_key_n(struct ll_flow_key *k, __u32 i)
 {
 	memset(k, 0, sizeof(*k));
@@ -1198,14 +1217,15 @@ static void flow_key_n(struct ll_flow_key *k, __u32 i)
 
 static void test_flowtab(void)
 {
-	int fd = flowtab_create(1U << 12);
+	int fd = flowtab_create(1U << 12), rfd = remotes_create();
 	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
 	struct ll_flow_entry *all = NULL;
-	struct ll_flowtab t;
+	struct ll_flowtab t, ro;
 	struct ll_flow_key k;
 	__u32 n, found = 0, bad = 0;
 
-	if (!ASSERT_TRUE(fd >= 0, "create") || !ASSERT_EQ(ll_flowtab_map(&t, fd), 0, "map"))
+	if (!ASSERT_TRUE(fd >= 0 && rfd >= 0, "create") ||
+	    !ASSERT_EQ(ll_flowtab_map(&t, fd, rfd), 0, "map"))
 		return;
 	n = ll_flowtab_capacity(&t);
 	ASSERT_EQ(n, (1U << 12) * LL_FLOW_WAYS / LL_FLOW_LOAD_DEN, "capacity is half the slots");
@@ -1217,6 +1237,7 @@ static void test_flowtab(void)
 			bad++;
 	}
 	ASSERT_EQ(bad, 0, "every insert up to capacity succeeds");
+	ASSERT_EQ(remote_sum(t.rc, 0), n, "the prefilter counts every flow once (moves included)");
 	for (__u32 i = 0; i < n; i++) {
 		struct ll_flow_entry *e;
 
@@ -1240,6 +1261,13 @@ static void test_flowtab(void)
 	flow_key_n(&k, 0);
 	ASSERT_EQ(ll_flowtab_remove(&t, &k), -ENOENT, "removing twice: ENOENT");
 	ASSERT_EQ(ll_flowtab_scan(&t, NULL), (long)(n / 2), "half left");
+	ASSERT_EQ(remote_sum(t.rc, 0), n / 2, "and counted in the prefilter");
+	flow_key_n(&k, 1);
+	ASSERT_TRUE(ll_remote_of(t.rc, k.remote, k.proto)->flows > 0, "a present remote counts");
+	ASSERT_EQ(ll_flowtab_map(&ro, fd, -1), 0, "read-only map");
+	ASSERT_EQ(ll_flowtab_insert(&ro, &k, &v), -EINVAL, "read-only: insert refused");
+	ASSERT_EQ(ll_flowtab_remove(&ro, &k), -EINVAL, "read-only: remove refused");
+	ll_flowtab_unmap(&ro);
 	found = 0;
 	for (__u32 i = 1; i < n; i += 2) {
 		flow_key_n(&k, i);
@@ -1251,20 +1279,22 @@ static void test_flowtab(void)
 
 	/* a table that is not a flow table is refused */
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ut_other", 4, 8, 4, NULL);
-	ASSERT_EQ(ll_flowtab_map(&t, fd), -EINVAL, "wrong value size refused");
+	ASSERT_EQ(ll_flowtab_map(&t, fd, rfd), -EINVAL, "wrong value size refused");
 	close(fd);
+	close(rfd);
 }
 
 /* one full table of one bucket pair: the physical limit is ENOSPC, nothing lost */
 static void test_flowtab_full(void)
 {
-	int fd = flowtab_create(1);
+	int fd = flowtab_create(1), rfd = remotes_create();
 	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
 	struct ll_flowtab t;
 	struct ll_flow_key k;
 	int ok = 0, rc = 0;
 
-	if (!ASSERT_TRUE(fd >= 0, "create") || !ASSERT_EQ(ll_flowtab_map(&t, fd), 0, "map"))
+	if (!ASSERT_TRUE(fd >= 0 && rfd >= 0, "create") ||
+	    !ASSERT_EQ(ll_flowtab_map(&t, fd, rfd), 0, "map"))
 		return;
 	for (__u32 i = 0; i < 5; i++) {
 		flow_key_n(&k, i);
@@ -1274,8 +1304,10 @@ static void test_flowtab_full(void)
 	ASSERT_EQ(ok, LL_FLOW_WAYS, "one bucket holds its ways");
 	ASSERT_EQ(rc, -ENOSPC, "then ENOSPC");
 	ASSERT_EQ(ll_flowtab_scan(&t, NULL), LL_FLOW_WAYS, "nothing lost or doubled");
+	ASSERT_EQ(remote_sum(t.rc, 0), LL_FLOW_WAYS, "a refused flow is not counted");
 	ll_flowtab_unmap(&t);
 	close(fd);
+	close(rfd);
 }
 
 /* the host hash: confirmed on the key; a re-sync removes what is no longer wanted */
@@ -1284,12 +1316,15 @@ static void test_hosts_sync(void)
 	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ut_hosts", sizeof(__u64),
 				sizeof(struct ll_host_val), 16, NULL);
 	struct ll_rule_entry e[3] = {};
+	int rfd = remotes_create();
+	struct ll_remote_cnt *rc = mmap(NULL, sizeof(*rc) << LL_REMOTE_BITS, PROT_READ | PROT_WRITE,
+					MAP_SHARED, rfd, 0);
 	struct ll_host_val hv;
 	__u32 addr[4];
 	__u64 hk, next;
 	int n = 0;
 
-	if (!ASSERT_TRUE(fd >= 0, "create"))
+	if (!ASSERT_TRUE(fd >= 0 && rc != MAP_FAILED, "create"))
 		return;
 	for (int i = 0; i < 3; i++) {
 		ll_rule_key_make(&e[i].key, TCP,
@@ -1297,18 +1332,24 @@ static void test_hosts_sync(void)
 		e[i].val.nranges = 1;
 		e[i].val.ranges[0].rule_id = i;
 	}
-	ASSERT_EQ(ll_hosts_sync(fd, e, 3), 0, "three hosts");
+	ASSERT_EQ(ll_hosts_sync(fd, rc, e, 3), 0, "three hosts");
+	ASSERT_EQ(remote_sum(rc, 1), 3, "three counted in the prefilter");
+	ASSERT_EQ(ll_hosts_sync(fd, rc, e, 3), 0, "again: a no-op");
+	ASSERT_EQ(remote_sum(rc, 1), 3, "still three counted");
 	memcpy(addr, e[1].key.addr, 16);
 	hk = ll_host_hash(addr, TCP);
 	ASSERT_EQ(bpf_map_lookup_elem(fd, &hk, &hv), 0, "found under its hash");
 	ASSERT_TRUE(ll_host_is(&hv, addr, TCP) && hv.val.ranges[0].rule_id == 1, "with its key and ranges");
 	ASSERT_TRUE(!ll_host_is(&hv, addr, IPPROTO_UDP), "another protocol is another key");
-	ASSERT_EQ(ll_hosts_sync(fd, e, 2), 0, "re-sync to two");
+	ASSERT_EQ(ll_hosts_sync(fd, rc, e, 2), 0, "re-sync to two");
+	ASSERT_EQ(remote_sum(rc, 1), 2, "two counted");
 	while (!bpf_map_get_next_key(fd, n ? &hk : NULL, &next)) {
 		hk = next;
 		n++;
 	}
 	ASSERT_EQ(n, 2, "the third removed");
+	munmap(rc, sizeof(*rc) << LL_REMOTE_BITS);
+	close(rfd);
 	close(fd);
 }
 

@@ -6,7 +6,17 @@
 #include <bpf/bpf.h>
 #include "flowtab.h"
 
-int ll_flowtab_map(struct ll_flowtab *t, int fd)
+#define RC_LEN ((size_t)sizeof(struct ll_remote_cnt) << LL_REMOTE_BITS)
+
+struct ll_remote_cnt *ll_remote_of(struct ll_remote_cnt *rc, const __u8 addr[16], __u8 proto)
+{
+	__u32 a[4];
+
+	memcpy(a, addr, 16);
+	return &rc[ll_remote_slot(ll_host_hash(a, proto))];
+}
+
+int ll_flowtab_map(struct ll_flowtab *t, int fd, int remotes_fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -24,6 +34,24 @@ int ll_flowtab_map(struct ll_flowtab *t, int fd)
 		return -errno;
 	t->b = p;
 	t->nbuckets = info.max_entries;
+	if (remotes_fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(remotes_fd, &info, &len) ||
+	    info.value_size != sizeof(struct ll_remote_cnt) ||
+	    info.max_entries != 1U << LL_REMOTE_BITS) {
+		ll_flowtab_unmap(t);
+		return -EINVAL;
+	}
+	p = mmap(NULL, RC_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, remotes_fd, 0);
+	if (p == MAP_FAILED) {
+		int err = -errno;
+
+		ll_flowtab_unmap(t);
+		return err;
+	}
+	t->rc = p;
 	return 0;
 }
 
@@ -31,6 +59,8 @@ void ll_flowtab_unmap(struct ll_flowtab *t)
 {
 	if (t->b)
 		munmap(t->b, t->len);
+	if (t->rc)
+		munmap(t->rc, RC_LEN);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -97,6 +127,22 @@ static int clear_slot(struct ll_flowtab *t, __u32 b, int i, __u32 tag)
 	return 1;
 }
 
+/* Empties every slot holding k; returns how many did. */
+static int remove_copies(struct ll_flowtab *t, const struct ll_flow_key *k)
+{
+	__u64 h = ll_flow_hash(k);
+	__u32 mask = t->nbuckets - 1, tag = ll_flow_tag(h);
+	__u32 bs[2] = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) };
+	int n = 0;
+
+	for (int j = 0; j < 2; j++)
+		for (int i = 0; i < LL_FLOW_WAYS; i++)
+			if (tag_load(&t->b[bs[j]].tag[i]) == tag &&
+			    ll_flow_key_eq(&t->b[bs[j]].e[i].key, k))
+				n += clear_slot(t, bs[j], i, tag);
+	return n;
+}
+
 /*
  * Both buckets are full: move one of their entries to its other bucket.
  * The copy is published before the original goes, so a reader always
@@ -125,8 +171,11 @@ static int make_room(struct ll_flowtab *t, __u32 b1, __u32 b2)
 			if (alt == bs[j] || !put(t, alt, tag, &copy))
 				continue;
 			if (!clear_slot(t, bs[j], i, tag)) {
-				/* its owner removed it meanwhile: remove the copy too */
-				ll_flowtab_remove(t, &copy.key);
+				/*
+				 * Its owner removed it meanwhile (and uncounted it):
+				 * remove the copy too, without counting again.
+				 */
+				remove_copies(t, &copy.key);
 			}
 			return 1;
 		}
@@ -141,31 +190,34 @@ int ll_flowtab_insert(struct ll_flowtab *t, const struct ll_flow_key *k,
 	__u32 mask = t->nbuckets - 1, tag = ll_flow_tag(h);
 	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
 	struct ll_flow_entry e = { .key = *k, .val = *v };
+	struct ll_remote_cnt *rc;
 
+	if (!t->rc)
+		return -EINVAL;
 	if (find_in(t, b1, tag, k) || find_in(t, b2, tag, k))
 		return -EEXIST;
+	/* counted before it is visible, uncounted if it never becomes so */
+	rc = ll_remote_of(t->rc, k->remote, k->proto);
+	__atomic_fetch_add(&rc->flows, 1, __ATOMIC_SEQ_CST);
 	for (int tries = 0; tries < 4; tries++) {
 		if (put(t, b1, tag, &e) || put(t, b2, tag, &e))
 			return 0;
 		if (!make_room(t, b1, b2))
 			break;
 	}
+	__atomic_fetch_sub(&rc->flows, 1, __ATOMIC_SEQ_CST);
 	return -ENOSPC;
 }
 
 int ll_flowtab_remove(struct ll_flowtab *t, const struct ll_flow_key *k)
 {
-	__u64 h = ll_flow_hash(k);
-	__u32 mask = t->nbuckets - 1, tag = ll_flow_tag(h);
-	__u32 bs[2] = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) };
-	int n = 0;
-
-	for (int j = 0; j < 2; j++)
-		for (int i = 0; i < LL_FLOW_WAYS; i++)
-			if (tag_load(&t->b[bs[j]].tag[i]) == tag &&
-			    ll_flow_key_eq(&t->b[bs[j]].e[i].key, k))
-				n += clear_slot(t, bs[j], i, tag);
-	return n ? 0 : -ENOENT;
+	if (!t->rc)
+		return -EINVAL;
+	if (!remove_copies(t, k))
+		return -ENOENT;
+	/* one logical entry, even if a move left a second copy */
+	__atomic_fetch_sub(&ll_remote_of(t->rc, k->remote, k->proto)->flows, 1, __ATOMIC_SEQ_CST);
+	return 0;
 }
 
 long ll_flowtab_scan(const struct ll_flowtab *t, struct ll_flow_entry **out)

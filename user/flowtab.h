@@ -16,10 +16,17 @@ struct ll_flowtab {
 	struct ll_flow_bucket *b;
 	__u32 nbuckets;		/* a power of two */
 	size_t len;		/* bytes mapped */
+	struct ll_remote_cnt *rc;	/* ll_remotes, 1 << LL_REMOTE_BITS slots; NULL: read-only */
 };
 
-/* Maps the table behind fd (ll_flows); 0 or -errno. */
-int ll_flowtab_map(struct ll_flowtab *t, int fd);
+/*
+ * Maps the table behind fd (ll_flows) and the remote prefilter behind
+ * remotes_fd (ll_remotes; -1: read only, insert and remove refuse); 0 or -errno.
+ */
+int ll_flowtab_map(struct ll_flowtab *t, int fd, int remotes_fd);
+
+/* The prefilter slot counts of a remote (address as in the keys, protocol). */
+struct ll_remote_cnt *ll_remote_of(struct ll_remote_cnt *rc, const __u8 addr[16], __u8 proto);
 void ll_flowtab_unmap(struct ll_flowtab *t);
 /* Flows admitted: half the slots, so two choices practically never both fill. */
 __u32 ll_flowtab_capacity(const struct ll_flowtab *t);

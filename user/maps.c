@@ -23,7 +23,7 @@ const char *const ll_map_names[LL_MAP_MAX] = {
 	[LL_MAP_COUNTERS] = "ll_counters",	[LL_MAP_FRAGS] = "ll_frags",
 	[LL_MAP_BUCKET] = "ll_bucket",		[LL_MAP_EVENTS] = "ll_events",
 	[LL_MAP_EVLIMIT] = "ll_evlimit",	[LL_MAP_RULE_HOSTS] = "ll_rule_hosts",
-	[LL_MAP_ALLOW_HOSTS] = "ll_allow_hosts",
+	[LL_MAP_ALLOW_HOSTS] = "ll_allow_hosts",	[LL_MAP_REMOTES] = "ll_remotes",
 };
 
 const char *const ll_level_names[LL_LEVEL_MAX] = LL_LEVEL_NAMES;
@@ -329,7 +329,7 @@ int ll_links_dir(const char *dir)
 
 int ll_maps_flows(struct ll_maps *m)
 {
-	return m->flows.b ? 0 : ll_flowtab_map(&m->flows, m->fd[LL_MAP_FLOWS]);
+	return m->flows.b ? 0 : ll_flowtab_map(&m->flows, m->fd[LL_MAP_FLOWS], m->fd[LL_MAP_REMOTES]);
 }
 
 int ll_maps_unpin(const char *dir)

@@ -31,6 +31,7 @@ enum ll_map_id {
 	LL_MAP_EVLIMIT,
 	LL_MAP_RULE_HOSTS,
 	LL_MAP_ALLOW_HOSTS,
+	LL_MAP_REMOTES,
 	LL_MAP_MAX,
 };
 

@@ -105,7 +105,7 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	 */
 	{
 		struct ll_flowtab t;
-		int err = m->flows.b ? 0 : ll_flowtab_map(&t, m->fd[LL_MAP_FLOWS]);
+		int err = m->flows.b ? 0 : ll_flowtab_map(&t, m->fd[LL_MAP_FLOWS], -1);
 
 		if (err)
 			return err;

@@ -99,7 +99,9 @@ int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *
 		m->state->host_entries[allow] = nh;
 	if (m->state->trie_entries[allow] < np)
 		m->state->trie_entries[allow] = np;
-	ret = ll_hosts_sync(hfd, hosts, nh);
+	ret = ll_maps_flows(m);
+	if (!ret)
+		ret = ll_hosts_sync(hfd, m->flows.rc, hosts, nh);
 	if (!ret)
 		ret = ll_rules_sync(tfd, prefixes, np);
 	if (!ret) {

@@ -316,17 +316,30 @@ static __u64 host_key(const struct ll_rule_key *k, __u32 addr[4])
 	return ll_host_hash(addr, k->proto);
 }
 
-int ll_host_put(int hash_fd, const struct ll_rule_key *k, const struct ll_rule_val *v)
+int ll_host_put(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_key *k,
+		const struct ll_rule_val *v)
 {
 	struct ll_host_val hv = { .proto = k->proto, .val = *v }, cur;
 	__u64 hk = host_key(k, hv.addr);
+	struct ll_remote_cnt *c = &rc[ll_remote_slot(hk)];
+	int present = !bpf_map_lookup_elem(hash_fd, &hk, &cur);
 
-	if (!bpf_map_lookup_elem(hash_fd, &hk, &cur) && !ll_host_is(&cur, hv.addr, hv.proto))
+	if (present && !ll_host_is(&cur, hv.addr, hv.proto))
 		return -EEXIST;		/* a 64-bit hash collision: refused, never confused */
-	return bpf_map_update_elem(hash_fd, &hk, &hv, BPF_ANY) ? -errno : 0;
+	/* a new entry is counted in the prefilter before it is visible */
+	if (!present)
+		__atomic_fetch_add(&c->hosts, 1, __ATOMIC_SEQ_CST);
+	if (bpf_map_update_elem(hash_fd, &hk, &hv, BPF_ANY)) {
+		int err = -errno;
+
+		if (!present)
+			__atomic_fetch_sub(&c->hosts, 1, __ATOMIC_SEQ_CST);
+		return err;
+	}
+	return 0;
 }
 
-int ll_hosts_sync(int hash_fd, const struct ll_rule_entry *want, size_t n)
+int ll_hosts_sync(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_entry *want, size_t n)
 {
 	__u64 *wanted = malloc((n ? n : 1) * sizeof(*wanted)), k, next;
 	__u32 addr[4];
@@ -336,9 +349,9 @@ int ll_hosts_sync(int hash_fd, const struct ll_rule_entry *want, size_t n)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && !ret; i++) {
 		wanted[i] = host_key(&want[i].key, addr);
-		ret = ll_host_put(hash_fd, &want[i].key, &want[i].val);
+		ret = ll_host_put(hash_fd, rc, &want[i].key, &want[i].val);
 	}
-	/* then the entries no longer wanted (deleting restarts the walk) */
+	/* then the entries no longer wanted (uncounted once gone) */
 	for (more = !ret && !bpf_map_get_next_key(hash_fd, NULL, &next); more;) {
 		size_t i;
 
@@ -346,10 +359,15 @@ int ll_hosts_sync(int hash_fd, const struct ll_rule_entry *want, size_t n)
 		more = !bpf_map_get_next_key(hash_fd, &k, &next);
 		for (i = 0; i < n && wanted[i] != k; i++)
 			;
-		if (i == n && bpf_map_delete_elem(hash_fd, &k) && errno != ENOENT) {
+		if (i < n)
+			continue;
+		if (bpf_map_delete_elem(hash_fd, &k)) {
+			if (errno == ENOENT)
+				continue;
 			ret = -errno;
 			break;
 		}
+		__atomic_fetch_sub(&rc[ll_remote_slot(k)].hosts, 1, __ATOMIC_SEQ_CST);
 	}
 	free(wanted);
 	return ret;

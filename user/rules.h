@@ -54,9 +54,11 @@ int ll_rules_sync(int trie_fd, const struct ll_rule_entry *want, size_t n);
  * The same for the host hash (full-length entries, struct ll_host_val under
  * ll_host_hash()); -EEXIST if two entries' hashes collide.
  */
-int ll_hosts_sync(int hash_fd, const struct ll_rule_entry *want, size_t n);
-/* One full-length entry into the host hash. */
-int ll_host_put(int hash_fd, const struct ll_rule_key *k, const struct ll_rule_val *v);
+int ll_hosts_sync(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_entry *want,
+		  size_t n);
+/* One full-length entry into the host hash, counted in the remote prefilter rc. */
+int ll_host_put(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_key *k,
+		const struct ll_rule_val *v);
 
 /*
  * Test oracle: the rule id the datapath finds for a packet of proto from
