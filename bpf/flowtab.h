@@ -61,7 +61,7 @@ static __always_inline int ll_flow_put(__u32 b, __u32 tag, const struct ll_flow_
 /* The prefilter slot of a flow's remote. */
 static __always_inline struct ll_remote_cnt *ll_flow_remote(const struct ll_flow_key *k)
 {
-	__u32 slot = ll_remote_slot(ll_host_hash((const __u32 *)k->remote, k->proto));
+	__u32 slot = ll_remote_slot((const __u32 *)k->remote, k->proto);
 
 	return bpf_map_lookup_elem(&ll_remotes, &slot);
 }

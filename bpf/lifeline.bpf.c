@@ -180,7 +180,7 @@ int ll_iter_tcp(struct bpf_iter__tcp *ctx)
 			skc->skc_v6_rcv_saddr.in6_u.u6_addr32, skc->skc_daddr, skc->skc_rcv_saddr,
 			skc->skc_dport, skc->skc_num))
 		return 0;
-	if (s && ll_rule_match(s, 0, &p, k.remote, ll_host_hash((const __u32 *)k.remote, k.proto), 1) >= 0)
+	if (s && ll_rule_match(s, 0, &p, k.remote, 1) >= 0)
 		origin = LL_ORIGIN_SOCKOPS;
 	else if (skc->skc_flags & (1UL << SOCK_MEMALLOC))
 		origin = LL_ORIGIN_KERNEL;

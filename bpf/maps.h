@@ -72,6 +72,22 @@ struct {
 	__type(value, struct ll_host_val);
 } ll_allow_hosts SEC(".maps");
 
+/*
+ * The packet path's clock: per CPU, the coarse clock as read at the last
+ * jiffy. struct { jiffies, ns }.
+ */
+struct ll_clock {
+	__u64 jiffies;
+	__u64 ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ll_clock);
+} ll_clock SEC(".maps");
+
 /* The remote prefilter (struct ll_remote_cnt in lifeline.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -10,6 +10,29 @@
 
 #define NSEC_PER_SEC_ 1000000000ULL
 
+/*
+ * CLOCK_MONOTONIC at jiffy resolution, as the leases need it. The coarse
+ * clock (a tenth of bpf_ktime_get_ns() here) only moves at a tick, so it is
+ * read once per jiffy per CPU and cached; a packet otherwise pays an
+ * inlined load of jiffies and of the per-CPU cache. A CPU that reads the
+ * new jiffy before the tick updated the clock runs one tick behind until
+ * the next: leases are seconds long.
+ */
+static __always_inline __u64 ll_now(void)
+{
+	__u32 zero = 0;
+	struct ll_clock *c = bpf_map_lookup_elem(&ll_clock, &zero);
+	__u64 j = bpf_jiffies64();
+
+	if (!c)
+		return bpf_ktime_get_coarse_ns();
+	if (c->jiffies != j) {
+		c->jiffies = j;
+		c->ns = bpf_ktime_get_coarse_ns();
+	}
+	return c->ns;
+}
+
 static __always_inline void ll_count(__u32 hook, __u32 reason, __u64 bytes)
 {
 	__u32 idx = LL_COUNTER_IDX(hook, reason);
@@ -100,12 +123,11 @@ static __always_inline long ll_ranges_match(const struct ll_rule_val *v, const s
  * Looks the remote address up in one rule table (kind 0: endpoint rules,
  * 1: allow rules): the exact-host hash first, then the prefix trie, each
  * only when it holds entries; the host hash also only when the remote
- * prefilter says it may hold this remote (hosts_maybe). hk is
- * ll_host_hash() of the remote and protocol. Returns the rule id or -1.
+ * prefilter says it may hold this remote (hosts_maybe). Returns the rule
+ * id or -1.
  */
 static __always_inline long ll_rule_match(const struct ll_state *s, int kind,
-					  const struct ll_pkt *p, const __u8 *remote, __u64 hk,
-					  int hosts_maybe)
+					  const struct ll_pkt *p, const __u8 *remote, int hosts_maybe)
 {
 	struct ll_rule_key key = { .prefixlen = LL_RULE_KEY_BITS, .proto = p->proto };
 	/* ll_pkt is 4-byte aligned and its addresses lead it */
@@ -114,6 +136,8 @@ static __always_inline long ll_rule_match(const struct ll_state *s, int kind,
 	struct ll_rule_val *v;
 
 	if (hosts_maybe && s->host_entries[kind]) {
+		__u64 hk = ll_host_hash(addr, p->proto);
+
 		hv = bpf_map_lookup_elem(kind ? (void *)&ll_allow_hosts : (void *)&ll_rule_hosts, &hk);
 		if (hv && ll_host_is(hv, addr, p->proto))
 			return ll_ranges_match(&hv->val, p);
@@ -209,8 +233,7 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 {
 	int strict_all = s->strict;
 	const __u8 *remote = egress ? p->dst : p->src;
-	__u64 hk = ll_host_hash((const __u32 *)remote, p->proto);
-	__u32 slot = ll_remote_slot(hk);
+	__u32 slot = ll_remote_slot((const __u32 *)remote, p->proto);
 	struct ll_remote_cnt *rc = bpf_map_lookup_elem(&ll_remotes, &slot);
 	struct ll_flow_val *fv = NULL;
 	int hosts_maybe;
@@ -220,7 +243,7 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 		return 0;
 	hosts_maybe = rc->hosts != 0;
 	if (!egress) {
-		id = ll_rule_match(s, 1, p, remote, hk, hosts_maybe);
+		id = ll_rule_match(s, 1, p, remote, hosts_maybe);
 		if (id >= 0) {
 			ll_rule_hit(id, bytes);
 			return LL_PASS_MGMT;
@@ -244,7 +267,7 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 		}
 		return LL_PASS_FLOW;
 	}
-	id = ll_rule_match(s, 0, p, remote, hk, hosts_maybe);
+	id = ll_rule_match(s, 0, p, remote, hosts_maybe);
 	if (id >= 0) {
 		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_ && !ll_has_socket(strict_ctx, p))
 			return LL_DROP_STRICT;
@@ -406,11 +429,7 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
 	if (!(s->daemon.level | s->kernel.level | s->override_active) && !ctx->pfmemalloc)
 		return 0;
 
-	/*
-	 * The coarse clock (same CLOCK_MONOTONIC base, jiffy resolution) costs a
-	 * tenth of bpf_ktime_get_ns(); leases are seconds long.
-	 */
-	now = bpf_ktime_get_coarse_ns();
+	now = ll_now();
 	level = ll_level_of(s, now, &source, &expired);
 	if (level == LL_LEVEL_NONE && !ctx->pfmemalloc) {
 		if (!expired)

@@ -92,7 +92,7 @@ static __always_inline int ll_sockops_handle(struct bpf_sock_ops *skops, int all
 		return 1;
 	if (all)
 		origin = LL_ORIGIN_CGROUP;
-	else if (ll_rule_match(s, 0, &p, k.remote, ll_host_hash((const __u32 *)k.remote, k.proto), 1) >= 0)
+	else if (ll_rule_match(s, 0, &p, k.remote, 1) >= 0)
 		origin = LL_ORIGIN_SOCKOPS;
 	else
 		return 1;

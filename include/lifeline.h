@@ -295,8 +295,8 @@ static inline __u64 ll_host_hash(const __u32 *addr, __u32 proto)
 }
 
 /*
- * The remote prefilter: per slot (a hash of remote address and protocol,
- * the top LL_REMOTE_BITS of ll_host_hash()), how many exact flows and how
+ * The remote prefilter: per slot (a cheap hash of remote address and
+ * protocol: one multiply), how many exact flows and how
  * many full-length rule entries (endpoint and allow) have that remote. A
  * packet whose slot counts nothing skips the flow table and the host hash:
  * a flood from unregistered addresses costs one inlined array read.
@@ -311,9 +311,11 @@ struct ll_remote_cnt {
 	__u32 hosts;
 };
 
-static inline __u32 ll_remote_slot(__u64 host_hash)
+static inline __u32 ll_remote_slot(const __u32 *addr, __u32 proto)
 {
-	return (__u32)(host_hash >> (64 - LL_REMOTE_BITS));
+	__u64 x = addr[0] ^ addr[1] ^ addr[2] ^ addr[3] ^ (proto << 24);
+
+	return (__u32)((x * 0x9e3779b97f4a7c15ULL) >> (64 - LL_REMOTE_BITS));
 }
 
 static inline int ll_host_is(const struct ll_host_val *v, const __u32 *addr, __u32 proto)

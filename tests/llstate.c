@@ -163,7 +163,11 @@ static int count_hosts(int fd, struct ll_remote_cnt *want)
 	int first = 1;
 
 	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
-		want[ll_remote_slot(next)].hosts++;
+		struct ll_host_val hv;
+
+		if (bpf_map_lookup_elem(fd, &next, &hv))
+			return -errno;
+		want[ll_remote_slot(hv.addr, hv.proto)].hosts++;
 		k = next;
 		first = 0;
 	}

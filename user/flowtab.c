@@ -13,7 +13,7 @@ struct ll_remote_cnt *ll_remote_of(struct ll_remote_cnt *rc, const __u8 addr[16]
 	__u32 a[4];
 
 	memcpy(a, addr, 16);
-	return &rc[ll_remote_slot(ll_host_hash(a, proto))];
+	return &rc[ll_remote_slot(a, proto)];
 }
 
 int ll_flowtab_map(struct ll_flowtab *t, int fd, int remotes_fd)

@@ -321,7 +321,7 @@ int ll_host_put(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_key 
 {
 	struct ll_host_val hv = { .proto = k->proto, .val = *v }, cur;
 	__u64 hk = host_key(k, hv.addr);
-	struct ll_remote_cnt *c = &rc[ll_remote_slot(hk)];
+	struct ll_remote_cnt *c = &rc[ll_remote_slot(hv.addr, hv.proto)];
 	int present = !bpf_map_lookup_elem(hash_fd, &hk, &cur);
 
 	if (present && !ll_host_is(&cur, hv.addr, hv.proto))
@@ -342,6 +342,7 @@ int ll_host_put(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_key 
 int ll_hosts_sync(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_entry *want, size_t n)
 {
 	__u64 *wanted = malloc((n ? n : 1) * sizeof(*wanted)), k, next;
+	struct ll_host_val cur;
 	__u32 addr[4];
 	int ret = 0, more;
 
@@ -359,7 +360,7 @@ int ll_hosts_sync(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_en
 		more = !bpf_map_get_next_key(hash_fd, &k, &next);
 		for (i = 0; i < n && wanted[i] != k; i++)
 			;
-		if (i < n)
+		if (i < n || bpf_map_lookup_elem(hash_fd, &k, &cur))
 			continue;
 		if (bpf_map_delete_elem(hash_fd, &k)) {
 			if (errno == ENOENT)
@@ -367,7 +368,7 @@ int ll_hosts_sync(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_en
 			ret = -errno;
 			break;
 		}
-		__atomic_fetch_sub(&rc[ll_remote_slot(k)].hosts, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_sub(&rc[ll_remote_slot(cur.addr, cur.proto)].hosts, 1, __ATOMIC_SEQ_CST);
 	}
 	free(wanted);
 	return ret;
