@@ -12,6 +12,7 @@
  * is written through a fmemopen() stream on a static buffer.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -1564,6 +1565,11 @@ int main(int argc, char **argv)
 	}
 	write_pidfile();
 	notify_init();
+	/*
+	 * Loading the programs parsed the kernel's BTF (megabytes, freed):
+	 * give the freed heap back before mlockall pins what is resident.
+	 */
+	malloc_trim(0);
 	self_protect();
 
 	err = ll_sources_init(&d.src, &d.cfg.src, d.proc_root, dlog);
