@@ -36,7 +36,7 @@ struct {
 /* Buckets of exact flows (struct ll_flow_bucket in lifeline.h); a power of two. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LL_DEFAULT_MAX_FLOWS * LL_FLOW_LOAD_DEN / LL_FLOW_WAYS);	/* set at load */
+	__uint(max_entries, LL_DEFAULT_MAX_FLOWS / 2);	/* ll_flow_buckets(65,536); set at load */
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct ll_flow_bucket);

@@ -158,13 +158,15 @@ struct ll_flow_val {
  * A slot's tag says what it holds: 0 empty, LL_FLOW_TAG_BUSY while a
  * writer fills or clears it, else the key's tag (always odd). Writers claim
  * a slot by compare-and-swap on its tag and publish the key by storing the
- * tag last, so a reader that sees a key's tag sees the key. The table is
- * sized for a load of at most one half (LL_FLOW_LOAD_DEN), where two
- * choices of four slots practically never both fill; user space also moves
- * an entry to its other bucket when they do.
+ * tag last, so a reader that sees a key's tag sees the key. The table has
+ * at least 5 slots per 4 admitted flows (a load of at most 0.8, rounded up
+ * to a power of two of buckets); when both of a flow's buckets are full,
+ * user space moves an entry to its other bucket (sock_ops cannot, and
+ * leaves the connection to its endpoint rule).
  */
 #define LL_FLOW_WAYS 4
-#define LL_FLOW_LOAD_DEN 2		/* slots per admitted flow */
+#define LL_FLOW_SLOTS_NUM 5		/* slots per admitted flow: 5/4 */
+#define LL_FLOW_SLOTS_DEN 4
 #define LL_FLOW_TAG_BUSY 2U
 
 struct ll_flow_entry {
@@ -221,7 +223,8 @@ static inline int ll_flow_key_eq(const struct ll_flow_key *a, const struct ll_fl
 /* Buckets for a capacity of max_flows, and the capacity of a table. */
 static inline __u32 ll_flow_buckets(__u32 max_flows)
 {
-	__u64 want = ((__u64)max_flows * LL_FLOW_LOAD_DEN + LL_FLOW_WAYS - 1) / LL_FLOW_WAYS;
+	__u64 den = (__u64)LL_FLOW_SLOTS_DEN * LL_FLOW_WAYS;
+	__u64 want = ((__u64)max_flows * LL_FLOW_SLOTS_NUM + den - 1) / den;
 	__u32 n = 1;
 
 	while (n < want && n < (1U << 30))
@@ -231,7 +234,7 @@ static inline __u32 ll_flow_buckets(__u32 max_flows)
 
 static inline __u32 ll_flow_capacity(__u32 buckets)
 {
-	return (__u32)((__u64)buckets * LL_FLOW_WAYS / LL_FLOW_LOAD_DEN);
+	return (__u32)((__u64)buckets * LL_FLOW_WAYS * LL_FLOW_SLOTS_DEN / LL_FLOW_SLOTS_NUM);
 }
 
 /*

@@ -1228,7 +1228,8 @@ static void test_flowtab(void)
 	    !ASSERT_EQ(ll_flowtab_map(&t, fd, rfd), 0, "map"))
 		return;
 	n = ll_flowtab_capacity(&t);
-	ASSERT_EQ(n, (1U << 12) * LL_FLOW_WAYS / LL_FLOW_LOAD_DEN, "capacity is half the slots");
+	ASSERT_EQ(n, (1U << 12) * LL_FLOW_WAYS * 4 / 5, "capacity is 4/5 of the slots");
+	ASSERT_EQ(ll_flow_buckets(n), 1U << 12, "and that capacity needs this many buckets");
 	/* filled to capacity: every insert succeeds (moving entries when both buckets are full) */
 	for (__u32 i = 0; i < n; i++) {
 		flow_key_n(&k, i);

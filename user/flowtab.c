@@ -143,45 +143,55 @@ static int remove_copies(struct ll_flowtab *t, const struct ll_flow_key *k)
 	return n;
 }
 
-/*
- * Both buckets are full: move one of their entries to its other bucket.
- * The copy is published before the original goes, so a reader always
- * finds the entry (counts in between may land on either copy).
- */
-static int make_room(struct ll_flowtab *t, __u32 b1, __u32 b2)
+static int has_free(const struct ll_flowtab *t, __u32 b)
 {
-	__u32 mask = t->nbuckets - 1, bs[2] = { b1, b2 };
-
-	for (int j = 0; j < 2; j++) {
-		struct ll_flow_bucket *bk = &t->b[bs[j]];
-
-		for (int i = 0; i < LL_FLOW_WAYS; i++) {
-			__u32 tag = tag_load(&bk->tag[i]);
-			struct ll_flow_entry copy = bk->e[i];
-			__u64 h;
-			__u32 alt;
-
-			if (!(tag & 1))
-				continue;
-			h = ll_flow_hash(&copy.key);
-			if (ll_flow_tag(h) != tag)
-				continue;	/* changed under us */
-			alt = ll_flow_bucket1(h, mask) == bs[j] ? ll_flow_bucket2(h, mask)
-							       : ll_flow_bucket1(h, mask);
-			if (alt == bs[j] || !put(t, alt, tag, &copy))
-				continue;
-			if (!clear_slot(t, bs[j], i, tag)) {
-				/*
-				 * Its owner removed it meanwhile (and uncounted it):
-				 * remove the copy too, without counting again.
-				 */
-				remove_copies(t, &copy.key);
-			}
+	for (int i = 0; i < LL_FLOW_WAYS; i++)
+		if (!tag_load(&t->b[b].tag[i]))
 			return 1;
+	return 0;
+}
+
+/*
+ * Frees a slot in bucket b by moving one of its entries to that entry's
+ * other bucket, making room there the same way, at most depth moves deep
+ * (a cuckoo walk). Each copy is published before its original goes, so a
+ * reader always finds the entry (counts in between may land on either).
+ */
+static int make_room(struct ll_flowtab *t, __u32 b, int depth)
+{
+	__u32 mask = t->nbuckets - 1;
+
+	if (has_free(t, b))
+		return 1;
+	if (!depth)
+		return 0;
+	for (int k = 0; k < LL_FLOW_WAYS; k++) {
+		int i = (k + depth) % LL_FLOW_WAYS;	/* vary the victim with the depth */
+		__u32 tag = tag_load(&t->b[b].tag[i]), alt;
+		struct ll_flow_entry copy = t->b[b].e[i];
+		__u64 h;
+
+		if (!(tag & 1))
+			continue;
+		h = ll_flow_hash(&copy.key);
+		if (ll_flow_tag(h) != tag)
+			continue;	/* changed under us */
+		alt = ll_flow_bucket1(h, mask) == b ? ll_flow_bucket2(h, mask) : ll_flow_bucket1(h, mask);
+		if (alt == b || !make_room(t, alt, depth - 1) || !put(t, alt, tag, &copy))
+			continue;
+		if (!clear_slot(t, b, i, tag)) {
+			/*
+			 * Its owner removed it meanwhile (and uncounted it):
+			 * remove the copy too, without counting again.
+			 */
+			remove_copies(t, &copy.key);
 		}
+		return 1;
 	}
 	return 0;
 }
+
+#define MOVE_DEPTH 5
 
 int ll_flowtab_insert(struct ll_flowtab *t, const struct ll_flow_key *k,
 		      const struct ll_flow_val *v)
@@ -202,7 +212,7 @@ int ll_flowtab_insert(struct ll_flowtab *t, const struct ll_flow_key *k,
 	for (int tries = 0; tries < 4; tries++) {
 		if (put(t, b1, tag, &e) || put(t, b2, tag, &e))
 			return 0;
-		if (!make_room(t, b1, b2))
+		if (!make_room(t, b1, MOVE_DEPTH) && !make_room(t, b2, MOVE_DEPTH))
 			break;
 	}
 	__atomic_fetch_sub(&rc->flows, 1, __ATOMIC_SEQ_CST);
