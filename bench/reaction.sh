@@ -70,6 +70,9 @@ react "PSI some avg10 over the threshold (polled file)" "psi $PROC 80.00" "psi $
 react "MemAvailable under the threshold (polled file)" \
 	"put $PROC/proc/meminfo \"\$(sed 's/^MemAvailable:.*/MemAvailable:   1000 kB/' $TOP/tests/data/meminfo)\"" \
 	"cp $TOP/tests/data/meminfo $PROC/proc/meminfo"
+react "zone free pages at the min watermark (polled file)" \
+	"put $PROC/proc/zoneinfo \"\$(sed -E 's/pages free +[0-9]+/pages free     0/' $TOP/tests/data/zoneinfo)\"" \
+	"cp $TOP/tests/data/zoneinfo $PROC/proc/zoneinfo"
 react "PFMemallocDrop growth (polled file)" \
 	"put $PROC/proc/net/netstat 'TcpExt: PFMemallocDrop
 TcpExt: 7
