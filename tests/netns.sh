@@ -32,11 +32,22 @@ jqt() {
 	if jq -e "$filter" >/dev/null 2>&1 <<<"$out"; then pass "$name"; else fail "$name" "lifeline -j $* -> $(echo "$out" | head -c 300) $(head -c 300 "$TMP/jqt.err")"; fi
 }
 
+# The CPUs (hex mask) whose packets go to queue $1 of 2: CPUs 0, 2, 4... or 1, 3, 5...
+ll_xps_mask() {
+	local m=0 c
+	for ((c = $1; c < $(nproc) && c < 64; c += 2)); do m=$((m | 1 << c)); done
+	printf '%x' $m
+}
+
 ns_setup() {
 	ip netns add $NS_SRV || return 1
 	ip netns add $NS_CLI || return 1
 	# two queues each way: with XDP, veth runs a NAPI ring per queue, so a flood
-	# from one CPU does not share a ring with block I/O from the other
+	# from one CPU does not share a ring with block I/O from the other. That
+	# needs XPS (set below): without it a socket's queue is a hash, and half of
+	# the time the NBD connection shared the flood's ring (measured: its
+	# packets dropped when the ring was full, ~1,000 TCP retransmits per
+	# second, about half the throughput).
 	ip link add $DEV_SRV netns $NS_SRV numtxqueues 2 numrxqueues 2 type veth peer name $DEV_CLI \
 		netns $NS_CLI numtxqueues 2 numrxqueues 2 || return 1
 	in_srv ip link set lo up
@@ -49,6 +60,15 @@ ns_setup() {
 	in_cli ip -6 addr add $CLI6/64 dev $DEV_CLI nodad
 	in_srv ip link set $DEV_SRV up
 	in_cli ip link set $DEV_CLI up
+	# XPS: a packet sent from CPU n goes out of (and arrives on) queue n % 2.
+	# sysfs shows a namespace's devices only where it is mounted in it.
+	local ns dev q
+	for ns in "$NS_SRV $DEV_SRV" "$NS_CLI $DEV_CLI"; do
+		read -r ns dev <<<"$ns"
+		for q in 0 1; do
+			ip netns exec "$ns" sh -c "echo $(ll_xps_mask $q) >/sys/class/net/$dev/queues/tx-$q/xps_cpus" 2>/dev/null
+		done
+	done
 	# Permanent neighbours: ARP/ND never depends on what lifeline passes.
 	local msrv mcli
 	msrv=$(in_srv ip -br link show $DEV_SRV | awk '{print $3}')
