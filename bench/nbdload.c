@@ -3,8 +3,13 @@
  * nbdload: real block I/O against an NBD server, measured. Alternates a
  * write of one block and a read of it back, verifying every byte, for a
  * given time; prints one line per interval (ops, MB/s, p50/p99 latency) and
- * a summary. Used by the demo and the benchmarks.
- *   nbdload URI SECONDS [--block BYTES] [--interval-ms MS] [--span BYTES] [--json]
+ * a summary. Used by the demo and the benchmarks. With --warmup, the first
+ * SECONDS of I/O (connection start, TCP slow start) are done but not counted.
+ * With --reconnect, a new connection every SECONDS (its set-up time counted):
+ * one connection's throughput on a veth settles at one of two levels ~1.6x
+ * apart (bench/README.md), so a phase that spans several is steadier.
+ *   nbdload URI SECONDS [--block BYTES] [--interval-ms MS] [--span BYTES] [--warmup S]
+ *           [--reconnect S] [--json]
  * Exit status: 0, or 1 on a connection error or any verification failure.
  */
 #include <errno.h>
@@ -68,12 +73,13 @@ int main(int argc, char **argv)
 	double start, end, wstart;
 	struct nbd_handle *nbd;
 	char *wbuf, *rbuf;
+	double warmup = 0, reconnect = 0, connected;
 	int json = 0, ret = 1;
 	int64_t size;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: nbdload URI SECONDS [--block BYTES] [--interval-ms MS] "
-			"[--span BYTES] [--json]\n");
+			"[--span BYTES] [--warmup SECONDS] [--reconnect SECONDS] [--json]\n");
 		return 2;
 	}
 	for (int i = 3; i < argc; i++) {
@@ -83,6 +89,10 @@ int main(int argc, char **argv)
 			interval_ms = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--span") && i + 1 < argc)
 			span = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
+			warmup = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--reconnect") && i + 1 < argc)
+			reconnect = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else {
@@ -90,8 +100,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!block || block > (32 << 20) || !interval_ms) {
-		fprintf(stderr, "nbdload: bad --block or --interval-ms\n");
+	if (!block || block > (32 << 20) || !interval_ms || warmup < 0 || reconnect < 0) {
+		fprintf(stderr, "nbdload: bad --block, --interval-ms, --warmup or --reconnect\n");
 		return 2;
 	}
 	nbd = nbd_create();
@@ -113,10 +123,31 @@ int main(int argc, char **argv)
 	if (!wbuf || !rbuf || !win.lat || !all.lat)
 		goto out;
 
-	start = wstart = now_s();
+	memset(wbuf, 0xa5, block);
+	start = now_s();
+	while (now_s() < start + warmup) {	/* same I/O, verified, not counted */
+		if (nbd_pwrite(nbd, wbuf, block, 0, 0) == -1 || nbd_pread(nbd, rbuf, block, 0, 0) == -1) {
+			fprintf(stderr, "nbdload: %s\n", nbd_get_error());
+			goto out;
+		}
+		if (memcmp(wbuf, rbuf, block))
+			bad++;
+	}
+	start = wstart = connected = now_s();
 	end = start + atof(argv[2]);
 	while (now_s() < end) {
 		double t0 = now_s(), dt;
+
+		if (reconnect > 0 && t0 - connected >= reconnect) {
+			nbd_shutdown(nbd, 0);
+			nbd_close(nbd);
+			nbd = nbd_create();
+			if (!nbd || nbd_connect_uri(nbd, argv[1]) == -1) {
+				fprintf(stderr, "nbdload: %s\n", nbd_get_error());
+				goto out;
+			}
+			connected = now_s();
+		}
 
 		/* a pattern unique to this offset and pass, so a stale read is caught */
 		for (size_t i = 0; i < block; i += 8) {
@@ -155,7 +186,8 @@ int main(int argc, char **argv)
 	report("total", now_s() - start, now_s() - start, &all, bad, json);
 	ret = bad ? 1 : 0;
 out:
-	nbd_shutdown(nbd, 0);
+	if (nbd)
+		nbd_shutdown(nbd, 0);
 	nbd_close(nbd);
 	return ret;
 }
