@@ -58,6 +58,9 @@ mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 say "== set-up: namespaces $NS_SRV (server, flooder) and $NS_CLI (client), veth $DEV_SRV <-> $DEV_CLI"
 ns_setup || { echo "demo: cannot create the namespaces" >&2; exit 1; }
 nbd_start 1G || { echo "demo: nbdkit did not start" >&2; exit 1; }
+# This host's storage side (nbdkit, the client) on CPU 0; the flooder, standing
+# for another machine, on CPU 1 (bench/README.md, "blockio", has why).
+taskset -a -p -c 0 "$(cat /tmp/llnbd$LL_NS_ID.pid)" >/dev/null
 mkdir "$CGDIR" && echo $((256 << 20)) >"$CGDIR/memory.limit_in_bytes" || exit 1
 in_cli "$LL" attach "$DEV_CLI" | sed 's/^/   /'
 in_cli "$LL" flow add nbd://$SRV4 --name storage | sed 's/^/   /'
@@ -119,7 +122,7 @@ phase_start=()
 phase() {	# phase NAME SECONDS: NBD load for the phase, results in $RUN/NAME.nbd
 	local name=$1 secs=$2
 	phase_start+=("$name $(echo "$(date +%s.%N) - $T0" | bc)")
-	in_cli "$NBDLOAD" nbd://$SRV4 "$secs" --json --block 65536 --span $((512 << 20)) >"$RUN/$name.nbd" 2>&1 &
+	in_cli taskset -c 0 "$NBDLOAD" nbd://$SRV4 "$secs" --reconnect 3 --json --block 65536 --span $((512 << 20)) >"$RUN/$name.nbd" 2>&1 &
 	local np=$!
 	progress "$name" "$secs"
 	wait $np
@@ -127,18 +130,20 @@ phase() {	# phase NAME SECONDS: NBD load for the phase, results in $RUN/NAME.nbd
 # The flooder stands for another machine, but shares this one: it gets a CPU
 # of its own (the veth delivers its frames on the sender's CPU) and runs in
 # every phase, aimed at its own namespace while the network is calm, so each
-# phase leaves block I/O the same CPU (like with like).
+# phase leaves block I/O the same CPU (like with like). nsenter directly, not
+# in_srv (a function, which runs in a subshell when put in the background):
+# $! is then the flooder itself, and kill stops it.
 flood_idle() {
 	in_srv ip addr add 192.0.2.99/32 dev lo 2>/dev/null
-	in_srv taskset -c 1 "$NET" send 192.0.2.99 192.0.2.99 9999 3600 >/dev/null &
+	nsenter --net=/run/netns/$NS_SRV taskset -c 1 "$NET" send 192.0.2.99 192.0.2.99 9999 3600 >/dev/null &
 	pids+=($!)
 	IDLE_PID=$!
 }
 flood_on() {
 	kill "$IDLE_PID" 2>/dev/null
-	in_cli "$NET" recv $CLIF4 9999 3600 >/dev/null &
+	nsenter --net=/run/netns/$NS_CLI taskset -c 0 "$NET" recv $CLIF4 9999 3600 >/dev/null &
 	pids+=($!)
-	in_srv taskset -c 1 "$NET" send $FLOOD4 $CLIF4 9999 3600 >/dev/null &
+	nsenter --net=/run/netns/$NS_SRV taskset -c 1 "$NET" send $FLOOD4 $CLIF4 9999 3600 >/dev/null &
 	pids+=($!)
 	FLOOD_PID=$!
 }
