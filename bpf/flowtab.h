@@ -25,13 +25,48 @@ static __always_inline struct ll_flow_entry *ll_flow_in(__u32 b, __u32 tag,
 	return NULL;
 }
 
+/* The move sequence (LL_REMOTE_SEQ in lifeline.h), read as it is now. */
+static __always_inline __u32 ll_flow_seq(void)
+{
+	__u32 key = LL_REMOTE_SEQ;
+	struct ll_remote_cnt *c = bpf_map_lookup_elem(&ll_remotes, &key);
+	__u32 seq = c ? *(volatile __u32 *)&c->flows : 0;
+
+	asm volatile("" ::: "memory");	/* the buckets are read after it */
+	return seq;
+}
+
+/* Did a move overlap a lookup that began at sequence seq? */
+static __always_inline int ll_flow_moved(__u32 seq)
+{
+	asm volatile("" ::: "memory");	/* the buckets were read before it */
+	return (seq & 1) || seq != ll_flow_seq();
+}
+
+/*
+ * A move publishes the copy in the other bucket before it clears the
+ * original; a reader that looked at the new bucket before the copy and at
+ * the old one after the clear would miss the entry, so a miss during or
+ * across a move looks again (tests/test_datapath.c, test_move_race).
+ */
 static __always_inline struct ll_flow_entry *ll_flow_find(const struct ll_flow_key *k)
 {
 	__u64 h = ll_flow_hash(k);
 	__u32 mask = ll_flow_mask(), tag = ll_flow_tag(h);
-	struct ll_flow_entry *e = ll_flow_in(ll_flow_bucket1(h, mask), tag, k);
+	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
+	__u32 seq = ll_flow_seq();
+	struct ll_flow_entry *e = ll_flow_in(b1, tag, k);
 
-	return e ? e : ll_flow_in(ll_flow_bucket2(h, mask), tag, k);
+	if (!e)
+		e = ll_flow_in(b2, tag, k);
+	/* bounded: moves are one writer's, each a few hundred nanoseconds */
+	for (int i = 0; i < 3 && !e && ll_flow_moved(seq); i++) {
+		seq = ll_flow_seq();
+		e = ll_flow_in(b1, tag, k);
+		if (!e)
+			e = ll_flow_in(b2, tag, k);
+	}
+	return e;
 }
 
 /* Claims a free slot of bucket b and fills it; returns 1 on success. */
@@ -47,8 +82,8 @@ static __always_inline int ll_flow_put(__u32 b, __u32 tag, const struct ll_flow_
 			continue;
 		bk->e[i].key = *k;
 		bk->e[i].val = *v;
-		/* publish: an atomic, so no store above moves after it */
-		__sync_lock_test_and_set(&bk->tag[i], tag);
+		/* publish: a sequentially consistent exchange, after every store above */
+		__atomic_exchange_n(&bk->tag[i], tag, __ATOMIC_SEQ_CST);
 		return 1;
 	}
 	return 0;
@@ -73,7 +108,7 @@ static __always_inline int ll_flow_insert(const struct ll_flow_key *k, const str
 	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
 	struct ll_remote_cnt *rc = ll_flow_remote(k);
 
-	if (!rc || ll_flow_in(b1, tag, k) || ll_flow_in(b2, tag, k))
+	if (!rc || ll_flow_find(k))
 		return 0;
 	/* counted before it is visible, uncounted if it never becomes so */
 	__sync_fetch_and_add(&rc->flows, 1);
@@ -83,34 +118,48 @@ static __always_inline int ll_flow_insert(const struct ll_flow_key *k, const str
 	return 0;
 }
 
-/* Removes the flow unless an operator registered it (origin CLI). */
+/* Empties the non-CLI copies of k in bucket b; returns how many. */
+static __always_inline int ll_flow_clear_auto(__u32 b, __u32 tag, const struct ll_flow_key *k)
+{
+	struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &b);
+	int n = 0;
+
+	if (!bk)
+		return 0;
+	for (int i = 0; i < LL_FLOW_WAYS; i++) {
+		if (bk->tag[i] != tag || !ll_flow_key_eq(&bk->e[i].key, k) ||
+		    bk->e[i].val.origin == LL_ORIGIN_CLI)
+			continue;
+		if (__sync_val_compare_and_swap(&bk->tag[i], tag, LL_FLOW_TAG_BUSY) != tag)
+			continue;
+		__builtin_memset(&bk->e[i], 0, sizeof(bk->e[i]));
+		__atomic_exchange_n(&bk->tag[i], 0, __ATOMIC_SEQ_CST);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Removes the flow unless an operator registered it (origin CLI): every
+ * copy (a move interrupted by a dying writer can leave two), uncounted
+ * once, as it was counted once.
+ */
 static __always_inline void ll_flow_remove_auto(const struct ll_flow_key *k)
 {
 	__u64 h = ll_flow_hash(k);
 	__u32 mask = ll_flow_mask(), tag = ll_flow_tag(h);
-	__u32 bs[2] = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) };
+	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
 	struct ll_remote_cnt *rc = ll_flow_remote(k);
+	__u32 seq = ll_flow_seq();
+	int n;
 
 	if (!rc)
 		return;
-	for (int j = 0; j < 2; j++) {
-		struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &bs[j]);
-
-		if (!bk)
-			continue;
-		for (int i = 0; i < LL_FLOW_WAYS; i++) {
-			if (bk->tag[i] != tag || !ll_flow_key_eq(&bk->e[i].key, k) ||
-			    bk->e[i].val.origin == LL_ORIGIN_CLI)
-				continue;
-			if (__sync_val_compare_and_swap(&bk->tag[i], tag, LL_FLOW_TAG_BUSY) != tag)
-				continue;
-			__builtin_memset(&bk->e[i], 0, sizeof(bk->e[i]));
-			__sync_lock_test_and_set(&bk->tag[i], 0);
-			/* one logical entry, even if a move left a second copy */
-			__sync_fetch_and_add(&rc->flows, -1);
-			return;
-		}
-	}
+	n = ll_flow_clear_auto(b1, tag, k) + ll_flow_clear_auto(b2, tag, k);
+	if (!n && ll_flow_moved(seq))
+		n = ll_flow_clear_auto(b1, tag, k) + ll_flow_clear_auto(b2, tag, k);
+	if (n)
+		__sync_fetch_and_add(&rc->flows, -1);
 }
 
 #endif /* LL_FLOWTAB_H */

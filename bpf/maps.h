@@ -91,7 +91,7 @@ struct {
 /* The remote prefilter (struct ll_remote_cnt in lifeline.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1 << LL_REMOTE_BITS);
+	__uint(max_entries, LL_REMOTE_ENTRIES);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct ll_remote_cnt);

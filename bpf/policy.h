@@ -53,7 +53,8 @@ static __always_inline void ll_event(__u32 hook, __u32 type, __u32 level, __u32 
 
 	if (!lim)
 		return;
-	if (lim->last_ns && now - lim->last_ns < ll_event_interval_ns) {
+	/* compared, not subtracted: per-CPU clocks may put another CPU's last_ns ahead */
+	if (lim->last_ns && now < lim->last_ns + ll_event_interval_ns) {
 		__sync_fetch_and_add(&lim->suppressed, 1);
 		return;
 	}

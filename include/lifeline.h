@@ -67,7 +67,7 @@ struct ll_state {
 	__u32 sock_rcvbuf;	/* sock_ops: SO_RCVBUF floor for registered sockets, 0 = leave */
 	__u32 sock_sndbuf;	/* sock_ops: SO_SNDBUF floor, 0 = leave */
 	__u32 strict;		/* 1: strict mode for every registered TCP flow and rule */
-	__u32 _pad1;
+	__u32 layout;		/* LL_LAYOUT of the maps' creator; checked by every opener */
 	/*
 	 * Entries in the rule tables, [0] endpoint rules, [1] allow rules,
 	 * kept by user space (ll_reg_sync) so the datapath skips empty tables.
@@ -308,6 +308,13 @@ static inline __u64 ll_host_hash(const __u32 *addr, __u32 proto)
  * dies between the two leaves it high: a harmless false "maybe").
  */
 #define LL_REMOTE_BITS 16
+/*
+ * One more entry after the slots: its flows field is the flow table's move
+ * sequence, odd while user space moves an entry between its buckets (a
+ * reader that misses while it is odd, or changed, looks again).
+ */
+#define LL_REMOTE_SEQ (1U << LL_REMOTE_BITS)
+#define LL_REMOTE_ENTRIES (LL_REMOTE_SEQ + 1)
 
 struct ll_remote_cnt {
 	__u32 flows;
@@ -462,6 +469,13 @@ struct ll_event {
 	__u32 ifindex;
 	__u64 value;		/* type-specific: packets suppressed since last event */
 };
+
+/*
+ * The layout of the pinned maps. Bumped whenever a map's type, size or
+ * meaning changes: pins of another layout are refused, never half-used.
+ * 2: the flow table as buckets, host hash by 64-bit key, remote prefilter.
+ */
+#define LL_LAYOUT 2
 
 /* Limits and defaults. */
 #define LL_DEFAULT_MAX_FLOWS 65536

@@ -10,7 +10,9 @@
  *                                    and print its verdict
  *   llstate PIN prefilter            check the remote prefilter against the
  *                                    tables: every slot counts exactly the
- *                                    flows and host entries it covers
+ *                                    flows and host entries it covers (run
+ *                                    it when nothing changes them: the
+ *                                    invariant while writers run is >=)
  *   llstate events SOCK N MS         print up to N lines from the events
  *                                    socket, waiting at most MS in all
  */

@@ -42,4 +42,24 @@ rm -rf "$PIN"
 # a pin path that is not on bpffs: refused with a clear error, nothing created
 out=$(LIFELINE_PIN_PATH=$TMP/notbpf "$LL" flow add nbd://198.51.100.7 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "not on a bpffs mount" <<<"$out" && [ ! -e "$TMP/notbpf" ] && pass "pin path off bpffs refused" || fail "not bpffs" "exit $rc: $out"
+# pins of another layout (an older lifeline's) are refused with a clear
+# error, and nothing is added to them
+"$LL" flow add nbd://198.51.100.9 >/dev/null || fail layout "create"
+off=$(( 3 * 24 + 13 * 4 ))	# struct ll_state: three votes, then layout is the 14th u32
+bpftool -j map lookup pinned "$PIN/ll_state" key 0 0 0 0 |
+	jq -r --argjson o $off '.value | .[$o] = "0x01" | .[$o + 1] = "0x00" | .[$o + 2] = "0x00" | .[$o + 3] = "0x00" | join(" ")' >"$TMP/oldstate"
+bpftool map update pinned "$PIN/ll_state" key 0 0 0 0 value $(cat "$TMP/oldstate")
+before=$(ls "$PIN" | sort | tr '\n' ' ')
+out=$("$LL" flow add nbd://198.51.100.10 2>&1); rc=$?
+after=$(ls "$PIN" | sort | tr '\n' ' ')
+if [ $rc = 1 ] && grep -q "another version of lifeline (layout 1" <<<"$out" && [ "$(wc -l <<<"$out")" = 1 ] &&
+   [ "$before" = "$after" ]; then
+	pass "pins of another layout: one-line error, nothing touched"
+else
+	fail "other layout" "exit $rc: $out"
+fi
+out=$("$LL" status 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "layout 1" <<<"$out" && pass "status refuses them too" || fail "other layout status" "exit $rc: $out"
+rm -rf "$PIN"
+
 summary

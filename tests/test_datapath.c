@@ -14,6 +14,8 @@
  */
 #include <errno.h>
 #include <unistd.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -284,7 +286,7 @@ static int reset(struct instance *in, const struct fixture *f)
 	int err = 0;
 
 	memset(in->ft.b, 0, in->ft.len);
-	memset(in->ft.rc, 0, sizeof(struct ll_remote_cnt) << LL_REMOTE_BITS);
+	memset(in->ft.rc, 0, sizeof(struct ll_remote_cnt) * LL_REMOTE_ENTRIES);
 	err |= clear_map(bpf_map__fd(s->maps.ll_rules), sizeof(struct ll_rule_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_allow), sizeof(struct ll_rule_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_rule_hosts), sizeof(struct ll_rule_key));
@@ -695,6 +697,86 @@ static int load(struct instance *in, int assume_pfm);
  * nobody consumes overflow the 256 KiB ring; the overflow is counted
  * (note_event_lost), every packet still gets its verdict.
  */
+/*
+ * Moves against lookups: a child process walks a tiny flow table full of
+ * other flows (every insert then moves entries between buckets) while the
+ * XDP program at critical looks up one flow that is never removed. Every
+ * one of its packets must pass: a lookup that overlapped a move looks again.
+ */
+static void test_move_race(void)
+{
+	struct instance in = {};
+	struct pkt_spec ps = { T(NBD4, LOCAL4, 10809, 40000) };
+	struct ll_state st = { .egress_priority = LL_TC_PRIO_INTERACTIVE };
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	struct ll_counter passed = {}, dropped = {};
+	__u8 buf[2048];
+	size_t len = pkt_build(buf, sizeof(buf), &ps);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = len, .repeat = 5000);
+	__u64 runs = 0, now = ll_now_ns();
+	__u32 zero = 0;
+	pid_t child;
+
+	in.skel = lifeline_bpf__open();
+	if (!ASSERT_TRUE(in.skel != NULL, "open"))
+		return;
+	lone = &in;
+	in.ncpus = libbpf_num_possible_cpus();
+	in.skel->rodata->ll_nr_cpus = in.ncpus;
+	bpf_map__set_max_entries(in.skel->maps.ll_flows, 2);	/* 8 slots: moves all the time */
+	if (!ASSERT_EQ(lifeline_bpf__load(in.skel), 0, "load") ||
+	    !ASSERT_EQ(ll_flowtab_map(&in.ft, bpf_map__fd(in.skel->maps.ll_flows),
+				      bpf_map__fd(in.skel->maps.ll_remotes)), 0, "map flows"))
+		goto out;
+	add_flow(&in.ft, NBD4, 10809, LOCAL4, 40000);
+	st.daemon.level = LL_LEVEL_CRITICAL;
+	st.daemon.source = LL_SRC_PSI;
+	st.daemon.expires_ns = now + 3600ULL * 1000000000ULL;
+	bpf_map_update_elem(bpf_map__fd(in.skel->maps.ll_state), &zero, &st, 0);
+
+	child = fork();
+	if (child == 0) {
+		/* churn: keep the table near full with flows of other remotes */
+		struct ll_flow_key k = { .proto = IPPROTO_TCP };
+		__u32 cap = ll_flowtab_capacity(&in.ft), live = 0, next = 1, first = 1;
+
+		pkt_addr16(LOCAL4, k.local);
+		pkt_addr16("203.0.113.1", k.remote);
+		k.remote_port = htons(3260);
+		for (;;) {
+			if (live + 1 < cap) {
+				k.local_port = htons(next++);
+				live += !ll_flowtab_insert(&in.ft, &k, &v);
+			} else {
+				k.local_port = htons(first++);
+				live -= !ll_flowtab_remove(&in.ft, &k);
+			}
+			if (next == 60000)
+				next = 1, first = 1, live = ll_flowtab_scan(&in.ft, NULL) - 1;
+		}
+	}
+	if (!ASSERT_TRUE(child > 0, "fork"))
+		goto out;
+	for (int i = 0; i < 400; i++) {
+		if (bpf_prog_test_run_opts(bpf_program__fd(in.skel->progs.ll_xdp), &opts))
+			break;
+		runs += opts.repeat;
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	ll_percpu_counter_sum(bpf_map__fd(in.skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_XDP, LL_PASS_FLOW), &passed);
+	ll_percpu_counter_sum(bpf_map__fd(in.skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_CRITICAL), &dropped);
+	ASSERT_EQ(runs, 2000000, "2,000,000 lookups ran");
+	ASSERT_EQ(dropped.packets, 0, "no lookup of the registered flow missed during moves");
+	ASSERT_EQ(passed.packets, runs, "every packet passed as its flow");
+out:
+	lone = NULL;
+	ll_flowtab_unmap(&in.ft);
+	lifeline_bpf__destroy(in.skel);
+}
+
 static void test_ringbuf_full(void)
 {
 	struct instance in = {};
@@ -774,6 +856,7 @@ int main(int argc, char **argv)
 	TEST_RUN("events/pfmemalloc sightings rate-limited", test_events);
 	TEST_RUN("strict/spoofed registered tuple dropped, real socket passes", test_strict);
 	TEST_RUN("events/ring buffer full: counted, verdicts unchanged", test_ringbuf_full);
+	TEST_RUN("flows/lookups during bucket moves never miss", test_move_race);
 	lifeline_bpf__destroy(inst[0].skel);
 	lifeline_bpf__destroy(inst[1].skel);
 	return test_summary();

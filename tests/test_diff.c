@@ -512,7 +512,7 @@ static int install(struct inst *i, const struct scen *s)
 	int err = 0;
 
 	memset(i->ft.b, 0, i->ft.len);
-	memset(i->ft.rc, 0, sizeof(struct ll_remote_cnt) << LL_REMOTE_BITS);
+	memset(i->ft.rc, 0, sizeof(struct ll_remote_cnt) * LL_REMOTE_ENTRIES);
 	err |= clear_map(i->fd_rules);
 	err |= clear_map(i->fd_allow);
 	err |= clear_map(i->fd_rhosts);

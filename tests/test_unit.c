@@ -1190,7 +1190,7 @@ static int remotes_create(void)
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
 
 	return bpf_map_create(BPF_MAP_TYPE_ARRAY, "ut_remotes", sizeof(__u32),
-			      sizeof(struct ll_remote_cnt), 1U << LL_REMOTE_BITS, &o);
+			      sizeof(struct ll_remote_cnt), LL_REMOTE_ENTRIES, &o);
 }
 
 /* Sum of the prefilter's flow (hosts = 0) or host (hosts = 1) counts. */
@@ -1311,6 +1311,59 @@ static void test_flowtab_full(void)
 	close(rfd);
 }
 
+/*
+ * Churn at capacity: random inserts and removals in a small table, where
+ * every insert walks entries between buckets. No live flow may ever be
+ * lost (a walk that came back through its own bucket once deleted one),
+ * and the table and the prefilter must count exactly the live flows.
+ */
+static void test_flowtab_churn(void)
+{
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	int fd = flowtab_create(64), rfd = remotes_create();
+	__u32 cap, *live, nlive = 0, next = 1;
+	long lost = 0, ops = 0;
+	struct ll_flowtab t;
+	struct ll_flow_key k;
+
+	if (!ASSERT_TRUE(fd >= 0 && rfd >= 0, "create") ||
+	    !ASSERT_EQ(ll_flowtab_map(&t, fd, rfd), 0, "map"))
+		return;
+	cap = ll_flowtab_capacity(&t);
+	live = calloc(cap, sizeof(*live));
+	for (unsigned seed = 1; seed <= 4 && live; seed++) {
+		srand(seed);
+		for (long r = 0; r < 150000; r++, ops++) {
+			if (nlive < cap && (nlive < cap * 9 / 10 || rand() & 1)) {
+				flow_key_n(&k, next);
+				if (!ll_flowtab_insert(&t, &k, &v))
+					live[nlive++] = next;
+				next++;
+			} else {
+				__u32 i = (__u32)rand() % nlive;
+
+				flow_key_n(&k, live[i]);
+				lost += ll_flowtab_remove(&t, &k) != 0;
+				live[i] = live[--nlive];
+			}
+			if (r % 500)
+				continue;
+			for (__u32 i = 0; i < nlive; i++) {
+				flow_key_n(&k, live[i]);
+				lost += !ll_flowtab_find(&t, &k);
+			}
+			lost += ll_flowtab_scan(&t, NULL) != nlive;
+			lost += remote_sum(t.rc, 0) != nlive;
+		}
+	}
+	ASSERT_TRUE(ops == 600000, "600,000 operations at capacity");
+	ASSERT_EQ(lost, 0, "no live flow lost, table and prefilter exact throughout");
+	free(live);
+	ll_flowtab_unmap(&t);
+	close(fd);
+	close(rfd);
+}
+
 /* the host hash: confirmed on the key; a re-sync removes what is no longer wanted */
 static void test_hosts_sync(void)
 {
@@ -1318,7 +1371,7 @@ static void test_hosts_sync(void)
 				sizeof(struct ll_host_val), 16, NULL);
 	struct ll_rule_entry e[3] = {};
 	int rfd = remotes_create();
-	struct ll_remote_cnt *rc = mmap(NULL, sizeof(*rc) << LL_REMOTE_BITS, PROT_READ | PROT_WRITE,
+	struct ll_remote_cnt *rc = mmap(NULL, sizeof(*rc) * LL_REMOTE_ENTRIES, PROT_READ | PROT_WRITE,
 					MAP_SHARED, rfd, 0);
 	struct ll_host_val hv;
 	__u32 addr[4];
@@ -1349,7 +1402,7 @@ static void test_hosts_sync(void)
 		n++;
 	}
 	ASSERT_EQ(n, 2, "the third removed");
-	munmap(rc, sizeof(*rc) << LL_REMOTE_BITS);
+	munmap(rc, sizeof(*rc) * LL_REMOTE_ENTRIES);
 	close(rfd);
 	close(fd);
 }
@@ -1395,6 +1448,7 @@ int main(int argc, char **argv)
 	TEST_RUN("rules_sync", test_sync);
 	TEST_RUN("flowtab", test_flowtab);
 	TEST_RUN("flowtab_full", test_flowtab_full);
+	TEST_RUN("flowtab_churn", test_flowtab_churn);
 	TEST_RUN("hosts_sync", test_hosts_sync);
 	return test_summary();
 }

@@ -3,10 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "flowtab.h"
 
-#define RC_LEN ((size_t)sizeof(struct ll_remote_cnt) << LL_REMOTE_BITS)
+/* ll_remotes as mapped: its entries, rounded up to whole pages */
+static size_t rc_len(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return ((size_t)sizeof(struct ll_remote_cnt) * LL_REMOTE_ENTRIES + page - 1) / page * page;
+}
 
 struct ll_remote_cnt *ll_remote_of(struct ll_remote_cnt *rc, const __u8 addr[16], __u8 proto)
 {
@@ -40,11 +47,11 @@ int ll_flowtab_map(struct ll_flowtab *t, int fd, int remotes_fd)
 	len = sizeof(info);
 	if (bpf_obj_get_info_by_fd(remotes_fd, &info, &len) ||
 	    info.value_size != sizeof(struct ll_remote_cnt) ||
-	    info.max_entries != 1U << LL_REMOTE_BITS) {
+	    info.max_entries != LL_REMOTE_ENTRIES) {
 		ll_flowtab_unmap(t);
 		return -EINVAL;
 	}
-	p = mmap(NULL, RC_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, remotes_fd, 0);
+	p = mmap(NULL, rc_len(), PROT_READ | PROT_WRITE, MAP_SHARED, remotes_fd, 0);
 	if (p == MAP_FAILED) {
 		int err = -errno;
 
@@ -60,7 +67,7 @@ void ll_flowtab_unmap(struct ll_flowtab *t)
 	if (t->b)
 		munmap(t->b, t->len);
 	if (t->rc)
-		munmap(t->rc, RC_LEN);
+		munmap(t->rc, rc_len());
 	memset(t, 0, sizeof(*t));
 }
 
@@ -94,8 +101,8 @@ struct ll_flow_entry *ll_flowtab_find(const struct ll_flowtab *t, const struct l
 	return e ? e : find_in(t, ll_flow_bucket2(h, mask), tag, k);
 }
 
-/* Claims a free slot in bucket b, fills and publishes it; 1 on success. */
-static int put(struct ll_flowtab *t, __u32 b, __u32 tag, const struct ll_flow_entry *src)
+/* Claims a free slot in bucket b, fills and publishes it; its index, or -1. */
+static int put_at(struct ll_flowtab *t, __u32 b, __u32 tag, const struct ll_flow_entry *src)
 {
 	struct ll_flow_bucket *bk = &t->b[b];
 
@@ -108,9 +115,14 @@ static int put(struct ll_flowtab *t, __u32 b, __u32 tag, const struct ll_flow_en
 			continue;
 		bk->e[i] = *src;
 		__atomic_store_n(&bk->tag[i], tag, __ATOMIC_RELEASE);
-		return 1;
+		return i;
 	}
-	return 0;
+	return -1;
+}
+
+static int put(struct ll_flowtab *t, __u32 b, __u32 tag, const struct ll_flow_entry *src)
+{
+	return put_at(t, b, tag, src) >= 0;
 }
 
 /* Empties slot i of bucket b if it still holds tag; 1 if it did. */
@@ -143,6 +155,25 @@ static int remove_copies(struct ll_flowtab *t, const struct ll_flow_key *k)
 	return n;
 }
 
+/*
+ * The move sequence (lifeline.h, LL_REMOTE_SEQ): odd while a move is under
+ * way. Moves are made under the pin directory's lock, one at a time; one
+ * left odd by a writer that died stays odd (+2), so readers keep looking
+ * twice on a miss rather than trusting an even count mid-move.
+ */
+static void move_begin(struct ll_flowtab *t)
+{
+	__u32 *seq = &t->rc[LL_REMOTE_SEQ].flows;
+
+	__atomic_fetch_add(seq, (__atomic_load_n(seq, __ATOMIC_RELAXED) & 1) ? 2 : 1,
+			   __ATOMIC_SEQ_CST);
+}
+
+static void move_end(struct ll_flowtab *t)
+{
+	__atomic_fetch_add(&t->rc[LL_REMOTE_SEQ].flows, 1, __ATOMIC_SEQ_CST);
+}
+
 static int has_free(const struct ll_flowtab *t, __u32 b)
 {
 	for (int i = 0; i < LL_FLOW_WAYS; i++)
@@ -170,6 +201,7 @@ static int make_room(struct ll_flowtab *t, __u32 b, int depth)
 		__u32 tag = tag_load(&t->b[b].tag[i]), alt;
 		struct ll_flow_entry copy = t->b[b].e[i];
 		__u64 h;
+		int j;
 
 		if (!(tag & 1))
 			continue;
@@ -177,15 +209,31 @@ static int make_room(struct ll_flowtab *t, __u32 b, int depth)
 		if (ll_flow_tag(h) != tag)
 			continue;	/* changed under us */
 		alt = ll_flow_bucket1(h, mask) == b ? ll_flow_bucket2(h, mask) : ll_flow_bucket1(h, mask);
-		if (alt == b || !make_room(t, alt, depth - 1) || !put(t, alt, tag, &copy))
+		if (alt == b || !make_room(t, alt, depth - 1))
 			continue;
+		/*
+		 * The walk may have come back through b and moved this very
+		 * entry (or freed a slot here): look again before moving it.
+		 */
+		if (has_free(t, b))
+			return 1;
+		if (tag_load(&t->b[b].tag[i]) != tag || !ll_flow_key_eq(&t->b[b].e[i].key, &copy.key))
+			continue;
+		copy = t->b[b].e[i];	/* its counters as of now */
+		move_begin(t);
+		j = put_at(t, alt, tag, &copy);
+		if (j < 0) {
+			move_end(t);
+			continue;
+		}
 		if (!clear_slot(t, b, i, tag)) {
 			/*
-			 * Its owner removed it meanwhile (and uncounted it):
-			 * remove the copy too, without counting again.
+			 * Its owner (sock_ops) removed it meanwhile, and uncounted
+			 * it: remove the copy this move made, and only that.
 			 */
-			remove_copies(t, &copy.key);
+			clear_slot(t, alt, j, tag);
 		}
+		move_end(t);
 		return 1;
 	}
 	return 0;

@@ -28,7 +28,7 @@ int ll_flowtab_map(struct ll_flowtab *t, int fd, int remotes_fd);
 /* The prefilter slot counts of a remote (address as in the keys, protocol). */
 struct ll_remote_cnt *ll_remote_of(struct ll_remote_cnt *rc, const __u8 addr[16], __u8 proto);
 void ll_flowtab_unmap(struct ll_flowtab *t);
-/* Flows admitted: half the slots, so two choices practically never both fill. */
+/* Flows admitted: 4/5 of the slots (moves place the rest). */
 __u32 ll_flowtab_capacity(const struct ll_flowtab *t);
 
 struct ll_flow_entry *ll_flowtab_find(const struct ll_flowtab *t, const struct ll_flow_key *k);

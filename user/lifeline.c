@@ -241,9 +241,12 @@ static int session_open(struct session *s, int create)
 				 "registered yet; start with 'lifeline attach DEV')", dir);
 	}
 	if (err) {
+		char why[256];
+
+		ll_maps_strerror(&s->m, err, why, sizeof(why));
 		session_close(s);
 		return out_error(EXIT_FAILURE, "cannot open the lifeline maps at %s: %s", dir,
-				 strerror(-err));
+				 err == -EPROTO ? why : strerror(-err));
 	}
 	return 0;
 }

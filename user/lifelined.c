@@ -1532,8 +1532,11 @@ int main(int argc, char **argv)
 	}
 	err = ll_maps_open_or_create(&d.maps, d.pin, NULL);
 	if (err) {
-		fprintf(stderr, "lifelined: cannot open or create the lifeline maps in %s: %s "
-			"(run as root, with bpffs on /sys/fs/bpf)\n", d.pin, strerror(-err));
+		char why[256];
+
+		fprintf(stderr, "lifelined: cannot open or create the lifeline maps in %s: %s%s\n",
+			d.pin, ll_maps_strerror(&d.maps, err, why, sizeof(why)),
+			err == -EPROTO ? "" : " (run as root, with bpffs on /sys/fs/bpf)");
 		goto cleanup;
 	}
 	d.state_id = map_id(d.maps.fd[LL_MAP_STATE]);

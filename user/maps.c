@@ -155,7 +155,7 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 	__u32 rules = opts && opts->max_rules ? opts->max_rules : LL_DEFAULT_MAX_RULES;
 	struct lifeline_bpf *skel;
 	char path[PATH_MAX];
-	int err, ncpus;
+	int err, ncpus, state_fresh = 0;
 
 	*out = NULL;
 	err = ll_pin_dir_prepare(dir);
@@ -205,8 +205,10 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 			goto fail;
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
-			if (errno == ENOENT)
+			if (errno == ENOENT) {
+				state_fresh |= i == LL_MAP_STATE;
 				continue;
+			}
 			err = -errno;
 			goto fail;
 		}
@@ -220,6 +222,16 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 	err = lifeline_bpf__load(skel);
 	if (err)
 		goto fail;
+	if (state_fresh) {
+		/* a new set of maps: stamp its layout before anyone can see it */
+		struct ll_state st = { .layout = LL_LAYOUT };
+		__u32 zero = 0;
+
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ll_state), &zero, &st, BPF_ANY)) {
+			err = -errno;
+			goto fail;
+		}
+	}
 	for (int i = 0; i < LL_MAP_MAX; i++) {
 		struct bpf_map *map = skel_map(skel, i);
 
@@ -268,6 +280,7 @@ int ll_maps_open(struct ll_maps *m, const char *dir)
 	if (strlen(dir) >= sizeof(m->dir))
 		return -ENAMETOOLONG;
 	strcpy(m->dir, dir);
+	/* The state first: it says whether the rest is of this layout. */
 	for (int i = 0; i < LL_MAP_MAX; i++) {
 		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
 		if (err)
@@ -277,13 +290,21 @@ int ll_maps_open(struct ll_maps *m, const char *dir)
 			err = -errno;
 			goto fail;
 		}
-	}
-	m->state = mmap(NULL, (size_t)page,
-			PROT_READ | PROT_WRITE, MAP_SHARED, m->fd[LL_MAP_STATE], 0);
-	if (m->state == MAP_FAILED) {
-		m->state = NULL;
-		err = -errno;
-		goto fail;
+		if (i != LL_MAP_STATE)
+			continue;
+		m->state = mmap(NULL, (size_t)page,
+				PROT_READ | PROT_WRITE, MAP_SHARED, m->fd[LL_MAP_STATE], 0);
+		if (m->state == MAP_FAILED) {
+			m->state = NULL;
+			err = -errno;
+			goto fail;
+		}
+		/* generation 0: created a moment ago, not yet initialised */
+		if (m->state->generation && m->state->layout != LL_LAYOUT) {
+			m->layout_found = m->state->layout;
+			err = -EPROTO;
+			goto fail;
+		}
 	}
 	return 0;
 fail:
@@ -310,6 +331,7 @@ int ll_maps_open_or_create(struct ll_maps *m, const char *dir, const struct ll_l
 		m->state->budget_rate = LL_DEFAULT_BUDGET_RATE;
 		m->state->budget_burst = LL_DEFAULT_BUDGET_BURST;
 		m->state->flow_max = opts && opts->max_flows ? opts->max_flows : LL_DEFAULT_MAX_FLOWS;
+		m->state->layout = LL_LAYOUT;
 		m->state->generation = 1;
 	}
 	lifeline_bpf__destroy(skel);
@@ -325,6 +347,16 @@ int ll_links_dir(const char *dir)
 	if (mkdir(links, 0700) && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+const char *ll_maps_strerror(const struct ll_maps *m, int err, char *buf, size_t len)
+{
+	if (err != -EPROTO)
+		return strerror(-err);
+	snprintf(buf, len, "they were made by another version of lifeline (layout %u, this one "
+		 "uses %u); remove them ('lifeline detach --all' with that version, or rm -r the "
+		 "pin directory) and register again", m->layout_found, LL_LAYOUT);
+	return buf;
 }
 
 int ll_maps_flows(struct ll_maps *m)

@@ -42,6 +42,7 @@ struct ll_maps {
 	int fd[LL_MAP_MAX];
 	struct ll_state *state;	/* the state map, mmap()ed */
 	struct ll_flowtab flows;	/* ll_flows, mmap()ed on first use (ll_maps_flows) */
+	__u32 layout_found;		/* after -EPROTO from ll_maps_open: the pins' layout */
 	char dir[PATH_MAX];
 };
 
@@ -103,6 +104,8 @@ int ll_maps_unpin(const char *dir);
  * the commands that read or write flows map it); 0 or -errno.
  */
 int ll_maps_flows(struct ll_maps *m);
+/* What went wrong opening the maps, in words (-EPROTO: pins of another layout). */
+const char *ll_maps_strerror(const struct ll_maps *m, int err, char *buf, size_t len);
 
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
 __u64 ll_now_ns(void);
