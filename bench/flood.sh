@@ -20,6 +20,8 @@
 # interface; the two namespaces it creates are removed on exit.
 #
 # Usage: bench/flood.sh [-s SECONDS] [-r ROUNDS] [-c CASES] [-o DIR] [-j]
+#   (environment: FLOOD_FLOWS=N flows for lifeline; FLOOD_THREADED=1 the
+#   receiver on its own CPU, see setup)
 #   -s  measuring interval per case and round (default 1.5)
 #   -r  rounds; each round runs every case once, the median is reported (default 5)
 #   -c  comma-separated case ids to run (floor,lifeline,xdpfilter,nft,ipt,tc,stack; default all)
@@ -85,6 +87,17 @@ setup() {
 	in_r ip neigh replace $SND4 lladdr "$SND_MAC" dev $DEV_R nud permanent
 	# Redirected frames reach a veth without XDP only through its NAPI: GRO on.
 	in_r ethtool -K $DEV_R gro on >/dev/null || return 1
+	# FLOOD_THREADED=1: the receiver's NAPI as a thread on CPU 0, the
+	# generator on CPU 1 (every filter then reads frames written by the
+	# other CPU: a cache miss that the bare XDP_DROP, reading nothing, skips)
+	if [ -n "${FLOOD_THREADED:-}" ]; then
+		ip netns exec $NS_R sh -c "echo 1 > /sys/class/net/$DEV_R/threaded" || return 1
+	fi
+}
+pin_napi() {
+	[ -n "${FLOOD_THREADED:-}" ] || return 0
+	local p
+	for p in $(pgrep "^napi/$DEV_R"); do taskset -pc 0 "$p" >/dev/null; done
 }
 
 # ---- counters: each prints one integer ----
@@ -168,7 +181,8 @@ run_case() {
 		return
 	fi
 	gen_log=$(mktemp)
-	in_s "$FLOOD" gen $DEV_S "$RCV_MAC" $SND4 $RCV4 $DPORT \
+	pin_napi
+	in_s ${FLOOD_THREADED:+taskset -c 1} "$FLOOD" gen $DEV_S "$RCV_MAC" $SND4 $RCV4 $DPORT \
 		"$(calc "$WARM + $SECS + 0.5")" >"$gen_log" 2>&1 &
 	local gen=$!
 	sleep $WARM
