@@ -79,8 +79,9 @@ start() {
 	"$LLD" --foreground --config "$TMP/conf" >>"$TMP/log" 2>&1 &
 	DPID=$!
 	# holding a level (critical from the full cgroup; elevated if usage dips under 90 %)
+	# (a live vote: the killed daemon's expired one still names a level)
 	for _ in $(seq 200); do
-		case $(in_cli "$LL" -j pressure | jq -r '.votes.daemon.level') in
+		case $(in_cli "$LL" -j pressure | jq -r '.votes.daemon | select(.active) | .level') in
 		critical|elevated) return 0 ;;
 		esac
 		sleep 0.05
