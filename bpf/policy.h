@@ -14,9 +14,10 @@
  * CLOCK_MONOTONIC at jiffy resolution, as the leases need it. The coarse
  * clock (a tenth of bpf_ktime_get_ns() here) only moves at a tick, so it is
  * read once per jiffy per CPU and cached; a packet otherwise pays an
- * inlined load of jiffies and of the per-CPU cache. A CPU that reads the
- * new jiffy before the tick updated the clock runs one tick behind until
- * the next: leases are seconds long.
+ * inlined load of jiffies and of the per-CPU cache. A CPU that reads a
+ * new jiffy before the timekeeper caught up (at a tick, or waking from an
+ * idle stretch) keeps a time a few ticks old until its next jiffy: a lease
+ * then ends a few milliseconds late, never early, and leases are seconds.
  */
 static __always_inline __u64 ll_now(void)
 {
