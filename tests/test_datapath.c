@@ -194,16 +194,6 @@ struct instance {
 };
 
 static struct instance inst[2];	/* [0] production, [1] ll_assume_pfmemalloc */
-static struct instance *lone;		/* an instance of its own (event flood test) */
-
-/* The remote prefilter of the instance a skeleton belongs to. */
-static struct ll_remote_cnt *rc_of(struct lifeline_bpf *sk)
-{
-	for (int i = 0; i < 2; i++)
-		if (inst[i].skel == sk)
-			return inst[i].ft.rc;
-	return lone && lone->skel == sk ? lone->ft.rc : NULL;
-}
 
 static int clear_map(int fd, __u32 key_size)
 {
@@ -247,15 +237,14 @@ static void add_flow(struct ll_flowtab *t, const char *remote, __u16 rport, cons
 		TEST_FAIL_MSG("add flow: %s", strerror(-err));
 }
 
-static struct ll_remote_cnt *rc_of(struct lifeline_bpf *sk);
-
 /* A rule entry where the control plane puts it: host hash or trie, counted in the state. */
-static void add_rule(struct lifeline_bpf *sk, int allow, __u8 proto, const char *addr, int plen,
+static void add_rule(struct instance *in, int allow, __u8 proto, const char *addr, int plen,
 		     __u16 lo, __u16 hi, __u32 id)
 {
 	struct ll_rule_key k = { .proto = proto };
 	struct ll_rule_val v = { .nranges = 1 };
 	int full = plen == (strchr(addr, ':') ? 128 : 32);
+	struct lifeline_bpf *sk = in->skel;
 	struct bpf_map *map = allow ? (full ? sk->maps.ll_allow_hosts : sk->maps.ll_allow) :
 				      (full ? sk->maps.ll_rule_hosts : sk->maps.ll_rules);
 	struct ll_state st;
@@ -266,7 +255,8 @@ static void add_rule(struct lifeline_bpf *sk, int allow, __u8 proto, const char 
 	v.ranges[0].lo = lo;
 	v.ranges[0].hi = hi;
 	v.ranges[0].rule_id = id;
-	if ((full ? ll_host_put(bpf_map__fd(map), rc_of(sk), &k, &v) : bpf_map_update_elem(bpf_map__fd(map), &k, &v, 0)) ||
+	if ((full ? ll_host_put(bpf_map__fd(map), in->ft.rc, &k, &v)
+		  : bpf_map_update_elem(bpf_map__fd(map), &k, &v, 0)) ||
 	    bpf_map_lookup_elem(bpf_map__fd(sk->maps.ll_state), &zero, &st))
 		TEST_FAIL_MSG("add rule: %s", strerror(errno));
 	if (full)
@@ -331,13 +321,13 @@ static int reset(struct instance *in, const struct fixture *f)
 		return 0;
 	add_flow(&in->ft, NBD4, 10809, LOCAL4, 40000);
 	add_flow(&in->ft, NBD6, 10809, LOCAL6, 40000);
-	add_rule(s, 0, IPPROTO_TCP, "203.0.113.0", 24, 3260, 3260, RULE_ISCSI);
-	add_rule(s, 0, IPPROTO_TCP, "2001:db8:2::", 48, 4420, 4420, RULE_NVME);
-	add_rule(s, 0, IPPROTO_UDP, "198.51.100.0", 25, 2049, 2049, RULE_NFS);
-	add_rule(s, 0, IPPROTO_TCP, HOST4, 32, 10900, 10999, RULE_HOST4);
-	add_rule(s, 0, IPPROTO_TCP, HOST6, 128, 10900, 10999, RULE_HOST6);
-	add_rule(s, 1, IPPROTO_TCP, ADMIN4, 32, 22, 22, RULE_SSH4);
-	add_rule(s, 1, IPPROTO_TCP, "2001:db8:9::", 64, 22, 22, RULE_SSH6);
+	add_rule(in, 0, IPPROTO_TCP, "203.0.113.0", 24, 3260, 3260, RULE_ISCSI);
+	add_rule(in, 0, IPPROTO_TCP, "2001:db8:2::", 48, 4420, 4420, RULE_NVME);
+	add_rule(in, 0, IPPROTO_UDP, "198.51.100.0", 25, 2049, 2049, RULE_NFS);
+	add_rule(in, 0, IPPROTO_TCP, HOST4, 32, 10900, 10999, RULE_HOST4);
+	add_rule(in, 0, IPPROTO_TCP, HOST6, 128, 10900, 10999, RULE_HOST6);
+	add_rule(in, 1, IPPROTO_TCP, ADMIN4, 32, 22, 22, RULE_SSH4);
+	add_rule(in, 1, IPPROTO_TCP, "2001:db8:9::", 64, 22, 22, RULE_SSH6);
 	return 0;
 }
 
@@ -690,13 +680,9 @@ static void test_events(void)
 	ring_buffer__free(rb);
 }
 
-static int load(struct instance *in, int assume_pfm);
+static int load(struct instance *in, int assume_pfm, int every_event, __u32 flow_buckets);
+static void unload(struct instance *in);
 
-/*
- * The ring buffer full: with the rate limit off, 8,000 pfmemalloc sightings
- * nobody consumes overflow the 256 KiB ring; the overflow is counted
- * (note_event_lost), every packet still gets its verdict.
- */
 /*
  * Moves against lookups: a child process walks a tiny flow table full of
  * other flows (every insert then moves entries between buckets) while the
@@ -717,16 +703,8 @@ static void test_move_race(void)
 	__u32 zero = 0;
 	pid_t child;
 
-	in.skel = lifeline_bpf__open();
-	if (!ASSERT_TRUE(in.skel != NULL, "open"))
-		return;
-	lone = &in;
-	in.ncpus = libbpf_num_possible_cpus();
-	in.skel->rodata->ll_nr_cpus = in.ncpus;
-	bpf_map__set_max_entries(in.skel->maps.ll_flows, 2);	/* 8 slots: moves all the time */
-	if (!ASSERT_EQ(lifeline_bpf__load(in.skel), 0, "load") ||
-	    !ASSERT_EQ(ll_flowtab_map(&in.ft, bpf_map__fd(in.skel->maps.ll_flows),
-				      bpf_map__fd(in.skel->maps.ll_remotes)), 0, "map flows"))
+	/* 2 buckets, 8 slots: entries move all the time */
+	if (!ASSERT_EQ(load(&in, 0, 0, 2), 0, "load"))
 		goto out;
 	add_flow(&in.ft, NBD4, 10809, LOCAL4, 40000);
 	st.daemon.level = LL_LEVEL_CRITICAL;
@@ -772,11 +750,14 @@ static void test_move_race(void)
 	ASSERT_EQ(dropped.packets, 0, "no lookup of the registered flow missed during moves");
 	ASSERT_EQ(passed.packets, runs, "every packet passed as its flow");
 out:
-	lone = NULL;
-	ll_flowtab_unmap(&in.ft);
-	lifeline_bpf__destroy(in.skel);
+	unload(&in);
 }
 
+/*
+ * The ring buffer full: with the rate limit off, 8,000 pfmemalloc sightings
+ * nobody consumes overflow the 64 KiB ring; the overflow is counted
+ * (note_event_lost), every packet still gets its verdict.
+ */
 static void test_ringbuf_full(void)
 {
 	struct instance in = {};
@@ -788,18 +769,7 @@ static void test_ringbuf_full(void)
 		    .ctx_in = &skb, .ctx_size_in = sizeof(skb));
 	struct ll_counter lost, dropped;
 
-	in.skel = lifeline_bpf__open();
-	if (!ASSERT_TRUE(in.skel != NULL, "open"))
-		return;
-	lone = &in;
-	in.ncpus = libbpf_num_possible_cpus();
-	in.skel->rodata->ll_nr_cpus = in.ncpus;
-	in.skel->rodata->ll_assume_pfmemalloc = 1;
-	in.skel->rodata->ll_event_interval_ns = 0;
-	if (!ASSERT_EQ(lifeline_bpf__load(in.skel), 0, "load") ||
-	    !ASSERT_EQ(ll_flowtab_map(&in.ft, bpf_map__fd(in.skel->maps.ll_flows),
-				      bpf_map__fd(in.skel->maps.ll_remotes)), 0, "map flows") ||
-	    !ASSERT_EQ(reset(&in, &f), 0, "reset"))
+	if (!ASSERT_EQ(load(&in, 1, 1, 0), 0, "load") || !ASSERT_EQ(reset(&in, &f), 0, "reset"))
 		goto out;
 	ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(in.skel->progs.ll_tc_ingress), &opts), 0,
 		  "8000 runs");
@@ -811,12 +781,15 @@ static void test_ringbuf_full(void)
 	ASSERT_EQ(dropped.packets, 8000, "every sighting dropped and counted");
 	ASSERT_TRUE(lost.packets > 0 && lost.packets < 8000, "overflow counted as note_event_lost");
 out:
-	lone = NULL;
-	ll_flowtab_unmap(&in.ft);
-	lifeline_bpf__destroy(in.skel);
+	unload(&in);
 }
 
-static int load(struct instance *in, int assume_pfm)
+/*
+ * Opens, loads and maps an instance: assume_pfm for the TC reserve branch,
+ * every_event with the event rate limit off, flow_buckets to size the flow
+ * table (0: the default).
+ */
+static int load(struct instance *in, int assume_pfm, int every_event, __u32 flow_buckets)
 {
 	int err;
 
@@ -826,6 +799,10 @@ static int load(struct instance *in, int assume_pfm)
 	in->ncpus = libbpf_num_possible_cpus();
 	in->skel->rodata->ll_nr_cpus = in->ncpus;
 	in->skel->rodata->ll_assume_pfmemalloc = assume_pfm;
+	if (every_event)
+		in->skel->rodata->ll_event_interval_ns = 0;
+	if (flow_buckets)
+		bpf_map__set_max_entries(in->skel->maps.ll_flows, flow_buckets);
 	err = lifeline_bpf__load(in->skel);
 	if (err) {
 		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
@@ -833,6 +810,13 @@ static int load(struct instance *in, int assume_pfm)
 	}
 	return ll_flowtab_map(&in->ft, bpf_map__fd(in->skel->maps.ll_flows),
 			      bpf_map__fd(in->skel->maps.ll_remotes));
+}
+
+static void unload(struct instance *in)
+{
+	ll_flowtab_unmap(&in->ft);
+	lifeline_bpf__destroy(in->skel);
+	in->skel = NULL;
 }
 
 static int quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
@@ -844,7 +828,7 @@ int main(int argc, char **argv)
 {
 	test_init(argc, argv);
 	libbpf_set_print(quiet);
-	if (load(&inst[0], 0) || load(&inst[1], 1)) {
+	if (load(&inst[0], 0, 0, 0) || load(&inst[1], 1, 0, 0)) {
 		tst.failed++;
 		return test_summary();
 	}
@@ -857,7 +841,7 @@ int main(int argc, char **argv)
 	TEST_RUN("strict/spoofed registered tuple dropped, real socket passes", test_strict);
 	TEST_RUN("events/ring buffer full: counted, verdicts unchanged", test_ringbuf_full);
 	TEST_RUN("flows/lookups during bucket moves never miss", test_move_race);
-	lifeline_bpf__destroy(inst[0].skel);
-	lifeline_bpf__destroy(inst[1].skel);
+	unload(&inst[0]);
+	unload(&inst[1]);
 	return test_summary();
 }
