@@ -43,30 +43,40 @@ static __always_inline int ll_flow_moved(__u32 seq)
 	return (seq & 1) || seq != ll_flow_seq();
 }
 
+/* The entry of k in either of its buckets, or NULL. */
+static __always_inline struct ll_flow_entry *ll_flow_in2(const struct ll_flow_place *pl,
+							 const struct ll_flow_key *k)
+{
+	struct ll_flow_entry *e = ll_flow_in(pl->b[0], pl->tag, k);
+
+	return e ? e : ll_flow_in(pl->b[1], pl->tag, k);
+}
+
 /*
  * A move publishes the copy in the other bucket before it clears the
  * original; a reader that looked at the new bucket before the copy and at
  * the old one after the clear would miss the entry, so a miss during or
  * across a move looks again (tests/test_datapath.c, test_move_race).
  */
-static __always_inline struct ll_flow_entry *ll_flow_find(const struct ll_flow_key *k)
+static __always_inline struct ll_flow_entry *ll_flow_find_at(const struct ll_flow_place *pl,
+							     const struct ll_flow_key *k)
 {
-	__u64 h = ll_flow_hash(k);
-	__u32 mask = ll_flow_mask(), tag = ll_flow_tag(h);
-	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
 	__u32 seq = ll_flow_seq();
-	struct ll_flow_entry *e = ll_flow_in(b1, tag, k);
+	struct ll_flow_entry *e = ll_flow_in2(pl, k);
 
-	if (!e)
-		e = ll_flow_in(b2, tag, k);
 	/* bounded: moves are one writer's, each a few hundred nanoseconds */
 	for (int i = 0; i < 3 && !e && ll_flow_moved(seq); i++) {
 		seq = ll_flow_seq();
-		e = ll_flow_in(b1, tag, k);
-		if (!e)
-			e = ll_flow_in(b2, tag, k);
+		e = ll_flow_in2(pl, k);
 	}
 	return e;
+}
+
+static __always_inline struct ll_flow_entry *ll_flow_find(const struct ll_flow_key *k)
+{
+	struct ll_flow_place pl = ll_flow_place(k, ll_flow_mask());
+
+	return ll_flow_find_at(&pl, k);
 }
 
 /* Claims a free slot of bucket b and fills it; returns 1 on success. */
@@ -89,10 +99,6 @@ static __always_inline int ll_flow_put(__u32 b, __u32 tag, const struct ll_flow_
 	return 0;
 }
 
-/*
- * Adds a flow unless it is present. Returns 1 if added; 0 if present or
- * both buckets are full (the connection then still matches its rule).
- */
 /* The prefilter slot of a flow's remote. */
 static __always_inline struct ll_remote_cnt *ll_flow_remote(const struct ll_flow_key *k)
 {
@@ -101,40 +107,47 @@ static __always_inline struct ll_remote_cnt *ll_flow_remote(const struct ll_flow
 	return bpf_map_lookup_elem(&ll_remotes, &slot);
 }
 
+/*
+ * Adds a flow unless it is present. Returns 1 if added; 0 if present or
+ * both buckets are full (the connection then still matches its rule).
+ */
 static __always_inline int ll_flow_insert(const struct ll_flow_key *k, const struct ll_flow_val *v)
 {
-	__u64 h = ll_flow_hash(k);
-	__u32 mask = ll_flow_mask(), tag = ll_flow_tag(h);
-	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
+	struct ll_flow_place pl = ll_flow_place(k, ll_flow_mask());
 	struct ll_remote_cnt *rc = ll_flow_remote(k);
 
-	if (!rc || ll_flow_find(k))
+	if (!rc || ll_flow_find_at(&pl, k))
 		return 0;
 	/* counted before it is visible, uncounted if it never becomes so */
 	__sync_fetch_and_add(&rc->flows, 1);
-	if (ll_flow_put(b1, tag, k, v) || ll_flow_put(b2, tag, k, v))
+	if (ll_flow_put(pl.b[0], pl.tag, k, v) || ll_flow_put(pl.b[1], pl.tag, k, v))
 		return 1;
 	__sync_fetch_and_add(&rc->flows, -1);
 	return 0;
 }
 
-/* Empties the non-CLI copies of k in bucket b; returns how many. */
-static __always_inline int ll_flow_clear_auto(__u32 b, __u32 tag, const struct ll_flow_key *k)
+/* Empties the non-CLI copies of k in either bucket; returns how many. */
+static __always_inline int ll_flow_clear_auto(const struct ll_flow_place *pl,
+					      const struct ll_flow_key *k)
 {
-	struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &b);
 	int n = 0;
 
-	if (!bk)
-		return 0;
-	for (int i = 0; i < LL_FLOW_WAYS; i++) {
-		if (bk->tag[i] != tag || !ll_flow_key_eq(&bk->e[i].key, k) ||
-		    bk->e[i].val.origin == LL_ORIGIN_CLI)
+	for (int j = 0; j < 2; j++) {
+		__u32 b = pl->b[j];
+		struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &b);
+
+		if (!bk)
 			continue;
-		if (__sync_val_compare_and_swap(&bk->tag[i], tag, LL_FLOW_TAG_BUSY) != tag)
-			continue;
-		__builtin_memset(&bk->e[i], 0, sizeof(bk->e[i]));
-		__atomic_exchange_n(&bk->tag[i], 0, __ATOMIC_SEQ_CST);
-		n++;
+		for (int i = 0; i < LL_FLOW_WAYS; i++) {
+			if (bk->tag[i] != pl->tag || !ll_flow_key_eq(&bk->e[i].key, k) ||
+			    bk->e[i].val.origin == LL_ORIGIN_CLI)
+				continue;
+			if (__sync_val_compare_and_swap(&bk->tag[i], pl->tag, LL_FLOW_TAG_BUSY) != pl->tag)
+				continue;
+			__builtin_memset(&bk->e[i], 0, sizeof(bk->e[i]));
+			__atomic_exchange_n(&bk->tag[i], 0, __ATOMIC_SEQ_CST);
+			n++;
+		}
 	}
 	return n;
 }
@@ -146,18 +159,16 @@ static __always_inline int ll_flow_clear_auto(__u32 b, __u32 tag, const struct l
  */
 static __always_inline void ll_flow_remove_auto(const struct ll_flow_key *k)
 {
-	__u64 h = ll_flow_hash(k);
-	__u32 mask = ll_flow_mask(), tag = ll_flow_tag(h);
-	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
+	struct ll_flow_place pl = ll_flow_place(k, ll_flow_mask());
 	struct ll_remote_cnt *rc = ll_flow_remote(k);
 	__u32 seq = ll_flow_seq();
 	int n;
 
 	if (!rc)
 		return;
-	n = ll_flow_clear_auto(b1, tag, k) + ll_flow_clear_auto(b2, tag, k);
+	n = ll_flow_clear_auto(&pl, k);
 	if (!n && ll_flow_moved(seq))
-		n = ll_flow_clear_auto(b1, tag, k) + ll_flow_clear_auto(b2, tag, k);
+		n = ll_flow_clear_auto(&pl, k);
 	if (n)
 		__sync_fetch_and_add(&rc->flows, -1);
 }

@@ -213,6 +213,23 @@ static inline __u32 ll_flow_tag(__u64 h)
 	return ((__u32)h ^ (__u32)(h >> 29)) | 1U;
 }
 
+/* Where a key can live: its tag and its two buckets (mask as above). */
+struct ll_flow_place {
+	__u32 tag;
+	__u32 b[2];
+};
+
+static inline struct ll_flow_place ll_flow_place(const struct ll_flow_key *k, __u32 mask)
+{
+	__u64 h = ll_flow_hash(k);
+	struct ll_flow_place pl = {
+		.tag = ll_flow_tag(h),
+		.b = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) },
+	};
+
+	return pl;
+}
+
 static inline int ll_flow_key_eq(const struct ll_flow_key *a, const struct ll_flow_key *b)
 {
 	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;

@@ -92,13 +92,24 @@ static struct ll_flow_entry *find_in(const struct ll_flowtab *t, __u32 b, __u32 
 	return NULL;
 }
 
+static struct ll_flow_place place(const struct ll_flowtab *t, const struct ll_flow_key *k)
+{
+	return ll_flow_place(k, t->nbuckets - 1);
+}
+
+static struct ll_flow_entry *find_at(const struct ll_flowtab *t, const struct ll_flow_place *pl,
+				     const struct ll_flow_key *k)
+{
+	struct ll_flow_entry *e = find_in(t, pl->b[0], pl->tag, k);
+
+	return e ? e : find_in(t, pl->b[1], pl->tag, k);
+}
+
 struct ll_flow_entry *ll_flowtab_find(const struct ll_flowtab *t, const struct ll_flow_key *k)
 {
-	__u64 h = ll_flow_hash(k);
-	__u32 mask = t->nbuckets - 1, tag = ll_flow_tag(h);
-	struct ll_flow_entry *e = find_in(t, ll_flow_bucket1(h, mask), tag, k);
+	struct ll_flow_place pl = place(t, k);
 
-	return e ? e : find_in(t, ll_flow_bucket2(h, mask), tag, k);
+	return find_at(t, &pl, k);
 }
 
 /* Claims a free slot in bucket b, fills and publishes it; its index, or -1. */
@@ -120,11 +131,6 @@ static int put_at(struct ll_flowtab *t, __u32 b, __u32 tag, const struct ll_flow
 	return -1;
 }
 
-static int put(struct ll_flowtab *t, __u32 b, __u32 tag, const struct ll_flow_entry *src)
-{
-	return put_at(t, b, tag, src) >= 0;
-}
-
 /* Empties slot i of bucket b if it still holds tag; 1 if it did. */
 static int clear_slot(struct ll_flowtab *t, __u32 b, int i, __u32 tag)
 {
@@ -142,16 +148,14 @@ static int clear_slot(struct ll_flowtab *t, __u32 b, int i, __u32 tag)
 /* Empties every slot holding k; returns how many did. */
 static int remove_copies(struct ll_flowtab *t, const struct ll_flow_key *k)
 {
-	__u64 h = ll_flow_hash(k);
-	__u32 mask = t->nbuckets - 1, tag = ll_flow_tag(h);
-	__u32 bs[2] = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) };
+	struct ll_flow_place pl = place(t, k);
 	int n = 0;
 
 	for (int j = 0; j < 2; j++)
 		for (int i = 0; i < LL_FLOW_WAYS; i++)
-			if (tag_load(&t->b[bs[j]].tag[i]) == tag &&
-			    ll_flow_key_eq(&t->b[bs[j]].e[i].key, k))
-				n += clear_slot(t, bs[j], i, tag);
+			if (tag_load(&t->b[pl.b[j]].tag[i]) == pl.tag &&
+			    ll_flow_key_eq(&t->b[pl.b[j]].e[i].key, k))
+				n += clear_slot(t, pl.b[j], i, pl.tag);
 	return n;
 }
 
@@ -190,8 +194,6 @@ static int has_free(const struct ll_flowtab *t, __u32 b)
  */
 static int make_room(struct ll_flowtab *t, __u32 b, int depth)
 {
-	__u32 mask = t->nbuckets - 1;
-
 	if (has_free(t, b))
 		return 1;
 	if (!depth)
@@ -200,15 +202,15 @@ static int make_room(struct ll_flowtab *t, __u32 b, int depth)
 		int i = (k + depth) % LL_FLOW_WAYS;	/* vary the victim with the depth */
 		__u32 tag = tag_load(&t->b[b].tag[i]), alt;
 		struct ll_flow_entry copy = t->b[b].e[i];
-		__u64 h;
+		struct ll_flow_place pl;
 		int j;
 
 		if (!(tag & 1))
 			continue;
-		h = ll_flow_hash(&copy.key);
-		if (ll_flow_tag(h) != tag)
+		pl = place(t, &copy.key);
+		if (pl.tag != tag)
 			continue;	/* changed under us */
-		alt = ll_flow_bucket1(h, mask) == b ? ll_flow_bucket2(h, mask) : ll_flow_bucket1(h, mask);
+		alt = pl.b[0] == b ? pl.b[1] : pl.b[0];
 		if (alt == b || !make_room(t, alt, depth - 1))
 			continue;
 		/*
@@ -244,23 +246,21 @@ static int make_room(struct ll_flowtab *t, __u32 b, int depth)
 int ll_flowtab_insert(struct ll_flowtab *t, const struct ll_flow_key *k,
 		      const struct ll_flow_val *v)
 {
-	__u64 h = ll_flow_hash(k);
-	__u32 mask = t->nbuckets - 1, tag = ll_flow_tag(h);
-	__u32 b1 = ll_flow_bucket1(h, mask), b2 = ll_flow_bucket2(h, mask);
+	struct ll_flow_place pl = place(t, k);
 	struct ll_flow_entry e = { .key = *k, .val = *v };
 	struct ll_remote_cnt *rc;
 
 	if (!t->rc)
 		return -EINVAL;
-	if (find_in(t, b1, tag, k) || find_in(t, b2, tag, k))
+	if (find_at(t, &pl, k))
 		return -EEXIST;
 	/* counted before it is visible, uncounted if it never becomes so */
 	rc = ll_remote_of(t->rc, k->remote, k->proto);
 	__atomic_fetch_add(&rc->flows, 1, __ATOMIC_SEQ_CST);
 	for (int tries = 0; tries < 4; tries++) {
-		if (put(t, b1, tag, &e) || put(t, b2, tag, &e))
+		if (put_at(t, pl.b[0], pl.tag, &e) >= 0 || put_at(t, pl.b[1], pl.tag, &e) >= 0)
 			return 0;
-		if (!make_room(t, b1, MOVE_DEPTH) && !make_room(t, b2, MOVE_DEPTH))
+		if (!make_room(t, pl.b[0], MOVE_DEPTH) && !make_room(t, pl.b[1], MOVE_DEPTH))
 			break;
 	}
 	__atomic_fetch_sub(&rc->flows, 1, __ATOMIC_SEQ_CST);
