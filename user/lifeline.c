@@ -241,12 +241,11 @@ static int session_open(struct session *s, int create)
 				 "registered yet; start with 'lifeline attach DEV')", dir);
 	}
 	if (err) {
-		char why[256];
+		char buf[256];
+		const char *why = ll_maps_strerror(&s->m, err, buf, sizeof(buf));
 
-		ll_maps_strerror(&s->m, err, why, sizeof(why));
 		session_close(s);
-		return out_error(EXIT_FAILURE, "cannot open the lifeline maps at %s: %s", dir,
-				 err == -EPROTO ? why : strerror(-err));
+		return out_error(EXIT_FAILURE, "cannot open the lifeline maps at %s: %s", dir, why);
 	}
 	return 0;
 }

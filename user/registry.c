@@ -273,13 +273,12 @@ int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __
 	long have;
 	int ret = ll_maps_flows(m);
 
+	*dup = 0;
 	if (ret) {
 		ERR("cannot map the flow table: %s", strerror(-ret));
 		return ret;
 	}
 	have = ll_flowtab_scan(t, NULL);
-
-	*dup = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (ll_flowtab_find(t, &keys[i]))
 			(*dup)++;
