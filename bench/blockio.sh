@@ -50,16 +50,24 @@ flood() {	# flood idle|on
 	fi
 	sleep 0.3
 }
-lifeline() {	# lifeline off|none|critical
-	case $1 in
-	off) in_cli "$LL" detach --all >/dev/null 2>&1 ;;
-	*) in_cli "$LL" -j status 2>/dev/null | jq -e '.interfaces | length > 0' >/dev/null 2>&1 ||
-		{ in_cli "$LL" attach "$DEV_CLI" >/dev/null && in_cli "$LL" flow add nbd://$SRV4 >/dev/null; } || return 1
-	   if [ "$1" = critical ]; then in_cli "$LL" pressure set critical >/dev/null; else in_cli "$LL" pressure clear >/dev/null; fi ;;
+ATT=off
+lifeline() {	# lifeline off | lifeline xdp|tc none|critical
+	if [ "$1" != "$ATT" ]; then
+		in_cli "$LL" detach --all >/dev/null 2>&1
+		ATT=off
+		if [ "$1" != off ]; then
+			in_cli "$LL" attach "$DEV_CLI" $([ "$1" = tc ] && echo --mode tc) >/dev/null &&
+				in_cli "$LL" flow add nbd://$SRV4 >/dev/null || return 1
+			ATT=$1
+		fi
+	fi
+	case ${2:-} in
+	critical) in_cli "$LL" pressure set critical >/dev/null ;;
+	none) in_cli "$LL" pressure clear >/dev/null ;;
 	esac
 }
 nbd() {	# nbd BLOCK SPAN: the summary line
-	in_cli taskset -c 0 "$LOAD" nbd://$SRV4 "$RUN_S" --warmup 0.5 --json --block "$1" --span "$2" | grep total
+	in_cli taskset -c 0 "$LOAD" nbd://$SRV4 "$RUN_S" --warmup 0.5 --reconnect 0.4 --json --block "$1" --span "$2" | grep total
 }
 measure() {	# measure CASE [tp-only]: appends "MB/s p50 p99 failures" to $RES/CASE
 	local tp lat='{"p50_us":0,"p99_us":0,"verify_failures":0}'
@@ -67,38 +75,48 @@ measure() {	# measure CASE [tp-only]: appends "MB/s p50 p99 failures" to $RES/CA
 	[ "${2:-}" = tp-only ] || lat=$(nbd 4096 $((64 << 20)))
 	echo "$(jq .mb_per_s <<<"$tp") $(jq .p50_us <<<"$lat") $(jq .p99_us <<<"$lat") $(( $(jq .verify_failures <<<"$tp") + $(jq .verify_failures <<<"$lat") ))" >>"$RES/$1"
 }
+# flood packets dropped by lifeline at critical, per hook
+drops() { in_cli "$LL" -j stats | jq ".hooks.$1.drop_critical.packets"; }
 dropped=0
+CASES=(calm attached flood lifeline tcattached tclifeline)
 for r in $(seq "$ROUNDS"); do
 	# rotate the order so no case always runs first or last in a round
-	cases=(calm attached flood lifeline)
-	for i in 0 1 2 3; do
-		case ${cases[(i + r) % 4]} in
+	for i in "${!CASES[@]}"; do
+		case ${CASES[(i + r) % ${#CASES[@]}]} in
 		calm) lifeline off; flood idle; measure calm ;;
-		attached) lifeline none && flood idle && measure attached tp-only ;;
+		attached) lifeline xdp none && flood idle && measure attached tp-only ;;
 		flood) lifeline off; flood on; measure flood ;;
-		lifeline) lifeline critical && flood on && { d0=$(in_cli "$LL" -j stats | jq .hooks.xdp.drop_critical.packets)
-			measure lifeline; dropped=$((dropped + $(in_cli "$LL" -j stats | jq .hooks.xdp.drop_critical.packets) - d0)); } ;;
+		lifeline) lifeline xdp critical && flood on && { d0=$(drops xdp)
+			measure lifeline; dropped=$((dropped + $(drops xdp) - d0)); } ;;
+		tcattached) lifeline tc none && flood idle && measure tcattached tp-only ;;
+		tclifeline) lifeline tc critical && flood on && { d0=$(drops tc_ingress)
+			measure tclifeline; tcdropped=$((${tcdropped:-0} + $(drops tc_ingress) - d0)); } ;;
 		esac
 	done
 done
 flood_stop
-for c in calm attached flood lifeline; do [ -s "$RES/$c" ] || { echo "blockio: case $c did not run" >&2; exit 1; }; done
+for c in "${CASES[@]}"; do [ -s "$RES/$c" ] || { echo "blockio: case $c did not run" >&2; exit 1; }; done
 
 med() { sort -g | awk '{ v[NR] = $1 } END { printf "%s", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v c="$2" '{ print $c }' "$RES/$1" | med; }
 ratio() { paste "$RES/$1" "$RES/$2" | awk -v c="$3" -v n="$(awk '{ print NF }' "$RES/$1" | head -1)" '{ printf "%.4f\n", $c / $(c + n) }' | med; }
-bad=$(cat "$RES"/* | awk '{ s += $4 } END { print s }')
 printf '%-34s %10s %10s %10s %s\n' "block I/O (NBD, verified)" "MB/s" "4K p50 us" "4K p99 us" "verify failures"
-for c in "calm:calm" "attached:calm, lifeline attached (level none)" "flood:flood, no lifeline" "lifeline:flood, lifeline at critical"; do
+for c in "calm:calm" "attached:calm, lifeline attached (level none)" "flood:flood, no lifeline" \
+	 "lifeline:flood, lifeline at critical" "tcattached:calm, attached --mode tc (none)" \
+	 "tclifeline:flood, --mode tc at critical"; do
 	id=${c%%:*}
-	if [ "$id" = attached ]; then
+	if [ "$id" = attached ] || [ "$id" = tcattached ]; then
 		printf '%-34s %10.2f %10s %10s %s\n' "${c#*:}" "$(col $id 1)" - - "$(awk '{ s += $4 } END { print s }' "$RES/$id")"
 	else
 		printf '%-34s %10.2f %10.0f %10.0f %s\n' "${c#*:}" "$(col $id 1)" "$(col $id 2)" "$(col $id 3)" "$(awk '{ s += $4 } END { print s }' "$RES/$id")"
 	fi
 done
-printf '(%d rounds of %s s per case and measurement; medians; ratios are medians of per-round ratios: throughput attached/calm %.2fx, per round %s)\n' \
-	"$ROUNDS" "$RUN_S" "$(ratio attached calm 1)" "$(paste "$RES/lifeline" "$RES/calm" | awk '{ printf "%.2f ", $1 / $5 }')"
-tpr=$(printf '%.2f' "$(ratio lifeline calm 1)"); p99r=$(printf '%.2f' "$(ratio lifeline calm 3)")
-printf 'with lifeline: throughput %sx calm (target >= 0.9x: %s), p99 %sx calm (target <= 1.5x: %s); flood packets dropped by XDP: %s\n' \
-	"$tpr" "$(echo "$tpr >= 0.9" | bc | sed 's/1/met/;s/0/missed/')" "$p99r" "$(echo "$p99r <= 1.5" | bc | sed 's/1/met/;s/0/missed/')" "$dropped"
+printf '(%d rounds of %s s per case and measurement; medians; ratios are medians of per-round ratios: throughput attached/calm %.2fx (XDP), %.2fx (--mode tc); with lifeline/calm per round %s)\n' \
+	"$ROUNDS" "$RUN_S" "$(ratio attached calm 1)" "$(ratio tcattached calm 1)" "$(paste "$RES/lifeline" "$RES/calm" | awk '{ printf "%.2f ", $1 / $5 }')"
+verdict() { echo "$1" | bc | sed 's/1/met/;s/0/missed/'; }
+for m in "lifeline:XDP (default):XDP:$dropped" "tclifeline:--mode tc:tc ingress:${tcdropped:-0}"; do
+	IFS=: read -r id what hook n <<<"$m"
+	tpr=$(printf '%.2f' "$(ratio "$id" calm 1)"); p99r=$(printf '%.2f' "$(ratio "$id" calm 3)")
+	printf 'with lifeline, %s: throughput %sx calm (target >= 0.9x: %s), p99 %sx calm (target <= 1.5x: %s); flood packets dropped by %s: %s\n' \
+		"$what" "$tpr" "$(verdict "$tpr >= 0.9")" "$p99r" "$(verdict "$p99r <= 1.5")" "$hook" "$n"
+done

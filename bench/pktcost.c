@@ -458,6 +458,15 @@ static int bench_critical(struct bench *b, __u32 nflows, int with_tc)
 		flow_frame(&f, 0, 0);
 		measure(b, BASE_TC_SHOT, bpf_program__fd(skel->progs.ll_tc_ingress), f.buf, f.len,
 			TC_ACT_OK, NO_CHECK, "ll_tc_ingress non-pfmemalloc fast path");
+		/* attach --mode tc: the policy at TC ingress, against a bare TC_ACT_SHOT */
+		flow_frame(&f, 0, 0);
+		snprintf(name, sizeof(name), "ll_tc_policy, %s: flow hit TCP IPv4", label);
+		measure(b, BASE_TC_SHOT, bpf_program__fd(skel->progs.ll_tc_policy), f.buf, f.len,
+			TC_ACT_OK, LL_COUNTER_IDX(LL_HOOK_TC_INGRESS, LL_PASS_FLOW), name);
+		miss_frame(&f, 0, 1);
+		snprintf(name, sizeof(name), "ll_tc_policy, %s: miss UDP IPv4 (drop)", label);
+		measure(b, BASE_TC_SHOT, bpf_program__fd(skel->progs.ll_tc_policy), f.buf, f.len,
+			TC_ACT_SHOT, LL_COUNTER_IDX(LL_HOOK_TC_INGRESS, LL_DROP_CRITICAL), name);
 		flow_frame(&f, 0, 1);
 		snprintf(name, sizeof(name), "ll_tc_egress, %s: registered, marked", label);
 		measure(b, BASE_TC_SHOT, bpf_program__fd(skel->progs.ll_tc_egress), f.buf, f.len,

@@ -39,14 +39,18 @@ int ll_xdp(struct xdp_md *xdp)
 }
 
 /*
- * TC ingress runs behind XDP, which has already applied the level policy.
- * Its own job is the kernel patch's check: an skb allocated from the
- * emergency reserve (pfmemalloc) that belongs to no registered flow is
- * dropped here, and the sighting raises the level to critical in-kernel.
- * Everything else passes untouched.
+ * TC ingress. Behind XDP (the usual attach) the level policy has already
+ * been applied, so its own job is the kernel patch's check: an skb
+ * allocated from the emergency reserve (pfmemalloc) that belongs to no
+ * registered flow is dropped here, and the sighting raises the level to
+ * critical in-kernel. Everything else passes untouched.
+ *
+ * With policy set (ll_tc_policy, for `attach --mode tc`) it applies the
+ * whole decision instead, for interfaces where XDP costs more than it
+ * saves: on a veth, native XDP copies every non-linear or cloned skb (all
+ * of a local TCP sender's) into a fresh page to run any program at all.
  */
-SEC("tc")
-int ll_tc_ingress(struct __sk_buff *skb)
+static __always_inline int ll_tc_in(struct __sk_buff *skb, int policy)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	struct ll_ctx ctx = {
@@ -60,12 +64,25 @@ int ll_tc_ingress(struct __sk_buff *skb)
 	__u32 reason;
 
 	ctx.pfmemalloc = BPF_CORE_READ_BITFIELD(kskb, pfmemalloc) || ll_assume_pfmemalloc;
-	if (!ctx.pfmemalloc)
+	if (!ctx.pfmemalloc && !policy)
 		return TC_ACT_OK;
-	ll_count(LL_HOOK_TC_INGRESS, LL_NOTE_PFMEMALLOC, ctx.bytes);
+	if (ctx.pfmemalloc)
+		ll_count(LL_HOOK_TC_INGRESS, LL_NOTE_PFMEMALLOC, ctx.bytes);
 	if (!ll_ingress(&ctx, &reason))
 		return TC_ACT_OK;
 	return ll_reason_is_drop(reason) ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
+SEC("tc")
+int ll_tc_ingress(struct __sk_buff *skb)
+{
+	return ll_tc_in(skb, 0);
+}
+
+SEC("tc")
+int ll_tc_policy(struct __sk_buff *skb)
+{
+	return ll_tc_in(skb, 1);
 }
 
 /* TC egress: packets of registered flows get the configured priority and mark. */

@@ -46,13 +46,13 @@ check "flow add nbd://" ll flow add nbd://$SRV4 --name disk
 check "allow add ssh" ll allow add tcp://198.51.100.0/24:22 --name ssh
 if nbd_start 64M; then pass "nbdkit serving"; else fail "nbdkit" "did not start"; fi
 head -c 8M /dev/urandom >"$TMP/data"
-want=$(sha256sum <"$TMP/data" | cut -d' ' -f1)
+data_sum=$(sha256sum <"$TMP/data" | cut -d' ' -f1)
 
 nbd_roundtrip() {	# write the data, read it back, compare checksums
 	rm -f "$TMP/back"
 	in_cli timeout 20 nbdcopy "$TMP/data" nbd://$SRV4 >/dev/null 2>&1 &&
 		in_cli timeout 20 nbdcopy nbd://$SRV4 - 2>/dev/null | head -c 8M >"$TMP/back" &&
-		[ "$(sha256sum <"$TMP/back" | cut -d' ' -f1)" = "$want" ]
+		[ "$(sha256sum <"$TMP/back" | cut -d' ' -f1)" = "$data_sum" ]
 }
 tcp_connect() {	# an unregistered TCP connection: nbdkit on the flood address, port 2222
 	in_cli timeout 3 nbdinfo --size nbd://$FLOOD4:2222 >/dev/null 2>&1
@@ -193,6 +193,7 @@ bad=(
 	"1|attach nosuchdev0"
 	"2|attach $DEV_CLI --mode turbo"
 	"2|attach $DEV_CLI --mode"
+	"2|attach $DEV_CLI --mode tc --no-tc"
 	"2|attach a/b"
 	"2|attach $DEV_CLI extra"
 	"2|detach"
@@ -270,6 +271,41 @@ check "detach" ll detach $DEV_CLI
 check "detach: no XDP left" bash -c "! nsenter --net=/run/netns/$NS_CLI ip -j link show $DEV_CLI | jq -e '.[0].xdp' >/dev/null"
 check "detach: no tc filters or clsact left" bash -c "[ -z \"\$(nsenter --net=/run/netns/$NS_CLI tc qdisc show dev $DEV_CLI | grep clsact)\" ]"
 check "detach: no pins left" bash -c "[ ! -e $PIN ]"
+# ------------------------------------------------------------------ attach --mode tc
+# No XDP: tc ingress (ll_tc_policy) applies the level policy, the same
+# decision test_diff compares with XDP's frame by frame.
+out=$(ll -j attach $DEV_CLI --mode tc)
+if echo "$out" | jq -e '.policy_hook == "tc_ingress" and .xdp_mode == "none" and .tc_ingress and .tc_egress' >/dev/null; then
+	pass "attach --mode tc: tc policy and egress, no XDP"
+else
+	fail "attach --mode tc" "$out"
+fi
+check "attach --mode tc: no XDP on the interface" bash -c "! nsenter --net=/run/netns/$NS_CLI ip -j link show $DEV_CLI | jq -e '.[0].xdp' >/dev/null"
+jqt "attach --mode tc twice is idempotent" '.already_attached and .policy_hook == "tc_ingress"' attach $DEV_CLI --mode tc
+out=$(ll attach $DEV_CLI 2>&1); rc=$?
+if [ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "detach"; then pass "XDP attach over --mode tc refused, one line"; else fail "XDP over tc mode" "exit $rc: $out"; fi
+jqt "status: the interface listed with its tc policy" '.interfaces | length == 1 and .[0].policy_hook == "tc_ingress"' status
+check "tc mode: flow add nbd://" ll flow add nbd://$SRV4 --name disk
+check "tc mode: pressure set critical" ll pressure set critical
+before=$(ll -j stats | jq '.hooks.tc_ingress.drop_critical.packets')
+in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
+sleep 0.2
+in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >"$TMP/tx" &
+check "tc mode, critical: NBD write+read verified under flood" nbd_roundtrip
+wait
+rx=$(awk '{print $2}' "$TMP/rx"); tx=$(awk '{print $2}' "$TMP/tx")
+after=$(ll -j stats | jq '.hooks.tc_ingress.drop_critical.packets')
+if [ "${rx:-1}" = 0 ] && [ $((after - before)) -ge $((tx / 2)) ]; then
+	pass "tc mode, critical: flood dropped at tc ingress (0 of $tx received, $((after - before)) counted)"
+else
+	fail "tc mode, critical: flood" "$rx of $tx received, drops $before -> $after"
+fi
+if tcp_connect; then fail "tc mode, critical: unregistered TCP" "connected"; else pass "tc mode, critical: unregistered TCP connection dropped"; fi
+check "tc mode: pressure clear" ll pressure clear
+check "tc mode: unregistered TCP connects at none" tcp_connect
+check "tc mode: detach" ll detach $DEV_CLI
+check "tc mode: detach leaves no filters, clsact or pins" bash -c "[ -z \"\$(nsenter --net=/run/netns/$NS_CLI tc qdisc show dev $DEV_CLI | grep clsact)\" ] && [ ! -e $PIN ]"
+
 if in_cli xdp-filter load $DEV_CLI --mode skb >/dev/null 2>&1; then
 	out=$(ll attach $DEV_CLI 2>&1); rc=$?
 	if [ $rc = 1 ] && echo "$out" | grep -q -- "--force"; then pass "foreign XDP refused without --force"; else fail "foreign XDP" "exit $rc: $out"; fi

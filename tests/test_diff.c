@@ -3,8 +3,9 @@
  * Differential test of the datapath: seeded random scenarios (flow tables,
  * allow and endpoint rules, votes, leases, token-bucket states) and frames
  * (valid, mutated, truncated, random bytes, fragments in and out of order)
- * go through ll_xdp and through ll_tc_ingress of an instance loaded with
- * ll_assume_pfmemalloc = 1 (see tests/test_datapath.c), and through the
+ * go through ll_xdp, through ll_tc_policy (attach --mode tc), through
+ * ll_tc_ingress of an instance loaded with ll_assume_pfmemalloc = 1 (see
+ * tests/test_datapath.c), and through the
  * reference model in tests/diff_model.h, written from the documentation.
  * After every frame: the verdict, every counter slot of the hook (packets
  * and bytes, one batched read), the rule hit counters, the flow's hit
@@ -12,7 +13,7 @@
  * scenario: all flow and rule hit counters, the remembered fragments, the
  * token bucket and the state.
  *
- *   build/tests/test_diff                      200,000 frames (~390,000 runs), fixed seed, ~6 s
+ *   build/tests/test_diff                      200,000 frames (~580,000 runs), fixed seed, ~8 s
  *   build/tests/test_diff --frames 10000000    the long run (make fuzz), ~5 min
  *   build/tests/test_diff --seed S -t fragments  one family, another seed
  *   build/tests/test_diff --mimic LIST         look past known datapath divergences
@@ -86,8 +87,8 @@ static int chance(struct rng *r, int pct)
 
 /* ------------------------------------------------------------ instances */
 
-enum { XDP = 0, PFM = 1, NINST };
-static const char *const inst_names[NINST] = { "xdp", "tc_ingress(pfmemalloc)" };
+enum { XDP = 0, PFM = 1, TCP_POLICY = 2, NINST };
+static const char *const inst_names[NINST] = { "xdp", "tc_ingress(pfmemalloc)", "tc_policy" };
 
 struct inst {
 	struct lifeline_bpf *skel;
@@ -132,7 +133,8 @@ static int flow_get(const struct inst *i, const struct ll_flow_key *k, struct ll
 	return 0;
 }
 
-static int load(struct inst *i, int pfm)
+/* pfm: ll_tc_ingress with every skb reserve-backed; tc: ll_tc_policy (attach --mode tc) */
+static int load(struct inst *i, int pfm, int tc)
 {
 	struct lifeline_bpf *s = lifeline_bpf__open();
 	int err;
@@ -148,8 +150,9 @@ static int load(struct inst *i, int pfm)
 		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
 		return err;
 	}
-	i->prog_fd = bpf_program__fd(pfm ? s->progs.ll_tc_ingress : s->progs.ll_xdp);
-	i->hook = pfm ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP;
+	i->prog_fd = bpf_program__fd(pfm ? s->progs.ll_tc_ingress :
+				     tc ? s->progs.ll_tc_policy : s->progs.ll_xdp);
+	i->hook = pfm || tc ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP;
 	i->fd_state = bpf_map__fd(s->maps.ll_state);
 	i->fd_flows = bpf_map__fd(s->maps.ll_flows);
 	err = ll_flowtab_map(&i->ft, i->fd_flows, bpf_map__fd(s->maps.ll_remotes));
@@ -1835,7 +1838,8 @@ static void run_family(enum family fam)
 			done++;
 			c.fam_frame++;
 			/* a diverged model would only repeat the mismatch: next scenario */
-			if (failed || in[XDP].m.nfrags > 1000 || in[PFM].m.nfrags > 1000)
+			if (failed || in[XDP].m.nfrags > 1000 || in[PFM].m.nfrags > 1000 ||
+			    in[TCP_POLICY].m.nfrags > 1000)
 				break;
 		}
 		if (!failed)
@@ -1992,7 +1996,8 @@ int main(int argc, char **argv)
 	ncpus = libbpf_num_possible_cpus();
 	pcbuf = calloc((size_t)(ncpus > 0 ? ncpus : 1) * (LL_COUNTER_SLOTS + HIT_IDS),
 		       sizeof(struct ll_counter));
-	if (ncpus <= 0 || !pcbuf || load(&in[XDP], 0) || load(&in[PFM], 1)) {
+	if (ncpus <= 0 || !pcbuf || load(&in[XDP], 0, 0) || load(&in[PFM], 1, 0) ||
+	    load(&in[TCP_POLICY], 0, 1)) {
 		fprintf(stderr, "FAIL setup (root needed to load the datapath)\n");
 		tst.failed++;
 		return test_summary();
@@ -2009,7 +2014,7 @@ int main(int argc, char **argv)
 	TEST_RUN("diff/budget refill keeps fractional credit", test_refill_precision);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("test_diff: %llu frames, %llu runs compared (xdp + tc; %llu short frames tc cannot"
+	printf("test_diff: %llu frames, %llu runs compared (xdp + 2 tc; %llu short frames tc cannot"
 	       " run), %llu mismatches, %.1f s, %.0f runs/s\n",
 	       total_frames, total_runs - tc_skipped, tc_skipped, total_mismatches, secs,
 	       secs > 0 ? (total_runs - tc_skipped) / secs : 0);

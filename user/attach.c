@@ -17,9 +17,9 @@
 
 int ll_mode_parse(const char *s, enum ll_xdp_mode *mode)
 {
-	static const char *const names[] = { "auto", "native", "generic" };
+	static const char *const names[] = { "auto", "native", "generic", "tc" };
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (!strcmp(s, names[i])) {
 			*mode = i;
 			return 0;
@@ -46,12 +46,24 @@ static const char *mode_name(__u8 attach_mode)
 	}
 }
 
+/* Our filter at point: 0 if none, else 1, or 2 when it is the policy program (ll_tc_policy). */
 static int tc_present(int ifindex, enum bpf_tc_attach_point point)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE, .priority = LL_TC_PRIORITY);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd, policy = 0;
 
-	return !bpf_tc_query(&hook, &opts);
+	if (bpf_tc_query(&hook, &opts))
+		return 0;
+	fd = bpf_prog_get_fd_by_id(opts.prog_id);
+	if (fd >= 0) {
+		policy = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+			 !strcmp(info.name, "ll_tc_policy");
+		close(fd);
+	}
+	return 1 + policy;
 }
 
 void ll_iface_query(int ifindex, struct ll_iface *out)
@@ -70,7 +82,9 @@ void ll_iface_query(int ifindex, struct ll_iface *out)
 		out->mode = mode_name(q.attach_mode);
 	}
 	out->tc_ingress = tc_present(ifindex, BPF_TC_INGRESS);
-	out->tc_egress = tc_present(ifindex, BPF_TC_EGRESS);
+	out->tc_policy = out->tc_ingress == 2;
+	out->tc_ingress = !!out->tc_ingress;
+	out->tc_egress = !!tc_present(ifindex, BPF_TC_EGRESS);
 }
 
 /* The program id our pinned link holds on ifindex, 0 if none or stale (pin removed then). */
@@ -113,6 +127,8 @@ static void tc_detach_all(const char *dir, int ifindex)
 
 		bpf_tc_detach(&hook, &opts);
 	}
+	if (!link_path(marker, sizeof(marker), dir, ifindex, "-tc"))
+		rmdir(marker);
 	if (link_path(marker, sizeof(marker), dir, ifindex, "-qdisc"))
 		return;
 	if (!access(marker, F_OK)) {
@@ -124,7 +140,8 @@ static void tc_detach_all(const char *dir, int ifindex)
 	}
 }
 
-static int tc_attach(const char *dir, int ifindex, struct lifeline_bpf *skel)
+/* The clsact filters; policy: the ingress filter applies the whole decision (--mode tc). */
+static int tc_attach(const char *dir, int ifindex, struct lifeline_bpf *skel, int policy)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
@@ -146,7 +163,8 @@ static int tc_attach(const char *dir, int ifindex, struct lifeline_bpf *skel)
 	}
 	if (err)
 		return err;
-	err = tc_attach_one(ifindex, BPF_TC_INGRESS, bpf_program__fd(skel->progs.ll_tc_ingress));
+	err = tc_attach_one(ifindex, BPF_TC_INGRESS, bpf_program__fd(policy ? skel->progs.ll_tc_policy :
+									 skel->progs.ll_tc_ingress));
 	if (!err)
 		err = tc_attach_one(ifindex, BPF_TC_EGRESS, bpf_program__fd(skel->progs.ll_tc_egress));
 	if (err)
@@ -171,7 +189,8 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 	struct ll_load_opts lo = { .progs = LL_PROGS_NET, .max_flows = o->max_flows,
 				   .max_rules = o->max_rules };
 	struct lifeline_bpf *skel = NULL;
-	char path[PATH_MAX];
+	int tc_mode = o->mode == LL_MODE_TC;
+	char path[PATH_MAX], tc_marker[PATH_MAX];
 	int ret, link_fd = -1;
 	__u32 ours;
 
@@ -181,10 +200,24 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		return -ENODEV;
 	}
 	ret = link_path(path, sizeof(path), dir, ifindex, "");
+	if (!ret)
+		ret = link_path(tc_marker, sizeof(tc_marker), dir, ifindex, "-tc");
 	if (ret)
 		goto fail_msg;
 	ours = pinned_link_prog(path, ifindex);
-	if (ours && ours == out->xdp_prog_id) {
+	if (tc_mode) {
+		/* one policy point per interface: switching needs a detach in between */
+		if (ours) {
+			ERR("lifeline is attached to %s with XDP; run 'lifeline detach %s' first",
+			    out->name, out->name);
+			return -EEXIST;
+		}
+		out->already = out->tc_policy && !access(tc_marker, F_OK);
+	} else if (out->tc_policy) {
+		ERR("lifeline is attached to %s with --mode tc; run 'lifeline detach %s' first",
+		    out->name, out->name);
+		return -EEXIST;
+	} else if (ours && ours == out->xdp_prog_id) {
 		out->already = 1;
 	} else if (out->xdp_prog_id) {
 		__u32 foreign_flags = !strcmp(out->mode, "generic") ? XDP_FLAGS_SKB_MODE :
@@ -211,12 +244,13 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		ERR("cannot load the datapath: %s", strerror(-ret));
 		return ret;
 	}
-	if (!out->already) {
+	if (!out->already && !tc_mode) {
+		rmdir(tc_marker);	/* stale: its filter went with an earlier interface */
 		link_fd = xdp_link(skel, ifindex, o->mode);
 		if (link_fd < 0) {
 			ret = link_fd;
 			if (ret == -EOPNOTSUPP || (o->mode == LL_MODE_NATIVE && ret == -EINVAL))
-				ERR("%s has no native XDP support; use --mode generic or auto",
+				ERR("%s has no native XDP support; use --mode generic, tc or auto",
 				    out->name);
 			else
 				ERR("cannot attach XDP to %s: %s", out->name, strerror(-ret));
@@ -224,11 +258,16 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		}
 	}
 	if (!o->no_tc) {
-		ret = tc_attach(dir, ifindex, skel);
+		ret = tc_attach(dir, ifindex, skel, tc_mode);
 		if (ret) {
 			ERR("cannot attach the tc programs to %s: %s", out->name, strerror(-ret));
 			goto cleanup;
 		}
+	}
+	if (tc_mode && mkdir(tc_marker, 0700) && errno != EEXIST) {
+		ret = -errno;
+		ERR("cannot create %s: %s", tc_marker, strerror(-ret));
+		goto cleanup_tc;
 	}
 	if (link_fd >= 0) {
 		ret = ll_links_dir(dir);
@@ -253,7 +292,7 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 	goto cleanup;
 
 cleanup_tc:
-	if (!o->no_tc)
+	if (!o->no_tc && !out->already)
 		tc_detach_all(dir, ifindex);
 cleanup:
 	if (link_fd >= 0)
@@ -299,7 +338,8 @@ int ll_iface_list(const char *dir, struct ll_iface *out, int max)
 		char *end;
 		long idx = strtol(de->d_name, &end, 10);
 
-		if (end == de->d_name || *end || idx <= 0)
+		/* IFINDEX: an XDP link; IFINDEX-tc: attached with --mode tc */
+		if (end == de->d_name || (*end && strcmp(end, "-tc")) || idx <= 0)
 			continue;
 		ll_iface_query(idx, &out[n++]);
 	}

@@ -4,7 +4,9 @@
  * PIN/links/IFINDEX, so it outlives the command; TC through clsact filters
  * with lifeline's own handle and priority. An empty directory
  * PIN/links/IFINDEX-qdisc records that lifeline created the clsact qdisc,
- * so detach removes it only then.
+ * so detach removes it only then. With --mode tc there is no XDP link: the
+ * TC ingress filter is ll_tc_policy, which applies the whole decision, and
+ * an empty directory PIN/links/IFINDEX-tc records the attachment.
  */
 #ifndef LL_ATTACH_H
 #define LL_ATTACH_H
@@ -13,7 +15,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-enum ll_xdp_mode { LL_MODE_AUTO = 0, LL_MODE_NATIVE, LL_MODE_GENERIC };
+enum ll_xdp_mode { LL_MODE_AUTO = 0, LL_MODE_NATIVE, LL_MODE_GENERIC, LL_MODE_TC };
 
 #define LL_TC_HANDLE 0x4c4c
 #define LL_TC_PRIORITY 0x4c
@@ -25,6 +27,7 @@ struct ll_iface {
 	const char *mode;	/* "native", "generic", "offload" or "none" */
 	int tc_ingress;		/* our filters present */
 	int tc_egress;
+	int tc_policy;		/* the ingress filter applies the policy (--mode tc) */
 	int already;		/* attach found it attached already */
 	int replaced;		/* attach replaced a foreign XDP program (--force) */
 };

@@ -57,9 +57,11 @@ static const char usage_text[] =
 "  -h, --help            this text;  -V, --version  the version\n"
 "\n"
 "Commands:\n"
-"  attach DEV [--mode auto|native|generic] [--no-tc] [--force]\n"
+"  attach DEV [--mode auto|native|generic|tc] [--no-tc] [--force]\n"
 "                         XDP (native where the driver has it) and tc on DEV;\n"
-"                         --force replaces a foreign XDP program\n"
+"                         --force replaces a foreign XDP program. --mode tc:\n"
+"                         no XDP, tc ingress applies the policy (for veth and\n"
+"                         other drivers where XDP copies every packet)\n"
 "  detach DEV | detach --all\n"
 "                         remove lifeline from DEV, or from every interface; with\n"
 "                         the last one go the pins (registered flows and rules\n"
@@ -282,11 +284,19 @@ static json_object *iface_json(const struct ll_iface *i)
 	json_object_object_add(o, "xdp_prog_id", json_object_new_int64(i->xdp_prog_id));
 	json_object_object_add(o, "tc_ingress", json_object_new_boolean(i->tc_ingress));
 	json_object_object_add(o, "tc_egress", json_object_new_boolean(i->tc_egress));
+	json_object_object_add(o, "policy_hook", json_object_new_string(
+		i->tc_policy ? "tc_ingress" : i->xdp_prog_id ? "xdp" : "none"));
 	return o;
 }
 
 static void attach_human(json_object *o)
 {
+	if (!strcmp(js(o, "policy_hook"), "tc_ingress")) {
+		printf("%s %s: tc ingress (the policy) and egress, no XDP\n",
+		       ji(o, "already_attached") ? "already attached to" : "attached to",
+		       js(o, "interface"));
+		return;
+	}
 	printf("%s %s: XDP %s (prog %lld)%s%s\n",
 	       ji(o, "already_attached") ? "already attached to" : "attached to",
 	       js(o, "interface"), js(o, "xdp_mode"), ji(o, "xdp_prog_id"),
@@ -308,9 +318,9 @@ static int do_attach(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--mode")) {
 			if (++i == argc)
-				return usage_error("--mode needs auto, native or generic");
+				return usage_error("--mode needs auto, native, generic or tc");
 			if (ll_mode_parse(argv[i], &o.mode))
-				return usage_error("unknown mode '%s': use auto, native or generic",
+				return usage_error("unknown mode '%s': use auto, native, generic or tc",
 						   argv[i]);
 		} else if (!strcmp(argv[i], "--no-tc")) {
 			o.no_tc = 1;
@@ -324,6 +334,8 @@ static int do_attach(int argc, char **argv)
 	}
 	if (!dev)
 		return usage_error("attach needs an interface: lifeline attach DEV");
+	if (o.mode == LL_MODE_TC && o.no_tc)
+		return usage_error("--mode tc and --no-tc exclude each other: tc is the policy point");
 	if ((ret = iface_arg(dev, &ifindex)))
 		return ret;
 	if ((ret = session_open(&s, 1)))
@@ -1080,6 +1092,7 @@ static void status_human(json_object *o)
 
 		snprintf(id, sizeof(id), "%lld", ji(e, "xdp_prog_id"));
 		table_row(&t, js(e, "interface"), js(e, "xdp_mode"), id,
+			  !strcmp(js(e, "policy_hook"), "tc_ingress") ? "policy+egress" :
 			  ji(e, "tc_ingress") && ji(e, "tc_egress") ? "ingress+egress" :
 			  ji(e, "tc_ingress") ? "ingress" : "none");
 	}

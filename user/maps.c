@@ -172,6 +172,7 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 		struct { struct bpf_program *prog; __u32 group; } progs[] = {
 			{ skel->progs.ll_xdp, LL_PROGS_NET },
 			{ skel->progs.ll_tc_ingress, LL_PROGS_NET },
+			{ skel->progs.ll_tc_policy, LL_PROGS_NET },
 			{ skel->progs.ll_tc_egress, LL_PROGS_NET },
 			{ skel->progs.ll_sockops, LL_PROGS_SOCK },
 			{ skel->progs.ll_sockops_cgroup, LL_PROGS_SOCK },

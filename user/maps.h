@@ -48,7 +48,7 @@ struct ll_maps {
 
 /* Which programs to load (the others are not verified: loading is the slow part). */
 enum ll_progs {
-	LL_PROGS_NET = 1 << 0,		/* ll_xdp, ll_tc_ingress, ll_tc_egress */
+	LL_PROGS_NET = 1 << 0,		/* ll_xdp, ll_tc_ingress/_policy, ll_tc_egress */
 	LL_PROGS_SOCK = 1 << 1,		/* ll_sockops, ll_sockops_cgroup, ll_iter_tcp */
 	LL_PROGS_VMSCAN = 1 << 2,	/* the vmscan tracepoint programs */
 };
