@@ -11,9 +11,11 @@
  *	attaches (native mode) the bare XDP_DROP program, or lifeline at
  *	critical with FLOWS exact flows and the benchmark's endpoint rules,
  *	and exits; the program stays attached until `ip link set DEV xdp off`.
- *   flood tc DEV
- *	attaches the bare tc program (TC_ACT_SHOT) on DEV's clsact ingress;
- *	it stays until `tc qdisc del dev DEV clsact`.
+ *   flood tc DEV [lifeline [FLOWS]]
+ *	attaches the bare tc program (TC_ACT_SHOT), or lifeline's ll_tc_policy
+ *	(attach --mode tc) at critical with FLOWS exact flows and the
+ *	benchmark's endpoint rules, on DEV's clsact ingress; it stays until
+ *	`tc qdisc del dev DEV clsact`.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -225,11 +227,12 @@ static int cmd_tc(int argc, char **argv)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc, .handle = 1, .priority = 1);
+	struct lifeline_bpf *ll = NULL;
 	struct bare_bpf *bare = NULL;
 	int err;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: flood tc DEV\n");
+	if (argc < 2 || argc > 4 || (argc > 2 && strcmp(argv[2], "lifeline"))) {
+		fprintf(stderr, "usage: flood tc DEV [lifeline [FLOWS]]\n");
 		return EXIT_FAILURE;
 	}
 	hook.ifindex = if_nametoindex(argv[1]);
@@ -237,17 +240,27 @@ static int cmd_tc(int argc, char **argv)
 		fprintf(stderr, "flood tc: no interface %s here\n", argv[1]);
 		return EXIT_FAILURE;
 	}
-	bare = bare_bpf__open_and_load();
-	if (!bare) {
-		err = -errno;
-		goto cleanup;
+	if (argc > 2) {
+		ll = bench_lifeline_critical(argc > 3 ? strtoul(argv[3], NULL, 0) : 1000000);
+		if (!ll) {
+			err = -errno;
+			goto cleanup;
+		}
+		tc.prog_fd = bpf_program__fd(ll->progs.ll_tc_policy);
+	} else {
+		bare = bare_bpf__open_and_load();
+		if (!bare) {
+			err = -errno;
+			goto cleanup;
+		}
+		tc.prog_fd = bpf_program__fd(bare->progs.bare_tc_shot);
 	}
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST)
 		goto cleanup;
-	tc.prog_fd = bpf_program__fd(bare->progs.bare_tc_shot);
 	err = bpf_tc_attach(&hook, &tc);
 cleanup:
+	lifeline_bpf__destroy(ll);
 	bare_bpf__destroy(bare);
 	if (err) {
 		fprintf(stderr, "flood tc: attaching to %s: %s\n", argv[1], strerror(-err));

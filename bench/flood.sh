@@ -24,7 +24,7 @@
 #   receiver on its own CPU, see setup)
 #   -s  measuring interval per case and round (default 1.5)
 #   -r  rounds; each round runs every case once, the median is reported (default 5)
-#   -c  comma-separated case ids to run (floor,lifeline,xdpfilter,nft,ipt,tc,stack; default all)
+#   -c  comma-separated case ids to run (floor,lifeline,xdpfilter,nft,ipt,tc,lifelinetc,stack; default all)
 #   -o  results directory (default bench/results)
 #   -j  print JSON instead of the table
 set -u
@@ -149,6 +149,8 @@ add_ipt() {
 del_ipt() { in_r iptables -t raw -D PREROUTING -i $DEV_R -p udp --dport $DPORT -j DROP; }
 add_tc() { in_r "$FLOOD" tc $DEV_R; }
 del_tc() { in_r tc qdisc del dev $DEV_R clsact; }
+add_lifelinetc() { in_r "$FLOOD" tc $DEV_R lifeline $NFLOWS; }
+del_lifelinetc() { in_r tc qdisc del dev $DEV_R clsact; }
 add_stack() { :; }
 del_stack() { :; }
 
@@ -160,6 +162,7 @@ CASES=(
 	"nft|nftables netdev ingress drop|cnt_nft|udp dport $DPORT counter drop"
 	"ipt|iptables raw PREROUTING drop|cnt_ipt|$(iptables -V 2>/dev/null | sed 's/.*(\(.*\))/\1 backend/')"
 	"tc|tc cls_bpf drop (bare tc program)|cnt_tc|clsact ingress, direct-action, TC_ACT_SHOT"
+	"lifelinetc|lifeline ll_tc_policy, critical|cnt_tc|attach --mode tc: the same decision at clsact ingress"
 	"stack|unfiltered stack (UDP, closed port)|cnt_noports|UDP NoPorts"
 )
 
