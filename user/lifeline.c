@@ -1090,7 +1090,10 @@ static void status_human(json_object *o)
 		json_object *e = json_object_array_get_idx(ifs, i);
 		char id[16];
 
-		snprintf(id, sizeof(id), "%lld", ji(e, "xdp_prog_id"));
+		if (ji(e, "xdp_prog_id"))
+			snprintf(id, sizeof(id), "%lld", ji(e, "xdp_prog_id"));
+		else
+			snprintf(id, sizeof(id), "-");
 		table_row(&t, js(e, "interface"), js(e, "xdp_mode"), id,
 			  !strcmp(js(e, "policy_hook"), "tc_ingress") ? "policy+egress" :
 			  ji(e, "tc_ingress") && ji(e, "tc_egress") ? "ingress+egress" :
