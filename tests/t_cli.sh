@@ -285,6 +285,15 @@ jqt "attach --mode tc twice is idempotent" '.already_attached and .policy_hook =
 out=$(ll attach $DEV_CLI 2>&1); rc=$?
 if [ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "detach"; then pass "XDP attach over --mode tc refused, one line"; else fail "XDP over tc mode" "exit $rc: $out"; fi
 jqt "status: the interface listed with its tc policy" '.interfaces | length == 1 and .[0].policy_hook == "tc_ingress"' status
+# without CAP_SYS_ADMIN (a container's root) the mode is still known: it is
+# recorded in the pins, not read back by program id
+out=$(in_cli env LIFELINE_PIN_PATH=$PIN setpriv --bounding-set=-sys_admin "$LL" -j status 2>&1)
+if jq -e '.interfaces[0].policy_hook == "tc_ingress"' <<<"$out" >/dev/null &&
+	! in_cli env LIFELINE_PIN_PATH=$PIN setpriv --bounding-set=-sys_admin "$LL" attach $DEV_CLI >/dev/null 2>&1; then
+	pass "tc mode known without CAP_SYS_ADMIN: status says so, XDP attach refused"
+else
+	fail "tc mode without CAP_SYS_ADMIN" "$out"
+fi
 check "tc mode: flow add nbd://" ll flow add nbd://$SRV4 --name disk
 check "tc mode: pressure set critical" ll pressure set critical
 before=$(ll -j stats | jq '.hooks.tc_ingress.drop_critical.packets')

@@ -46,29 +46,18 @@ static const char *mode_name(__u8 attach_mode)
 	}
 }
 
-/* Our filter at point: 0 if none, else 1, or 2 when it is the policy program (ll_tc_policy). */
 static int tc_present(int ifindex, enum bpf_tc_attach_point point)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE, .priority = LL_TC_PRIORITY);
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-	int fd, policy = 0;
 
-	if (bpf_tc_query(&hook, &opts))
-		return 0;
-	fd = bpf_prog_get_fd_by_id(opts.prog_id);
-	if (fd >= 0) {
-		policy = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-			 !strcmp(info.name, "ll_tc_policy");
-		close(fd);
-	}
-	return 1 + policy;
+	return !bpf_tc_query(&hook, &opts);
 }
 
-void ll_iface_query(int ifindex, struct ll_iface *out)
+void ll_iface_query(const char *dir, int ifindex, struct ll_iface *out)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char marker[PATH_MAX];
 
 	memset(out, 0, sizeof(*out));
 	out->ifindex = ifindex;
@@ -82,9 +71,14 @@ void ll_iface_query(int ifindex, struct ll_iface *out)
 		out->mode = mode_name(q.attach_mode);
 	}
 	out->tc_ingress = tc_present(ifindex, BPF_TC_INGRESS);
-	out->tc_policy = out->tc_ingress == 2;
-	out->tc_ingress = !!out->tc_ingress;
-	out->tc_egress = !!tc_present(ifindex, BPF_TC_EGRESS);
+	out->tc_egress = tc_present(ifindex, BPF_TC_EGRESS);
+	/*
+	 * Which program our ingress filter runs is recorded by the marker, not
+	 * read back: naming a program by id needs CAP_SYS_ADMIN.
+	 */
+	out->tc_policy = out->tc_ingress && dir &&
+			 !link_path(marker, sizeof(marker), dir, ifindex, "-tc") &&
+			 !access(marker, F_OK);
 }
 
 /* The program id our pinned link holds on ifindex, 0 if none or stale (pin removed then). */
@@ -194,7 +188,7 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 	int ret, link_fd = -1;
 	__u32 ours;
 
-	ll_iface_query(ifindex, out);
+	ll_iface_query(dir, ifindex, out);
 	if (!out->name[0]) {
 		ERR("no interface with index %d", ifindex);
 		return -ENODEV;
@@ -212,7 +206,7 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 			    out->name, out->name);
 			return -EEXIST;
 		}
-		out->already = out->tc_policy && !access(tc_marker, F_OK);
+		out->already = out->tc_policy;
 	} else if (out->tc_policy) {
 		ERR("lifeline is attached to %s with --mode tc; run 'lifeline detach %s' first",
 		    out->name, out->name);
@@ -285,7 +279,7 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 	{
 		int already = out->already, replaced = out->replaced;
 
-		ll_iface_query(ifindex, out);
+		ll_iface_query(dir, ifindex, out);
 		out->already = already;
 		out->replaced = replaced;
 	}
@@ -341,7 +335,7 @@ int ll_iface_list(const char *dir, struct ll_iface *out, int max)
 		/* IFINDEX: an XDP link; IFINDEX-tc: attached with --mode tc */
 		if (end == de->d_name || (*end && strcmp(end, "-tc")) || idx <= 0)
 			continue;
-		ll_iface_query(idx, &out[n++]);
+		ll_iface_query(dir, idx, &out[n++]);
 	}
 	closedir(d);
 	return n;

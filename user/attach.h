@@ -50,8 +50,8 @@ int ll_detach(const char *dir, int ifindex, char *err, size_t errlen);
 /* Interfaces with a lifeline link pinned in dir; returns the count or -errno. */
 int ll_iface_list(const char *dir, struct ll_iface *out, int max);
 
-/* Fills the live state of one interface. */
-void ll_iface_query(int ifindex, struct ll_iface *out);
+/* Fills the live state of one interface (dir: the pin directory, for the --mode tc marker). */
+void ll_iface_query(const char *dir, int ifindex, struct ll_iface *out);
 
 int ll_mode_parse(const char *s, enum ll_xdp_mode *mode);
 

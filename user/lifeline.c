@@ -420,7 +420,7 @@ static int do_detach(int argc, char **argv)
 			json_object_put(j);
 			return out_error(EXIT_FAILURE, "no interface named '%s'", argv[0]);
 		}
-		ll_iface_query(ifindex, &q);
+		ll_iface_query(dir, ifindex, &q);
 		if (!q.tc_ingress && !q.tc_egress) {
 			json_object_put(j);
 			return out_error(EXIT_FAILURE, "lifeline is not attached to %s", argv[0]);
