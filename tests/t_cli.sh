@@ -72,17 +72,23 @@ if [ "${rx:-0}" -gt 1000 ]; then pass "level none: flood arrives ($rx datagrams)
 # ------------------------------------------------------------------ critical
 check "pressure set critical" ll pressure set critical
 jqt "pressure show says critical/manual" '.level == "critical" and .source == "manual"' pressure show
-before=$(ll -j stats | jq '.hooks.xdp.drop_critical.packets')
-in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
-sleep 0.2
-in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >"$TMP/tx" &
-check "critical: NBD write+read verified under flood" nbd_roundtrip
-wait
-rx=$(awk '{print $2}' "$TMP/rx"); tx=$(awk '{print $2}' "$TMP/tx")
-after=$(ll -j stats | jq '.hooks.xdp.drop_critical.packets')
-if [ "${rx:-1}" = 0 ]; then pass "critical: flood dropped before the socket (0 of $tx received)"; else fail "critical: flood" "$rx of $tx received"; fi
-if [ $((after - before)) -ge $((tx / 2)) ]; then pass "critical: drops counted in stats ($((after - before)))"; else fail "critical: drop counter" "$before -> $after for $tx sent"; fi
-if tcp_connect; then fail "critical: unregistered TCP" "connected"; else pass "critical: unregistered TCP connection dropped"; fi
+# At critical, under a UDP flood: NBD verified, the flood dropped before the
+# socket and counted at HOOK, an unregistered TCP connection refused.
+under_flood() {	# under_flood HOOK LABEL
+	local before after rx tx
+	before=$(ll -j stats | jq ".hooks.$1.drop_critical.packets")
+	in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
+	sleep 0.2
+	in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >"$TMP/tx" &
+	check "$2: NBD write+read verified under flood" nbd_roundtrip
+	wait
+	rx=$(awk '{print $2}' "$TMP/rx"); tx=$(awk '{print $2}' "$TMP/tx")
+	after=$(ll -j stats | jq ".hooks.$1.drop_critical.packets")
+	if [ "${rx:-1}" = 0 ]; then pass "$2: flood dropped before the socket (0 of $tx received)"; else fail "$2: flood" "$rx of $tx received"; fi
+	if [ $((after - before)) -ge $((tx / 2)) ]; then pass "$2: drops counted at $1 ($((after - before)))"; else fail "$2: drop counter" "$before -> $after for $tx sent"; fi
+	if tcp_connect; then fail "$2: unregistered TCP" "connected"; else pass "$2: unregistered TCP connection dropped"; fi
+}
+under_flood xdp critical
 jqt "critical: rule hits counted" '.rules[] | select(.name == "disk") | .packets > 100' flow list
 
 # Lockout: at critical under a flood, management traffic (the ssh allow rule,
@@ -296,20 +302,7 @@ else
 fi
 check "tc mode: flow add nbd://" ll flow add nbd://$SRV4 --name disk
 check "tc mode: pressure set critical" ll pressure set critical
-before=$(ll -j stats | jq '.hooks.tc_ingress.drop_critical.packets')
-in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
-sleep 0.2
-in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >"$TMP/tx" &
-check "tc mode, critical: NBD write+read verified under flood" nbd_roundtrip
-wait
-rx=$(awk '{print $2}' "$TMP/rx"); tx=$(awk '{print $2}' "$TMP/tx")
-after=$(ll -j stats | jq '.hooks.tc_ingress.drop_critical.packets')
-if [ "${rx:-1}" = 0 ] && [ $((after - before)) -ge $((tx / 2)) ]; then
-	pass "tc mode, critical: flood dropped at tc ingress (0 of $tx received, $((after - before)) counted)"
-else
-	fail "tc mode, critical: flood" "$rx of $tx received, drops $before -> $after"
-fi
-if tcp_connect; then fail "tc mode, critical: unregistered TCP" "connected"; else pass "tc mode, critical: unregistered TCP connection dropped"; fi
+under_flood tc_ingress "tc mode, critical"
 check "tc mode: pressure clear" ll pressure clear
 check "tc mode: unregistered TCP connects at none" tcp_connect
 check "tc mode: detach" ll detach $DEV_CLI
