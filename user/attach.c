@@ -161,9 +161,7 @@ static int tc_attach(const char *dir, int ifindex, struct lifeline_bpf *skel, in
 									 skel->progs.ll_tc_ingress));
 	if (!err)
 		err = tc_attach_one(ifindex, BPF_TC_EGRESS, bpf_program__fd(skel->progs.ll_tc_egress));
-	if (err)
-		tc_detach_all(dir, ifindex);
-	return err;
+	return err;	/* on error the caller removes what it added, never a working attachment */
 }
 
 static int xdp_link(struct lifeline_bpf *skel, int ifindex, enum ll_xdp_mode mode)
@@ -255,7 +253,7 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		ret = tc_attach(dir, ifindex, skel, tc_mode);
 		if (ret) {
 			ERR("cannot attach the tc programs to %s: %s", out->name, strerror(-ret));
-			goto cleanup;
+			goto cleanup_tc;
 		}
 	}
 	if (tc_mode && mkdir(tc_marker, 0700) && errno != EEXIST) {
