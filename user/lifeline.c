@@ -292,9 +292,10 @@ static json_object *iface_json(const struct ll_iface *i)
 static void attach_human(json_object *o)
 {
 	if (!strcmp(js(o, "policy_hook"), "tc_ingress")) {
-		printf("%s %s: tc ingress (the policy) and egress, no XDP\n",
+		printf("%s %s: tc ingress (the policy) and egress, %s\n",
 		       ji(o, "already_attached") ? "already attached to" : "attached to",
-		       js(o, "interface"));
+		       js(o, "interface"),
+		       ji(o, "xdp_prog_id") ? "behind an XDP program that is not lifeline's" : "no XDP");
 		return;
 	}
 	printf("%s %s: XDP %s (prog %lld)%s%s\n",
@@ -1095,9 +1096,10 @@ static void status_human(json_object *o)
 		else
 			snprintf(id, sizeof(id), "-");
 		table_row(&t, js(e, "interface"), js(e, "xdp_mode"), id,
-			  !strcmp(js(e, "policy_hook"), "tc_ingress") ? "policy+egress" :
+			  !strcmp(js(e, "policy_hook"), "tc_ingress") ?
+				(ji(e, "tc_egress") ? "policy+egress" : "policy") :
 			  ji(e, "tc_ingress") && ji(e, "tc_egress") ? "ingress+egress" :
-			  ji(e, "tc_ingress") ? "ingress" : "none");
+			  ji(e, "tc_ingress") ? "ingress" : ji(e, "tc_egress") ? "egress" : "none");
 	}
 	if (t.nrows > 1)
 		table_print(&t, stdout, "  ");
