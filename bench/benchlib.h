@@ -132,12 +132,10 @@ static inline int bench_set_level(struct lifeline_bpf *skel, __u32 level)
 static inline struct lifeline_bpf *bench_lifeline_load(__u32 max_flows)
 {
 	struct lifeline_bpf *skel = lifeline_bpf__open();
-	int ncpus = libbpf_num_possible_cpus();
 	int err;
 
 	if (!skel)
 		return NULL;
-	skel->rodata->ll_nr_cpus = ncpus > 0 ? ncpus : 1;
 	err = bpf_map__set_max_entries(skel->maps.ll_flows, ll_flow_buckets(max_flows));
 	if (!err)
 		err = lifeline_bpf__load(skel);

@@ -20,6 +20,29 @@
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
+/* SKB_DATA_ALIGN(sizeof(struct sk_buff)), as the kernel adds it to every truesize */
+#define LL_SKB_HEAD ((bpf_core_type_size(struct sk_buff) + 63) & ~63ULL)
+
+/*
+ * The memory an XDP frame holds: its buffer (frame_sz: a page with most
+ * drivers and veth, whatever the wire length), plus the fragments' buffers
+ * of a multi-buffer frame, plus the sk_buff the stack builds around it if
+ * it passes: what its truesize will be.
+ */
+static __always_inline __u64 ll_xdp_charge(struct xdp_md *xdp)
+{
+	struct xdp_buff *xb = bpf_cast_to_kern_ctx(xdp);
+	__u64 charge = xb->frame_sz + LL_SKB_HEAD;
+
+	if (xb->flags & XDP_FLAGS_HAS_FRAGS) {
+		struct skb_shared_info *sh = xb->data_hard_start + xb->frame_sz -
+			((bpf_core_type_size(struct skb_shared_info) + 63) & ~63ULL);
+
+		charge += BPF_CORE_READ(sh, xdp_frags_truesize);
+	}
+	return charge;
+}
+
 SEC("xdp")
 int ll_xdp(struct xdp_md *xdp)
 {
@@ -33,6 +56,7 @@ int ll_xdp(struct xdp_md *xdp)
 	__u32 reason;
 
 	ctx.bytes = ctx.data_end - ctx.data;
+	ctx.charge = ll_xdp_charge(xdp);
 	if (!ll_ingress(&ctx, &reason))
 		return XDP_PASS;
 	return ll_reason_is_drop(reason) ? XDP_DROP : XDP_PASS;
@@ -64,6 +88,7 @@ static __always_inline int ll_tc_in(struct __sk_buff *skb, int policy)
 	__u32 reason;
 
 	ctx.pfmemalloc = BPF_CORE_READ_BITFIELD(kskb, pfmemalloc) || ll_assume_pfmemalloc;
+	ctx.charge = kskb->truesize;
 	if (!ctx.pfmemalloc && !policy)
 		return TC_ACT_OK;
 	if (ctx.pfmemalloc)

@@ -9,7 +9,6 @@
 #define LL_MAPS_H
 
 /* Load-time options, set between __open() and __load(). */
-const volatile __u32 ll_nr_cpus = 1;			/* divides the elevated budget */
 const volatile __u64 ll_kernel_lease_ns = LL_KERNEL_LEASE_NS;
 const volatile __u64 ll_event_interval_ns = LL_EVENT_INTERVAL_NS;
 /*
@@ -127,12 +126,20 @@ struct {
 	__type(value, struct ll_frag_val);
 } ll_frags SEC(".maps");
 
+/* The elevated budget: each CPU's credit, and the host's pool it takes chunks from. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ll_bucket);
 } ll_bucket SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ll_pool);
+} ll_pool SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -293,13 +293,70 @@ static __always_inline int ll_essential(int parse_rc, const struct ll_pkt *p)
 	return p->proto == IPPROTO_ICMP_ && p->icmp_type == 3 && p->icmp_code == 4;
 }
 
-/* The level's policy for traffic that is not registered. */
-static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 level, __u64 bytes,
+/*
+ * Takes a chunk of the host's budget into this CPU's bucket: rate /
+ * LL_POOL_SLICES bytes, or the `need` bytes the packet lacks if more.
+ * Returns 1 when the pool held the credit. The pool (struct ll_pool) is a
+ * virtual clock: the credit at now is (now - paid_ns) * rate, at most the
+ * depth (budget_burst, at least a chunk, at most a second's budget); a take
+ * moves paid_ns on by the chunk's time, rounded up. A CPU that loses the
+ * compare-and-swap twice to other CPUs' takes drops this one packet: the
+ * credit went to them, the host's total is the same.
+ */
+static __always_inline int ll_pool_take(const struct ll_state *s, struct ll_bucket *b, __u64 need,
+					__u64 now)
+{
+	__u64 rate = s->budget_rate, chunk, depth, chunk_ns, depth_ns, floor;
+	struct ll_pool *pool;
+	__u32 zero = 0;
+
+	pool = bpf_map_lookup_elem(&ll_pool, &zero);
+	if (!pool || !rate)
+		return 0;
+	if (rate > LL_BUDGET_RATE_MAX)
+		rate = LL_BUDGET_RATE_MAX;
+	/* a packet that costs more than a second's budget never passes */
+	if (need > rate)
+		return 0;
+	chunk = rate / LL_POOL_SLICES;
+	if (chunk < need)
+		chunk = need;
+	depth = s->budget_burst;
+	if (depth < chunk)
+		depth = chunk;
+	if (depth > rate)
+		depth = rate;
+	chunk_ns = (chunk * NSEC_PER_SEC_ + rate - 1) / rate;
+	depth_ns = depth * NSEC_PER_SEC_ / rate;
+	floor = now > depth_ns ? now - depth_ns : 0;
+	for (int i = 0; i < 2; i++) {
+		__u64 paid = pool->paid_ns;
+		__u64 from = paid > floor ? paid : floor;
+
+		if (from + chunk_ns > now)
+			return 0;
+		if (__sync_val_compare_and_swap(&pool->paid_ns, paid, from + chunk_ns) == paid) {
+			__sync_fetch_and_add(&pool->takes, 1);
+			b->tokens += chunk;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The level's policy for traffic that is not registered. At elevated the
+ * packet is charged the memory it holds (charge, from the attach point),
+ * at least budget_rate / budget_pps bytes when a packet rate cap is set,
+ * against this CPU's credit, which is refilled in chunks from the host's
+ * pool: no shared write per packet.
+ */
+static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 level, __u64 charge,
 					     __u64 now)
 {
 	struct ll_bucket *b;
 	__u32 zero = 0;
-	__u64 elapsed, rate;
+	__u64 pps = s->budget_pps;
 
 	if (level == LL_LEVEL_NONE)
 		return LL_PASS_NONE;
@@ -309,34 +366,13 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 	b = bpf_map_lookup_elem(&ll_bucket, &zero);
 	if (!b)
 		return LL_DROP_BUDGET;
-	rate = s->budget_rate / (ll_nr_cpus ? ll_nr_cpus : 1);
-	if (now > b->last_ns) {
-		elapsed = now - b->last_ns;
-		/* after a second idle the bucket is full; keeps elapsed * rate in range */
-		if (elapsed >= NSEC_PER_SEC_) {
-			b->tokens = s->budget_burst;
-			b->last_ns = now;
-		} else if (rate) {
-			__u64 add = elapsed * rate / NSEC_PER_SEC_;
-
-			/*
-			 * Advance the clock only by the time the whole bytes credited
-			 * took, so a low rate's fractions accumulate instead of being
-			 * lost on every packet.
-			 */
-			if (add) {
-				b->tokens += add;
-				b->last_ns += add * NSEC_PER_SEC_ / rate;
-			}
-		}
-		if (b->tokens > s->budget_burst)
-			b->tokens = s->budget_burst;
-	}
-	if (b->tokens >= bytes) {
-		b->tokens -= bytes;
-		return LL_PASS_BUDGET;
-	}
-	return LL_DROP_BUDGET;
+	if (pps && charge < s->budget_rate / pps)
+		charge = s->budget_rate / pps;
+	if (b->tokens < charge && !ll_pool_take(s, b, charge - b->tokens, now))
+		return LL_DROP_BUDGET;
+	b->tokens -= charge;
+	b->admitted += charge;
+	return LL_PASS_BUDGET;
 }
 
 struct ll_ctx {
@@ -344,6 +380,7 @@ struct ll_ctx {
 	void *data;
 	void *data_end;
 	__u64 bytes;		/* wire length */
+	__u64 charge;		/* memory held: XDP frame buffer + sk_buff, tc skb->truesize */
 	__u32 hook;		/* enum ll_hook */
 	__u32 ifindex;
 	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
@@ -407,7 +444,8 @@ unregistered:
 			 ctx->ifindex, now);
 		goto out;
 	}
-	reason = ll_unregistered(s, level, ctx->bytes, now);
+	/* never less than the wire length, whatever the attach point measured */
+	reason = ll_unregistered(s, level, ctx->charge > ctx->bytes ? ctx->charge : ctx->bytes, now);
 out:
 	ll_count(ctx->hook, reason, ctx->bytes);
 	return reason;

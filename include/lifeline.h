@@ -61,8 +61,8 @@ struct ll_state {
 	__u32 egress_priority;	/* skb->priority for registered flows (TC egress) */
 	__u32 egress_mark;	/* skb->mark for registered flows, 0 = leave as is */
 	__u32 flow_max;		/* flows user space admits (--max-flows at creation); 0 = table capacity */
-	__u64 budget_rate;	/* elevated: bytes/s allowed to unregistered traffic, whole host */
-	__u64 budget_burst;	/* elevated: bucket depth in bytes, per CPU */
+	__u64 budget_rate;	/* elevated: bytes/s of memory unregistered traffic may take, whole host */
+	__u64 budget_burst;	/* elevated: the host pool's depth in bytes */
 	__u64 generation;	/* bumped by user space on every change, for readers */
 	__u32 sock_rcvbuf;	/* sock_ops: SO_RCVBUF floor for registered sockets, 0 = leave */
 	__u32 sock_sndbuf;	/* sock_ops: SO_SNDBUF floor, 0 = leave */
@@ -74,6 +74,7 @@ struct ll_state {
 	 */
 	__u32 host_entries[2];	/* ll_rule_hosts / ll_allow_hosts: full-length prefixes */
 	__u32 trie_entries[2];	/* ll_rules / ll_allow: shorter prefixes */
+	__u64 budget_pps;	/* elevated: packets/s cap on unregistered traffic, 0 = none */
 };
 
 static inline int ll_vote_live(const struct ll_vote *v, __u64 now)
@@ -414,11 +415,36 @@ struct ll_frag_val {
 	__u32 _pad;
 };
 
-/* Per-CPU token bucket for unregistered traffic at LL_LEVEL_ELEVATED. */
+/*
+ * The elevated budget (README "What elevated bounds"). Every unregistered
+ * packet is charged the memory it holds (XDP: its frame buffer plus the
+ * sk_buff the stack will wrap it in; tc: skb->truesize), at least
+ * budget_rate / budget_pps bytes when a packet rate cap is set. The budget
+ * is one for the host: a CPU spends the credit in its own bucket and, when
+ * that runs short, takes a chunk (rate / LL_POOL_SLICES bytes, or the
+ * packet's charge if larger) from the host's pool, so the hot path touches
+ * shared memory about LL_POOL_SLICES times a second, not per packet.
+ */
 struct ll_bucket {
-	__u64 tokens;		/* bytes */
-	__u64 last_ns;
+	__u64 tokens;		/* bytes of credit taken from the pool, not yet spent */
+	__u64 admitted;		/* bytes charged to the packets this CPU passed at elevated */
 };
+
+/*
+ * The host's pool, one entry: a virtual clock. The budget is spent up to
+ * paid_ns; the credit available at now is (now - paid_ns) * rate, at most
+ * the pool's depth (budget_burst, at least one chunk). A CPU takes a chunk
+ * by moving paid_ns forward by the chunk's time with one compare-and-swap,
+ * so every CPU together never takes more than rate bytes a second plus
+ * the depth.
+ */
+struct ll_pool {
+	__u64 paid_ns;
+	__u64 takes;		/* chunks taken */
+};
+
+#define LL_POOL_SLICES 64			/* a chunk: 1/64 s of the budget */
+#define LL_BUDGET_RATE_MAX (1ULL << 34)		/* 16 GiB/s: keeps chunk * 1e9 in 64 bits */
 
 /*
  * Why a packet got its verdict. Every packet the datapath classifies is
@@ -491,8 +517,10 @@ struct ll_event {
  * The layout of the pinned maps. Bumped whenever a map's type, size or
  * meaning changes: pins of another layout are refused, never half-used.
  * 2: the flow table as buckets, host hash by 64-bit key, remote prefilter.
+ * 3: the elevated budget charges memory: ll_bucket without a clock, the
+ *    host pool ll_pool, budget_pps in the state.
  */
-#define LL_LAYOUT 2
+#define LL_LAYOUT 3
 
 /* Limits and defaults. */
 #define LL_DEFAULT_MAX_FLOWS 65536
@@ -504,7 +532,7 @@ struct ll_event {
 #define LL_EVENT_INTERVAL_NS (100ULL * 1000000ULL)	/* per event type */
 #define LL_TC_PRIO_INTERACTIVE 6
 #define LL_DEFAULT_BUDGET_RATE (8ULL << 20)	/* elevated: 8 MiB/s for unregistered traffic */
-#define LL_DEFAULT_BUDGET_BURST (256ULL << 10)	/* per CPU */
+#define LL_DEFAULT_BUDGET_BURST (256ULL << 10)	/* the host pool's depth */
 
 /* Name tables: the words CLI, metrics and tests print. */
 #define LL_REASON_NAMES                                                                            \

@@ -263,8 +263,9 @@ struct dm_inst {
 	int sorted[2][DM_MAX_RULES];	/* indexes, longest prefix first, ties in order */
 	struct dm_frag frags[DM_MAX_FRAGS];
 	int nfrags;
-	__u64 tokens;		/* this CPU's bucket */
-	int refill;		/* last refill long ago: the next use refills to budget_burst */
+	__u64 tokens;		/* this CPU's credit */
+	__u64 admitted;		/* this CPU's charges of passed packets */
+	int refill;		/* the host pool untouched for long: full; else empty */
 	__u64 rule_pk[DM_RULE_IDS], rule_by[DM_RULE_IDS];
 	int raised;		/* pfm: the kernel vote was raised by a sighting */
 };
@@ -278,7 +279,8 @@ struct dm_result {
 	int flow;		/* index of the credited flow, or -1 */
 	int event;		/* enum ll_event_type expected in the ring buffer, or -1 */
 	int raise;		/* pfm: kernel vote raised */
-	int refilled;		/* the bucket was refilled from long ago */
+	int refilled;		/* the bucket took a chunk from the full pool */
+	__u64 chunk;		/* its size */
 	int frag_new;		/* a first fragment was remembered */
 };
 
@@ -467,8 +469,34 @@ static inline __u32 dm_classify(struct dm_inst *m, const struct dm_pkt *p, size_
 	return reason;
 }
 
-/* One frame through the instance; updates the model's maps as the datapath would. */
-static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, struct dm_result *r)
+/*
+ * README "What elevated bounds": the credit a CPU takes from the host's
+ * pool when it lacks need bytes; the pool as the test sets it up is full
+ * (untouched for longer than its depth lasts) or empty. Returns the chunk,
+ * 0 when the pool cannot give it.
+ */
+static inline __u64 dm_pool_take(const struct dm_inst *m, __u64 need)
+{
+	__u64 rate = m->st.budget_rate, chunk, depth;
+
+	if (rate > LL_BUDGET_RATE_MAX)
+		rate = LL_BUDGET_RATE_MAX;
+	if (!m->refill || !rate || need > rate)
+		return 0;	/* empty pool, no budget, or more than a second's budget */
+	chunk = rate / LL_POOL_SLICES > need ? rate / LL_POOL_SLICES : need;
+	depth = m->st.budget_burst > chunk ? m->st.budget_burst : chunk;
+	if (depth > rate)
+		depth = rate;
+	return chunk <= depth ? chunk : 0;
+}
+
+/*
+ * One frame through the instance; updates the model's maps as the datapath
+ * would. charge: the memory the attach point says the frame holds (XDP:
+ * frame buffer + sk_buff, tc: truesize), which the test measures.
+ */
+static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, __u64 charge,
+			     struct dm_result *r)
 {
 	struct dm_pkt p;
 	__u32 lvl, reason;
@@ -517,15 +545,28 @@ static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, s
 		r->reason = LL_DROP_CRITICAL;
 		return;
 	}
-	/* elevated: the token bucket, charged the frame's length */
-	if (m->refill) {
-		/* the test sets up refills that saturate: tokens + elapsed * rate >= burst */
-		m->tokens = m->st.budget_burst;
-		m->refill = 0;
-		r->refilled = 1;
+	/*
+	 * elevated: the frame's memory (never less than its length, at least
+	 * rate / pps with a packet rate cap) against this CPU's credit, which
+	 * takes a chunk from the pool when short
+	 */
+	if (charge < len)
+		charge = len;
+	if (m->st.budget_pps && charge < m->st.budget_rate / m->st.budget_pps)
+		charge = m->st.budget_rate / m->st.budget_pps;
+	if (m->tokens < charge) {
+		__u64 chunk = dm_pool_take(m, charge - m->tokens);
+
+		if (chunk) {
+			m->tokens += chunk;
+			m->refill = 0;	/* the test empties the pool again */
+			r->refilled = 1;
+			r->chunk = chunk;
+		}
 	}
-	if (m->tokens >= len) {
-		m->tokens -= len;
+	if (m->tokens >= charge) {
+		m->tokens -= charge;
+		m->admitted += charge;
 		r->pass = 1;
 		r->reason = LL_PASS_BUDGET;
 	} else {

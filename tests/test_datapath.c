@@ -27,7 +27,7 @@
 
 TEST_STATE_DEFINE;
 
-enum prog { XDP = 0, TC_IN, TC_PFM, TC_EG };
+enum prog { XDP = 0, TC_IN, TC_PFM, TC_EG, TC_POL };	/* TC_POL: ll_tc_policy */
 enum { PASS = 1, DROP = 2 };
 #define NO_COUNT 0xff	/* fast path: nothing counted */
 
@@ -58,8 +58,9 @@ struct fixture {
 	int kernel;		/* kernel vote critical, valid */
 	int override;		/* 1 + level: manual override to that level */
 	int empty;		/* no flows or rules */
-	__u64 tokens;		/* elevated: bucket tokens, frozen (no refill) */
-	int refill;		/* elevated: bucket empty but last refill 2 s ago */
+	__u64 tokens;		/* elevated: this CPU's credit; the host pool empty */
+	int refill;		/* elevated: no credit, the host pool full (untouched for 2 s) */
+	__u64 pps;		/* elevated: budget_pps */
 	const struct pkt_spec *prime;	/* sent first (first fragment) */
 	int verdict;
 	__u8 reason;		/* counted reason, or NO_COUNT */
@@ -147,6 +148,13 @@ static const struct fixture special[] = {
 	/* token bucket */
 	{ "budget/under", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP, .payload = 100 }, LL_LEVEL_ELEVATED, .tokens = 10000, .verdict = PASS, .reason = LL_PASS_BUDGET },
 	{ "budget/over", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP, .payload = 100 }, LL_LEVEL_ELEVATED, .tokens = 50, .verdict = DROP, .reason = LL_DROP_BUDGET },
+	/* a 142-byte frame holds a page and an sk_buff: 1,000 bytes of credit do not cover it */
+	{ "budget/charged the frame's memory, not its length", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP, .payload = 100 }, LL_LEVEL_ELEVATED, .tokens = 1000, .verdict = DROP, .reason = LL_DROP_BUDGET },
+	{ "budget/tc charged the skb's truesize, not its length", TC_POL, { T(FLOOD4, LOCAL4, 5000, 9), UDP, .payload = 100 }, LL_LEVEL_ELEVATED, .tokens = 300, .verdict = DROP, .reason = LL_DROP_BUDGET },
+	{ "budget/tc within the truesize", TC_POL, { T(FLOOD4, LOCAL4, 5000, 9), UDP, .payload = 100 }, LL_LEVEL_ELEVATED, .tokens = 10000, .verdict = PASS, .reason = LL_PASS_BUDGET },
+	/* 1,000,000 bytes/s at 10 packets/s: each packet costs at least 100,000 bytes */
+	{ "budget/packet rate cap", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, LL_LEVEL_ELEVATED, .tokens = 99999, .pps = 10, .verdict = DROP, .reason = LL_DROP_BUDGET },
+	{ "budget/packet rate cap within", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, LL_LEVEL_ELEVATED, .tokens = 100000, .pps = 10, .verdict = PASS, .reason = LL_PASS_BUDGET },
 	{ "budget/empty", XDP, { T(FLOOD6, LOCAL6, 5000, 9), UDP }, LL_LEVEL_ELEVATED, .tokens = 0, .verdict = DROP, .reason = LL_DROP_BUDGET },
 	{ "budget/refilled after idle", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, LL_LEVEL_ELEVATED, .refill = 1, .verdict = PASS, .reason = LL_PASS_BUDGET },
 	{ "budget/registered flow does not spend budget", XDP, { T(NBD4, LOCAL4, 10809, 40000) }, LL_LEVEL_ELEVATED, .tokens = 0, .verdict = PASS, .reason = LL_PASS_FLOW, .flow_hit = 4 },
@@ -273,6 +281,7 @@ static int reset(struct instance *in, const struct fixture *f)
 	__u64 now = ll_now_ns();
 	__u32 zero = 0;
 	struct ll_bucket b[in->ncpus];
+	struct ll_pool pool = {};
 	int err = 0;
 
 	memset(in->ft.b, 0, in->ft.len);
@@ -306,15 +315,19 @@ static int reset(struct instance *in, const struct fixture *f)
 	}
 	st.budget_rate = 1000000;
 	st.budget_burst = f->refill ? 5000 : f->tokens;
+	st.budget_pps = f->pps;
 	if (bpf_map_update_elem(bpf_map__fd(s->maps.ll_state), &zero, &st, 0))
 		return -errno;
 
 	for (int i = 0; i < in->ncpus; i++) {
-		/* last_ns in the future freezes the bucket: no refill during the case */
 		b[i].tokens = f->refill ? 0 : f->tokens;
-		b[i].last_ns = f->refill ? now - 2000000000ULL : now + 3600ULL * 1000000000ULL;
+		b[i].admitted = 0;
 	}
 	if (bpf_map_update_elem(bpf_map__fd(s->maps.ll_bucket), &zero, b, 0))
+		return -errno;
+	/* paid up to 2 s ago: the pool is full; an hour ahead: empty for the case */
+	pool.paid_ns = f->refill ? now - 2000000000ULL : now + 3600ULL * 1000000000ULL;
+	if (bpf_map_update_elem(bpf_map__fd(s->maps.ll_pool), &zero, &pool, 0))
 		return -errno;
 
 	if (f->empty)
@@ -348,7 +361,8 @@ static int run_prog(struct instance *in, enum prog p, const struct pkt_spec *ps,
 	if (p == XDP) {
 		prog = in->skel->progs.ll_xdp;
 	} else {
-		prog = p == TC_EG ? in->skel->progs.ll_tc_egress : in->skel->progs.ll_tc_ingress;
+		prog = p == TC_EG ? in->skel->progs.ll_tc_egress :
+		       p == TC_POL ? in->skel->progs.ll_tc_policy : in->skel->progs.ll_tc_ingress;
 		opts.ctx_in = &skb;
 		opts.ctx_size_in = sizeof(skb);
 		opts.ctx_out = skb_out;
@@ -797,7 +811,6 @@ static int load(struct instance *in, int assume_pfm, int every_event, __u32 flow
 	if (!in->skel)
 		return -errno;
 	in->ncpus = libbpf_num_possible_cpus();
-	in->skel->rodata->ll_nr_cpus = in->ncpus;
 	in->skel->rodata->ll_assume_pfmemalloc = assume_pfm;
 	if (every_event)
 		in->skel->rodata->ll_event_interval_ns = 0;

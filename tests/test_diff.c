@@ -27,14 +27,21 @@
  * and the datapath explains are labelled with it (see --mimic and
  * diff_model.h); the rest are counted "unexplained".
  *
- * "diff/budget refill keeps fractional credit" checks what the frozen
- * buckets leave out: the refill over real time.
+ * "diff/budget pool grants the rate over real time" checks what the frozen
+ * pool leaves out: the credit that accrues with time.
+ *
+ * The charge of an unregistered frame is the memory the kernel gave it (XDP:
+ * frame_sz plus the sk_buff; tc: skb->truesize), which the model cannot
+ * derive from the slab sizes: the test measures it once per frame length
+ * and instance (calibrate()) and checks only its shape there (one XDP frame
+ * size; a truesize that grows with the length and holds the frame).
  *
  * Test-only settings: the event interval is 0 (every event is emitted, so
  * the ring buffer can be compared per frame and note_event_lost must stay
  * 0), the process is pinned to one CPU (the per-CPU bucket the model
- * follows), and token buckets are frozen (last refill in the future) or
- * set to refill from long ago so far that any refill saturates.
+ * follows), and the host's pool is empty (paid an hour ahead) or full
+ * (untouched for longer than its depth lasts); after a take the test
+ * checks it and empties it again.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -95,7 +102,9 @@ struct inst {
 	int prog_fd, hook;
 	struct ll_flowtab ft;	/* ll_flows, mapped */
 	int fd_state, fd_flows, fd_rules, fd_allow, fd_rhosts, fd_ahosts, fd_hits, fd_counters,
-	    fd_frags, fd_bucket, fd_evlimit;
+	    fd_frags, fd_bucket, fd_pool, fd_evlimit;
+	__u64 charge[FRAME_MAX + 1];	/* measured per frame length (calibrate) */
+	struct ll_pool pool_written;	/* the pool as the test last wrote it */
 	struct ring_buffer *rb;
 	int ev[LL_EV_MAX + 1];		/* events seen since the last drain, [LL_EV_MAX]: bad type */
 	struct ll_event ev_last;
@@ -142,7 +151,6 @@ static int load(struct inst *i, int pfm, int tc)
 	if (!s)
 		return -errno;
 	i->skel = s;
-	s->rodata->ll_nr_cpus = ncpus;
 	s->rodata->ll_assume_pfmemalloc = pfm;
 	s->rodata->ll_event_interval_ns = 0;	/* every event emitted: compared per frame */
 	err = lifeline_bpf__load(s);
@@ -166,6 +174,7 @@ static int load(struct inst *i, int pfm, int tc)
 	i->fd_counters = bpf_map__fd(s->maps.ll_counters);
 	i->fd_frags = bpf_map__fd(s->maps.ll_frags);
 	i->fd_bucket = bpf_map__fd(s->maps.ll_bucket);
+	i->fd_pool = bpf_map__fd(s->maps.ll_pool);
 	i->fd_evlimit = bpf_map__fd(s->maps.ll_evlimit);
 	i->rb = ring_buffer__new(bpf_map__fd(s->maps.ll_events), ev_cb, i, NULL);
 	if (!i->rb)
@@ -233,7 +242,8 @@ static const struct {
 struct scen {
 	struct ll_state st;
 	struct ll_bucket bucket;	/* every CPU's */
-	int refill;			/* bucket set to refill from long ago */
+	struct ll_pool pool;
+	int refill;			/* the pool full (untouched for long); else empty */
 	struct ll_flow_key flows[DM_MAX_FLOWS];
 	__u32 flow_origin[DM_MAX_FLOWS];
 	int nflows;
@@ -407,30 +417,33 @@ static int gen_scenario(struct rng *r, enum family fam, struct scen *s, char *er
 			gen_vote(r, &s->st.kernel, LL_LEVEL_CRITICAL, LL_SRC_VMSCAN, now, 50, 0);
 	}
 
-	/* the token bucket: frozen, or refilling from long ago */
-	s->st.budget_rate = chance(r, 50) ? LL_DEFAULT_BUDGET_RATE : PICK(r, ((const __u64[]){
-				1000000, 125000000, 1250000000ULL, 1ULL << 33 }));
+	/*
+	 * The budget: this CPU's credit, and the host's pool empty (paid an
+	 * hour ahead) or full (paid long ago: its depth lasts at most 1 s).
+	 * Rates from tiny (a chunk smaller than a frame, a frame more than a
+	 * second's budget) to past LL_BUDGET_RATE_MAX.
+	 */
+	s->st.budget_rate = chance(r, 40) ? LL_DEFAULT_BUDGET_RATE : PICK(r, ((const __u64[]){
+				0, 1000, 100000, 1000000, 125000000, 1250000000ULL, 1ULL << 33,
+				1ULL << 40 }));
+	s->st.budget_burst = PICK(r, ((const __u64[]){ 0, 60, 1500, 5000, 65536,
+						       LL_DEFAULT_BUDGET_BURST, 1ULL << 40 }));
+	if (chance(r, fam == FAM_BUDGET ? 30 : 5))
+		s->st.budget_pps = PICK(r, ((const __u64[]){ 1, 10, 1000, 100000, 1ULL << 40 }));
 	if (chance(r, fam == FAM_BUDGET ? 40 : 10)) {
 		static const __u64 ago[] = { 2 * NS, 60 * NS, 3600 * NS, 86400 * NS };
-		__u64 last = chance(r, 25) ? 0 : chance(r, 20) ? 1 : now - PICK(r, ago);
-		__u64 elapsed = now > last ? now - last : 0;
-		/* burst small enough that even the shortest elapsed time refills it fully */
-		unsigned __int128 full = (unsigned __int128)elapsed * s->st.budget_rate / ncpus / NS;
-		__u64 burst = PICK(r, ((const __u64[]){ 60, 100, 1500, 5000, 65536, LL_DEFAULT_BUDGET_BURST }));
 
-		if (last > now || (unsigned __int128)burst * 4 > full)
-			burst = (__u64)(full / 4);
+		__u64 a = PICK(r, ago);
+
 		s->refill = 1;
-		s->st.budget_burst = burst;
-		s->bucket.tokens = rn(r, 3) ? 0 : rn(r, (__u32)(burst + 1));
-		s->bucket.last_ns = last;
+		s->pool.paid_ns = chance(r, 25) ? 0 : chance(r, 20) || a > now ? 1 : now - a;
+		s->bucket.tokens = rn(r, 3) ? 0 : rn(r, 20000);
 	} else {
-		static const __u64 tok[] = { 0, 40, 59, 60, 61, 64, 100, 200, 1000, 5000, 100000,
-					     1000000000ULL };
+		static const __u64 tok[] = { 0, 40, 59, 60, 61, 64, 100, 200, 1000, 4000, 5000,
+					     100000, 1000000000ULL };
 
 		s->bucket.tokens = chance(r, 80) ? PICK(r, tok) : rn(r, 20000);
-		s->st.budget_burst = s->bucket.tokens + (chance(r, 50) ? 0 : rn(r, 100000));
-		s->bucket.last_ns = now + 3600 * NS;	/* frozen: no refill during the scenario */
+		s->pool.paid_ns = now + 3600 * NS;	/* empty for the whole scenario */
 	}
 
 	/* exact flows */
@@ -558,6 +571,9 @@ static int install(struct inst *i, const struct scen *s)
 		b[c] = s->bucket;
 	if (bpf_map_update_elem(i->fd_bucket, &zero, b, 0))
 		return -errno;
+	if (bpf_map_update_elem(i->fd_pool, &zero, &s->pool, 0))
+		return -errno;
+	i->pool_written = s->pool;
 
 	/* the model's view of the same scenario */
 	{
@@ -1361,12 +1377,12 @@ static void print_scenario(const struct scen *s)
 
 	fprintf(stderr, "     state: daemon %u/%s exp %llu, override %s %u exp %llu"
 		", kernel %u exp %llu (now %llu), rate %llu burst %llu"
-		"; bucket tokens %llu last_ns %llu%s\n",
+		", pps %llu; bucket tokens %llu, pool paid_ns %llu%s\n",
 		st->daemon.level, lvl_name(st->daemon.level), (__u64)st->daemon.expires_ns,
 		st->override_active ? "on" : "off", st->override.level,
 		(__u64)st->override.expires_ns, st->kernel.level, (__u64)st->kernel.expires_ns,
-		ll_now_ns(), (__u64)st->budget_rate, (__u64)st->budget_burst,
-		(__u64)s->bucket.tokens, (__u64)s->bucket.last_ns, s->refill ? " (refill)" : "");
+		ll_now_ns(), (__u64)st->budget_rate, (__u64)st->budget_burst, (__u64)st->budget_pps,
+		(__u64)s->bucket.tokens, (__u64)s->pool.paid_ns, s->refill ? " (full)" : " (empty)");
 	for (int i = 0; i < s->nflows; i++) {
 		addr_str(s->flows[i].remote, a, sizeof(a));
 		addr_str(s->flows[i].local, b, sizeof(b));
@@ -1513,7 +1529,7 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 		return 0;
 	}
 	t0 = i->m.now = ll_now_ns();
-	dm_decide(&i->m, f->b, f->len, &res);
+	dm_decide(&i->m, f->b, f->len, i->charge[f->len], &res);
 	cov[i - in][res.reason == DM_NO_COUNT ? COV_NOCOUNT : res.reason]++;
 	for (int n = 0; n < res.nnotes; n++)
 		cov[i - in][res.notes[n]]++;
@@ -1652,23 +1668,43 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 			}
 		}
 	}
-	/* a refill from long ago done: freeze the bucket again at the model's tokens */
+	/*
+	 * A chunk taken from the full pool: this CPU's credit as the model's,
+	 * and the pool paid up to its depth before the datapath's clock (the
+	 * coarse clock: up to a few jiffies behind t0) plus the chunk's time.
+	 * Then the test empties the pool again.
+	 */
 	if (res.refilled) {
+		__u64 t1 = ll_now_ns(), rate = i->m.st.budget_rate, depth, lo, hi;
 		__u32 zero = 0;
 		struct ll_bucket b[ncpus];
+		struct ll_pool pool;
 
+		if (rate > LL_BUDGET_RATE_MAX)
+			rate = LL_BUDGET_RATE_MAX;
+		depth = i->m.st.budget_burst > res.chunk ? i->m.st.budget_burst : res.chunk;
+		if (depth > rate)
+			depth = rate;
+		/* paid = now - ceil(depth) + ceil(chunk), in ns */
+		lo = t0 - 100000000ULL - (depth * NS + rate - 1) / rate + (res.chunk * NS + rate - 1) / rate;
+		hi = t1 - (depth * NS + rate - 1) / rate + (res.chunk * NS + rate - 1) / rate;
 		if (!bpf_map_lookup_elem(i->fd_bucket, &zero, b) && b[my_cpu].tokens != i->m.tokens) {
-			mm("     bucket after a refill from long ago: datapath %llu"
-			   " tokens, model %llu (burst %llu)\n",
-			   (__u64)b[my_cpu].tokens, (__u64)i->m.tokens, (__u64)i->m.st.budget_burst);
+			mm("     bucket after a take from the pool: datapath %llu"
+			   " tokens, model %llu (chunk %llu)\n",
+			   (__u64)b[my_cpu].tokens, (__u64)i->m.tokens, (__u64)res.chunk);
 			bad = 1;
 		}
-		for (int k = 0; k < ncpus; k++)
-			if (k == my_cpu) {
-				b[k].tokens = i->m.tokens;
-				b[k].last_ns = ll_now_ns() + 3600 * NS;
-			}
-		bpf_map_update_elem(i->fd_bucket, &zero, b, 0);
+		if (!bpf_map_lookup_elem(i->fd_pool, &zero, &pool) &&
+		    (pool.paid_ns < lo || pool.paid_ns > hi ||
+		     pool.takes != i->pool_written.takes + 1)) {
+			mm("     pool after a take: paid_ns %llu, takes %llu; model [%llu, %llu], %llu\n",
+			   (__u64)pool.paid_ns, (__u64)pool.takes, lo, hi,
+			   (__u64)i->pool_written.takes + 1);
+			bad = 1;
+		}
+		i->pool_written.paid_ns = t1 + 3600 * NS;
+		i->pool_written.takes++;
+		bpf_map_update_elem(i->fd_pool, &zero, &i->pool_written, 0);
 	}
 	if (debug_frags) {
 		__u8 k1[64], k2[64];
@@ -1765,14 +1801,25 @@ static int check_end(struct ctx *c, struct inst *i, const struct scen *s)
 	if (!bpf_map_lookup_elem(i->fd_bucket, &zero, b)) {
 		for (int cpu = 0; cpu < ncpus; cpu++) {
 			__u64 want = cpu == my_cpu ? i->m.tokens : s->bucket.tokens;
+			__u64 want_adm = cpu == my_cpu ? i->m.admitted : s->bucket.admitted;
 
-			if (cpu == my_cpu && i->m.refill)
-				want = s->bucket.tokens;	/* never touched */
-			if (b[cpu].tokens != want) {
-				mm("     bucket of cpu %d: datapath %llu tokens, model %llu"
-				   "\n", cpu, (__u64)b[cpu].tokens, want);
+			if (b[cpu].tokens != want || b[cpu].admitted != want_adm) {
+				mm("     bucket of cpu %d: datapath %llu tokens %llu admitted,"
+				   " model %llu %llu\n", cpu, (__u64)b[cpu].tokens,
+				   (__u64)b[cpu].admitted, want, want_adm);
 				bad = 1;
 			}
+		}
+	}
+	{
+		struct ll_pool pool;
+
+		if (!bpf_map_lookup_elem(i->fd_pool, &zero, &pool) &&
+		    memcmp(&pool, &i->pool_written, sizeof(pool))) {
+			mm("     pool: datapath paid_ns %llu takes %llu, model %llu %llu\n",
+			   (__u64)pool.paid_ns, (__u64)pool.takes, (__u64)i->pool_written.paid_ns,
+			   (__u64)i->pool_written.takes);
+			bad = 1;
 		}
 	}
 	if (!bpf_map_lookup_elem(i->fd_state, &zero, &st)) {
@@ -1858,15 +1905,74 @@ out:
 }
 
 /*
- * The bucket's refill over time, which the frame-by-frame comparison
- * freezes: at a budget of 200 bytes/s per CPU, frames sent every
- * millisecond for a second must be granted about 200 bytes in all, so a
- * 60-byte frame passes at least once (and at most burst + 200 bytes' worth).
- * A refill that rounds each short interval down to whole bytes and still
- * moves last_ns forward grants nothing: under a steady flood the elevated
- * budget would be zero.
+ * The charge per frame length as this instance measures it: an all-zero
+ * frame (no IP: unregistered) at elevated with ample credit, and how much
+ * this CPU's admitted bytes grew. The model takes it as given; checked here
+ * is its shape: XDP charges one buffer size whatever the length (test runs
+ * give every frame the same buffer), tc a truesize that holds the frame and
+ * never shrinks as the frame grows.
  */
-static void test_refill_precision(void)
+static int calibrate(struct inst *i)
+{
+	struct scen *s = calloc(1, sizeof(*s));
+	static __u8 zeros[FRAME_MAX];
+	struct ll_bucket b[ncpus];
+	__u64 now = ll_now_ns(), prev = 0, first = 0;
+	__u32 zero = 0;
+	int err = -ENOMEM;
+
+	if (!s)
+		return err;
+	s->st.daemon = (struct ll_vote){ LL_LEVEL_ELEVATED, LL_SRC_PSI, now - NS, now + 3600 * NS };
+	s->st.budget_rate = LL_DEFAULT_BUDGET_RATE;
+	s->bucket.tokens = 1ULL << 50;
+	s->pool.paid_ns = now + 3600 * NS;
+	err = install(i, s);
+	for (__u32 len = 1; !err && len <= FRAME_MAX; len++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = zeros, .data_size_in = len,
+			    .repeat = 1);
+		__u64 before;
+
+		if (bpf_map_lookup_elem(i->fd_bucket, &zero, b)) {
+			err = -errno;
+			break;
+		}
+		before = b[my_cpu].admitted;
+		if (bpf_prog_test_run_opts(i->prog_fd, &opts))
+			continue;	/* too short for this hook: never run through it */
+		if (bpf_map_lookup_elem(i->fd_bucket, &zero, b)) {
+			err = -errno;
+			break;
+		}
+		i->charge[len] = b[my_cpu].admitted - before;
+		if (i->charge[len] < len || (i->hook == LL_HOOK_XDP && first && i->charge[len] != first) ||
+		    i->charge[len] < prev) {
+			fprintf(stderr, "FAIL %s charges a %u-byte frame %llu bytes (previous length: %llu)\n",
+				i->hook == LL_HOOK_XDP ? "xdp" : "tc", len, (__u64)i->charge[len], prev);
+			err = -EINVAL;
+		}
+		if (!first)
+			first = i->charge[len];
+		prev = i->charge[len];
+	}
+	if (!err && tst.verbose)
+		printf("calibrate %s: a 64-byte frame is charged %llu bytes, a 1514-byte one %llu\n",
+		       i->hook == LL_HOOK_XDP ? "xdp" : "tc", (__u64)i->charge[64],
+		       (__u64)i->charge[1514]);
+	free(s);
+	return err;
+}
+
+/*
+ * The pool's credit over real time, which the frame-by-frame comparison
+ * freezes: at a budget of 20 frames' charge a second, with the pool empty
+ * at the start and a quarter second deep, frames sent every millisecond
+ * for a second must be admitted at least half of the budget (the process
+ * may be descheduled for a while) and never more than the budget for the
+ * time elapsed. The pool's clock must also keep the fraction of a byte
+ * each nanosecond earns: a rounding that lost it would admit nothing.
+ */
+static void test_pool_rate(void)
 {
 	struct inst *i = &in[XDP];
 	struct scen *s = calloc(1, sizeof(*s));
@@ -1874,18 +1980,13 @@ static void test_refill_precision(void)
 	struct frame *f = calloc(1, sizeof(*f));
 	struct rng r = { 1 };
 	struct timespec t0, t1;
+	struct ll_bucket b[ncpus];
 	int pass = 0, runs = 0;
+	__u64 now = ll_now_ns(), charge, rate, admitted;
+	__u32 zero = 0;
 	double secs;
-	__u64 now = ll_now_ns();
 
 	if (!ASSERT_TRUE(s && f, "memory"))
-		goto out;
-	s->st.daemon = (struct ll_vote){ LL_LEVEL_ELEVATED, LL_SRC_PSI, now - NS, now + 3600 * NS };
-	s->st.budget_rate = 200ULL * ncpus;
-	s->st.budget_burst = 1000;
-	s->bucket.tokens = 0;
-	s->bucket.last_ns = now;
-	if (!ASSERT_EQ(install(i, s), 0, "install"))
 		goto out;
 	addr16("203.0.113.50", fs.src);
 	addr16("192.0.2.1", fs.dst);
@@ -1893,6 +1994,14 @@ static void test_refill_precision(void)
 	fs.sport = 5000;
 	fs.dport = 9;
 	build(&r, &fs, f);
+	charge = i->charge[f->len];
+	rate = 20 * charge + 7;		/* not a whole number of frames a second */
+	s->st.daemon = (struct ll_vote){ LL_LEVEL_ELEVATED, LL_SRC_PSI, now - NS, now + 3600 * NS };
+	s->st.budget_rate = rate;
+	s->st.budget_burst = rate / 4;
+	s->pool.paid_ns = now;
+	if (!ASSERT_EQ(install(i, s), 0, "install"))
+		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->b, .data_size_in = (__u32)f->len,
@@ -1906,10 +2015,15 @@ static void test_refill_precision(void)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	} while (secs < 1.0);
-	if (!pass || (double)pass * (double)f->len > 1000 + 200 * (secs + 0.1))
-		TEST_FAIL_MSG("%d of %d %zu-byte frames passed in %.2f s at 200 bytes/s per CPU "
-			      "(expected about %.0f): the refill loses the fraction of a byte each "
-			      "interval earns", pass, runs, f->len, secs, 200 * secs / (double)f->len);
+	if (!ASSERT_EQ(bpf_map_lookup_elem(i->fd_bucket, &zero, b), 0, "read the bucket"))
+		goto out;
+	admitted = b[my_cpu].admitted;
+	ASSERT_EQ(admitted, (__u64)pass * charge, "admitted bytes are the passed frames' charges");
+	if ((double)admitted < 0.5 * (double)rate * secs ||
+	    (double)admitted > (double)rate * (secs + 0.05))
+		TEST_FAIL_MSG("%d of %d frames (%llu bytes each) passed in %.2f s at %llu bytes/s: "
+			      "%llu bytes admitted, expected about %.0f", pass, runs,
+			      (__u64)charge, secs, (__u64)rate, (__u64)admitted, rate * secs);
 out:
 	free(s);
 	free(f);
@@ -2002,6 +2116,11 @@ int main(int argc, char **argv)
 		tst.failed++;
 		return test_summary();
 	}
+	if (calibrate(&in[XDP]) || calibrate(&in[TCP_POLICY])) {
+		fprintf(stderr, "FAIL measuring the charge per frame length\n");
+		tst.failed++;
+		return test_summary();
+	}
 	printf("test_diff: seed %llu, %llu frames, %d cpus (pinned to cpu %d)\n",
 	       opt_seed, opt_frames, ncpus, my_cpu);
 	for (int k = 0; k < NDIV; k++)
@@ -2011,7 +2130,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int fam = 0; fam < FAM_MAX; fam++)
 		TEST_RUN(families[fam].name, run_family, (enum family)fam);
-	TEST_RUN("diff/budget refill keeps fractional credit", test_refill_precision);
+	TEST_RUN("diff/budget pool grants the rate over real time", test_pool_rate);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("test_diff: %llu frames, %llu runs compared (xdp + 2 tc; %llu short frames tc cannot"

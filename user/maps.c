@@ -24,6 +24,7 @@ const char *const ll_map_names[LL_MAP_MAX] = {
 	[LL_MAP_BUCKET] = "ll_bucket",		[LL_MAP_EVENTS] = "ll_events",
 	[LL_MAP_EVLIMIT] = "ll_evlimit",	[LL_MAP_RULE_HOSTS] = "ll_rule_hosts",
 	[LL_MAP_ALLOW_HOSTS] = "ll_allow_hosts",	[LL_MAP_REMOTES] = "ll_remotes",
+	[LL_MAP_POOL] = "ll_pool",
 };
 
 const char *const ll_level_names[LL_LEVEL_MAX] = LL_LEVEL_NAMES;
@@ -155,7 +156,7 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 	__u32 rules = opts && opts->max_rules ? opts->max_rules : LL_DEFAULT_MAX_RULES;
 	struct lifeline_bpf *skel;
 	char path[PATH_MAX];
-	int err, ncpus, state_fresh = 0;
+	int err, state_fresh = 0;
 
 	*out = NULL;
 	err = ll_pin_dir_prepare(dir);
@@ -164,8 +165,6 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 	skel = lifeline_bpf__open();
 	if (!skel)
 		return -errno;
-	ncpus = libbpf_num_possible_cpus();
-	skel->rodata->ll_nr_cpus = ncpus > 0 ? ncpus : 1;
 	skel->rodata->ll_watch_memcg = opts ? opts->watch_memcg : 0;
 	{
 		__u32 want = opts ? opts->progs : 0;

@@ -32,6 +32,7 @@ enum ll_map_id {
 	LL_MAP_RULE_HOSTS,
 	LL_MAP_ALLOW_HOSTS,
 	LL_MAP_REMOTES,
+	LL_MAP_POOL,
 	LL_MAP_MAX,
 };
 
