@@ -3,8 +3,9 @@
  * flood: the C half of bench/flood.sh. Each command does one thing in the
  * network namespace it is started in (flood.sh enters the namespaces):
  *
- *   flood gen DEV DST_MAC SRC_IP DST_IP DPORT SECONDS
- *	sends UDP frames out of DEV for SECONDS: BPF_PROG_RUN of an XDP
+ *   flood gen DEV DST_MAC SRC_IP DST_IP DPORT SECONDS [FRAME_BYTES [PPS]]
+ *	sends UDP frames (64 bytes, or FRAME_BYTES from 60 to 1514; at most
+ *	PPS frames a second if given) out of DEV for SECONDS: BPF_PROG_RUN of an XDP
  *	program with BPF_F_TEST_XDP_LIVE_FRAMES that redirects every frame to
  *	DEV. Prints "sent N frames in S s".
  *   flood xdp DEV bare-drop|lifeline [FLOWS]
@@ -108,14 +109,34 @@ static int cmd_gen(int argc, char **argv)
 	struct trafgen_bpf *skel = NULL;
 	__u8 frame[1514], dmac[6], smac[6];
 	unsigned long long sent = 0;
-	double secs, t0, t;
+	unsigned int batch = GEN_BATCH;
+	double secs, t0, t, pps = 0;
 	unsigned int ifindex;
 	size_t len;
 	int err = 0;
 
-	if (argc != 7) {
-		fprintf(stderr, "usage: flood gen DEV DST_MAC SRC_IP DST_IP DPORT SECONDS\n");
+	if (argc < 7 || argc > 9) {
+		fprintf(stderr, "usage: flood gen DEV DST_MAC SRC_IP DST_IP DPORT SECONDS "
+			"[FRAME_BYTES [PPS]]\n");
 		return EXIT_FAILURE;
+	}
+	if (argc == 9) {
+		pps = strtod(argv[8], NULL);
+		if (pps < 100) {
+			fprintf(stderr, "flood gen: PPS %s: at least 100\n", argv[8]);
+			return EXIT_FAILURE;
+		}
+		/* batches of a hundredth of a second */
+		batch = pps / 100 < GEN_BATCH ? (unsigned int)(pps / 100) : GEN_BATCH;
+	}
+	if (argc >= 8) {
+		int want = atoi(argv[7]);
+
+		if (want < 60 || want > 1514) {
+			fprintf(stderr, "flood gen: FRAME_BYTES %s: from 60 to 1514\n", argv[7]);
+			return EXIT_FAILURE;
+		}
+		s.payload = want - 14 - 20 - 8;
 	}
 	ifindex = if_nametoindex(argv[1]);
 	if (!ifindex || dev_mac(argv[1], smac) || parse_mac(argv[2], dmac)) {
@@ -127,7 +148,7 @@ static int cmd_gen(int argc, char **argv)
 	s.dst = argv[4];
 	s.dport = atoi(argv[5]);
 	secs = atof(argv[6]);
-	/* 64-byte frames on the wire: 14 + 20 + 8 + 18 (pkt.h pads to 60 anyway) */
+	/* by default 64-byte frames on the wire: 14 + 20 + 8 + 18 (pkt.h pads to 60 anyway) */
 	len = pkt_build(frame, sizeof(frame), &s);
 	if (!len || strchr(s.src, ':')) {
 		fprintf(stderr, "flood gen: bad IPv4 addresses %s -> %s\n", s.src, s.dst);
@@ -152,15 +173,19 @@ static int cmd_gen(int argc, char **argv)
 	t0 = now_s();
 	for (t = t0; !stop && t - t0 < secs; t = now_s()) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
-			    .repeat = GEN_BATCH, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+			    .repeat = batch, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
 
+		if (pps && sent > (t - t0) * pps) {
+			usleep((useconds_t)((sent / pps - (t - t0)) * 1e6));
+			continue;
+		}
 		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tg_redirect), &opts)) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
 			goto cleanup;
 		}
-		sent += GEN_BATCH;
+		sent += batch;
 	}
 	printf("sent %llu frames in %.2f s (%.0f frames/s offered)\n", sent, t - t0,
 	       sent / (t - t0));

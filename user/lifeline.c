@@ -103,9 +103,10 @@ static const char usage_text[] =
 "                         --mark N: registered flows' skb priority and mark (TC\n"
 "                         egress, sock_ops); --rcvbuf BYTES, --sndbuf BYTES:\n"
 "                         socket buffer floors (sock_ops); --budget-rate BYTES,\n"
-"                         --budget-burst BYTES: the elevated level's budget for\n"
-"                         unregistered traffic (bytes/s for the host, burst per\n"
-"                         CPU)\n"
+"                         --budget-burst BYTES, --budget-pps N: the elevated\n"
+"                         level's budget for unregistered traffic (memory in\n"
+"                         bytes/s for the host, the pool's depth, an optional\n"
+"                         packets/s cap)\n"
 "  strict on|off|show     at critical, pass a registered TCP packet only if a\n"
 "                         local socket exists for it (spoofed 5-tuples get\n"
 "                         nothing); per flow: --strict\n"
@@ -1186,7 +1187,7 @@ static int do_status(int argc, char **argv)
 
 static void stats_human(json_object *o)
 {
-	json_object *hooks, *rules, *flows;
+	json_object *hooks, *rules, *flows, *budget;
 	int rates = json_object_object_get_ex(o, "interval_s", NULL);
 	static const char *const hdr[] = { "HOOK", "REASON", "PACKETS", "BYTES", "PPS", "RATE" };
 	struct table t;
@@ -1216,6 +1217,16 @@ static void stats_human(json_object *o)
 	else
 		printf("no packets counted\n");
 	table_free(&t);
+	if (json_object_object_get_ex(o, "budget", &budget) && ji(budget, "admitted_bytes")) {
+		char adm[32], rate[32] = "";
+		json_object *x;
+
+		fmt_bytes(adm, sizeof(adm), ji(budget, "admitted_bytes"));
+		if (json_object_object_get_ex(budget, "admitted_bytes_per_s", &x))
+			fmt_rate(rate, sizeof(rate), json_object_get_double(x), "bytes");
+		printf("elevated: %s of memory admitted to unregistered traffic%s%s\n", adm,
+		       *rate ? ", now " : "", rate);
+	}
 	if (json_object_object_get_ex(o, "rules", &rules) && json_object_array_length(rules)) {
 		static const char *const rh[] = { "RULE", "SPEC", "PACKETS", "BYTES" };
 
@@ -1247,12 +1258,16 @@ static void stats_human(json_object *o)
 	}
 }
 
+/* The memory admitted at elevated at the last sample, for the rate over an interval. */
+static __u64 stats_admitted_prev;
+
 static json_object *stats_json(struct session *s, const struct ll_counter *prev, double interval,
 			       struct ll_counter *now_out, int with_flows)
 {
 	json_object *j = json_object_new_object(), *hooks = json_object_new_object();
-	json_object *rules = json_object_new_array();
+	json_object *rules = json_object_new_array(), *budget = json_object_new_object();
 	struct ll_registry r;
+	__u64 admitted = 0;
 
 	sum_counters(&s->m, now_out);
 	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
@@ -1275,6 +1290,14 @@ static json_object *stats_json(struct session *s, const struct ll_counter *prev,
 		json_object_object_add(hooks, ll_hook_names[h], reasons);
 	}
 	json_object_object_add(j, "hooks", hooks);
+	/* elevated: the memory charged to the unregistered packets it passed */
+	ll_budget_admitted(&s->m, &admitted);
+	json_object_object_add(budget, "admitted_bytes", json_object_new_int64(admitted));
+	if (prev && interval > 0)
+		json_object_object_add(budget, "admitted_bytes_per_s", json_object_new_double(
+			(admitted - stats_admitted_prev) / interval));
+	stats_admitted_prev = admitted;
+	json_object_object_add(j, "budget", budget);
 	if (prev)
 		json_object_object_add(j, "interval_s", json_object_new_double(interval));
 	if (!ll_reg_read(&s->m, &r)) {
@@ -1322,6 +1345,7 @@ static int do_stats(int argc, char **argv)
 		return 0;
 	}
 	sum_counters(&s.m, prev);
+	ll_budget_admitted(&s.m, &stats_admitted_prev);
 	for (__u32 k = 0; k < count; k++) {
 		__u64 t0 = ll_now_ns();
 
@@ -1407,16 +1431,19 @@ static void tune_human(json_object *o)
 	fmt_rate(r, sizeof(r), ji(o, "budget_rate_bytes_per_s"), "bytes");
 	fmt_bytes(b, sizeof(b), ji(o, "budget_burst_bytes"));
 	printf("priority %lld, mark 0x%llx, rcvbuf floor %lld, sndbuf floor %lld, elevated budget "
-	       "%s (burst %s per CPU)\n", ji(o, "priority"), ji(o, "mark"), ji(o, "rcvbuf"),
+	       "%s of memory (pool %s, whole host", ji(o, "priority"), ji(o, "mark"), ji(o, "rcvbuf"),
 	       ji(o, "sndbuf"), r, b);
+	if (ji(o, "budget_pps"))
+		printf(", at most %lld packets/s", ji(o, "budget_pps"));
+	printf(")\n");
 }
 
 static int do_tune(int argc, char **argv)
 {
 	static const char *const names[] = { "--priority", "--mark", "--rcvbuf", "--sndbuf",
-					     "--budget-rate", "--budget-burst" };
-	__u32 vals[6];
-	int set[6] = {}, ret;
+					     "--budget-rate", "--budget-burst", "--budget-pps" };
+	__u32 vals[7];
+	int set[7] = {}, ret;
 	struct session s;
 	char err[256];
 	json_object *o;
@@ -1424,7 +1451,7 @@ static int do_tune(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		int k = -1;
 
-		for (int n = 0; n < 6; n++)
+		for (int n = 0; n < 7; n++)
 			if (!strcmp(argv[i], names[n]))
 				k = n;
 		if (k < 0 || i + 1 == argc)
@@ -1448,6 +1475,8 @@ static int do_tune(int argc, char **argv)
 		s.m.state->budget_rate = vals[4];
 	if (set[5])
 		s.m.state->budget_burst = vals[5];
+	if (set[6])
+		s.m.state->budget_pps = vals[6];
 	s.m.state->generation++;
 	o = json_object_new_object();
 	json_object_object_add(o, "priority", json_object_new_int64(s.m.state->egress_priority));
@@ -1456,6 +1485,7 @@ static int do_tune(int argc, char **argv)
 	json_object_object_add(o, "sndbuf", json_object_new_int64(s.m.state->sock_sndbuf));
 	json_object_object_add(o, "budget_rate_bytes_per_s", json_object_new_int64(s.m.state->budget_rate));
 	json_object_object_add(o, "budget_burst_bytes", json_object_new_int64(s.m.state->budget_burst));
+	json_object_object_add(o, "budget_pps", json_object_new_int64(s.m.state->budget_pps));
 	session_close(&s);
 	out_emit(o, tune_human);
 	return 0;

@@ -381,6 +381,22 @@ int ll_maps_unpin(const char *dir)
 	return 0;
 }
 
+int ll_budget_admitted(const struct ll_maps *m, __u64 *admitted)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct ll_bucket vals[ncpus > 0 ? ncpus : 1];
+	__u32 zero = 0;
+
+	*admitted = 0;
+	if (ncpus <= 0)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(m->fd[LL_MAP_BUCKET], &zero, vals))
+		return -errno;
+	for (int i = 0; i < ncpus; i++)
+		*admitted += vals[i].admitted;
+	return 0;
+}
+
 int ll_percpu_counter_sum(int fd, __u32 key, struct ll_counter *out)
 {
 	int ncpus = libbpf_num_possible_cpus();

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The elevated budget bounds memory, for the whole host (issue 19). A veth
+# pair between two namespaces, lifeline (XDP) on the receiving side at
+# elevated with a budget of B bytes/s, UDP floods of 64-, 512- and
+# 1,500-byte frames (bench/flood gen: XDP live frames) from one CPU, then
+# from both. For each case, over a window once the flood runs:
+#   charged: the memory lifeline charged to what it passed (ll_bucket
+#            admitted, summed over CPUs), / (B x window)
+#   stack:   what reached the receiver's socket, a UDP socket that never
+#            reads (ss -m: the sum of the queued skbs' truesize), / (B x window)
+# both within [0.75, 1.25], sampled by tests/tool_sink at the same instants.
+# A ratio, never a time: a slow or shared machine
+# floods less, but still far above B (a frame holds ~4 KiB, B is 1 MiB/s).
+# Then registered NBD traffic under the spread flood: written and read back.
+#
+# Environment: BUDGET_RATE (bytes/s, default 1 MiB), BUDGET_WINDOW (s, 2),
+# BUDGET_PPS (frames/s per flooding CPU, 50,000),
+# BUDGET_SIZES ("64 512 1500"), BUDGET_PRINT=1 prints one line per case
+# (bench/budget.sh uses it).
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns.sh"
+
+PIN=/sys/fs/bpf/lltest-budget-$$
+TMP=$(mktemp -d)
+FLOOD=$TOP/build/bench/flood
+SINK=$TOP/build/tests/tool_sink
+B=${BUDGET_RATE:-1048576}
+WINDOW=${BUDGET_WINDOW:-2}
+SIZES=${BUDGET_SIZES:-64 512 1500}
+PPS=${BUDGET_PPS:-50000}	# per flooding CPU: ~200 MB/s of 4 KiB buffers, 200x the budget
+PORT=9999
+
+cleanup() {
+	nbd_stop
+	kill $(jobs -p) 2>/dev/null
+	in_cli env LIFELINE_PIN_PATH=$PIN "$LL" detach --all >/dev/null 2>&1
+	ns_cleanup
+	rm -rf "$PIN" "$TMP"
+}
+trap cleanup EXIT
+
+for t in "$FLOOD" "$SINK"; do
+	if [ ! -x "$t" ]; then
+		fail setup "$t missing: run make"
+		summary
+		exit 1
+	fi
+done
+if ! ns_setup; then
+	fail setup "cannot create the test namespaces"
+	summary
+	exit 1
+fi
+
+check "attach (native XDP)" ll attach $DEV_CLI --mode native
+check "flow add nbd://" ll flow add nbd://$SRV4 --name disk
+# a pool of 256 KiB: a flooder descheduled for up to a quarter second loses no credit
+check "tune: budget $B bytes/s, pool 256 KiB" ll tune --budget-rate "$B" --budget-burst 262144
+check "pressure set elevated" ll pressure set elevated --for 10m
+MAC=$(in_cli ip -br link show $DEV_CLI | awk '{print $3}')
+NCPU=$(nproc)
+
+drops() { ll -j stats | jq '.hooks.xdp.drop_budget.packets'; }
+sum() { local s=0 x; for x in "$@"; do s=$((s + x)); done; echo $s; }
+
+# budget_case SIZE CPUS...: flood from those CPUs; tool_sink measures a window
+budget_case() {
+	local size=$1; shift
+	local cpus="$*" name c i d0 sink gens=() w dt rmem pk adm charged stack total
+	name="${size}-byte frames, $( [ $# = 1 ] && echo "one CPU" || echo "spread over $# CPUs")"
+	# nsenter execs: $! is the program itself, which kill reaches
+	nsenter --net=/run/netns/$NS_CLI "$SINK" $CLIF4 $PORT "$PIN/ll_bucket" "$WINDOW" \
+		>"$TMP/sink" 2>&1 &
+	sink=$!
+	for i in $(seq 50); do grep -q bound "$TMP/sink" && break; sleep 0.1; done
+	d0=$(drops)
+	for c in $cpus; do
+		nsenter --net=/run/netns/$NS_SRV taskset -c "$c" "$FLOOD" gen $DEV_SRV "$MAC" \
+			$FLOOD4 $CLIF4 $PORT $((WINDOW + 10)) "$size" "$PPS" >/dev/null &
+		gens+=($!)
+	done
+	# the flood is on once the budget drops: by then the pool's depth (64
+	# frames' worth) and the buckets' leftovers are spent
+	for i in $(seq 100); do [ $(($(drops) - d0)) -gt 1000 ] && break; sleep 0.2; done
+	kill -USR1 "$sink"
+	wait "$sink"
+	kill "${gens[@]}" 2>/dev/null
+	wait "${gens[@]}" 2>/dev/null
+	# window S rmem BYTES delivered N admitted A0 A1 ...
+	read -r w dt _ rmem _ pk _ adm < <(grep '^window ' "$TMP/sink")
+	if [ "${w:-}" != window ] || [ -z "${adm:-}" ]; then
+		fail "$name" "no measurement: $(head -c 300 "$TMP/sink")"
+		return
+	fi
+	read -ra share <<<"$adm"
+	total=$(sum "${share[@]}")
+	charged=$(echo "$total / ($B * $dt)" | bc -l)
+	stack=$(echo "$rmem / ($B * $dt)" | bc -l)
+	[ -n "${BUDGET_PRINT:-}" ] && printf 'budget %-34s charged %.3f  stack %.3f  (%d packets, %.0f bytes truesize each, %.2f s)\n' \
+		"$name" "$charged" "$stack" "$pk" "$(echo "$rmem / ($pk + ($pk == 0))" | bc -l)" "$dt"
+	if [ "$(echo "$charged >= 0.75 && $charged <= 1.25" | bc)" = 1 ]; then
+		pass "$name: charged memory $(printf %.2f "$charged") x the budget"
+	else
+		fail "$name" "charged memory $(printf %.2f "$charged") x the budget ($total bytes in $dt s at $B bytes/s)"
+	fi
+	if [ "$(echo "$stack >= 0.75 && $stack <= 1.25" | bc)" = 1 ]; then
+		pass "$name: memory in the receiver's stack $(printf %.2f "$stack") x the budget"
+	else
+		fail "$name" "memory in the receiver's stack $(printf %.2f "$stack") x the budget ($rmem bytes of truesize, $pk packets, in $dt s at $B bytes/s)"
+	fi
+	# the case is what it says: one CPU took (almost) all, or each CPU a share
+	if [ $# = 1 ]; then
+		[ "$total" -gt 0 ] && [ $((share[$1] * 10)) -ge $((total * 9)) ] &&
+			pass "$name: CPU $1 admitted it" || fail "$name: steering" "per CPU ${share[*]}"
+	else
+		local ok=1
+		for c in $cpus; do [ $((share[c] * 10)) -ge "$total" ] || ok=0; done
+		[ $ok = 1 ] && [ "$total" -gt 0 ] && pass "$name: every CPU admitted a share" ||
+			fail "$name: spread" "per CPU ${share[*]}"
+	fi
+}
+
+for size in $SIZES; do
+	budget_case "$size" 0
+	if [ "$NCPU" -ge 2 ]; then
+		budget_case "$size" 0 1
+	else
+		skip "$size-byte spread" "one CPU"
+	fi
+done
+
+# Registered NBD traffic at elevated under a flood from both CPUs.
+if nbd_start 64M; then
+	head -c 4M /dev/urandom >"$TMP/data"
+	want=$(sha256sum <"$TMP/data" | cut -d' ' -f1)
+	h0=$(ll -j stats | jq '[.rules[] | select(.name == "disk") | .packets] | add // 0')
+	gens=()
+	for c in 0 $([ "$NCPU" -ge 2 ] && echo 1); do
+		nsenter --net=/run/netns/$NS_SRV taskset -c "$c" "$FLOOD" gen $DEV_SRV "$MAC" \
+			$FLOOD4 $CLIF4 $PORT 60 64 "$PPS" >/dev/null &
+		gens+=($!)
+	done
+	if in_cli timeout 30 nbdcopy "$TMP/data" nbd://$SRV4 >/dev/null 2>&1 &&
+		in_cli timeout 30 nbdcopy nbd://$SRV4 - 2>/dev/null | head -c 4M >"$TMP/back" &&
+		[ "$(sha256sum <"$TMP/back" | cut -d' ' -f1)" = "$want" ]; then
+		pass "NBD write+read verified at elevated under the flood"
+	else
+		fail "NBD under the flood" "nbdcopy failed or the data differs"
+	fi
+	h1=$(ll -j stats | jq '[.rules[] | select(.name == "disk") | .packets] | add // 0')
+	[ "$((h1 - h0))" -gt 100 ] && pass "NBD passed as registered ($((h1 - h0)) packets)" ||
+		fail "NBD registered" "rule hits $h0 -> $h1"
+	kill "${gens[@]}" 2>/dev/null
+	wait "${gens[@]}" 2>/dev/null
+else
+	fail nbdkit "did not start"
+fi
+summary

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The measuring end of tests/t_budget.sh:
+ *   tool_sink ADDR PORT BUCKET_PIN SECONDS
+ * binds a UDP socket on ADDR:PORT with a receive buffer of 1 GiB
+ * (SO_RCVBUFFORCE) that never reads, so what reaches it stays queued and
+ * its receive memory (SO_MEMINFO rmem_alloc) is the sum of the truesize of
+ * the skbs the stack delivered. Prints "bound", waits for SIGUSR1, then
+ * samples twice, SECONDS apart, at the same instants: that memory, the IP
+ * packets the namespace's stack delivered (/proc/net/snmp InDelivers), and
+ * each CPU's admitted bytes in lifeline's pinned ll_bucket map. Prints
+ *   window S rmem BYTES delivered N admitted A0 A1 ...
+ * (the increases). Timestamps from CLOCK_MONOTONIC around reads of a few
+ * microseconds: no shell command's start-up in the measured interval.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <linux/sock_diag.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "lifeline.h"
+
+#define MAX_CPUS 1024
+
+static volatile sig_atomic_t go;
+
+static void on_usr1(int sig)
+{
+	go = 1;
+}
+
+struct sample {
+	double t;
+	__u64 rmem, delivered, admitted[MAX_CPUS];
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int ip_delivered(__u64 *out)
+{
+	char hdr[2048], val[2048], *hs, *vs, *h, *v;
+	FILE *f = fopen("/proc/net/snmp", "r");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
+		if (strncmp(hdr, "Ip:", 3))
+			continue;
+		h = strtok_r(hdr, " \n", &hs);
+		v = strtok_r(val, " \n", &vs);
+		while (h && v) {
+			if (!strcmp(h, "InDelivers")) {
+				*out = strtoull(v, NULL, 10);
+				err = 0;
+			}
+			h = strtok_r(NULL, " \n", &hs);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+static int take(int sock, int map, int ncpus, struct sample *s)
+{
+	struct ll_bucket b[ncpus];
+	__u32 mem[SK_MEMINFO_VARS], zero = 0;
+	socklen_t len = sizeof(mem);
+	double t0 = now_s();
+
+	if (bpf_map_lookup_elem(map, &zero, b) ||
+	    getsockopt(sock, SOL_SOCKET, SO_MEMINFO, mem, &len) || ip_delivered(&s->delivered))
+		return -errno;
+	s->t = (t0 + now_s()) / 2;
+	s->rmem = mem[SK_MEMINFO_RMEM_ALLOC];
+	for (int c = 0; c < ncpus; c++)
+		s->admitted[c] = b[c].admitted;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	static struct sample s0, s1;
+	int fd, map, buf = 1 << 30, ncpus = libbpf_num_possible_cpus();
+	double secs;
+
+	if (argc != 5 || inet_pton(AF_INET, argv[1], &a.sin_addr) != 1 ||
+	    (secs = atof(argv[4])) <= 0) {
+		fprintf(stderr, "usage: tool_sink IPV4 PORT BUCKET_PIN SECONDS\n");
+		return EXIT_FAILURE;
+	}
+	if (ncpus <= 0 || ncpus > MAX_CPUS) {
+		fprintf(stderr, "tool_sink: %d CPUs\n", ncpus);
+		return EXIT_FAILURE;
+	}
+	a.sin_port = htons(atoi(argv[2]));
+	map = bpf_obj_get(argv[3]);
+	if (map < 0) {
+		fprintf(stderr, "tool_sink: %s: %s\n", argv[3], strerror(errno));
+		return EXIT_FAILURE;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		fprintf(stderr, "tool_sink: %s:%s: %s\n", argv[1], argv[2], strerror(errno));
+		return EXIT_FAILURE;
+	}
+	signal(SIGUSR1, on_usr1);
+	printf("bound\n");
+	fflush(stdout);
+	for (int i = 0; !go && i < 600; i++)
+		usleep(100000);
+	if (!go) {
+		fprintf(stderr, "tool_sink: no SIGUSR1 within a minute\n");
+		return EXIT_FAILURE;
+	}
+	if (take(fd, map, ncpus, &s0))
+		goto fail;
+	usleep((useconds_t)(secs * 1e6));
+	if (take(fd, map, ncpus, &s1))
+		goto fail;
+	printf("window %.6f rmem %llu delivered %llu admitted", s1.t - s0.t,
+	       (unsigned long long)(s1.rmem - s0.rmem),
+	       (unsigned long long)(s1.delivered - s0.delivered));
+	for (int c = 0; c < ncpus; c++)
+		printf(" %llu", (unsigned long long)(s1.admitted[c] - s0.admitted[c]));
+	printf("\n");
+	return EXIT_SUCCESS;
+fail:
+	fprintf(stderr, "tool_sink: sampling: %s\n", strerror(errno));
+	return EXIT_FAILURE;
+}
