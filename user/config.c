@@ -93,6 +93,8 @@ static const struct key keys[] = {
 	KEY("metrics", "interval", K_DURATION, metrics_interval_ns, "15s"),
 	KEY("budget", "rate", K_SIZE, budget_rate, "10M"),
 	KEY("budget", "burst", K_SIZE, budget_burst, "256K"),
+	KEY("budget", "pps", K_COUNT, budget_pps, "0"),
+	KEY("budget", "share", K_PERCENT, budget_share, "0"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

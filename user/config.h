@@ -32,7 +32,10 @@ struct ll_config {
 	char metrics_path[PATH_MAX];	/* textfile, "" = none */
 	__u64 metrics_interval_ns;
 	__u64 budget_rate;		/* bytes/s, whole host */
-	__u64 budget_burst;		/* bytes */
+	__u64 budget_burst;		/* bytes: the host pool's depth */
+	__u64 budget_pps;		/* packets/s cap, 0 = none */
+	double budget_share;		/* % of the free memory above the min watermark a
+					 * second; 0 = the fixed rate (then the ceiling) */
 	struct {
 		__u64 bytes;		/* added to vm.min_free_kbytes; 0 = leave the reserve alone */
 		__u64 watermark_scale;	/* vm.watermark_scale_factor; 0 = leave */

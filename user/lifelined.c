@@ -684,14 +684,37 @@ static void vote_write(__u32 level, __u32 source, __u64 since, __u64 expires)
 		__atomic_fetch_add(&d.maps.state->generation, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * The elevated budget. With [budget] share, the rate follows the memory
+ * left: share % of the free memory above the min watermark (the last
+ * /proc/zoneinfo reading) a second, never above [budget] rate; so
+ * elevated tightens as free memory falls toward the reserve, and admits
+ * nothing once it is there. Without share, or without a reading (the
+ * watermark source off), the fixed rate.
+ */
+static __u64 budget_rate_now(void)
+{
+	const struct ll_zoneinfo *z = &d.src.zoneinfo;
+	__u64 rate = d.cfg.budget_rate, above;
+
+	if (d.cfg.budget_share <= 0 || !z->zones)
+		return rate;
+	above = z->free > z->min ? (z->free - z->min) * (__u64)sysconf(_SC_PAGESIZE) : 0;
+	above = (__u64)((double)above * d.cfg.budget_share / 100);
+	return above < rate ? above : rate;
+}
+
 static void budget_write(void)
 {
 	struct ll_state *s = d.maps.state;
+	__u64 rate = budget_rate_now();
 
-	if (s->budget_rate == d.cfg.budget_rate && s->budget_burst == d.cfg.budget_burst)
+	if (s->budget_rate == rate && s->budget_burst == d.cfg.budget_burst &&
+	    s->budget_pps == d.cfg.budget_pps)
 		return;
-	__atomic_store_n(&s->budget_rate, d.cfg.budget_rate, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->budget_rate, rate, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->budget_burst, d.cfg.budget_burst, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->budget_pps, d.cfg.budget_pps, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&s->generation, 1, __ATOMIC_RELEASE);
 }
 
@@ -1055,6 +1078,7 @@ static void tick(__u64 now)
 	d.dm.ticks++;
 	pins_check(now);
 	ll_sources_sample(&d.src, now, d.levels);
+	budget_write();		/* with [budget] share, the rate follows the memory left */
 	for (int i = 0; i < LL_SRC_MAX; i++) {
 		if (d.kernel_levels[i] > d.levels[i])
 			d.levels[i] = d.kernel_levels[i];

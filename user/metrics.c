@@ -73,8 +73,19 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	     "Bytes per second allowed to unregistered traffic at level elevated, whole host.");
 	fprintf(f, "lifeline_budget_rate_bytes_per_second %llu\n",
 		(unsigned long long)s.budget_rate);
-	help(f, "lifeline_budget_burst_bytes", "gauge", "Token bucket depth per CPU, bytes.");
+	help(f, "lifeline_budget_burst_bytes", "gauge",
+	     "Depth of the host's budget pool, bytes.");
 	fprintf(f, "lifeline_budget_burst_bytes %llu\n", (unsigned long long)s.budget_burst);
+	{
+		__u64 admitted = 0;
+
+		if (!ll_budget_admitted(m, &admitted)) {
+			help(f, "lifeline_budget_admitted_bytes_total", "counter",
+			     "Memory (truesize) charged to unregistered packets passed at level elevated.");
+			fprintf(f, "lifeline_budget_admitted_bytes_total %llu\n",
+				(unsigned long long)admitted);
+		}
+	}
 
 	/* each counter read once, printed twice (packets, then bytes) */
 	struct ll_counter cnt[LL_COUNTER_SLOTS];
