@@ -71,6 +71,7 @@ static int show(const struct ll_maps *m)
 	printf("generation=%llu\n", (unsigned long long)s.generation);
 	printf("budget_rate=%llu\n", (unsigned long long)s.budget_rate);
 	printf("budget_burst=%llu\n", (unsigned long long)s.budget_burst);
+	printf("budget_pps=%llu\n", (unsigned long long)s.budget_pps);
 	return 0;
 }
 
