@@ -88,9 +88,9 @@ static __always_inline int ll_tc_in(struct __sk_buff *skb, int policy)
 	__u32 reason;
 
 	ctx.pfmemalloc = BPF_CORE_READ_BITFIELD(kskb, pfmemalloc) || ll_assume_pfmemalloc;
-	ctx.charge = kskb->truesize;
 	if (!ctx.pfmemalloc && !policy)
 		return TC_ACT_OK;
+	ctx.charge = kskb->truesize;
 	if (ctx.pfmemalloc)
 		ll_count(LL_HOOK_TC_INGRESS, LL_NOTE_PFMEMALLOC, ctx.bytes);
 	if (!ll_ingress(&ctx, &reason))
