@@ -962,6 +962,7 @@ static json_object *pressure_json(const struct ll_state *st)
 	json_object_object_add(o, "votes", votes);
 	json_object_object_add(o, "budget_rate_bytes_per_s", json_object_new_int64(st->budget_rate));
 	json_object_object_add(o, "budget_burst_bytes", json_object_new_int64(st->budget_burst));
+	json_object_object_add(o, "budget_pps", json_object_new_int64(st->budget_pps));
 	return o;
 }
 
