@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The measuring end of tests/t_budget.sh:
- *   tool_sink ADDR PORT BUCKET_PIN SECONDS
+ *   tool_sink ADDR PORT PIN_DIR SECONDS
  * binds a UDP socket on ADDR:PORT with a receive buffer of 1 GiB
  * (SO_RCVBUFFORCE) that never reads, so what reaches it stays queued and
  * its receive memory (SO_MEMINFO rmem_alloc) is the sum of the truesize of
  * the skbs the stack delivered. Prints "bound", waits for SIGUSR1, then
  * samples twice, SECONDS apart, at the same instants: that memory, the IP
  * packets the namespace's stack delivered (/proc/net/snmp InDelivers), and
- * each CPU's admitted bytes in lifeline's pinned ll_bucket map. Prints
- *   window S rmem BYTES delivered N admitted A0 A1 ...
+ * each CPU's admitted bytes in lifeline's pinned ll_bucket map (in PIN_DIR).
+ * In between, every 10 ms, it counts the frames the budget decided
+ * (pass_budget + drop_budget, every hook) to find the longest stretch
+ * without any: the flood's longest stall. Prints
+ *   window S rmem BYTES delivered N stall S admitted A0 A1 ...
  * (the increases). Timestamps from CLOCK_MONOTONIC around reads of a few
  * microseconds: no shell command's start-up in the measured interval.
  */
@@ -77,6 +80,23 @@ static int ip_delivered(__u64 *out)
 	return err;
 }
 
+/* Frames the budget decided so far, all CPUs and hooks. */
+static __u64 budget_frames(int counters, int ncpus)
+{
+	struct ll_counter c[ncpus];
+	__u64 n = 0;
+
+	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
+		__u32 keys[2] = { LL_COUNTER_IDX(h, LL_PASS_BUDGET), LL_COUNTER_IDX(h, LL_DROP_BUDGET) };
+
+		for (int k = 0; k < 2; k++)
+			if (!bpf_map_lookup_elem(counters, &keys[k], c))
+				for (int i = 0; i < ncpus; i++)
+					n += c[i].packets;
+	}
+	return n;
+}
+
 static int take(int sock, int map, int ncpus, struct sample *s)
 {
 	struct ll_bucket b[ncpus];
@@ -98,12 +118,14 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	static struct sample s0, s1;
-	int fd, map, buf = 1 << 30, ncpus = libbpf_num_possible_cpus();
-	double secs;
+	int fd, map, counters, buf = 1 << 30, ncpus = libbpf_num_possible_cpus();
+	double secs, last, stall = 0;
+	char path[4096];
+	__u64 seen;
 
 	if (argc != 5 || inet_pton(AF_INET, argv[1], &a.sin_addr) != 1 ||
 	    (secs = atof(argv[4])) <= 0) {
-		fprintf(stderr, "usage: tool_sink IPV4 PORT BUCKET_PIN SECONDS\n");
+		fprintf(stderr, "usage: tool_sink IPV4 PORT PIN_DIR SECONDS\n");
 		return EXIT_FAILURE;
 	}
 	if (ncpus <= 0 || ncpus > MAX_CPUS) {
@@ -111,9 +133,12 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	a.sin_port = htons(atoi(argv[2]));
-	map = bpf_obj_get(argv[3]);
-	if (map < 0) {
-		fprintf(stderr, "tool_sink: %s: %s\n", argv[3], strerror(errno));
+	snprintf(path, sizeof(path), "%s/ll_bucket", argv[3]);
+	map = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/ll_counters", argv[3]);
+	counters = bpf_obj_get(path);
+	if (map < 0 || counters < 0) {
+		fprintf(stderr, "tool_sink: %s/ll_bucket, ll_counters: %s\n", argv[3], strerror(errno));
 		return EXIT_FAILURE;
 	}
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -133,12 +158,25 @@ int main(int argc, char **argv)
 	}
 	if (take(fd, map, ncpus, &s0))
 		goto fail;
-	usleep((useconds_t)(secs * 1e6));
+	seen = budget_frames(counters, ncpus);
+	last = s0.t;
+	while (now_s() < s0.t + secs) {
+		__u64 n;
+
+		usleep(10000);
+		n = budget_frames(counters, ncpus);
+		if (n != seen) {
+			seen = n;
+			last = now_s();
+		} else if (now_s() - last > stall) {
+			stall = now_s() - last;
+		}
+	}
 	if (take(fd, map, ncpus, &s1))
 		goto fail;
-	printf("window %.6f rmem %llu delivered %llu admitted", s1.t - s0.t,
+	printf("window %.6f rmem %llu delivered %llu stall %.3f admitted", s1.t - s0.t,
 	       (unsigned long long)(s1.rmem - s0.rmem),
-	       (unsigned long long)(s1.delivered - s0.delivered));
+	       (unsigned long long)(s1.delivered - s0.delivered), stall);
 	for (int c = 0; c < ncpus; c++)
 		printf(" %llu", (unsigned long long)(s1.admitted[c] - s0.admitted[c]));
 	printf("\n");
