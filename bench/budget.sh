@@ -37,10 +37,11 @@ json=$(awk '{
 }' "$raw" | jq -s --arg date "$(date +%Y-%m-%dT%H%M%S)" --arg kernel "$(uname -r)" \
 	'{ bench: "budget", date: $date, kernel: $kernel, cases: map(. + { met: (.charged >= 0.75 and .charged <= 1.25 and .stack >= 0.75 and .stack <= 1.25) }) }')
 table() {
-	echo "$json" | jq -r '"budget \(.date): admitted memory / budget at elevated, lifeline XDP on veth, kernel \(.kernel)",
+	echo "$json" | jq -r 'def f3: (. * 1000 | round) as $m | "\($m / 1000 | floor).\("00" + ($m % 1000 | tostring) | .[-3:])";
+		"budget \(.date): admitted memory / budget at elevated, lifeline XDP on veth, kernel \(.kernel)",
 		"budget (B)   mode  frame  flood from   charged/B  stack/B  packets  truesize  stall s  verdict",
 		(.cases[] | "\(.rate / 1048576 | tostring) MiB/s" as $r |
-		 "\($r | . + " " * (12 - length))\(.mode | . + " " * (4 - length))  \(.frame_bytes | tostring | " " * (5 - length) + .)  \(if .cpus == 1 then "one CPU   " else "\(.cpus) CPUs    " end)  \(.charged | tostring | .[0:5])      \(.stack | tostring | .[0:5])    \(.packets | tostring | " " * (7 - length) + .)  \(.truesize | tostring | " " * (8 - length) + .)  \(.stall_s | tostring | .[0:5] | " " * (7 - length) + .)  \(if .met then "met" elif .stall_s >= 0.5 then "missed (the flood stalled)" else "missed" end)")'
+		 "\($r | . + " " * (12 - length))\(.mode | . + " " * (4 - length))  \(.frame_bytes | tostring | " " * (5 - length) + .)  \(if .cpus == 1 then "one CPU   " else "\(.cpus) CPUs    " end)  \(.charged | f3)      \(.stack | f3)    \(.packets | tostring | " " * (7 - length) + .)  \(.truesize | tostring | " " * (8 - length) + .)  \(.stall_s | f3 | " " * (7 - length) + .)  \(if .met then "met" elif .stall_s >= 0.5 then "missed (the flood stalled)" else "missed" end)")'
 }
 stamp=$(date +%Y-%m-%dT%H%M%S)
 table | tee "$OUT/budget-$stamp.txt"
