@@ -559,7 +559,7 @@ static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, _
 
 		if (chunk) {
 			m->tokens += chunk;
-			m->refill = 0;	/* the test empties the pool again */
+			m->refill = 0;	/* the test fills or empties the pool again */
 			r->refilled = 1;
 			r->chunk = chunk;
 		}

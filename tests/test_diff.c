@@ -1672,7 +1672,7 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 	 * A chunk taken from the full pool: this CPU's credit as the model's,
 	 * and the pool paid up to its depth before the datapath's clock (the
 	 * coarse clock: up to a few jiffies behind t0) plus the chunk's time.
-	 * Then the test empties the pool again.
+	 * Then the test fills the pool again (paid long ago) or empties it.
 	 */
 	if (res.refilled) {
 		__u64 t1 = ll_now_ns(), rate = i->m.st.budget_rate, depth, lo, hi;
@@ -1702,8 +1702,10 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 			   (__u64)i->pool_written.takes + 1);
 			bad = 1;
 		}
-		i->pool_written.paid_ns = t1 + 3600 * NS;
+		/* full again for the next seven takes of the scenario, then empty */
 		i->pool_written.takes++;
+		i->m.refill = i->pool_written.takes % 8 != 0;
+		i->pool_written.paid_ns = i->m.refill ? 1 : t1 + 3600 * NS;
 		bpf_map_update_elem(i->fd_pool, &zero, &i->pool_written, 0);
 	}
 	if (debug_frags) {
