@@ -12,8 +12,9 @@
  * In between, every 10 ms, it counts the frames the budget decided
  * (pass_budget + drop_budget, every hook) to find the longest stretch
  * without any: the flood's longest stall. Prints
- *   window S rmem BYTES delivered N stall S admitted A0 A1 ...
- * (the increases). Timestamps from CLOCK_MONOTONIC around reads of a few
+ *   window S rmem BYTES delivered N stall S admitted A0 A1 ... frames F0 F1 ...
+ * (the increases; frames: what the budget decided, passed or dropped, per
+ * CPU: where the flood arrived). Timestamps from CLOCK_MONOTONIC around reads of a few
  * microseconds: no shell command's start-up in the measured interval.
  */
 #include <errno.h>
@@ -42,7 +43,7 @@ static void on_usr1(int sig)
 
 struct sample {
 	double t;
-	__u64 rmem, delivered, admitted[MAX_CPUS];
+	__u64 rmem, delivered, admitted[MAX_CPUS], frames[MAX_CPUS];
 };
 
 static double now_s(void)
@@ -80,24 +81,29 @@ static int ip_delivered(__u64 *out)
 	return err;
 }
 
-/* Frames the budget decided so far, all CPUs and hooks. */
-static __u64 budget_frames(int counters, int ncpus)
+/* Frames the budget decided so far, every hook: per CPU in per_cpu if given; the total. */
+static __u64 budget_frames(int counters, int ncpus, __u64 *per_cpu)
 {
 	struct ll_counter c[ncpus];
 	__u64 n = 0;
 
+	if (per_cpu)
+		memset(per_cpu, 0, sizeof(*per_cpu) * ncpus);
 	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
 		__u32 keys[2] = { LL_COUNTER_IDX(h, LL_PASS_BUDGET), LL_COUNTER_IDX(h, LL_DROP_BUDGET) };
 
 		for (int k = 0; k < 2; k++)
 			if (!bpf_map_lookup_elem(counters, &keys[k], c))
-				for (int i = 0; i < ncpus; i++)
+				for (int i = 0; i < ncpus; i++) {
 					n += c[i].packets;
+					if (per_cpu)
+						per_cpu[i] += c[i].packets;
+				}
 	}
 	return n;
 }
 
-static int take(int sock, int map, int ncpus, struct sample *s)
+static int take(int sock, int map, int counters, int ncpus, struct sample *s)
 {
 	struct ll_bucket b[ncpus];
 	__u32 mem[SK_MEMINFO_VARS], zero = 0;
@@ -107,6 +113,7 @@ static int take(int sock, int map, int ncpus, struct sample *s)
 	if (bpf_map_lookup_elem(map, &zero, b) ||
 	    getsockopt(sock, SOL_SOCKET, SO_MEMINFO, mem, &len) || ip_delivered(&s->delivered))
 		return -errno;
+	budget_frames(counters, ncpus, s->frames);
 	s->t = (t0 + now_s()) / 2;
 	s->rmem = mem[SK_MEMINFO_RMEM_ALLOC];
 	for (int c = 0; c < ncpus; c++)
@@ -156,15 +163,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tool_sink: no SIGUSR1 within a minute\n");
 		return EXIT_FAILURE;
 	}
-	if (take(fd, map, ncpus, &s0))
+	if (take(fd, map, counters, ncpus, &s0))
 		goto fail;
-	seen = budget_frames(counters, ncpus);
+	seen = budget_frames(counters, ncpus, NULL);
 	last = s0.t;
 	while (now_s() < s0.t + secs) {
 		__u64 n;
 
 		usleep(10000);
-		n = budget_frames(counters, ncpus);
+		n = budget_frames(counters, ncpus, NULL);
 		if (n != seen) {
 			seen = n;
 			last = now_s();
@@ -172,13 +179,16 @@ int main(int argc, char **argv)
 			stall = now_s() - last;
 		}
 	}
-	if (take(fd, map, ncpus, &s1))
+	if (take(fd, map, counters, ncpus, &s1))
 		goto fail;
 	printf("window %.6f rmem %llu delivered %llu stall %.3f admitted", s1.t - s0.t,
 	       (unsigned long long)(s1.rmem - s0.rmem),
 	       (unsigned long long)(s1.delivered - s0.delivered), stall);
 	for (int c = 0; c < ncpus; c++)
 		printf(" %llu", (unsigned long long)(s1.admitted[c] - s0.admitted[c]));
+	printf(" frames");
+	for (int c = 0; c < ncpus; c++)
+		printf(" %llu", (unsigned long long)(s1.frames[c] - s0.frames[c]));
 	printf("\n");
 	return EXIT_SUCCESS;
 fail:
