@@ -68,13 +68,18 @@ static const char usage_text[] =
 "                         with them)\n"
 "  flow add SPEC [--name NAME] [--local ADDR:PORT [--strict]]\n"
 "                         register block-I/O endpoints (a rule); with --local,\n"
-"                         one exact 5-tuple flow\n"
+"                         one exact 5-tuple flow. --strict (TCP only): at\n"
+"                         critical the flow needs a local socket; adding an\n"
+"                         existing flow with --strict sets it, without keeps it\n"
+"                         (flow del, then add, to clear it). NAME: printable\n"
+"                         ASCII, no spaces, at most 31 characters\n"
 "  flow add cgroup:/PATH  register every TCP connection of a cgroup-v2 group\n"
 "                         (sock_ops)\n"
 "  flow del SPEC [--local ADDR:PORT] | flow del NAME | flow del cgroup:/PATH\n"
 "                         remove a registration\n"
 "  flow list              registered rules, flows and cgroups, with their hits\n"
-"  flow load FILE|-       one SPEC [--name NAME] [--local ADDR:PORT] per line,\n"
+"  flow load FILE|-       one SPEC [--name NAME] [--local ADDR:PORT [--strict]]\n"
+"                         per line,\n"
 "                         '#' comments; all or nothing: a bad line changes\n"
 "                         nothing and is named\n"
 "  allow add SPEC [--name NAME] | allow del SPEC|NAME | allow list\n"
@@ -183,15 +188,16 @@ static int need_privileges(void)
  */
 static int pin_dir(const char **dir)
 {
+	static char norm[PATH_MAX];
 	const char *env = getenv(LL_PIN_ENV);
-	char bad[NAME_MAX + 1];
+	char why[PATH_MAX + 200];
 
-	*dir = ll_pin_path(pin_opt);
-	if (ll_pin_path_check(*dir, bad, sizeof(bad)))
-		return usage_error("%s %s: bpffs does not allow '.' in a name ('%s'); "
-				   "choose a pin path without one",
+	/* the one check (maps.h), before anything is created or chmodded */
+	if (ll_pin_path_validate(ll_pin_path(pin_opt), norm, sizeof(norm), why, sizeof(why)))
+		return usage_error("%s %s",
 				   pin_opt && *pin_opt ? "--pin-path" : env && *env ? LL_PIN_ENV : "pin path",
-				   *dir, bad);
+				   why);
+	*dir = norm;
 	return 0;
 }
 
@@ -542,8 +548,9 @@ static int reg_add(__u32 kind, int argc, char **argv)
 	if ((ret = session_open(&s, 1)))
 		return ret;
 	if (kindret == 1) {
-		ret = ll_flows_add(&s.m, &key, 1, LL_ORIGIN_CLI, a.strict ? LL_FLOW_F_STRICT : 0, &dup,
-				   err, sizeof(err));
+		__u32 flags = a.strict ? LL_FLOW_F_STRICT : 0;
+
+		ret = ll_flows_add(&s.m, &key, 1, LL_ORIGIN_CLI, &flags, &dup, err, sizeof(err));
 		rec_of_flow(&key, &rec);
 	} else {
 		ret = ll_reg_read(&s.m, &r);
@@ -671,7 +678,11 @@ static void list_human(json_object *o)
 
 			snprintf(id, sizeof(id), "%lld", ji(e, "id"));
 			hit_cells(e, pk, by);
-			table_row(&t, id, js(e, "kind"), js(e, "spec"), js(e, "name"), "cli", pk, by);
+			char name[4 * LL_NAME_LEN];
+
+			/* names are checked at input; escape what older versions let in */
+			ll_text_escape(js(e, "name"), LL_NAME_LEN, name, sizeof(name));
+			table_row(&t, id, js(e, "kind"), js(e, "spec"), name, "cli", pk, by);
 		}
 	if (json_object_object_get_ex(o, "flows", &flows))
 		for (size_t i = 0; i < json_object_array_length(flows); i++) {
@@ -787,6 +798,8 @@ static int do_flow_load(int argc, char **argv)
 {
 	struct ll_rule_rec *recs = NULL;
 	struct ll_flow_key *keys = NULL;
+	__u32 *flags = NULL;
+	ssize_t got;
 	size_t nrecs = 0, nkeys = 0, cap = 0, lineno = 0, dup_r = 0, dup_f = 0;
 	const char *file;
 	char *line = NULL, err[512];
@@ -804,7 +817,7 @@ static int do_flow_load(int argc, char **argv)
 	if (!f)
 		return out_error(EXIT_FAILURE, "cannot open %s: %s", file, strerror(errno));
 	/* Parse everything first: one bad line and nothing is applied. */
-	while (getline(&line, &linecap, f) > 0) {
+	while ((got = getline(&line, &linecap, f)) > 0) {
 		int kind;
 
 		lineno++;
@@ -812,17 +825,21 @@ static int do_flow_load(int argc, char **argv)
 			size_t ncap = cap ? cap * 2 : 1024;
 			void *nr = realloc(recs, ncap * sizeof(*recs));
 			void *nk = nr ? realloc(keys, ncap * sizeof(*keys)) : NULL;
+			void *nf = nk ? realloc(flags, ncap * sizeof(*flags)) : NULL;
 
 			if (nr)
 				recs = nr;
-			if (!nk) {
+			if (nk)
+				keys = nk;
+			if (!nf) {
 				ret = out_error(EXIT_FAILURE, "out of memory reading %s", file);
 				goto out;
 			}
-			keys = nk;
+			flags = nf;
 			cap = ncap;
 		}
-		kind = ll_flow_line_parse(line, &recs[nrecs], &keys[nkeys], err, sizeof(err));
+		kind = ll_flow_line_parse(line, (size_t)got, &recs[nrecs], &keys[nkeys],
+					  &flags[nkeys], err, sizeof(err));
 		if (kind < 0) {
 			ret = usage_error("%s:%zu: %s; nothing was loaded", file, lineno, err);
 			goto out;
@@ -848,7 +865,8 @@ static int do_flow_load(int argc, char **argv)
 	}
 	ret = ll_reg_add(&s.m, &r, recs, nrecs, &dup_r, err, sizeof(err));
 	if (!ret) {
-		ret = ll_flows_add(&s.m, keys, nkeys, LL_ORIGIN_CLI, 0, &dup_f, err, sizeof(err));
+		ret = ll_flows_add(&s.m, keys, nkeys, LL_ORIGIN_CLI, flags, &dup_f, err,
+				   sizeof(err));
 		if (ret) {
 			/* undo the rules this load added */
 			char ignore[256];
@@ -882,6 +900,7 @@ out:
 	free(line);
 	free(recs);
 	free(keys);
+	free(flags);
 	return ret;
 }
 
@@ -1058,6 +1077,7 @@ static int do_pressure(int argc, char **argv)
 		st->override.level = level;
 		st->override.source = LL_SRC_MANUAL;
 		st->override.since_ns = now;
+		/* dur is at most LL_DURATION_MAX_NS (365d): now + dur cannot wrap */
 		st->override.expires_ns = dur ? now + dur : 0;
 		__atomic_store_n(&st->override_active, 1, __ATOMIC_RELEASE);
 		st->generation++;
@@ -1660,17 +1680,19 @@ static int do_reserve(int argc, char **argv)
 		if (strcmp(verb, "apply"))
 			return usage_error("unexpected argument '%s' to reserve %s", o, verb);
 		if (!strcmp(o, "--kb")) {
-			if (ll_u32_parse(argv[++i], 1, 1U << 30, &v, "--kb", err, sizeof(err)))
+			if (ll_u32_parse(argv[++i], 1, LL_RESERVE_KB_MAX, &v, "--kb", err, sizeof(err)))
 				return usage_error("%s", err);
 			c.reserve_kb = v;
 			have_kb = 1;
 		} else if (!strcmp(o, "--max-share")) {
-			if (ll_u32_parse(argv[++i], 1, 50, &c.max_share_pct, "--max-share", err,
-					 sizeof(err)))
-				return usage_error("%s", err);
+			/* one validator: [reserve] max_share's */
+			if (ll_config_parse_value("reserve", "max_share", argv[++i],
+						  &c.max_share_pct, sizeof(c.max_share_pct), err,
+						  sizeof(err)))
+				return usage_error("--max-share %s", err);
 		} else if (!strcmp(o, "--watermark-scale")) {
-			if (ll_u32_parse(argv[++i], 1, 3000, &c.watermark_scale, "--watermark-scale",
-					 err, sizeof(err)))
+			if (ll_u32_parse(argv[++i], 1, LL_RESERVE_WSF_MAX, &c.watermark_scale,
+					 "--watermark-scale", err, sizeof(err)))
 				return usage_error("%s", err);
 		} else {
 			return usage_error("unexpected argument '%s' to reserve apply", o);

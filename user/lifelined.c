@@ -1502,13 +1502,12 @@ int main(int argc, char **argv)
 			ll_config_print(&d.cfg, stdout);
 		return EXIT_SUCCESS;
 	}
-	snprintf(d.pin, sizeof(d.pin), "%s", pin_choice());
 	{
-		char bad[NAME_MAX + 1];
+		/* the check --check-config applies to pin_path (maps.h), for every source */
+		char why[PATH_MAX + 200];
 
-		if (ll_pin_path_check(d.pin, bad, sizeof(bad))) {
-			fprintf(stderr, "lifelined: pin path %s: bpffs does not allow '.' in a name "
-				"('%s'); choose a pin path without one\n", d.pin, bad);
+		if (ll_pin_path_validate(pin_choice(), d.pin, sizeof(d.pin), why, sizeof(why))) {
+			fprintf(stderr, "lifelined: pin path %s\n", why);
 			return EXIT_FAILURE;
 		}
 	}

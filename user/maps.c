@@ -111,8 +111,84 @@ int ll_pin_path_check(const char *dir, char *bad, size_t len)
 	return 0;
 }
 
+static int pin_validate(const char *in, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char bad[NAME_MAX + 1], parent[PATH_MAX];
+	struct stat st;
+	size_t o = 0;
+	char *slash;
+
+	if (!outlen)
+		return -EINVAL;
+	out[0] = '\0';
+	if (in[0] != '/') {
+		snprintf(err, errlen, "'%.64s' is not an absolute path", in);
+		return -EINVAL;
+	}
+	/* one slash between components, none at the end; no "." or ".." */
+	for (const char *p = in; *p;) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (!n)
+			break;
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			snprintf(err, errlen, "'%.64s' has a '.' or '..' component; give the "
+				 "directory itself", in);
+			return -EINVAL;
+		}
+		if (o + 1 + n >= outlen || o + 1 + n >= sizeof(parent)) {
+			snprintf(err, errlen, "'%.64s...' is too long", in);
+			return -ENAMETOOLONG;
+		}
+		out[o++] = '/';
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+	if (!o || !strcmp(out, "/sys/fs/bpf")) {
+		snprintf(err, errlen, "'%s' is the root of bpffs; give a directory in it, e.g. "
+			 "/sys/fs/bpf/lifeline", o ? out : "/");
+		return -EINVAL;
+	}
+	strcpy(parent, out);
+	slash = strrchr(parent, '/');
+	*(slash == parent ? slash + 1 : slash) = '\0';
+	if (is_bpffs(out) && !is_bpffs(parent)) {
+		snprintf(err, errlen, "'%s' is the root of a bpffs mount; give a directory in it, "
+			 "e.g. %s/lifeline", out, out);
+		return -EINVAL;
+	}
+	if (ll_pin_path_check(out, bad, sizeof(bad))) {
+		snprintf(err, errlen, "'%s': bpffs does not allow '.' in a name ('%s'); choose a "
+			 "pin path without one", out, bad);
+		return -EPERM;
+	}
+	if (!stat(out, &st) && !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "'%s' exists and is not a directory", out);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int ll_pin_path_validate(const char *in, char *out, size_t outlen, char *err, size_t errlen)
+{
+	int ret = pin_validate(in, out, outlen, err, errlen);
+
+	/* the message quotes the path: keep it one printable line */
+	for (char *p = err; ret && errlen && *p; p++)
+		if ((unsigned char)*p < ' ' || (unsigned char)*p > '~')
+			*p = '?';
+	return ret;
+}
+
 int ll_pin_dir_prepare(const char *dir)
 {
+	struct stat st;
+
 	char parent[PATH_MAX];
 	char *slash;
 
@@ -132,6 +208,11 @@ int ll_pin_dir_prepare(const char *dir)
 	}
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
+	/* an existing pin (a file) is not the directory: never chmod it */
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
 	if (chmod(dir, 0700))
 		return -errno;
 	return 0;

@@ -75,6 +75,17 @@ const char *ll_pin_path(const char *opt);
  */
 int ll_pin_path_check(const char *dir, char *bad, size_t len);
 
+/*
+ * The one check of a pin directory, shared by lifeline, lifelined and the
+ * configuration (so --check-config refuses what start would): absolute, no
+ * "." or ".." component, not the root of a bpffs mount (nor /sys/fs/bpf),
+ * no '.' in a name bpffs would hold (ll_pin_path_check), not an existing
+ * non-directory. Writes the path with repeated and trailing slashes dropped
+ * into out (outlen bytes). 0, or -errno with one line in err (the path
+ * quoted; the caller names where it came from).
+ */
+int ll_pin_path_validate(const char *in, char *out, size_t outlen, char *err, size_t errlen);
+
 /* Mounts bpffs on the pin directory's bpffs parent if needed, creates the directory 0700. */
 int ll_pin_dir_prepare(const char *dir);
 

@@ -263,10 +263,10 @@ __u32 ll_flows_max(const struct ll_maps *m)
 }
 
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
-		 __u32 flags, size_t *dup, char *err, size_t errlen)
+		 const __u32 *flags, size_t *dup, char *err, size_t errlen)
 {
 	struct ll_flowtab *t = &m->flows;
-	struct ll_flow_val v = { .origin = origin, .flags = flags };
+	struct ll_flow_val v = { .origin = origin };
 	__u32 cap = ll_flows_max(m);
 	size_t nfresh = 0;
 	unsigned char *mine;
@@ -296,6 +296,7 @@ int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __
 	if (!mine)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && !ret; i++) {
+		v.flags = flags ? flags[i] : 0;
 		ret = ll_flowtab_insert(t, &keys[i], &v);
 		if (ret == -EEXIST)
 			ret = 0;	/* present, or twice in this call */
@@ -308,9 +309,21 @@ int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __
 				ll_flowtab_remove(t, &keys[i]);
 		ERR("cannot add flows: %s; nothing was added",
 		    ret == -ENOSPC ? "no free slot in either of a flow's buckets" : strerror(-ret));
+		free(mine);
+		return ret;
+	}
+	/* Present before: --strict sets the flag; without it the flag stays (never cleared here). */
+	for (size_t i = 0; flags && i < n; i++) {
+		struct ll_flow_entry *e;
+
+		if (mine[i] || !(flags[i] & LL_FLOW_F_STRICT))
+			continue;
+		e = ll_flowtab_find(t, &keys[i]);
+		if (e)
+			__atomic_fetch_or(&e->val.flags, LL_FLOW_F_STRICT, __ATOMIC_RELEASE);
 	}
 	free(mine);
-	return ret;
+	return 0;
 }
 
 int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k)

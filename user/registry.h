@@ -47,9 +47,13 @@ int ll_reg_sync(struct ll_maps *m, const struct ll_registry *r, __u32 kind, char
 struct ll_rule_entry;
 int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *e, size_t n);
 
-/* Exact flows. */
+/*
+ * Exact flows. flags[i] (NULL: all 0) are the LL_FLOW_F_* of keys[i]. A flow
+ * already present is counted in *dup and keeps its flags, except that
+ * LL_FLOW_F_STRICT asked for is set on it (a re-add never clears strict).
+ */
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
-		 __u32 flags, size_t *dup, char *err, size_t errlen);
+		 const __u32 *flags, size_t *dup, char *err, size_t errlen);
 int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k);
 /* Flows admitted: --max-flows as asked at creation (the table is rounded up). */
 __u32 ll_flows_max(const struct ll_maps *m);
