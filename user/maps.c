@@ -122,7 +122,7 @@ static int pin_validate(const char *in, char *out, size_t outlen, char *err, siz
 		return -EINVAL;
 	out[0] = '\0';
 	if (in[0] != '/') {
-		snprintf(err, errlen, "'%.64s' is not an absolute path", in);
+		snprintf(err, errlen, "%.64s: not an absolute path", in);
 		return -EINVAL;
 	}
 	/* one slash between components, none at the end; no "." or ".." */
@@ -135,12 +135,12 @@ static int pin_validate(const char *in, char *out, size_t outlen, char *err, siz
 		if (!n)
 			break;
 		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
-			snprintf(err, errlen, "'%.64s' has a '.' or '..' component; give the "
+			snprintf(err, errlen, "%.64s: a '.' or '..' component; give the "
 				 "directory itself", in);
 			return -EINVAL;
 		}
 		if (o + 1 + n >= outlen || o + 1 + n >= sizeof(parent)) {
-			snprintf(err, errlen, "'%.64s...' is too long", in);
+			snprintf(err, errlen, "%.64s...: too long", in);
 			return -ENAMETOOLONG;
 		}
 		out[o++] = '/';
@@ -150,7 +150,7 @@ static int pin_validate(const char *in, char *out, size_t outlen, char *err, siz
 	}
 	out[o] = '\0';
 	if (!o || !strcmp(out, "/sys/fs/bpf")) {
-		snprintf(err, errlen, "'%s' is the root of bpffs; give a directory in it, e.g. "
+		snprintf(err, errlen, "%s: the root of bpffs; give a directory in it, e.g. "
 			 "/sys/fs/bpf/lifeline", o ? out : "/");
 		return -EINVAL;
 	}
@@ -158,17 +158,17 @@ static int pin_validate(const char *in, char *out, size_t outlen, char *err, siz
 	slash = strrchr(parent, '/');
 	*(slash == parent ? slash + 1 : slash) = '\0';
 	if (is_bpffs(out) && !is_bpffs(parent)) {
-		snprintf(err, errlen, "'%s' is the root of a bpffs mount; give a directory in it, "
+		snprintf(err, errlen, "%s: the root of a bpffs mount; give a directory in it, "
 			 "e.g. %s/lifeline", out, out);
 		return -EINVAL;
 	}
 	if (ll_pin_path_check(out, bad, sizeof(bad))) {
-		snprintf(err, errlen, "'%s': bpffs does not allow '.' in a name ('%s'); choose a "
+		snprintf(err, errlen, "%s: bpffs does not allow '.' in a name ('%s'); choose a "
 			 "pin path without one", out, bad);
 		return -EPERM;
 	}
 	if (!stat(out, &st) && !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "'%s' exists and is not a directory", out);
+		snprintf(err, errlen, "%s: exists and is not a directory", out);
 		return -ENOTDIR;
 	}
 	return 0;
