@@ -58,9 +58,12 @@ expect 1 "config: /dev/zero refused at once (was: 100% CPU forever)" "${CHK[@]}"
 expect 1 "config: a directory is not a configuration" "${CHK[@]}" "$TMP"
 printf '[daemon]\ntick = 1s\0\x01\x02garbage\n' >"$TMP/bin.conf"
 expect 1 "config: a file with a NUL byte is refused" "${CHK[@]}" "$TMP/bin.conf"
-grep -q "bin.conf:2" "$TMP/e" && pass "config: NUL byte reported at FILE:LINE" || fail "config: NUL line" "$(cat "$TMP/e")"
+grep -q "bin.conf:2: NUL byte" "$TMP/e" && pass "config: NUL byte reported as such at FILE:LINE (was: 'line longer than 199 characters')" ||
+	fail "config: NUL line" "$(cat "$TMP/e")"
 head -c 2048 "$TOP/build/lifeline" >"$TMP/elf.conf"
 expect 1 "config: an ELF binary is refused" "${CHK[@]}" "$TMP/elf.conf"
+grep -q "elf.conf:1: control byte 0x7f: not a text file" "$TMP/e" && pass "config: an ELF binary is not a text file" ||
+	fail "config: ELF message" "$(cat "$TMP/e")"
 
 conf size '[reserve]\nsize = 1e19'
 expect 1 "config: size = 1e19 refused (overflowed to a wrong size)" "${CHK[@]}" "$TMP/size.conf"
