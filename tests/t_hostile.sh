@@ -120,6 +120,22 @@ expect 2 "names: a space in --name refused" "$LL" allow add tcp://198.51.100.0/2
 ! grep -q $'\e' "$TMP/list" && ! grep -q FAKE "$TMP/list" && pass "names: nothing of the refused name in flow list" ||
 	fail "names: list" "$(cat -v "$TMP/list")"
 
+# a name stored before this check (written into the record here): escaped on output
+rec=$(bpftool -j map lookup pinned "$B/ll/ll_rule_recs" key 0 0 0 0 2>/dev/null | jq -r '.value | join(" ")')
+# "disk-1" -> ESC "[31m" LF
+bad=${rec/0x64 0x69 0x73 0x6b 0x2d 0x31/0x1b 0x5b 0x33 0x31 0x6d 0x0a}
+if [ -n "$rec" ] && [ "$bad" != "$rec" ] &&
+	bpftool map update pinned "$B/ll/ll_rule_recs" key 0 0 0 0 value $bad 2>"$TMP/e"; then
+	"$LL" flow list >"$TMP/list" 2>&1
+	! grep -q $'\e' "$TMP/list" && grep -qF '\x1b[31m\x0a' "$TMP/list" &&
+		pass "names: a stored control sequence is escaped in flow list" || fail "names: escape" "$(cat -v "$TMP/list")"
+	"$LL" -j flow list | jq -e '.rules[0].name == "\u001b[31m\n"' >/dev/null &&
+		pass "names: JSON keeps the stored bytes, escaped by JSON" || fail "names: json" "$("$LL" -j flow list | jq -c .rules[0])"
+	bpftool map update pinned "$B/ll/ll_rule_recs" key 0 0 0 0 value $rec
+else
+	fail "names: inject" "cannot rewrite rule 0 with bpftool: $(head -1 "$TMP/e")"
+fi
+
 # ------------------------------------------------------------ --strict
 expect 2 "strict: --strict on a UDP flow refused" \
 	"$LL" flow add udp://198.51.100.7:4789 --local 192.0.2.1:4789 --strict
