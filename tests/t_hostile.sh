@@ -148,6 +148,8 @@ expect 0 "strict: add a TCP flow" "$LL" flow add tcp://198.51.100.7:10809 --loca
 expect 0 "strict: re-add with --strict" "$LL" flow add tcp://198.51.100.7:10809 --local 192.0.2.1:40000 --strict
 [ "$(strict_of "$FL")" = true ] && pass "strict: re-add with --strict sets it (was: silently ignored)" || fail "strict: re-add" "$(strict_of "$FL")"
 expect 0 "strict: re-add without --strict" "$LL" flow add tcp://198.51.100.7:10809 --local 192.0.2.1:40000
+grep -qx "registered $FL strict (already registered)" "$TMP/o" && pass "strict: the re-add says the flow stays strict" ||
+	fail "strict: re-add message" "$(cat "$TMP/o")"
 [ "$(strict_of "$FL")" = true ] && pass "strict: re-add without --strict keeps it (documented)" || fail "strict: kept" "$(strict_of "$FL")"
 printf 'tcp://198.51.100.9:3260 --local 192.0.2.1:40001 --strict\ntcp://198.51.100.9:3260 --local 192.0.2.1:40002\n' >"$TMP/strict.flows"
 expect 0 "strict: flow load with --strict" "$LL" flow load "$TMP/strict.flows"

@@ -481,8 +481,11 @@ static void rec_of_flow(const struct ll_flow_key *k, struct ll_rule_rec *r)
 
 static void reg_result_human(json_object *o)
 {
-	printf("%s %s%s\n", js(o, "result"), js(o, "spec"),
-	       ji(o, "already") ? " (already registered)" : "");
+	json_object *strict;
+
+	printf("%s %s%s%s\n", js(o, "result"), js(o, "spec"),
+	       json_object_object_get_ex(o, "strict", &strict) && json_object_get_boolean(strict) ?
+	       " strict" : "", ji(o, "already") ? " (already registered)" : "");
 }
 
 static json_object *reg_result(const char *what, const struct ll_rule_rec *rec, int already)
@@ -537,6 +540,7 @@ static int reg_add(__u32 kind, int argc, char **argv)
 	struct session s;
 	char err[512];
 	size_t dup = 0;
+	__u32 flags = 0;
 	int kindret, ret;
 
 	if (ll_reg_args_parse(argc, argv, &a, kind == LL_RULE_ENDPOINT, err, sizeof(err)))
@@ -547,9 +551,14 @@ static int reg_add(__u32 kind, int argc, char **argv)
 	if ((ret = session_open(&s, 1)))
 		return ret;
 	if (kindret == 1) {
-		__u32 flags = a.strict ? LL_FLOW_F_STRICT : 0;
-
+		flags = a.strict ? LL_FLOW_F_STRICT : 0;
 		ret = ll_flows_add(&s.m, &key, 1, LL_ORIGIN_CLI, &flags, &dup, err, sizeof(err));
+		if (!ret) {
+			/* what the flow is now: a re-add without --strict keeps it strict */
+			struct ll_flow_entry *e = ll_flowtab_find(&s.m.flows, &key);
+
+			flags = e ? __atomic_load_n(&e->val.flags, __ATOMIC_ACQUIRE) : flags;
+		}
 		rec_of_flow(&key, &rec);
 	} else {
 		ret = ll_reg_read(&s.m, &r);
@@ -562,7 +571,14 @@ static int reg_add(__u32 kind, int argc, char **argv)
 	session_close(&s);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
-	out_emit(reg_result("registered", &rec, dup > 0), reg_result_human);
+	{
+		json_object *o = reg_result("registered", &rec, dup > 0);
+
+		if (kindret == 1)
+			json_object_object_add(o, "strict", json_object_new_boolean(
+				flags & LL_FLOW_F_STRICT));
+		out_emit(o, reg_result_human);
+	}
 	return 0;
 }
 
