@@ -47,7 +47,10 @@ int ll_reg_sync(struct ll_maps *m, const struct ll_registry *r, __u32 kind, char
 struct ll_rule_entry;
 int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *e, size_t n);
 
-/* Exact flows. */
+/*
+ * Exact flows. These functions, and ll_reg_sync, run under the instance
+ * lock; the first to map the flow table calls ll_prefilter_repair.
+ */
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
 		 __u32 flags, size_t *dup, char *err, size_t errlen);
 int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k);
@@ -55,6 +58,13 @@ int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k);
 __u32 ll_flows_max(const struct ll_maps *m);
 /* Counts entries; with keys/vals non-NULL also returns them (caller frees). */
 long ll_flows_dump(struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals);
+
+/*
+ * Under the instance lock: when a writer died in the middle of a change (a
+ * `flow load` killed part-way), recounts the remote prefilter from the flow
+ * table and the host tables (ll_flowtab_repair); 0 when nothing was to do.
+ */
+int ll_prefilter_repair(struct ll_maps *m);
 
 /* Map capacity (max_entries). */
 __u32 ll_map_capacity(int fd);
