@@ -128,6 +128,21 @@ check "state pin removed: no XDP left" bash -c "! nsenter --net=/run/netns/$NS_C
 in_cli tc qdisc del dev $DEV_CLI clsact 2>/dev/null
 rm -rf "$PIN"
 
+# only the state pin removed, XDP: attach replaces the orphan (its link is still pinned,
+# so it used to say "already attached" and leave the XDP program on the lost state)
+ll attach $DEV_CLI >/dev/null
+ll pressure set critical >/dev/null
+rm -f "$PIN/ll_state"
+jqt "state pin removed, XDP: attach replaces the orphan" \
+	'.replaced_orphan and (.already_attached | not) and .policy_hook == "xdp"' attach $DEV_CLI
+jqt "state pin removed, XDP: then no orphan, level none" '.orphaned == [] and .pressure.level == "none"' status
+rx=$(flood_rx)
+[ "${rx:-0}" -gt 1000 ] && pass "state pin removed, XDP: the flood arrives after attach ($rx)" ||
+	fail "state pin removed, XDP: flood after attach" "only ${rx:-0} received"
+check "state pin removed, XDP: detach" ll detach $DEV_CLI
+in_cli tc qdisc del dev $DEV_CLI clsact 2>/dev/null
+rm -rf "$PIN"
+
 # another instance (its own pin path) in the same namespace is not an orphan
 in_cli ip link add $DUM type veth peer name ${DUM}p && in_cli ip link set $DUM up
 if in_cli env LIFELINE_PIN_PATH=$PIN2 "$LL" attach $DUM --mode tc >/dev/null; then

@@ -289,77 +289,6 @@ static json_object *iface_json(const struct ll_iface *i)
 	return o;
 }
 
-static void attach_human(json_object *o)
-{
-	if (!strcmp(js(o, "policy_hook"), "tc_ingress")) {
-		printf("%s %s: tc ingress (the policy) and egress, %s\n",
-		       ji(o, "already_attached") ? "already attached to" : "attached to",
-		       js(o, "interface"),
-		       ji(o, "xdp_prog_id") ? "behind an XDP program that is not lifeline's" : "no XDP");
-		return;
-	}
-	printf("%s %s: XDP %s (prog %lld)%s%s\n",
-	       ji(o, "already_attached") ? "already attached to" : "attached to",
-	       js(o, "interface"), js(o, "xdp_mode"), ji(o, "xdp_prog_id"),
-	       ji(o, "tc_ingress") ? ", tc ingress and egress" : ", no tc",
-	       ji(o, "replaced_foreign") ? " (replaced a foreign XDP program)" : "");
-}
-
-static int do_attach(int argc, char **argv)
-{
-	struct ll_attach_opts o = { .max_flows = load_opts.max_flows,
-				    .max_rules = load_opts.max_rules };
-	const char *dev = NULL;
-	struct ll_iface iface;
-	struct session s;
-	char err[512];
-	int ifindex, ret;
-	json_object *j;
-
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--mode")) {
-			if (++i == argc)
-				return usage_error("--mode needs auto, native, generic or tc");
-			if (ll_mode_parse(argv[i], &o.mode))
-				return usage_error("unknown mode '%s': use auto, native, generic or tc",
-						   argv[i]);
-		} else if (!strcmp(argv[i], "--no-tc")) {
-			o.no_tc = 1;
-		} else if (!strcmp(argv[i], "--force")) {
-			o.force = 1;
-		} else if (argv[i][0] == '-' || dev) {
-			return usage_error("unexpected argument '%s' to attach", argv[i]);
-		} else {
-			dev = argv[i];
-		}
-	}
-	if (!dev)
-		return usage_error("attach needs an interface: lifeline attach DEV");
-	if (o.mode == LL_MODE_TC && o.no_tc)
-		return usage_error("--mode tc and --no-tc exclude each other: tc is the policy point");
-	if ((ret = iface_arg(dev, &ifindex)))
-		return ret;
-	if ((ret = session_open(&s, 1)))
-		return ret;
-	ret = ll_attach(s.m.dir, ifindex, &o, &iface, err, sizeof(err));
-	if (ret && s.created) {
-		/* nothing half-applied: the maps this attach created go with it */
-		char links[PATH_MAX + 8];
-
-		snprintf(links, sizeof(links), "%s/links", s.m.dir);
-		rmdir(links);
-		ll_maps_unpin(s.m.dir);
-	}
-	session_close(&s);
-	if (ret)
-		return out_error(EXIT_FAILURE, "%s", err);
-	j = iface_json(&iface);
-	json_object_object_add(j, "already_attached", json_object_new_boolean(iface.already));
-	json_object_object_add(j, "replaced_foreign", json_object_new_boolean(iface.replaced));
-	out_emit(j, attach_human);
-	return 0;
-}
-
 /* ---------------------------------------------------------------- orphans */
 
 /*
@@ -488,6 +417,91 @@ static int emit_failed(json_object *j, void (*human)(json_object *o), const char
 	return EXIT_FAILURE;
 }
 
+static void attach_human(json_object *o)
+{
+	if (ji(o, "replaced_orphan"))
+		printf("removed the orphaned lifeline programs on %s (their pins were gone)\n",
+		       js(o, "interface"));
+	if (!strcmp(js(o, "policy_hook"), "tc_ingress")) {
+		printf("%s %s: tc ingress (the policy) and egress, %s\n",
+		       ji(o, "already_attached") ? "already attached to" : "attached to",
+		       js(o, "interface"),
+		       ji(o, "xdp_prog_id") ? "behind an XDP program that is not lifeline's" : "no XDP");
+		return;
+	}
+	printf("%s %s: XDP %s (prog %lld)%s%s\n",
+	       ji(o, "already_attached") ? "already attached to" : "attached to",
+	       js(o, "interface"), js(o, "xdp_mode"), ji(o, "xdp_prog_id"),
+	       ji(o, "tc_ingress") ? ", tc ingress and egress" : ", no tc",
+	       ji(o, "replaced_foreign") ? " (replaced a foreign XDP program)" : "");
+}
+
+static int do_attach(int argc, char **argv)
+{
+	struct ll_attach_opts o = { .max_flows = load_opts.max_flows,
+				    .max_rules = load_opts.max_rules };
+	const char *dev = NULL;
+	struct ll_iface iface;
+	struct session s;
+	char err[512];
+	int ifindex, ret, replaced_orphan = 0;
+	json_object *j;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--mode")) {
+			if (++i == argc)
+				return usage_error("--mode needs auto, native, generic or tc");
+			if (ll_mode_parse(argv[i], &o.mode))
+				return usage_error("unknown mode '%s': use auto, native, generic or tc",
+						   argv[i]);
+		} else if (!strcmp(argv[i], "--no-tc")) {
+			o.no_tc = 1;
+		} else if (!strcmp(argv[i], "--force")) {
+			o.force = 1;
+		} else if (argv[i][0] == '-' || dev) {
+			return usage_error("unexpected argument '%s' to attach", argv[i]);
+		} else {
+			dev = argv[i];
+		}
+	}
+	if (!dev)
+		return usage_error("attach needs an interface: lifeline attach DEV");
+	if (o.mode == LL_MODE_TC && o.no_tc)
+		return usage_error("--mode tc and --no-tc exclude each other: tc is the policy point");
+	if ((ret = iface_arg(dev, &ifindex)))
+		return ret;
+	if ((ret = session_open(&s, 1)))
+		return ret;
+	/* an orphan on DEV (programs whose pins are gone) is replaced: removed first */
+	{
+		struct ll_orphan orph[MAX_ORPHANS];
+		int no = orphans_find(s.m.dir, orph);
+
+		for (int i = 0; i < no; i++)
+			if (orph[i].ifindex == ifindex && orph[i].verified &&
+			    !ll_orphan_detach(&orph[i], err, sizeof(err)))
+				replaced_orphan = 1;
+	}
+	ret = ll_attach(s.m.dir, ifindex, &o, &iface, err, sizeof(err));
+	if (ret && s.created) {
+		/* nothing half-applied: the maps this attach created go with it */
+		char links[PATH_MAX + 8];
+
+		snprintf(links, sizeof(links), "%s/links", s.m.dir);
+		rmdir(links);
+		ll_maps_unpin(s.m.dir);
+	}
+	session_close(&s);
+	if (ret)
+		return out_error(EXIT_FAILURE, "%s", err);
+	j = iface_json(&iface);
+	json_object_object_add(j, "already_attached", json_object_new_boolean(iface.already));
+	json_object_object_add(j, "replaced_foreign", json_object_new_boolean(iface.replaced));
+	json_object_object_add(j, "replaced_orphan", json_object_new_boolean(replaced_orphan));
+	out_emit(j, attach_human);
+	return 0;
+}
+
 static void detach_human(json_object *o)
 {
 	json_object *arr;
@@ -547,7 +561,8 @@ static int do_detach(int argc, char **argv)
 	for (int i = 0; i < no; i++) {
 		int listed = 0;
 
-		if (!all && orph[i].ifindex != ifindex)
+		/* --all: only what is surely an orphan, not another pin path's filter */
+		if (all ? !orph[i].verified : orph[i].ifindex != ifindex)
 			continue;
 		ret = ll_orphan_detach(&orph[i], err, sizeof(err));
 		if (ret) {
@@ -1167,21 +1182,22 @@ static void pressure_clear_human(json_object *o)
 		printf("no lifeline state at %s\n", js(o, "pin_path"));
 	json_object_object_get_ex(o, "orphaned", &arr);
 	if (arr && json_object_array_length(arr))
-		printf("cleared the override of these too:\n");
+		printf("and the override of each orphan that could be read:\n");
 	orphans_human(arr);
 }
 
 /*
  * Clears the override: this pin directory's, and that of every orphan in
  * this namespace (a manual override "until cleared" with no pin left is
- * still a vote that must be clearable). All or nothing: an orphan that
- * cannot be reached fails the command before anything is cleared.
+ * still a vote that must be clearable). An orphan that cannot be opened
+ * fails the command before anything is cleared; filters that could not be
+ * read (no CAP_SYS_ADMIN) do not stop the rest, and fail it after.
  */
 static int pressure_clear(void)
 {
-	struct ll_orphan orph[MAX_ORPHANS];
+	struct ll_orphan orph[MAX_ORPHANS], unread[MAX_ORPHANS];
 	struct ll_state *st[MAX_ORPHANS];
-	int fd[MAX_ORPHANS], no, ret, pins;
+	int fd[MAX_ORPHANS], no, nu = 0, ret, pins;
 	const char *dir;
 	json_object *j, *arr;
 	struct session s;
@@ -1200,14 +1216,18 @@ static int pressure_clear(void)
 	for (int i = 0; i < no; i++) {
 		fd[i] = -1;
 		st[i] = NULL;
-		if (!orph[i].verified)
-			ret = -EPERM;
-		else if ((fd[i] = ll_state_open_id(orph[i].state_id, &st[i])) < 0)
-			ret = fd[i];
-		if (!ret)
+		if (!orph[i].verified) {
+			unread[nu++] = orph[i];
 			continue;
+		}
+		if ((fd[i] = ll_state_open_id(orph[i].state_id, &st[i])) >= 0)
+			continue;
+		ret = fd[i];
 		if (ret == -EPERM || ret == -EACCES)
-			orphans_msg(&orph[i], 1, dir, msg, sizeof(msg));
+			snprintf(msg, sizeof(msg), "cannot open the state of the orphaned lifeline "
+				 "programs on %s: opening a map by id needs CAP_SYS_ADMIN; run this as "
+				 "root with CAP_SYS_ADMIN, or remove them with 'lifeline detach %s'",
+				 orph[i].name, orph[i].name);
 		else
 			snprintf(msg, sizeof(msg), "cannot open the state of the orphaned lifeline "
 				 "programs on %s (map id %u): %s; remove them with 'lifeline detach %s'",
@@ -1231,11 +1251,16 @@ static int pressure_clear(void)
 	json_object_object_add(j, "set_up", json_object_new_boolean(pins));
 	arr = json_object_new_array();
 	for (int i = 0; i < no; i++) {
-		override_clear(st[i]);
+		if (st[i])
+			override_clear(st[i]);
 		ll_state_close(fd[i], st[i]);
 		json_object_array_add(arr, orphan_json(&orph[i]));
 	}
 	json_object_object_add(j, "orphaned", arr);
+	if (nu) {
+		orphans_msg(unread, nu, dir, msg, sizeof(msg));
+		return emit_failed(j, pressure_clear_human, msg);
+	}
 	out_emit(j, pressure_clear_human);
 	return 0;
 }
