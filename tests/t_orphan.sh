@@ -18,6 +18,7 @@ UDP=$TOP/build/tests/tool_net
 DUM=llo$$
 
 cleanup() {
+	mountpoint -q "$TMP/bpffs" && umount "$TMP/bpffs"
 	in_cli env LIFELINE_PIN_PATH=$PIN "$LL" detach --all >/dev/null 2>&1
 	in_cli env LIFELINE_PIN_PATH=$PIN2 "$LL" detach --all >/dev/null 2>&1
 	ns_cleanup
@@ -142,6 +143,28 @@ rx=$(flood_rx)
 check "state pin removed, XDP: detach" ll detach $DEV_CLI
 in_cli tc qdisc del dev $DEV_CLI clsact 2>/dev/null
 rm -rf "$PIN"
+
+# bpffs unmounted under an attachment (a private bpffs mount, its own pin path)
+mkdir -p "$TMP/bpffs"
+if mount -t bpf bpf "$TMP/bpffs"; then
+	in_cli env LIFELINE_PIN_PATH="$TMP/bpffs/ll" "$LL" attach $DEV_CLI --mode tc >/dev/null
+	in_cli env LIFELINE_PIN_PATH="$TMP/bpffs/ll" "$LL" pressure set critical >/dev/null
+	umount "$TMP/bpffs"
+	rx=$(flood_rx)
+	[ "${rx:-1}" = 0 ] && pass "bpffs unmounted: the orphan still drops the flood" || fail "bpffs unmounted" "$rx received"
+	out=$(ll -j pressure show 2>/dev/null); rc=$?
+	[ $rc = 1 ] && jq -e '.orphaned[0].pressure.level == "critical"' <<<"$out" >/dev/null &&
+		pass "bpffs unmounted: pressure show gives the orphan's level, exit 1" ||
+		fail "bpffs unmounted: pressure show" "exit $rc: $out"
+	check "bpffs unmounted: pressure clear" ll pressure clear
+	rx=$(flood_rx)
+	[ "${rx:-0}" -gt 1000 ] && pass "bpffs unmounted: the flood arrives once cleared ($rx)" ||
+		fail "bpffs unmounted: after clear" "only ${rx:-0} received"
+	check "bpffs unmounted: detach" ll detach $DEV_CLI
+	in_cli tc qdisc del dev $DEV_CLI clsact 2>/dev/null
+else
+	skip "bpffs unmounted" "cannot mount a private bpffs"
+fi
 
 # another instance (its own pin path) in the same namespace is not an orphan
 in_cli ip link add $DUM type veth peer name ${DUM}p && in_cli ip link set $DUM up

@@ -387,6 +387,16 @@ static void orphans_human(json_object *arr)
 	       "--all) removes them; 'lifeline attach DEV' replaces them\n");
 }
 
+/* status when the pin directory holds no state but orphans are attached */
+static void status_orphans_human(json_object *o)
+{
+	json_object *arr;
+
+	printf("pin path: %s (no lifeline state there)\n", js(o, "pin_path"));
+	json_object_object_get_ex(o, "orphaned", &arr);
+	orphans_human(arr);
+}
+
 /* The one line that names the orphans and what to do. */
 static void orphans_msg(const struct ll_orphan *o, int n, const char *dir, char *msg, size_t len)
 {
@@ -1267,6 +1277,38 @@ static int pressure_clear(void)
 	return 0;
 }
 
+/* The level; with no state in the pin directory, that of the orphans if there are any. */
+static int pressure_show(void)
+{
+	struct ll_orphan orph[MAX_ORPHANS];
+	struct session s;
+	const char *dir;
+	json_object *j, *arr;
+	char msg[512];
+	int no, ret;
+
+	if ((ret = pin_dir(&dir)))
+		return ret;
+	if (need_privileges())
+		return EXIT_FAILURE;
+	if (!pins_present(dir) && (no = orphans_find(dir, orph))) {
+		j = json_object_new_object();
+		json_object_object_add(j, "pin_path", json_object_new_string(dir));
+		json_object_object_add(j, "set_up", json_object_new_boolean(0));
+		arr = json_object_new_array();
+		for (int i = 0; i < no; i++)
+			json_object_array_add(arr, orphan_json(&orph[i]));
+		json_object_object_add(j, "orphaned", arr);
+		orphans_msg(orph, no, dir, msg, sizeof(msg));
+		return emit_failed(j, status_orphans_human, msg);
+	}
+	if ((ret = session_open(&s, 0)))
+		return ret;
+	out_emit(pressure_json(s.m.state), pressure_human);
+	session_close(&s);
+	return 0;
+}
+
 static int do_pressure(int argc, char **argv)
 {
 	struct session s;
@@ -1278,11 +1320,7 @@ static int do_pressure(int argc, char **argv)
 	if (!argc || !strcmp(argv[0], "show")) {
 		if (argc > 1)
 			return usage_error("pressure show takes no arguments");
-		if ((ret = session_open(&s, 0)))
-			return ret;
-		out_emit(pressure_json(s.m.state), pressure_human);
-		session_close(&s);
-		return 0;
+		return pressure_show();
 	}
 	if (!strcmp(argv[0], "clear")) {
 		if (argc > 1)
@@ -1386,16 +1424,6 @@ static void status_human(json_object *o)
 	table_free(&t);
 	json_object_object_get_ex(o, "orphaned", &cnt);
 	orphans_human(cnt);
-}
-
-/* status when the pin directory holds no state but orphans are attached */
-static void status_orphans_human(json_object *o)
-{
-	json_object *arr;
-
-	printf("pin path: %s (no lifeline state there)\n", js(o, "pin_path"));
-	json_object_object_get_ex(o, "orphaned", &arr);
-	orphans_human(arr);
 }
 
 static int do_status(int argc, char **argv)
