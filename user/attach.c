@@ -422,11 +422,10 @@ int ll_orphans_find(const char *dir, struct ll_orphan *out, int max)
 	struct ll_iface ours[256];
 	struct if_nameindex *ifs, *it;
 	__u32 pinned[256];
-	int npinned = ll_pinned_state_ids(dir, pinned, 256);
+	/* this pin path's state first; every bpffs mount only if a program is not of it */
+	int npinned = ll_pinned_state_ids(dir, 0, pinned, 256), scanned = 0;
 	int nours = ll_iface_list(dir, ours, 256), n = 0;
 
-	if (npinned < 0)
-		return npinned;
 	if (nours < 0)
 		nours = 0;
 	ifs = if_nameindex();
@@ -455,6 +454,10 @@ int ll_orphans_find(const char *dir, struct ll_orphan *out, int max)
 				if (i == 0)
 					*ids[i] = 0;	/* an XDP program of any tool */
 				continue;
+			}
+			if (r > 0 && !id_in(pinned, npinned, state) && !scanned) {
+				npinned = ll_pinned_state_ids(dir, 1, pinned, 256);
+				scanned = 1;
 			}
 			if (r <= 0 || id_in(pinned, npinned, state)) {
 				*ids[i] = 0;	/* not lifeline's, or its state is pinned */

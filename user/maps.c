@@ -446,7 +446,7 @@ static void find_state_pins(const char *dir, int depth, __u32 *ids, int *n, int 
 	closedir(d);
 }
 
-int ll_pinned_state_ids(const char *dir, __u32 *ids, int max)
+int ll_pinned_state_ids(const char *dir, int all, __u32 *ids, int max)
 {
 	char path[PATH_MAX];
 	struct mntent *me;
@@ -455,6 +455,8 @@ int ll_pinned_state_ids(const char *dir, __u32 *ids, int max)
 
 	if (!pin_file(path, sizeof(path), dir, ll_map_names[LL_MAP_STATE]))
 		add_id(ids, &n, max, pinned_id(path));
+	if (!all)
+		return n;
 	f = setmntent("/proc/self/mounts", "r");
 	if (!f)
 		return n;

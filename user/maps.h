@@ -109,11 +109,11 @@ const char *ll_maps_strerror(const struct ll_maps *m, int err, char *buf, size_t
 
 /*
  * The ids of the state maps pinned where this host can see them: dir's own
- * first, then every ll_state pin on a bpffs mount (up to 4 directories
- * deep). A lifeline program whose state map is none of them has lost its
- * pins: an orphan. Returns the count (at most max) or -errno.
+ * first, then (with all set) every ll_state pin on a bpffs mount (up to 4
+ * directories deep). A lifeline program whose state map is none of them
+ * has lost its pins: an orphan. Returns the count (at most max).
  */
-int ll_pinned_state_ids(const char *dir, __u32 *ids, int max);
+int ll_pinned_state_ids(const char *dir, int all, __u32 *ids, int max);
 
 /*
  * Opens a state map by id (needs CAP_SYS_ADMIN: -EPERM without) and maps
