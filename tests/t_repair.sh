@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A writer killed in the middle of a change: `flow load` of 200,000 flows
 # SIGKILLed while it inserts leaves the remote prefilter counting a flow the
-# table does not hold (counted before it is published). The next flow
-# command must recount it under the lock: `llstate PIN prefilter` exact.
+# table does not hold (counted before it is published). The next writer
+# (flow add, flow del, allow add) must recount it under the lock: `llstate
+# PIN prefilter` exact.
 # No interface: the maps only.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -63,7 +64,7 @@ after_kill() {
 	fi
 }
 
-after_kill "flow list after a killed load" "$LL" flow list
+after_kill "allow add after a killed load" "$LL" allow add tcp://203.0.113.0/24:22
 n=$("$LL" -j flow list | jq '.flows | length')
 [ "$(prefilter_flows)" = "$n" ] && pass "repaired: llstate and flow list agree ($n flows)" ||
 	fail "repaired count" "llstate $(prefilter_flows), flow list $n"

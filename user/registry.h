@@ -48,8 +48,9 @@ struct ll_rule_entry;
 int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *e, size_t n);
 
 /*
- * Exact flows. These functions, and ll_reg_sync, run under the instance
- * lock; the first to map the flow table calls ll_prefilter_repair.
+ * Exact flows. ll_flows_add and ll_flows_del, like ll_reg_sync, run under
+ * the instance lock and call ll_prefilter_repair before they change
+ * anything; ll_flows_dump only reads (stats --interval runs unlocked).
  */
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
 		 __u32 flags, size_t *dup, char *err, size_t errlen);
@@ -60,9 +61,10 @@ __u32 ll_flows_max(const struct ll_maps *m);
 long ll_flows_dump(struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals);
 
 /*
- * Under the instance lock: when a writer died in the middle of a change (a
- * `flow load` killed part-way), recounts the remote prefilter from the flow
- * table and the host tables (ll_flowtab_repair); 0 when nothing was to do.
+ * Under the instance lock only (a writer's mark seen then means that its
+ * writer died): when a writer died in the middle of a change (a `flow load`
+ * killed part-way), recounts the remote prefilter from the flow table and
+ * the host tables (ll_flowtab_repair); 0 when nothing was to do.
  */
 int ll_prefilter_repair(struct ll_maps *m);
 
