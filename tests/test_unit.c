@@ -1633,6 +1633,82 @@ static void test_pin_path(const struct pin_case *c)
 	}
 }
 
+/*
+ * What a writer killed mid-change leaves, repaired by ll_flowtab_repair: a
+ * count raised for an entry never published, a slot left busy, a key left
+ * in two slots by a move, a move sequence left odd, the writers' count set.
+ */
+static void test_flowtab_repair(void)
+{
+	int fd = flowtab_create(1U << 8), rfd = remotes_create();
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	__u32 *hosts = calloc(1U << LL_REMOTE_BITS, sizeof(*hosts));
+	struct ll_flow_entry *all = NULL;
+	struct ll_flow_place pl;
+	struct ll_flowtab t;
+	struct ll_flow_key k;
+	__u32 n = 100, b, alt, slot, free_i = LL_FLOW_WAYS, busy_b = 0, busy_i = LL_FLOW_WAYS;
+
+	if (!ASSERT_TRUE(fd >= 0 && rfd >= 0 && hosts, "create") ||
+	    !ASSERT_EQ(ll_flowtab_map(&t, fd, rfd), 0, "map"))
+		goto out;
+	for (__u32 i = 0; i < n; i++) {
+		flow_key_n(&k, i);
+		ll_flowtab_insert(&t, &k, &v);
+	}
+	ASSERT_EQ(ll_remote_writers(t.rc), 0, "finished writers leave no mark");
+	ASSERT_EQ(ll_flowtab_repair(&t, hosts), 0, "nothing to repair");
+	ASSERT_EQ(remote_sum(t.rc, 0), n, "an exact count stays exact");
+	/* a dead insert: counted, never published */
+	flow_key_n(&k, 1000);
+	ll_remote_write_begin(t.rc);
+	ll_remote_of(t.rc, k.remote, k.proto)->flows++;
+	/* a dead move: flow 0 copied into its other bucket, original not cleared */
+	flow_key_n(&k, 0);
+	pl = ll_flow_place(&k, t.nbuckets - 1);
+	{
+		struct ll_flow_entry *e = ll_flowtab_find(&t, &k);
+
+		b = e >= t.b[pl.b[0]].e && e < t.b[pl.b[0]].e + LL_FLOW_WAYS ? pl.b[0] : pl.b[1];
+	}
+	alt = b == pl.b[0] ? pl.b[1] : pl.b[0];
+	for (__u32 i = 0; i < LL_FLOW_WAYS && free_i == LL_FLOW_WAYS; i++)
+		if (!t.b[alt].tag[i])
+			free_i = i;
+	if (ASSERT_TRUE(alt != b && free_i < LL_FLOW_WAYS, "a free slot in the other bucket")) {
+		t.b[alt].e[free_i] = *ll_flowtab_find(&t, &k);
+		t.b[alt].tag[free_i] = pl.tag;
+	}
+	t.rc[LL_REMOTE_SEQ].flows |= 1;
+	/* a dead put: a slot claimed (busy) and never filled */
+	for (__u32 x = 0; x < t.nbuckets && busy_i == LL_FLOW_WAYS; x++)
+		for (__u32 i = 0; i < LL_FLOW_WAYS && busy_i == LL_FLOW_WAYS; i++)
+			if (!t.b[x].tag[i] && !(x == alt && i == free_i))
+				busy_b = x, busy_i = i;
+	t.b[busy_b].tag[busy_i] = LL_FLOW_TAG_BUSY;
+	/* a host entry counted but never added */
+	slot = ll_remote_of(t.rc, k.remote, k.proto) - t.rc;
+	t.rc[slot].hosts++;
+
+	ASSERT_EQ(ll_flowtab_scan(&t, NULL), n + 1, "the table holds a second copy");
+	ASSERT_EQ(ll_flowtab_repair(&t, hosts), 0, "repaired");
+	ASSERT_EQ(remote_sum(t.rc, 0), n, "flow counts: the flows held, each once");
+	ASSERT_EQ(remote_sum(t.rc, 1), 0, "host counts: the host entries held");
+	ASSERT_EQ(ll_flowtab_scan(&t, &all), n, "the second copy is gone");
+	ASSERT_TRUE(ll_flowtab_find(&t, &k) != NULL, "the flow itself stays");
+	ASSERT_EQ(t.b[busy_b].tag[busy_i], 0, "the busy slot is free again");
+	ASSERT_EQ(t.rc[LL_REMOTE_SEQ].flows & 1, 0, "the move sequence is even");
+	ASSERT_EQ(ll_remote_writers(t.rc), 0, "the writers' mark is cleared");
+	ASSERT_EQ(ll_flowtab_remove(&t, &k), 0, "the flow removes");
+	ASSERT_EQ(remote_sum(t.rc, 0), n - 1, "and is uncounted once");
+	free(all);
+	ll_flowtab_unmap(&t);
+out:
+	free(hosts);
+	close(fd);
+	close(rfd);
+}
+
 int main(int argc, char **argv)
 {
 	char name[256];
@@ -1675,6 +1751,7 @@ int main(int argc, char **argv)
 	TEST_RUN("flowtab", test_flowtab);
 	TEST_RUN("flowtab_full", test_flowtab_full);
 	TEST_RUN("flowtab_churn", test_flowtab_churn);
+	TEST_RUN("flowtab_repair", test_flowtab_repair);
 	TEST_RUN("hosts_sync", test_hosts_sync);
 	for (size_t i = 0; i < sizeof(line_cases) / sizeof(line_cases[0]); i++) {
 		char name[96];

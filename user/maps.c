@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,4 +480,114 @@ int ll_percpu_counter_sum(int fd, __u32 key, struct ll_counter *out)
 		out->bytes += vals[i].bytes;
 	}
 	return 0;
+}
+
+/* The id of the BPF object pinned at path, 0 if none. */
+static __u32 pinned_id(const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+	__u32 id = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		id = info.id;
+	close(fd);
+	return id;
+}
+
+static void add_id(__u32 *ids, int *n, int max, __u32 id)
+{
+	for (int i = 0; i < *n; i++)
+		if (ids[i] == id)
+			return;
+	if (id && *n < max)
+		ids[(*n)++] = id;
+}
+
+static void find_state_pins(const char *dir, int depth, __u32 *ids, int *n, int max)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && *n < max) {
+		if (de->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		if (!strcmp(de->d_name, ll_map_names[LL_MAP_STATE]))
+			add_id(ids, n, max, pinned_id(path));
+		else if (depth > 1 && de->d_type == DT_DIR)
+			find_state_pins(path, depth - 1, ids, n, max);
+	}
+	closedir(d);
+}
+
+int ll_pinned_state_ids(const char *dir, int all, __u32 *ids, int max)
+{
+	char path[PATH_MAX];
+	struct mntent *me;
+	FILE *f;
+	int n = 0;
+
+	if (!pin_file(path, sizeof(path), dir, ll_map_names[LL_MAP_STATE]))
+		add_id(ids, &n, max, pinned_id(path));
+	if (!all)
+		return n;
+	f = setmntent("/proc/self/mounts", "r");
+	if (!f)
+		return n;
+	while ((me = getmntent(f)) && n < max)
+		if (!strcmp(me->mnt_type, "bpf"))
+			find_state_pins(me->mnt_dir, 4, ids, &n, max);
+	endmntent(f);
+	return n;
+}
+
+int ll_state_open_id(__u32 id, struct ll_state **st)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *p;
+	int fd = bpf_map_get_fd_by_id(id), err;
+
+	*st = NULL;
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		goto fail;
+	}
+	err = -EPROTO;
+	if (info.value_size != sizeof(struct ll_state) || info.max_entries != 1 ||
+	    !(info.map_flags & BPF_F_MMAPABLE))
+		goto fail;
+	p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	*st = p;
+	if ((*st)->generation && (*st)->layout != LL_LAYOUT) {
+		ll_state_close(-1, *st);
+		*st = NULL;
+		err = -EPROTO;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return err;
+}
+
+void ll_state_close(int fd, struct ll_state *st)
+{
+	if (st)
+		munmap(st, (size_t)sysconf(_SC_PAGESIZE));
+	if (fd >= 0)
+		close(fd);
 }
