@@ -57,6 +57,7 @@
 #define METRICS_BUF (128 * 1024)
 #define KLOG_INTERVAL_NS (10ULL * 1000000000ULL)	/* kernel event log lines, per type */
 #define PIN_CHECK_NS (2ULL * 1000000000ULL)
+#define HOOK_ENVS 11
 #define HOOK_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static const char usage_text[] =
@@ -142,10 +143,18 @@ static const char usage_text[] =
 	"        LIFELINE_REASON     the figures behind the change, one line\n"
 	"        LIFELINE_TIME       RFC 3339 UTC time of the change\n"
 	"        LIFELINE_TIMESTAMP  the same, in seconds since the epoch\n"
+	"        LIFELINE_HIGHEST    the highest level reached since the last run (the\n"
+	"                            level itself unless a change was folded)\n"
+	"        LIFELINE_HIGHEST_SOURCE, LIFELINE_HIGHEST_TIME  its source and time\n"
+	"        LIFELINE_CHANGES    level changes since the last run (1: none folded)\n"
 	"        PATH                /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:\n"
 	"                            /sbin:/bin\n"
 	"    Runs start at least hook_interval apart and never overlap; changes in\n"
-	"    between are folded into the next run. A run longer than hook_timeout is\n"
+	"    between are folded into the next run, which reports the highest level\n"
+	"    they reached: an excursion to critical and back within the interval runs\n"
+	"    the hook with LIFELINE_LEVEL=none and LIFELINE_HIGHEST=critical. Only a\n"
+	"    dip that came back to the level last told, with nothing higher, is not\n"
+	"    reported. A run longer than hook_timeout is\n"
 	"    killed with its process group. Exit statuses are logged. stdin is\n"
 	"    /dev/null.\n"
 	"\n"
@@ -191,11 +200,15 @@ struct hook {
 	__u32 told;			/* the level the hook was last told of */
 	__u32 level, source;		/* what to tell it next */
 	char reason[REASON_LEN];
+	/* since the last run: no change is lost to folding, least of all one to critical */
+	__u32 changes;			/* level changes */
+	__u32 highest, highest_source;	/* the highest level they reached, and its source */
+	char highest_time[40];		/* when it was reached */
 	int killed;
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_t fa;
-	char env[7][REASON_LEN + 32];
-	char *envp[8];
+	char env[HOOK_ENVS][REASON_LEN + 32];
+	char *envp[HOOK_ENVS + 1];
 };
 
 struct klog {
@@ -545,9 +558,9 @@ static void hook_init(void)
 					   POSIX_SPAWN_SETSID);
 	posix_spawn_file_actions_init(&h->fa);
 	posix_spawn_file_actions_addopen(&h->fa, 0, "/dev/null", O_RDONLY, 0);
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < HOOK_ENVS; i++)
 		h->envp[i] = h->env[i];
-	h->envp[7] = NULL;
+	h->envp[HOOK_ENVS] = NULL;
 	h->told = LL_LEVEL_NONE;
 }
 
@@ -567,7 +580,12 @@ static void hook_spawn(__u64 now)
 	snprintf(h->env[3], sizeof(h->env[3]), "LIFELINE_REASON=%s", h->reason);
 	snprintf(h->env[4], sizeof(h->env[4]), "LIFELINE_TIME=%s", when);
 	snprintf(h->env[5], sizeof(h->env[5]), "LIFELINE_TIMESTAMP=%lld", (long long)secs);
-	snprintf(h->env[6], sizeof(h->env[6]), "%s", HOOK_PATH_ENV);
+	snprintf(h->env[6], sizeof(h->env[6]), "LIFELINE_HIGHEST=%s", ll_level_name(h->highest));
+	snprintf(h->env[7], sizeof(h->env[7]), "LIFELINE_HIGHEST_SOURCE=%s",
+		 ll_source_name(h->highest_source));
+	snprintf(h->env[8], sizeof(h->env[8]), "LIFELINE_HIGHEST_TIME=%s", h->highest_time);
+	snprintf(h->env[9], sizeof(h->env[9]), "LIFELINE_CHANGES=%u", h->changes);
+	snprintf(h->env[10], sizeof(h->env[10]), "%s", HOOK_PATH_ENV);
 
 	h->pending = 0;
 	h->last_ns = now;
@@ -582,8 +600,11 @@ static void hook_spawn(__u64 now)
 	h->started_ns = now;
 	h->killed = 0;
 	h->told = h->level;
-	dlog(LOG_INFO, "hook %s started (pid %d): level %s", d.cfg.hook, (int)pid,
-	     ll_level_name(h->level));
+	dlog(LOG_INFO, "hook %s started (pid %d): level %s (highest %s, %u change%s since the "
+	     "last run)", d.cfg.hook, (int)pid, ll_level_name(h->level),
+	     ll_level_name(h->highest), h->changes, h->changes == 1 ? "" : "s");
+	h->changes = 0;
+	h->highest = LL_LEVEL_NONE;
 	/* the hook must stay killable: give back the protection it inherited */
 	if (d.oom_protected) {
 		char path[64];
@@ -607,6 +628,8 @@ static void hook_service(__u64 now, int force)
 
 	if (!d.cfg.hook[0]) {
 		h->pending = 0;
+		h->changes = 0;
+		h->highest = LL_LEVEL_NONE;
 		return;
 	}
 	if (h->pid > 0) {
@@ -623,8 +646,11 @@ static void hook_service(__u64 now, int force)
 	}
 	if (!h->pending)
 		return;
-	if (h->level == h->told) {
+	/* back where the hook was last told, with nothing higher in between: nothing to say */
+	if (h->level == h->told && h->highest <= h->level) {
 		h->pending = 0;
+		h->changes = 0;
+		h->highest = LL_LEVEL_NONE;
 		return;
 	}
 	if (!force && h->last_ns && now - h->last_ns < d.cfg.hook_interval_ns)
@@ -640,6 +666,12 @@ static void hook_request(__u64 now, __u32 level, __u32 source, const char *reaso
 	h->source = source;
 	snprintf(h->reason, sizeof(h->reason), "%s", reason);
 	h->pending = 1;
+	if (!h->changes || level > h->highest) {
+		h->highest = level;
+		h->highest_source = source;
+		fmt_time(h->highest_time, sizeof(h->highest_time), NULL);
+	}
+	h->changes++;
 	hook_service(now, force);
 }
 
