@@ -90,6 +90,16 @@ jq -e -s '[.[] | select(.event == "level" and .level == "critical")] | length >=
 	pass "events socket: the monitor got the level event to critical" ||
 	fail monitor_critical "$(jq -c -s '[.[] | select(.event == "level") | .level]' "$RUN/monitor.out")"
 
+# the textfile is replaced at every change, but a scrape sees only the moment it
+# comes: the excursion must stay visible in a counter
+prom=$RUN/lifeline.prom
+if grep -Eq '^lifeline_level_entered_total\{level="critical"\} [1-9]' "$prom" 2>/dev/null &&
+   [ "$(awk '$1 == "lifeline_level" { print $2 }' "$prom")" = 1 ]; then
+	pass "metrics: level back at elevated, the excursion to critical counted in lifeline_level_entered_total"
+else
+	fail metrics_critical "$(grep -E '^lifeline_level(_entered_total|_changes_total)?[ {]' "$prom" 2>&1 | tr '\n' ' ')"
+fi
+
 # ---- lifeline monitor when lifelined is SIGKILLed ----
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
 wait_for 5 bash -c "! kill -0 $MPID 2>/dev/null"

@@ -777,6 +777,8 @@ static void alert(__u64 now, __u32 level, __u32 prev, __u32 source, const char *
 	size_t pos = 0;
 
 	d.dm.level_changes++;
+	if (level < LL_LEVEL_MAX)
+		d.dm.level_entered[level]++;
 	reserve_level(level);
 	dlog(level > prev ? LOG_WARNING : LOG_NOTICE, "level %s (was %s), source %s: %s",
 	     ll_level_name(level), ll_level_name(prev), ll_source_name(source), reason);
