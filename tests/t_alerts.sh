@@ -100,6 +100,21 @@ else
 	fail metrics_critical "$(grep -E '^lifeline_level(_entered_total|_changes_total)?[ {]' "$prom" 2>&1 | tr '\n' ' ')"
 fi
 
+# ---- excursions shorter than a tick (100 ms): the datapath applied them ----
+crit_log() { grep -c "level critical (was" "$RUN/log"; }
+crit_mon() { jq -s '[.[] | select(.event == "level" and .level == "critical")] | length' "$RUN/monitor.out"; }
+l0=$(crit_log) m0=$(crit_mon)
+for _ in 1 2 3 4 5; do
+	"$LL" pressure set critical --for 20ms >/dev/null
+	sleep 0.3
+done
+sleep 0.3
+l1=$(crit_log) m1=$(crit_mon)
+[ $((l1 - l0)) = 5 ] && pass "five 20 ms overrides to critical (tick 100 ms): five log lines" ||
+	fail subtick_log "$((l1 - l0)) of 5 logged: $(grep " level " "$RUN/log" | tail -4 | tr '\n' ' ')"
+[ $((m1 - m0)) = 5 ] && pass "five 20 ms overrides to critical: five level events on the socket" ||
+	fail subtick_monitor "$((m1 - m0)) of 5 sent"
+
 # ---- lifeline monitor when lifelined is SIGKILLed ----
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
 wait_for 5 bash -c "! kill -0 $MPID 2>/dev/null"

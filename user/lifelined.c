@@ -251,6 +251,9 @@ static struct {
 	struct hook hook;
 	struct klog klog[LL_EV_MAX];
 
+	__u64 seen_since[2];		/* override, kernel: since_ns of the vote last looked at */
+	int ticked;
+
 	__u32 state_id;			/* id of the state map we write */
 	__u64 next_pin_check;
 	int pins_gone;
@@ -1081,6 +1084,33 @@ static void log_inputs(void)
 	}
 }
 
+/*
+ * A vote written after the last tick and gone before this one (an override
+ * set --for less than a tick, a kernel raise whose lease ran out unseen) was
+ * applied by the datapath all the same: returns its level when it is above
+ * the effective level before and after this step (none otherwise), so the
+ * alerts can tell that excursion. An override cleared by `pressure clear`
+ * leaves no level behind to tell.
+ */
+static __u32 excursion(const struct ll_state *snap, const struct ll_engine_out *o, __u32 *src)
+{
+	const struct ll_vote *v[2] = { &snap->override, &snap->kernel };
+	__u32 top = LL_LEVEL_NONE;
+
+	for (int i = 0; i < 2; i++) {
+		if (v[i]->since_ns == d.seen_since[i])
+			continue;
+		d.seen_since[i] = v[i]->since_ns;
+		if (d.ticked && v[i]->level < LL_LEVEL_MAX && v[i]->level > o->level &&
+		    v[i]->level > o->prev_level && v[i]->level > top) {
+			top = v[i]->level;
+			*src = v[i]->source;
+		}
+	}
+	d.ticked = 1;
+	return top;
+}
+
 static void tick(__u64 now)
 {
 	struct ll_engine_out *o = &d.out;
@@ -1101,8 +1131,18 @@ static void tick(__u64 now)
 	if (o->vote_changed)
 		dlog(LOG_DEBUG, "vote %s (%s)", ll_level_name(o->vote_level),
 		     ll_source_name(o->vote_source));
-	if (o->changed)
-		alert(now, o->level, o->prev_level, o->source, reason_of(o), 0);
+	{
+		__u32 src = LL_SRC_NONE, top = excursion(&snap, o, &src);
+
+		if (top) {
+			snprintf(d.reason, sizeof(d.reason), "%s vote came and went between two ticks",
+				 src == LL_SRC_MANUAL ? "a manual override" : "an in-kernel");
+			alert(now, top, o->prev_level, src, d.reason, 0);
+			alert(now, o->level, top, o->source, reason_of(o), 0);
+		} else if (o->changed) {
+			alert(now, o->level, o->prev_level, o->source, reason_of(o), 0);
+		}
+	}
 	hook_service(now, 0);
 	if (d.watchdog_ns && now >= d.next_watchdog) {
 		notify("WATCHDOG=1");
