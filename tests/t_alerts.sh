@@ -115,6 +115,25 @@ l1=$(crit_log) m1=$(crit_mon)
 [ $((m1 - m0)) = 5 ] && pass "five 20 ms overrides to critical: five level events on the socket" ||
 	fail subtick_monitor "$((m1 - m0)) of 5 sent"
 
+# ---- kernel raises that no ring buffer event announced ----
+# (the datapath sends one event per type per 100 ms: a direct-reclaim raise to
+# critical right after a kswapd raise to elevated goes without one)
+ST=$TOP/build/tests/llstate
+dvote() { "$LL" -j pressure | jq -r '"\(.votes.daemon.level) \(.votes.daemon.source)"'; }
+wait_for 3 is_level none || fail calm "effective level $(effective)"
+kl0=$(grep -c "level critical (was none), source vmscan" "$RUN/log")
+"$ST" "$PIN" kernel critical 30
+sleep 0.5
+kl1=$(grep -c "level critical (was none), source vmscan" "$RUN/log")
+[ $((kl1 - kl0)) = 1 ] && pass "a 30 ms kernel raise with no event (tick 100 ms) is alerted" ||
+	fail kernel_subtick "$((kl1 - kl0)) alerts: $(grep " level " "$RUN/log" | tail -3 | tr '\n' ' ')"
+wait_for 5 is_level none
+"$ST" "$PIN" kernel critical 300
+sleep 0.7
+[ "$(dvote)" = "critical vmscan" ] && [ "$(effective)" = critical ] &&
+	pass "a kernel raise with no event is held for hold ([kernel] enable), past its own lease" ||
+	fail kernel_hold "daemon vote $(dvote), effective $(effective), 0.7 s after a 0.3 s kernel raise (hold 1 s)"
+
 # ---- lifeline monitor when lifelined is SIGKILLed ----
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
 wait_for 5 bash -c "! kill -0 $MPID 2>/dev/null"

@@ -253,6 +253,8 @@ static struct {
 
 	__u64 seen_since[2];		/* override, kernel: since_ns of the vote last looked at */
 	int ticked;
+	__u64 kernel_held;		/* since_ns of the last kernel raise taken into the vote */
+	__u64 start_ns;
 
 	__u32 state_id;			/* id of the state map we write */
 	__u64 next_pin_check;
@@ -1111,6 +1113,27 @@ static __u32 excursion(const struct ll_state *snap, const struct ll_engine_out *
 	return top;
 }
 
+/*
+ * [kernel] enable: a kernel raise is held like any source, also when its
+ * ring buffer event never came (the datapath sends one event per type per
+ * 100 ms: a direct-reclaim raise to critical right after a kswapd raise to
+ * elevated is suppressed) or its lease ran out between two ticks.
+ */
+static void kernel_fold(const struct ll_state *snap)
+{
+	const struct ll_vote *k = &snap->kernel;
+
+	if (!d.cfg.src.kernel.enable || k->since_ns == d.kernel_held)
+		return;
+	d.kernel_held = k->since_ns;
+	if (k->since_ns < d.start_ns || k->source >= LL_SRC_MAX || k->level >= LL_LEVEL_MAX ||
+	    k->level <= d.levels[k->source])
+		return;
+	d.levels[k->source] = k->level;
+	snprintf(d.src.st[k->source].why, sizeof(d.src.st[k->source].why),
+		 "in-kernel raise to %s", ll_level_name(k->level));
+}
+
 static void tick(__u64 now)
 {
 	struct ll_engine_out *o = &d.out;
@@ -1124,8 +1147,9 @@ static void tick(__u64 now)
 			d.levels[i] = d.kernel_levels[i];
 		d.kernel_levels[i] = LL_LEVEL_NONE;
 	}
-	log_inputs();
 	state_snapshot(&snap);
+	kernel_fold(&snap);
+	log_inputs();
 	ll_engine_step(&d.eng, d.levels, &snap, now, o);
 	vote_write(o->vote_level, o->vote_source, o->vote_since_ns, now + d.cfg.lease_ns);
 	if (o->vote_changed)
@@ -1686,7 +1710,8 @@ int main(int argc, char **argv)
 	     (unsigned long long)(d.cfg.lease_ns / 1000000),
 	     (unsigned long long)(d.cfg.hold_ns / 1000000),
 	     d.proc_root[0] ? ", fake proc root" : "");
-	tick(ll_now_ns());
+	d.start_ns = ll_now_ns();
+	tick(d.start_ns);
 	ready();
 	err = loop();
 	shutdown_vote();
