@@ -142,4 +142,19 @@ err=$(cat "$RUN/monitor.err")
 [ "$rc" = 1 ] && pass "monitor exits 1 when lifelined is killed" || fail monitor_rc "exit $rc, stderr: $err"
 grep -q "went away without stopping" <<<"$err" && pass "monitor says lifelined went away: $(jq -r .error <<<"$err" 2>/dev/null || echo "$err")" ||
 	fail monitor_msg "stderr: $err"
+
+# ---- and when lifelined stops cleanly (SIGTERM) ----
+"$LLD" --foreground --config "$RUN/conf" >"$RUN/log2" 2>&1 &
+DPID=$!
+wait_for 5 test -S "$RUN/events.sock" || fail restart "$(tail -3 "$RUN/log2")"
+: >"$RUN/monitor.out"
+"$LL" monitor --state-dir "$RUN" >"$RUN/monitor.out" 2>"$RUN/monitor.err" &
+MPID=$!
+wait_for 3 grep -q "connected to lifelined" "$RUN/monitor.out" || fail monitor_hello2 "$(cat "$RUN/monitor.err")"
+kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
+wait_for 5 bash -c "! kill -0 $MPID 2>/dev/null"
+wait "$MPID"; rc=$?; MPID=""
+err=$(cat "$RUN/monitor.err")
+[ "$rc" = 1 ] && grep -q "stopped: no more events" <<<"$err" &&
+	pass "monitor says lifelined stopped and exits 1 after SIGTERM" || fail monitor_stop "exit $rc, stderr: $err"
 summary
