@@ -103,27 +103,30 @@ wait_calm() {
 if ! wait_calm; then
 	skip "reclaim" "the kernel vote is already raised on this host: $(kvote)"; summary; exit 0
 fi
-total_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
-chunk_mb=256
-max_chunks=$(( (total_kb / 1024 + 2048) / chunk_mb ))
-truncate -s $(( (max_chunks + 1) * chunk_mb ))M "$FILL"
+total_mb=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
+max_mb=$((total_mb + 2048))
+truncate -s "${max_mb}M" "$FILL"
 runs0=$(vmstat pageoutrun)
 raised="" kswapd_at=""
 start_s=$SECONDS
-for ((i = 0; i < max_chunks; i++)); do
-	dd if="$FILL" of=/dev/null bs=16M count=$((chunk_mb / 16)) skip=$((i * chunk_mb / 16)) status=none
+# 256 MiB at a time, 16 MiB once less than 2 GiB is free: stop close to the wake
+for ((i = 0, read_mb = 0; read_mb < max_mb; i++)); do
+	free_mb=$(awk '/^MemFree:/ { print int($2 / 1024) }' /proc/meminfo)
+	chunk=$((free_mb > 2048 ? 16 : 1))
+	dd if="$FILL" of=/dev/null bs=16M count=$chunk skip=$((read_mb / 16)) status=none
+	read_mb=$((read_mb + chunk * 16))
 	v=$(kvote)
 	case $v in *" vmscan true") raised=$v; break ;; esac
 	# kswapd ran: give the vote a few more chunks' time, then stop either way
 	if [ -z "$kswapd_at" ] && [ "$(vmstat pageoutrun)" != "$runs0" ]; then kswapd_at=$i; fi
-	[ -n "$kswapd_at" ] && [ $((i - kswapd_at)) -ge 4 ] && break
-	[ $((SECONDS - start_s)) -gt 240 ] && break
+	[ -n "$kswapd_at" ] && [ $((i - kswapd_at)) -ge 8 ] && break
+	[ $((SECONDS - start_s)) -gt 360 ] && break
 done
 rm -f "$FILL"
 runs1=$(vmstat pageoutrun)
-echo "   read $(( (i + 1) * chunk_mb )) MiB of page cache in $((SECONDS - start_s)) s; kswapd runs $runs0 -> $runs1; kernel vote: ${raised:-$(kvote)}"
+echo "   read $read_mb MiB of page cache in $((SECONDS - start_s)) s; kswapd runs $runs0 -> $runs1; kernel vote: ${raised:-$(kvote)}"
 if [ "$runs1" = "$runs0" ] && [ -z "$raised" ]; then
-	skip "reclaim" "kswapd never ran after $(( (i + 1) * chunk_mb )) MiB of page cache"
+	skip "reclaim" "kswapd never ran after $read_mb MiB of page cache"
 else
 	[ "$runs1" != "$runs0" ] && pass "kswapd ran (pageoutrun $runs0 -> $runs1): a real global reclaim" ||
 		fail "kswapd" "pageoutrun did not grow"
