@@ -118,7 +118,10 @@ static const char usage_text[] =
 "  monitor [--state-dir DIR] [--count N]\n"
 "                         stream lifelined's events (level changes, pfmemalloc\n"
 "                         sightings, lease expiries) live, in order; -j prints\n"
-"                         the JSON lines as sent\n"
+"                         the JSON lines as sent. Runs until --count events,\n"
+"                         else until the stream ends: then one line on stderr\n"
+"                         says why (lifelined stopped, went away without\n"
+"                         stopping, or dropped this client) and it exits 1\n"
 "  metrics                the counters and state in Prometheus exposition format\n"
 "  reserve show [--state-dir DIR]\n"
 "                         the reserve sysctls, now and as recorded before any\n"
@@ -1854,15 +1857,19 @@ static int do_strict(int argc, char **argv)
 
 /* ---------------------------------------------------------------- monitor, metrics */
 
-static void monitor_line(const char *line)
+/* Prints one event line; notes the daemon's pid (hello) and whether it said it stops. */
+static void monitor_line(const char *line, long long *pid, int *stopped)
 {
 	json_object *o = json_tokener_parse(line);
-	const char *ev;
+	const char *ev = o ? js(o, "event") : "";
 
+	if (!strcmp(ev, "hello"))
+		*pid = ji(o, "pid");
+	else if (!strcmp(ev, "stop"))
+		*stopped = 1;
 	if (ll_out.json || !o) {
 		puts(line);
 	} else {
-		ev = js(o, "event");
 		if (!strcmp(ev, "hello"))
 			printf("connected to lifelined (pid %lld): level %s, source %s\n", ji(o, "pid"),
 			       js(o, "level"), js(o, "source"));
@@ -1878,12 +1885,45 @@ static void monitor_line(const char *line)
 	json_object_put(o);
 }
 
+/*
+ * The stream ended before --count: say why, and fail. A daemon that is
+ * still there accepts a new connection (it dropped us as too slow); a
+ * killed one left its socket file with nobody listening.
+ */
+static int monitor_end(const struct sockaddr_un *sa, long long pid, int stopped, int rerr)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char hello[16];
+	int alive = 0;
+
+	/* a dying daemon may still hold its listening socket: alive means it says hello */
+	if (fd >= 0 && !setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
+	    !connect(fd, (const struct sockaddr *)sa, sizeof(*sa)))
+		alive = recv(fd, hello, sizeof(hello), MSG_WAITALL) == (ssize_t)sizeof(hello) &&
+			!memcmp(hello, "{\"event\":\"hello\"", sizeof(hello));
+	if (fd >= 0)
+		close(fd);
+	if (stopped)
+		return out_error(EXIT_FAILURE, "lifelined (pid %lld) stopped: no more events",
+				 pid);
+	if (alive)
+		return out_error(EXIT_FAILURE, "lifelined (pid %lld) closed this monitor's stream%s%s"
+				 " (a client that does not keep up is dropped); run monitor again",
+				 pid, rerr ? ": " : "", rerr ? strerror(rerr) : "");
+	return out_error(EXIT_FAILURE, "lifelined (pid %lld) went away without stopping (killed "
+			 "or crashed): no more events; its vote lapses when its lease runs out",
+			 pid);
+}
+
 static int do_monitor(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *sd = LL_STATE_DIR_DEFAULT;
 	char buf[8192], err[256];
 	__u32 count = 0, seen = 0;
+	long long pid = 0;
+	int stopped = 0, rerr;
 	size_t have = 0;
 	ssize_t n;
 	int fd;
@@ -1921,7 +1961,7 @@ static int do_monitor(int argc, char **argv)
 		buf[have] = '\0';
 		while ((nl = strchr(start, '\n'))) {
 			*nl = '\0';
-			monitor_line(start);
+			monitor_line(start, &pid, &stopped);
 			start = nl + 1;
 			if (count && ++seen >= count) {
 				close(fd);
@@ -1933,8 +1973,9 @@ static int do_monitor(int argc, char **argv)
 		if (have == sizeof(buf) - 1)
 			have = 0;	/* a line longer than the buffer: drop it */
 	}
+	rerr = n < 0 ? errno : 0;
 	close(fd);
-	return 0;
+	return monitor_end(&sa, pid, stopped, rerr);
 }
 
 static int do_metrics(int argc, char **argv)

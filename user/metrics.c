@@ -132,6 +132,13 @@ int ll_metrics_write_daemon(FILE *f, const struct ll_daemon_metrics *d)
 			d->source_levels ? d->source_levels[i] : 0);
 	help(f, "lifeline_level_changes_total", "counter", "Effective level changes seen.");
 	fprintf(f, "lifeline_level_changes_total %llu\n", (unsigned long long)d->level_changes);
+	/* a gauge misses what came and went between two scrapes; a counter never does */
+	help(f, "lifeline_level_entered_total", "counter",
+	     "Effective level changes into each level (an excursion to critical between two "
+	     "scrapes shows here).");
+	for (__u32 l = LL_LEVEL_NONE; l < LL_LEVEL_MAX; l++)
+		fprintf(f, "lifeline_level_entered_total{level=\"%s\"} %llu\n", ll_level_name(l),
+			(unsigned long long)d->level_entered[l]);
 	help(f, "lifeline_hook_runs_total", "counter", "on_change hook runs started.");
 	fprintf(f, "lifeline_hook_runs_total %llu\n", (unsigned long long)d->hook_runs);
 	help(f, "lifeline_hook_failures_total", "counter",

@@ -20,6 +20,7 @@ struct ll_daemon_metrics {
 	const __u32 *source_levels;	/* [LL_SRC_MAX], this tick's input */
 	__u32 vote_level;
 	__u64 level_changes;		/* effective level changes seen */
+	__u64 level_entered[LL_LEVEL_MAX];	/* changes into each level */
 	__u64 hook_runs;
 	__u64 hook_failures;		/* non-zero exit, signal, spawn failure, timeout */
 	__u64 kernel_events;		/* ring buffer events read */
