@@ -41,6 +41,9 @@ int ll_vmscan_attach(struct ll_vmscan *v, const char *pin, __u64 watch_memcg, ch
 	v->links[1] = bpf_program__attach(v->skel->progs.ll_tp_direct_reclaim);
 	v->links[2] = watch_memcg ? bpf_program__attach(v->skel->progs.ll_tp_memcg_reclaim) : NULL;
 	for (int i = 0; i < 3; i++) {
+		/* links[2] is NULL when no memory cgroup is watched: not an error */
+		if (i == 2 && !watch_memcg)
+			break;
 		ret = libbpf_get_error(v->links[i]);
 		if (ret) {
 			v->links[i] = NULL;
