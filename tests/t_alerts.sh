@@ -202,8 +202,7 @@ before="$(astate LifelineDaemonDown) $(astate LifelineLeaseExpired) $(astate Lif
 	fail "live daemon alerts" "DaemonDown, LeaseExpired, MetricsMissing: $before"
 
 # SIGKILL while the daemon holds critical
-kill -9 "$DPID"
-wait "$DPID" 2>/dev/null
+{ kill -9 "$DPID"; wait "$DPID"; } 2>/dev/null
 DPID=""
 killed=$SECONDS
 last=$(metric lifeline_daemon_last_tick_timestamp_seconds)
