@@ -157,7 +157,9 @@ else
 fi
 
 # Debian's node_exporter reads the file: no scrape error, full-path file label
-in_ns "$NE" --collector.disable-defaults --collector.textfile --collector.textfile.directory="$TXT" \
+# nsenter, not the in_ns function: $! must be the exporter itself, not a
+# subshell (nsenter --net execs the command)
+nsenter --net=/run/netns/$NS "$NE" --collector.disable-defaults --collector.textfile --collector.textfile.directory="$TXT" \
 	--web.listen-address=127.0.0.1:9100 >"$TMP/ne.log" 2>&1 &
 NPID=$!
 disown $NPID
@@ -182,7 +184,7 @@ scrape_configs:
     static_configs:
       - targets: ["127.0.0.1:9100"]
 EOF
-in_ns "$PROM" --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
+nsenter --net=/run/netns/$NS "$PROM" --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
 	--web.listen-address=127.0.0.1:9090 >"$TMP/prom.log" 2>&1 &
 PPID_=$!
 disown $PPID_
