@@ -11,7 +11,7 @@
 #    threshold and for: (metrics interval 1 s: 2 x 1 + 30 s, then 30 s).
 # Needs promtool, prometheus and prometheus-node-exporter (make deps); skips
 # what is missing. ALERTS=FILE tests another rules file.
-# Usage: tests/t_alerts.sh [-v]
+# Usage: tests/t_prometheus.sh [-v]
 set -u
 . "$(dirname "$0")/lib.sh"
 V=""
