@@ -1041,6 +1041,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static void metrics_publish(__u64 now)
 {
+	struct timespec wall;
 	long len;
 	int err;
 
@@ -1051,6 +1052,9 @@ static void metrics_publish(__u64 now)
 	d.dm.vote_level = d.eng.level;
 	d.dm.clients = (__u64)nclients();
 	d.dm.psi_trigger = d.src.psi_mode == LL_PSI_TRIGGER;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	d.dm.tick_time = (double)wall.tv_sec + wall.tv_nsec / 1e9;
+	d.dm.interval = d.cfg.metrics_interval_ns / 1e9;
 	rewind(d.mf);
 	clearerr(d.mf);
 	err = ll_metrics_write(d.mf, &d.maps);

@@ -27,6 +27,8 @@ struct ll_daemon_metrics {
 	__u64 clients;			/* monitor clients connected now */
 	__u64 clients_dropped;		/* slow clients disconnected */
 	__u64 ticks;
+	double tick_time;		/* CLOCK_REALTIME of the tick that writes, Unix seconds */
+	double interval;		/* seconds between two writes ([metrics] interval) */
 	int psi_trigger;		/* 1 when the PSI trigger is armed */
 };
 
