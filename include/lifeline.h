@@ -329,7 +329,11 @@ static inline __u64 ll_host_hash(const __u32 *addr, __u32 proto)
 /*
  * One more entry after the slots: its flows field is the flow table's move
  * sequence, odd while user space moves an entry between its buckets (a
- * reader that misses while it is odd, or changed, looks again).
+ * reader that misses while it is odd, or changed, looks again). Its hosts
+ * field counts the user-space changes under way (of counts, flows and host
+ * entries; the datapath never reads it): non-zero when the next writer
+ * takes the instance lock means that a writer died in the middle of one,
+ * and that writer recounts the prefilter (ll_prefilter_repair).
  */
 #define LL_REMOTE_SEQ (1U << LL_REMOTE_BITS)
 #define LL_REMOTE_ENTRIES (LL_REMOTE_SEQ + 1)

@@ -41,3 +41,13 @@ TcpExt: 0
 "
 	psi "$1" 0.00
 }
+
+# host_lock: holds the machine-wide test lock (LL_HOST_LOCK) until the suite
+# exits, for suites that change host-wide state (vm and net sysctls) and read
+# its originals first: two overlapping runs must not restore each other's.
+host_lock() {
+	local lock=${LL_HOST_LOCK:-/run/lock/lifeline-tests-host.lock}
+	mkdir -p "$(dirname "$lock")"
+	exec 8>"$lock"
+	flock -w 900 8 || { echo "FAIL host lock: $lock held for 15 minutes"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+}

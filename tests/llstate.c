@@ -5,6 +5,10 @@
  *                                    the effective level from ll_level_of()
  *   llstate PIN override LEVEL|clear set or clear the manual override, as
  *                                    `lifeline pressure set` does
+ *   llstate PIN kernel LEVEL MS      raise the kernel vote to LEVEL for MS ms
+ *                                    (source vmscan), as a tracepoint program
+ *                                    does, but with no ring buffer event (as
+ *                                    when the event was rate-limited)
  *   llstate PIN xdp                  run the XDP program once on a UDP
  *                                    packet (BPF_PROG_TEST_RUN, no interface)
  *                                    and print its verdict
@@ -72,6 +76,22 @@ static int show(const struct ll_maps *m)
 	printf("budget_rate=%llu\n", (unsigned long long)s.budget_rate);
 	printf("budget_burst=%llu\n", (unsigned long long)s.budget_burst);
 	printf("budget_pps=%llu\n", (unsigned long long)s.budget_pps);
+	return 0;
+}
+
+static int kernel_vote(struct ll_maps *m, const char *lvl, const char *ms)
+{
+	volatile struct ll_state *s = m->state;
+	__u64 now = ll_now_ns();
+	__u32 level;
+
+	if (level_parse(lvl, &level) || atoi(ms) <= 0)
+		return -EINVAL;
+	s->kernel.since_ns = now;
+	s->kernel.source = LL_SRC_VMSCAN;
+	s->kernel.level = level;
+	__atomic_store_n(&s->kernel.expires_ns, now + (__u64)atoi(ms) * 1000000ULL,
+			 __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -229,9 +249,20 @@ int main(int argc, char **argv)
 			fprintf(stderr, "llstate: xdp: %s\n", strerror(-err));
 		return err ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
+	if (argc == 5 && !strcmp(argv[2], "kernel")) {
+		err = ll_maps_open(&m, argv[1]);
+		if (!err) {
+			err = kernel_vote(&m, argv[3], argv[4]);
+			ll_maps_close(&m);
+		}
+		if (err)
+			fprintf(stderr, "llstate: kernel: %s\n", strerror(-err));
+		return err ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 	if (argc != 2 && !(argc == 4 && !strcmp(argv[2], "override")) &&
 	    !(argc == 3 && !strcmp(argv[2], "prefilter"))) {
-		fprintf(stderr, "usage: llstate PIN [override LEVEL|clear | xdp | prefilter] | "
+		fprintf(stderr, "usage: llstate PIN [override LEVEL|clear | kernel LEVEL MS | xdp | "
+			"prefilter] | "
 			"llstate events SOCK N MS\n");
 		return EXIT_FAILURE;
 	}

@@ -256,12 +256,14 @@ jqt "flow load: again is idempotent" '.rules_added == 0 and .already == 51' flow
 
 # ------------------------------------------------------------------ privileges
 nonroot=0 total=0
+# nobody runs a copy in $TMP: the checkout may be under a directory closed to others
+chmod 755 "$TMP" && install -m 0755 "$LL" "$TMP/lifeline-nobody"
 for cmd in "status" "stats" "attach $DEV_CLI" "detach $DEV_CLI" "flow add nbd://$SRV4" "flow list" \
 	"flow del nbd://$SRV4" "flow load /dev/null" "allow list" "pressure" "pressure set critical" \
 	"pressure clear" "sockets list" "strict show" "tune" "metrics" "reserve show"; do
 	total=$((total + 1))
 	# shellcheck disable=SC2086
-	out=$(in_cli env LIFELINE_PIN_PATH=$PIN setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$LL" $cmd 2>&1)
+	out=$(in_cli env LIFELINE_PIN_PATH=$PIN setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$TMP/lifeline-nobody" $cmd 2>&1)
 	rc=$?
 	if [ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "CAP_BPF and CAP_NET_ADMIN"; then
 		nonroot=$((nonroot + 1))

@@ -260,7 +260,7 @@ wait_for 3 grep -q "LIFELINE_LEVEL=none" "$HOOKS"
 if [ -f "$HOOKS" ]; then
 	first=$(awk '/^---$/{exit} {print}' "$HOOKS" | sort)
 	keys=$(cut -d= -f1 <<<"$first" | tr '\n' ' ')
-	if [ "$keys" = "LIFELINE_LEVEL LIFELINE_PREVIOUS LIFELINE_REASON LIFELINE_SOURCE LIFELINE_TIME LIFELINE_TIMESTAMP PATH " ]; then
+	if [ "$keys" = "LIFELINE_CHANGES LIFELINE_HIGHEST LIFELINE_HIGHEST_SOURCE LIFELINE_HIGHEST_TIME LIFELINE_LEVEL LIFELINE_PREVIOUS LIFELINE_REASON LIFELINE_SOURCE LIFELINE_TIME LIFELINE_TIMESTAMP PATH " ]; then
 		pass hook_clean_env
 	else
 		fail hook_clean_env "environment: $keys"

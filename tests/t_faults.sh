@@ -9,6 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns.sh"
+host_lock
 KILLS=${KILLS:-20}
 PIN=/sys/fs/bpf/lltest-fault-$$
 export LIFELINE_PIN_PATH=$PIN

@@ -11,6 +11,16 @@ DPID=""
 cleanup() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$PIN" "$RUN"; }
 trap cleanup EXIT
 chmod 755 "$RUN"
+# The unprivileged users below must be able to run lifeline: the checkout may
+# sit under a directory they cannot enter (a clone in /root or under mktemp -d),
+# so they run a copy in $RUN (0755, under /tmp), which they can reach.
+install -m 0755 "$LL" "$RUN/lifeline"
+if ! setpriv --reuid=nobody --regid=nogroup --clear-groups "$RUN/lifeline" --help >/dev/null 2>&1; then
+	skip group "user nobody cannot run $RUN/lifeline (is $(dirname "$RUN") closed to others, or mounted noexec?)"
+	summary
+	exit
+fi
+LL=$RUN/lifeline
 printf '[daemon]\nstate_dir = %s\ngroup = nogroup\n%s\n[kernel]\nvmscan = no\n' "$RUN" "$(conf_host_sources_off)" >"$RUN/conf"
 "$LLD" --foreground --config "$RUN/conf" >"$RUN/log" 2>&1 &
 DPID=$!

@@ -4,6 +4,7 @@
 # originals back whatever happens.
 set -u
 . "$(dirname "$0")/lib.sh"
+host_lock
 SD=$(mktemp -d)
 orig_mf=$(cat /proc/sys/vm/min_free_kbytes)
 orig_all=$(cat /proc/sys/vm/min_free_kbytes /proc/sys/vm/watermark_scale_factor /proc/sys/net/ipv4/tcp_mem /proc/sys/net/ipv4/udp_mem)

@@ -16,6 +16,8 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "testlib.h"
 #include "sources.h"
 #include "engine.h"
@@ -849,17 +851,67 @@ static void t_metrics(void)
 	m.state->daemon.level = LL_LEVEL_CRITICAL;
 	m.state->daemon.source = LL_SRC_PSI;
 	m.state->daemon.expires_ns = ll_now_ns() + 60000000000ULL;
+	{
+		/*
+		 * As the datapath counts 5 truncated packets dropped at
+		 * critical on XDP: 5 under drop_critical, 5 more under
+		 * note_malformed, spread over two CPUs.
+		 */
+		int ncpus = libbpf_num_possible_cpus();
+		struct ll_counter v[ncpus > 0 ? ncpus : 1];
+		__u32 k;
+
+		memset(v, 0, sizeof(v));
+		v[0].packets = 3, v[0].bytes = 3 * 40;
+		v[ncpus > 1].packets += 2, v[ncpus > 1].bytes += 2 * 40;
+		k = LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_CRITICAL);
+		ASSERT_EQ(bpf_map_update_elem(m.fd[LL_MAP_COUNTERS], &k, v, 0), 0, "counter");
+		k = LL_COUNTER_IDX(LL_HOOK_XDP, LL_NOTE_MALFORMED);
+		ASSERT_EQ(bpf_map_update_elem(m.fd[LL_MAP_COUNTERS], &k, v, 0), 0, "note");
+	}
 	f = open_memstream(&text, &len);
 	ASSERT_EQ(ll_metrics_write(f, &m), 0, "write");
 	fclose(f);
+	{
+		/* a sum over the reasons counts each packet once */
+		unsigned long long sum = 0, notes = 0;
+		int note_reasons = 0;
+
+		for (const char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+			const char *v = strchr(p, ' ');
+
+			if (!strncmp(p, "lifeline_packets_total{hook=\"xdp\",", 34) && v)
+				sum += strtoull(v + 1, NULL, 10);
+			if (!strncmp(p, "lifeline_packets_total{", 23) && v &&
+			    memmem(p, (size_t)(v - p), "note", 4))
+				note_reasons++;
+			if (!strncmp(p, "lifeline_notes_total{hook=\"xdp\",note=\"malformed\"} ", 50))
+				notes = strtoull(p + 50, NULL, 10);
+		}
+		ASSERT_EQ(sum, 5, "sum over xdp's reasons: each packet once");
+		ASSERT_EQ(note_reasons, 0, "no note among the reasons");
+		ASSERT_EQ(notes, 5, "the note in lifeline_notes_total");
+		ASSERT_TRUE(strstr(text, "\nlifeline_note_bytes_total{hook=\"xdp\",note=\"malformed\"} 200\n")
+			    != NULL, "note bytes");
+		ASSERT_TRUE(strstr(text, "\nlifeline_bytes_total{hook=\"xdp\",reason=\"drop_critical\"} 200\n")
+			    != NULL, "verdict bytes");
+	}
+	/* the rule counts the README promises */
+	ASSERT_TRUE(strstr(text, "\nlifeline_rules{kind=\"endpoint\"} 0\n") != NULL, "endpoint rules");
+	ASSERT_TRUE(strstr(text, "\nlifeline_rules{kind=\"allow\"} 0\n") != NULL, "allow rules");
+	ASSERT_TRUE(strstr(text, "\nlifeline_rules_max ") != NULL, "rule capacity");
 	ASSERT_TRUE(strstr(text, "\nlifeline_level 2\n") != NULL, "level gauge");
 	ASSERT_TRUE(strstr(text, "# TYPE lifeline_level gauge\n") != NULL, "TYPE line");
 	ASSERT_TRUE(strstr(text, "lifeline_level_info{level=\"critical\",source=\"psi\"} 1") !=
 			    NULL,
 		    "info");
-	ASSERT_EQ(count_lines(text, "lifeline_packets_total{"), LL_COUNTER_SLOTS, "packet series");
-	ASSERT_EQ(count_lines(text, "lifeline_bytes_total{"), LL_COUNTER_SLOTS, "byte series");
-	ASSERT_TRUE(strstr(text, "lifeline_packets_total{hook=\"xdp\",reason=\"drop_critical\"} 0")
+	ASSERT_EQ(count_lines(text, "lifeline_packets_total{"), LL_HOOK_MAX * LL_FIRST_NOTE,
+		  "packet series");
+	ASSERT_EQ(count_lines(text, "lifeline_bytes_total{"), LL_HOOK_MAX * LL_FIRST_NOTE,
+		  "byte series");
+	ASSERT_EQ(count_lines(text, "lifeline_notes_total{"),
+		  LL_HOOK_MAX * (LL_REASON_MAX - LL_FIRST_NOTE), "note series");
+	ASSERT_TRUE(strstr(text, "lifeline_packets_total{hook=\"xdp\",reason=\"drop_critical\"} 5")
 		    != NULL, "labels");
 	ASSERT_TRUE(strstr(text, "\nlifeline_flows 0\n") != NULL, "flows");
 	{

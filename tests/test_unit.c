@@ -18,6 +18,9 @@
 #include "spec.h"
 #include "rules.h"
 #include "flowtab.h"
+#include "regargs.h"
+#include "config.h"
+#include "maps.h"
 
 TEST_STATE_DEFINE;
 
@@ -519,9 +522,16 @@ static const struct dur_case dur_cases[] = {
 	{ "1d", 0, 86400 * SEC },
 	{ "90", 0, 90 * SEC },
 	{ "0500ms", 0, 500000000ULL },
-	{ "18446744073s", 0, 18446744073ULL * SEC },
-	{ "18446744073709ms", 0, 18446744073709ULL * 1000000ULL },
-	{ "213503d", 0, 213503ULL * 86400 * SEC },
+	/* at most 365d: now + a duration never wraps (was: 2^64 ns, an override already expired) */
+	{ "365d", 0, 365ULL * 86400 * SEC },
+	{ "8760h", 0, 8760ULL * 3600 * SEC },
+	{ "31536000s", 0, 31536000ULL * SEC },
+	{ "31536000000ms", 0, 31536000000ULL * 1000000ULL },
+	{ "366d", -EINVAL, 0, "the most is 365d" },
+	{ "31536001s", -EINVAL, 0, "too long" },
+	{ "18446744073s", -EINVAL, 0, "too long" },
+	{ "18446744073709ms", -EINVAL, 0, "too long" },
+	{ "213503d", -EINVAL, 0, "too long" },
 	{ "", -EINVAL, 0, "empty duration" },
 	{ "0", -EINVAL, 0, "is zero" },
 	{ "0s", -EINVAL, 0, "is zero" },
@@ -1407,6 +1417,298 @@ static void test_hosts_sync(void)
 	close(fd);
 }
 
+
+/* ---- hostile input (issue 13): flow lines, names, config values, pin paths ---- */
+
+struct line_case {
+	const char *in;
+	size_t len;		/* 0: strlen(in) */
+	int ret;
+	__u32 flags;
+	const char *msg;
+};
+
+static const struct line_case line_cases[] = {
+	{ "nbd://198.51.100.7", 0, 0, 0, NULL },
+	{ "  # only a comment", 0, 2, 0, NULL },
+	{ "tcp://198.51.100.7:80 --local 192.0.2.1:5000", 0, 1, 0, NULL },
+	{ "tcp://198.51.100.7:80 --local 192.0.2.1:5000 --strict", 0, 1, LL_FLOW_F_STRICT, NULL },
+	{ "nbd://198.51.100.7:10809 --strict --local 192.0.2.1:5000 # x", 0, 1, LL_FLOW_F_STRICT,
+	  NULL },
+	/* 7 words is the most; the 8th was dropped without a word before */
+	{ "tcp://198.51.100.7:80 --local 192.0.2.1:5 --strict --strict --strict --strict", 0, 1,
+	  LL_FLOW_F_STRICT, NULL },
+	{ "tcp://198.51.100.7:80 --local 192.0.2.1:5 --strict --strict --strict --strict bogus", 0,
+	  -EINVAL, 0, "too many words" },
+	{ "a b c d e f g h i j", 0, -EINVAL, 0, "too many words" },
+	/* text after a NUL was ignored before */
+	{ "nbd://198.51.100.7\0tcp://198.51.100.8:22", 41, -EINVAL, 0, "NUL byte at offset 18" },
+	{ "\0", 1, -EINVAL, 0, "NUL byte" },
+	{ "udp://198.51.100.7:53 --local 192.0.2.1:53 --strict", 0, -EINVAL, 0, "TCP flows only" },
+	{ "udp://198.51.100.7:53 --local 192.0.2.1:53", 0, 1, 0, NULL },
+	{ "nbd://198.51.100.7 --name \x1b[31mX", 0, -EINVAL, 0, "byte 0x1b at offset 0" },
+	{ "nbd://198.51.100.7 --name tcp://x", 0, -EINVAL, 0, "looks like a SPEC" },
+	{ "nbd://198.51.100.7 --name disk-1", 0, 0, 0, NULL },
+};
+
+static void test_flow_line(const struct line_case *c)
+{
+	char line[256], err[256] = "";
+	size_t len = c->len ? c->len : strlen(c->in);
+	struct ll_rule_rec rec;
+	struct ll_flow_key key;
+	__u32 flags = 77;
+	int ret;
+
+	memcpy(line, c->in, len);
+	line[len] = '\0';
+	ret = ll_flow_line_parse(line, len, &rec, &key, &flags, err, sizeof(err));
+	ASSERT_EQ(ret, c->ret, err);
+	if (ret < 0) {
+		ASSERT_TRUE(contains(err, c->msg), err);
+		check_err_line(err);
+	} else {
+		ASSERT_EQ(flags, c->flags, "flags");
+	}
+}
+
+static void test_names(void)
+{
+	char err[256], buf[64];
+
+	ASSERT_EQ(ll_name_check("disk-1", err, sizeof(err)), 0, err);
+	ASSERT_EQ(ll_name_check("\x1b[31mX\nFAKE", err, sizeof(err)), -EINVAL, "ESC");
+	check_err_line(err);
+	ASSERT_EQ(ll_name_check("a b", err, sizeof(err)), -EINVAL, "space");
+	ASSERT_EQ(ll_name_check("caf\xc3\xa9", err, sizeof(err)), -EINVAL, "non-ASCII");
+	ASSERT_EQ(ll_name_check("", err, sizeof(err)), -EINVAL, "empty");
+	ASSERT_EQ(ll_name_check("0123456789012345678901234567890", err, sizeof(err)), 0, "31");
+	ASSERT_EQ(ll_name_check("01234567890123456789012345678901", err, sizeof(err)), -EINVAL,
+		  "32");
+	/* what an older version stored is escaped on output */
+	ASSERT_STREQ(ll_text_escape("\x1b[31mX\nFAKE", 32, buf, sizeof(buf)),
+		     "\\x1b[31mX\\x0aFAKE", "escape");
+	ASSERT_STREQ(ll_text_escape("a\\b", 32, buf, sizeof(buf)), "a\\x5cb", "backslash");
+	ASSERT_STREQ(ll_text_escape("abcdef", 3, buf, sizeof(buf)), "abc", "max");
+	ASSERT_STREQ(ll_text_escape("\x01\x02\x03", 3, buf, 9), "\\x01\\x02", "fits");
+}
+
+/* Writes text to a temporary file and loads it; returns the load's result. */
+static int load_conf(const char *text, size_t len, struct ll_config *c, char *msg, size_t msglen)
+{
+	char path[] = "/tmp/ll_test_conf.XXXXXX";
+	struct ll_config_err e;
+	int fd = mkstemp(path), ret;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len) {
+		close(fd);
+		unlink(path);
+		return -EIO;
+	}
+	close(fd);
+	ret = ll_config_load(c, path, 1, &e);
+	ll_config_err_format(&e, msg, msglen);
+	unlink(path);
+	return ret;
+}
+
+struct conf_case {
+	const char *text;
+	int ok;
+	const char *msg;
+};
+
+static const struct conf_case conf_cases[] = {
+	{ "[daemon]\nlease = 60s\n", 1, NULL },
+	{ "[daemon]\nlease = 100ms\n[daemon]\ntick = 50ms\n", 1, NULL },
+	{ "[daemon]\nlease = 1d\n", 0, "from 100ms to 1m" },
+	{ "[daemon]\nlease = 61s\n", 0, "out of range" },
+	{ "[daemon]\nlease = 99ms\n", 0, "out of range" },
+	{ "[daemon]\nlease = 0\n", 0, "out of range" },
+	{ "[daemon]\nlease = 18446744073709ms\n", 0, "lease" },
+	{ "[alert]\nhook_timeout = 366d\n", 0, "hook_timeout" },
+	{ "[reserve]\nsize = 1e19\n", 0, "out of range" },
+	{ "[reserve]\nsize = 1.9e19\n", 0, "size" },
+	{ "[reserve]\nsize = 1T\n", 1, NULL },
+	{ "[reserve]\nsize = 1025G\n", 0, "out of range" },
+	{ "[reserve]\nmax_share = 100\n", 0, "from 1 to 50" },
+	{ "[reserve]\nmax_share = 0\n", 0, "out of range" },
+	{ "[reserve]\nmax_share = 2.5\n", 0, "invalid value" },
+	{ "[reserve]\nmax_share = 50\n", 1, NULL },
+	{ "[reserve]\nwatermark_scale_factor = 3001\n", 0, "from 0 to 3000" },
+	{ "[budget]\nrate = 5G\n", 0, "out of range" },
+	{ "[alert]\non_change = /tmp\n", 0, "not a regular file" },
+	{ "[daemon]\npin_path = /sys/fs/bpf/a.b\n", 0, "does not allow '.'" },
+	{ "[daemon]\npin_path = /sys/fs/bpf/\n", 0, "root of bpffs" },
+	{ "[daemon]\npin_path = /sys/fs/bpf/x/../y\n", 0, "'..'" },
+	{ "[daemon]\ntick = 1s\0garbage\n", 0, ":2: NUL byte" },
+	{ "[daemon]\n\x7f" "ELF\x02\x01\n", 0, ":2: control byte 0x7f" },
+	{ "[daemon]\ntick = 1s\x1b[2J\n", 0, ":2: control byte 0x1b" },
+};
+
+static void test_conf(const struct conf_case *c)
+{
+	size_t len = strlen(c->text);
+	struct ll_config cfg;
+	char msg[512] = "";
+
+	/* the NUL cases: the text goes on after the NUL */
+	if (strstr(c->msg ? c->msg : "", "NUL"))
+		len += 1 + strlen(c->text + len + 1);
+	ASSERT_EQ(load_conf(c->text, len, &cfg, msg, sizeof(msg)) == 0, c->ok, msg);
+	if (!c->ok) {
+		ASSERT_TRUE(contains(msg, c->msg), msg);
+		check_err_line(msg);
+	}
+}
+
+static void test_conf_files(void)
+{
+	struct ll_config_err e;
+	struct ll_config c;
+	char msg[512];
+
+	/* /dev/zero never ends: refused before the first read (was: 100% CPU forever) */
+	ASSERT_TRUE(ll_config_load(&c, "/dev/zero", 1, &e) < 0, "/dev/zero");
+	ll_config_err_format(&e, msg, sizeof(msg));
+	ASSERT_TRUE(contains(msg, "not a regular file"), msg);
+	ASSERT_TRUE(ll_config_load(&c, "/tmp", 1, &e) < 0, "a directory");
+	ASSERT_EQ(load_conf("[daemon]\npin_path = /sys/fs/bpf//ll/\n", 36, &c, msg, sizeof(msg)),
+		  0, msg);
+	ASSERT_STREQ(c.pin_path, "/sys/fs/bpf/ll", "pin_path normalised");
+}
+
+static void test_config_value(void)
+{
+	__u32 share = 0;
+	char err[256];
+
+	/* the CLI's --max-share goes through the config's validator */
+	ASSERT_EQ(ll_config_parse_value("reserve", "max_share", "50", &share, sizeof(share), err,
+					sizeof(err)), 0, err);
+	ASSERT_EQ(share, 50, "share");
+	ASSERT_EQ(ll_config_parse_value("reserve", "max_share", "100", &share, sizeof(share), err,
+					sizeof(err)), -ERANGE, "100");
+	ASSERT_TRUE(contains(err, "from 1 to 50"), err);
+	ASSERT_EQ(share, 50, "untouched");
+	ASSERT_EQ(ll_config_parse_value("reserve", "max_share", "5", &share, 8, err, sizeof(err)),
+		  -EINVAL, "wrong size");
+}
+
+struct pin_case {
+	const char *in;
+	int ret;
+	const char *out;	/* or the message */
+};
+
+static const struct pin_case pin_cases[] = {
+	{ "/sys/fs/bpf/lifeline", 0, "/sys/fs/bpf/lifeline" },
+	{ "/sys/fs/bpf/lifeline/", 0, "/sys/fs/bpf/lifeline" },
+	{ "//sys//fs/bpf///lifeline//", 0, "/sys/fs/bpf/lifeline" },
+	{ "/sys/fs/bpf/", -EINVAL, "root of bpffs" },
+	{ "/sys/fs/bpf", -EINVAL, "root of bpffs" },
+	{ "/", -EINVAL, "root of bpffs" },
+	{ "sys/fs/bpf/x", -EINVAL, "not an absolute path" },
+	{ "", -EINVAL, "not an absolute path" },
+	{ "/sys/fs/bpf/./x", -EINVAL, "'.' or '..'" },
+	{ "/sys/fs/bpf/x/..", -EINVAL, "'.' or '..'" },
+	{ "/sys/fs/bpf/a.b", -EPERM, "does not allow '.'" },
+	{ "/sys/fs/bpf/x\x1b[2J", 0, "/sys/fs/bpf/x\x1b[2J" },
+	{ "/sys/fs/bpf/x.\x1b", -EPERM, "('x.?')" },
+	{ "/etc/passwd", -ENOTDIR, "not a directory" },
+};
+
+static void test_pin_path(const struct pin_case *c)
+{
+	char out[PATH_MAX], err[256] = "";
+
+	ASSERT_EQ(ll_pin_path_validate(c->in, out, sizeof(out), err, sizeof(err)), c->ret, err);
+	if (c->ret) {
+		ASSERT_TRUE(contains(err, c->out), err);
+		check_err_line(err);
+	} else {
+		ASSERT_STREQ(out, c->out, "normalised");
+	}
+}
+
+/*
+ * What a writer killed mid-change leaves, repaired by ll_flowtab_repair: a
+ * count raised for an entry never published, a slot left busy, a key left
+ * in two slots by a move, a move sequence left odd, the writers' count set.
+ */
+static void test_flowtab_repair(void)
+{
+	int fd = flowtab_create(1U << 8), rfd = remotes_create();
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	__u32 *hosts = calloc(1U << LL_REMOTE_BITS, sizeof(*hosts));
+	struct ll_flow_entry *all = NULL;
+	struct ll_flow_place pl;
+	struct ll_flowtab t;
+	struct ll_flow_key k;
+	__u32 n = 100, b, alt, slot, free_i = LL_FLOW_WAYS, busy_b = 0, busy_i = LL_FLOW_WAYS;
+
+	if (!ASSERT_TRUE(fd >= 0 && rfd >= 0 && hosts, "create") ||
+	    !ASSERT_EQ(ll_flowtab_map(&t, fd, rfd), 0, "map"))
+		goto out;
+	for (__u32 i = 0; i < n; i++) {
+		flow_key_n(&k, i);
+		ll_flowtab_insert(&t, &k, &v);
+	}
+	ASSERT_EQ(ll_remote_writers(t.rc), 0, "finished writers leave no mark");
+	ASSERT_EQ(ll_flowtab_repair(&t, hosts), 0, "nothing to repair");
+	ASSERT_EQ(remote_sum(t.rc, 0), n, "an exact count stays exact");
+	/* a dead insert: counted, never published */
+	flow_key_n(&k, 1000);
+	ll_remote_write_begin(t.rc);
+	ll_remote_of(t.rc, k.remote, k.proto)->flows++;
+	/* a dead move: flow 0 copied into its other bucket, original not cleared */
+	flow_key_n(&k, 0);
+	pl = ll_flow_place(&k, t.nbuckets - 1);
+	{
+		struct ll_flow_entry *e = ll_flowtab_find(&t, &k);
+
+		b = e >= t.b[pl.b[0]].e && e < t.b[pl.b[0]].e + LL_FLOW_WAYS ? pl.b[0] : pl.b[1];
+	}
+	alt = b == pl.b[0] ? pl.b[1] : pl.b[0];
+	for (__u32 i = 0; i < LL_FLOW_WAYS && free_i == LL_FLOW_WAYS; i++)
+		if (!t.b[alt].tag[i])
+			free_i = i;
+	if (ASSERT_TRUE(alt != b && free_i < LL_FLOW_WAYS, "a free slot in the other bucket")) {
+		t.b[alt].e[free_i] = *ll_flowtab_find(&t, &k);
+		t.b[alt].tag[free_i] = pl.tag;
+	}
+	t.rc[LL_REMOTE_SEQ].flows |= 1;
+	/* a dead put: a slot claimed (busy) and never filled */
+	for (__u32 x = 0; x < t.nbuckets && busy_i == LL_FLOW_WAYS; x++)
+		for (__u32 i = 0; i < LL_FLOW_WAYS && busy_i == LL_FLOW_WAYS; i++)
+			if (!t.b[x].tag[i] && !(x == alt && i == free_i))
+				busy_b = x, busy_i = i;
+	t.b[busy_b].tag[busy_i] = LL_FLOW_TAG_BUSY;
+	/* a host entry counted but never added */
+	slot = ll_remote_of(t.rc, k.remote, k.proto) - t.rc;
+	t.rc[slot].hosts++;
+
+	ASSERT_EQ(ll_flowtab_scan(&t, NULL), n + 1, "the table holds a second copy");
+	ASSERT_EQ(ll_flowtab_repair(&t, hosts), 0, "repaired");
+	ASSERT_EQ(remote_sum(t.rc, 0), n, "flow counts: the flows held, each once");
+	ASSERT_EQ(remote_sum(t.rc, 1), 0, "host counts: the host entries held");
+	ASSERT_EQ(ll_flowtab_scan(&t, &all), n, "the second copy is gone");
+	ASSERT_TRUE(ll_flowtab_find(&t, &k) != NULL, "the flow itself stays");
+	ASSERT_EQ(t.b[busy_b].tag[busy_i], 0, "the busy slot is free again");
+	ASSERT_EQ(t.rc[LL_REMOTE_SEQ].flows & 1, 0, "the move sequence is even");
+	ASSERT_EQ(ll_remote_writers(t.rc), 0, "the writers' mark is cleared");
+	ASSERT_EQ(ll_flowtab_remove(&t, &k), 0, "the flow removes");
+	ASSERT_EQ(remote_sum(t.rc, 0), n - 1, "and is uncounted once");
+	free(all);
+	ll_flowtab_unmap(&t);
+out:
+	free(hosts);
+	close(fd);
+	close(rfd);
+}
+
 int main(int argc, char **argv)
 {
 	char name[256];
@@ -1449,6 +1751,28 @@ int main(int argc, char **argv)
 	TEST_RUN("flowtab", test_flowtab);
 	TEST_RUN("flowtab_full", test_flowtab_full);
 	TEST_RUN("flowtab_churn", test_flowtab_churn);
+	TEST_RUN("flowtab_repair", test_flowtab_repair);
 	TEST_RUN("hosts_sync", test_hosts_sync);
+	for (size_t i = 0; i < sizeof(line_cases) / sizeof(line_cases[0]); i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "flow_line %zu", i);
+		TEST_RUN(name, test_flow_line, &line_cases[i]);
+	}
+	TEST_RUN("names", test_names);
+	for (size_t i = 0; i < sizeof(conf_cases) / sizeof(conf_cases[0]); i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "conf %zu", i);
+		TEST_RUN(name, test_conf, &conf_cases[i]);
+	}
+	TEST_RUN("conf_files", test_conf_files);
+	TEST_RUN("config_value", test_config_value);
+	for (size_t i = 0; i < sizeof(pin_cases) / sizeof(pin_cases[0]); i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "pin_path %zu", i);
+		TEST_RUN(name, test_pin_path, &pin_cases[i]);
+	}
 	return test_summary();
 }

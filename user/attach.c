@@ -338,3 +338,207 @@ int ll_iface_list(const char *dir, struct ll_iface *out, int max)
 	closedir(d);
 	return n;
 }
+
+/* ---------------------------------------------------------------- orphans */
+
+static const char *const ll_iface_progs[] = { "ll_xdp", "ll_tc_ingress", "ll_tc_policy",
+					      "ll_tc_egress" };
+
+/* The program id of lifeline's filter at point, 0 if none. */
+static __u32 tc_prog_id(int ifindex, enum bpf_tc_attach_point point)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE, .priority = LL_TC_PRIORITY);
+
+	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
+}
+
+/*
+ * Reads a program by id: 1 if it is one of lifeline's interface programs
+ * (*state: its state map's id; *policy: it is ll_tc_policy), 0 if not,
+ * -errno (-EPERM: naming a program by id needs CAP_SYS_ADMIN).
+ */
+static int prog_state(__u32 id, __u32 *state, int *policy)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), nmaps, *maps = NULL;
+	int fd = bpf_prog_get_fd_by_id(id), ret = 0, named = 0;
+
+	*state = 0;
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		ret = -errno;
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(ll_iface_progs) / sizeof(ll_iface_progs[0]); i++)
+		named |= !strcmp(info.name, ll_iface_progs[i]);
+	if (!named)
+		goto out;
+	*policy = !strcmp(info.name, "ll_tc_policy");
+	nmaps = info.nr_map_ids;
+	maps = calloc(nmaps ? nmaps : 1, sizeof(*maps));
+	if (!maps) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = nmaps;
+	info.map_ids = (__u64)(unsigned long)maps;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		ret = -errno;
+		goto out;
+	}
+	for (__u32 i = 0; i < nmaps && i < info.nr_map_ids && !*state; i++) {
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+		int mfd = bpf_map_get_fd_by_id(maps[i]);
+
+		if (mfd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(mfd, &mi, &mlen) &&
+		    !strcmp(mi.name, ll_map_names[LL_MAP_STATE]))
+			*state = mi.id;
+		close(mfd);
+	}
+	ret = *state ? 1 : 0;
+out:
+	free(maps);
+	close(fd);
+	return ret;
+}
+
+static int id_in(const __u32 *ids, int n, __u32 id)
+{
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+int ll_orphans_find(const char *dir, struct ll_orphan *out, int max)
+{
+	struct ll_iface ours[256];
+	struct if_nameindex *ifs, *it;
+	__u32 pinned[256];
+	/* this pin path's state first; every bpffs mount only if a program is not of it */
+	int npinned = ll_pinned_state_ids(dir, 0, pinned, 256), scanned = 0;
+	int nours = ll_iface_list(dir, ours, 256), n = 0;
+
+	if (nours < 0)
+		nours = 0;
+	ifs = if_nameindex();
+	if (!ifs)
+		return -errno;
+	for (it = ifs; it->if_index && n < max; it++) {
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+		struct ll_orphan o = { .ifindex = (int)it->if_index, .verified = 1 };
+		__u32 *ids[3] = { &o.xdp_prog_id, &o.tc_ingress_id, &o.tc_egress_id };
+		int found = 0, unreadable = 0, listed = 0;
+
+		snprintf(o.name, sizeof(o.name), "%s", it->if_name);
+		if (!bpf_xdp_query(o.ifindex, 0, &q))
+			o.xdp_prog_id = q.prog_id;
+		o.tc_ingress_id = tc_prog_id(o.ifindex, BPF_TC_INGRESS);
+		o.tc_egress_id = tc_prog_id(o.ifindex, BPF_TC_EGRESS);
+		for (int i = 0; i < 3; i++) {
+			__u32 state = 0;
+			int policy = 0, r;
+
+			if (!*ids[i])
+				continue;
+			r = prog_state(*ids[i], &state, &policy);
+			if (r == -EPERM || r == -EACCES) {
+				unreadable |= i > 0;	/* at lifeline's tc handle: ours, of some instance */
+				if (i == 0)
+					*ids[i] = 0;	/* an XDP program of any tool */
+				continue;
+			}
+			if (r > 0 && !id_in(pinned, npinned, state) && !scanned) {
+				npinned = ll_pinned_state_ids(dir, 1, pinned, 256);
+				scanned = 1;
+			}
+			if (r <= 0 || id_in(pinned, npinned, state)) {
+				*ids[i] = 0;	/* not lifeline's, or its state is pinned */
+				continue;
+			}
+			found = 1;
+			o.state_id = o.state_id ? o.state_id : state;
+			o.tc_policy |= i == 1 && policy;
+		}
+		for (int i = 0; i < nours; i++)
+			listed |= ours[i].ifindex == o.ifindex;
+		if (!found && unreadable && !listed) {
+			o.verified = 0;
+			o.xdp_prog_id = 0;
+			found = 1;
+		}
+		if (found)
+			out[n++] = o;
+	}
+	if_freenameindex(ifs);
+	return n;
+}
+
+/* Detaches the XDP program prog_id from ifindex: through the link that holds it, if one does. */
+static int xdp_orphan_detach(int ifindex, __u32 prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	__u32 id = 0;
+	int ret;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_XDP &&
+		    (int)info.xdp.ifindex == ifindex && info.prog_id == prog_id) {
+			ret = bpf_link_detach(fd) ? -errno : 0;
+			close(fd);
+			return ret;
+		}
+		close(fd);
+	}
+	/* no link holds it: attached by netlink, which must name the mode */
+	if (bpf_xdp_query(ifindex, 0, &q) || q.prog_id != prog_id)
+		return 0;	/* gone meanwhile */
+	return bpf_xdp_detach(ifindex, q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
+				       q.attach_mode == XDP_ATTACHED_DRV ? XDP_FLAGS_DRV_MODE : 0, NULL);
+}
+
+int ll_orphan_detach(const struct ll_orphan *o, char *err, size_t errlen)
+{
+	enum bpf_tc_attach_point points[] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
+	__u32 ids[] = { o->tc_ingress_id, o->tc_egress_id };
+	int ret;
+
+	if (o->xdp_prog_id) {
+		ret = xdp_orphan_detach(o->ifindex, o->xdp_prog_id);
+		if (ret) {
+			ERR("cannot remove the orphaned XDP program (id %u) from %s: %s", o->xdp_prog_id,
+			    o->name, strerror(-ret));
+			return ret;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = o->ifindex,
+				    .attach_point = points[i]);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
+				    .priority = LL_TC_PRIORITY);
+
+		/* only the filter found: not one an attach put there since */
+		if (!ids[i] || tc_prog_id(o->ifindex, points[i]) != ids[i])
+			continue;
+		ret = bpf_tc_detach(&hook, &opts);
+		if (ret && ret != -ENOENT) {
+			ERR("cannot remove the orphaned tc filter from %s: %s", o->name,
+			    strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}

@@ -55,4 +55,35 @@ void ll_iface_query(const char *dir, int ifindex, struct ll_iface *out);
 
 int ll_mode_parse(const char *s, enum ll_xdp_mode *mode);
 
+/*
+ * An orphan: lifeline's programs on an interface of this network namespace
+ * whose state map is pinned nowhere (the pins were removed, or bpffs
+ * unmounted, while attached). The tc filters hold the programs, the
+ * programs hold the maps: such a datapath goes on enforcing with no pin to
+ * reach it by. Found by the filters at lifeline's tc handle and the XDP
+ * programs, named by id (bpf_prog_get_info_by_fd: name, map_ids), their
+ * state map found among their maps by name.
+ */
+struct ll_orphan {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	__u32 xdp_prog_id;	/* lifeline's XDP program, 0 none */
+	__u32 tc_ingress_id;	/* the program of lifeline's ingress filter, 0 none */
+	__u32 tc_egress_id;
+	int tc_policy;		/* the ingress filter applies the policy (ll_tc_policy) */
+	__u32 state_id;		/* its state map */
+	int verified;		/* 0: a filter at lifeline's handle that could not be read */
+};
+
+/*
+ * The orphans of this network namespace, at most max; their count, or
+ * -errno. Without CAP_SYS_ADMIN a program cannot be read by id: a filter at
+ * lifeline's tc handle on an interface that dir does not list is then
+ * returned unverified (it may also be another instance's).
+ */
+int ll_orphans_find(const char *dir, struct ll_orphan *out, int max);
+
+/* Removes an orphan's programs from its interface (its XDP link or program, its filters). */
+int ll_orphan_detach(const struct ll_orphan *o, char *err, size_t errlen);
+
 #endif

@@ -16,8 +16,10 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <ini.h>
 #include "config.h"
+#include "reserve.h"
 #include "spec.h"
 
 enum ktype {
@@ -26,6 +28,7 @@ enum ktype {
 	K_PERCENT,	/* 0..100 */
 	K_RATIO,	/* non-negative decimal, no upper bound */
 	K_COUNT,	/* u64 */
+	K_UINT,		/* digits only, as the CLI's numbers (ll_u32_parse); u32 or u64 field */
 	K_SIZE,		/* bytes with K/M/G */
 	K_AMOUNT,	/* percent or size */
 	K_PATH,		/* absolute, or empty */
@@ -41,15 +44,18 @@ struct key {
 	size_t off;
 	size_t size;
 	const char *def;
+	double lo, hi;	/* bounds of a number (hi 0: only the type's) */
 };
 
-#define KEY(sec, nm, t, field, d)                                                                  \
+#define KEYR(sec, nm, t, field, d, l, h)                                                           \
 	{ sec, nm, t, offsetof(struct ll_config, field),                                           \
-	  sizeof(((struct ll_config *)0)->field), d }
+	  sizeof(((struct ll_config *)0)->field), d, l, h }
+#define KEY(sec, nm, t, field, d) KEYR(sec, nm, t, field, d, 0, 0)
 
 static const struct key keys[] = {
 	KEY("daemon", "tick", K_DURATION, tick_ns, "250ms"),
-	KEY("daemon", "lease", K_DURATION, lease_ns, "3s"),
+	/* a SIGKILLed daemon's level holds for the lease: bounded, so the host fails open soon */
+	KEYR("daemon", "lease", K_DURATION, lease_ns, "3s", LL_LEASE_MIN_NS, LL_LEASE_MAX_NS),
 	KEY("daemon", "hold", K_DURATION, hold_ns, "10s"),
 	KEY("daemon", "pin_path", K_PATH, pin_path, "/sys/fs/bpf/lifeline"),
 	KEY("daemon", "state_dir", K_PATH, state_dir, LL_STATE_DIR_DEFAULT),
@@ -80,9 +86,11 @@ static const struct key keys[] = {
 	KEY("memcg", "events", K_BOOL, src.memcg.events, "yes"),
 	KEY("kernel", "enable", K_BOOL, src.kernel.enable, "yes"),
 	KEY("kernel", "vmscan", K_BOOL, src.kernel.vmscan, "yes"),
-	KEY("reserve", "size", K_SIZE, reserve.bytes, "0"),
-	KEY("reserve", "watermark_scale_factor", K_COUNT, reserve.watermark_scale, "0"),
-	KEY("reserve", "max_share", K_PERCENT, reserve.max_share, "5"),
+	/* the bounds of lifeline reserve apply --kb, --watermark-scale and --max-share */
+	KEYR("reserve", "size", K_SIZE, reserve.bytes, "0", 0, LL_RESERVE_KB_MAX * 1024.0),
+	KEYR("reserve", "watermark_scale_factor", K_UINT, reserve.watermark_scale, "0", 0,
+	     LL_RESERVE_WSF_MAX),
+	KEYR("reserve", "max_share", K_UINT, reserve.max_share, "5", 1, LL_RESERVE_SHARE_MAX),
 	KEY("reserve", "net_elevated", K_PERCENT, reserve.net_pct[0], "0"),
 	KEY("reserve", "net_critical", K_PERCENT, reserve.net_pct[1], "0"),
 	KEY("reserve", "restore_on_start", K_BOOL, reserve.restore_on_start, "yes"),
@@ -91,14 +99,17 @@ static const struct key keys[] = {
 	KEY("alert", "hook_timeout", K_DURATION, hook_timeout_ns, "30s"),
 	KEY("metrics", "textfile", K_PATH, metrics_path, ""),
 	KEY("metrics", "interval", K_DURATION, metrics_interval_ns, "15s"),
-	KEY("budget", "rate", K_SIZE, budget_rate, "10M"),
-	KEY("budget", "burst", K_SIZE, budget_burst, "256K"),
-	KEY("budget", "pps", K_COUNT, budget_pps, "0"),
+	/* as lifeline tune --budget-rate, --budget-burst and --budget-pps */
+	KEYR("budget", "rate", K_SIZE, budget_rate, "10M", 0, 4294967295.0),
+	KEYR("budget", "burst", K_SIZE, budget_burst, "256K", 0, 4294967295.0),
+	KEYR("budget", "pps", K_UINT, budget_pps, "0", 0, 4294967295.0),
 	KEY("budget", "share", K_PERCENT, budget_share, "0"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 #define MAX_FILES 128
+
+static void print_duration(FILE *f, __u64 ns);
 
 /* ---- value parsers ---- */
 
@@ -134,9 +145,11 @@ int ll_parse_size(const char *s, __u64 *bytes)
 		if (*end)
 			return -EINVAL;
 	}
-	if (v * mul > 1.8e19)
+	/* rounded to a byte; 2^64 and above do not fit (llround stops at 2^63) */
+	v = v * mul + 0.5;
+	if (v >= 18446744073709551616.0)
 		return -ERANGE;
-	*bytes = (__u64)llround(v * mul);
+	*bytes = (__u64)v;
 	return 0;
 }
 
@@ -207,6 +220,7 @@ struct loader {
 	const char *file;
 	int line;
 	int failed;
+	int stop;	/* not a text file: read no further */
 	int long_line;
 	struct where where[NKEYS];
 	char *files[MAX_FILES];
@@ -239,6 +253,7 @@ static const char *type_hint(enum ktype t)
 	case K_PERCENT: return "a percentage from 0 to 100";
 	case K_RATIO: return "a non-negative number";
 	case K_COUNT: return "a non-negative integer";
+	case K_UINT: return "a whole number";
 	case K_SIZE: return "a size in bytes such as 1500, 256K, 10M";
 	case K_AMOUNT: return "a percentage such as 10% or a size such as 512M";
 	case K_PATH: return "an absolute path, or nothing";
@@ -249,13 +264,39 @@ static const char *type_hint(enum ktype t)
 	return "?";
 }
 
+/* -ERANGE when x is outside the key's bounds. */
+static int in_range(const struct key *k, double x)
+{
+	if (k->hi && (x < k->lo || x > k->hi))
+		return -ERANGE;
+	return 0;
+}
+
+static void fmt_bound(const struct key *k, double x, char *buf, size_t len)
+{
+	FILE *f;
+
+	if (k->type != K_DURATION) {
+		snprintf(buf, len, "%.0f", x);
+		return;
+	}
+	f = fmemopen(buf, len, "w");
+	if (!f) {
+		snprintf(buf, len, "%.0fns", x);
+		return;
+	}
+	print_duration(f, (__u64)x);
+	fclose(f);
+}
+
 static int set_value(struct ll_config *c, const struct key *k, const char *v)
 {
 	void *dst = (char *)c + k->off;
 	__u64 u;
+	__u32 u32;
 	double d;
 	int b;
-	char *end;
+	char *end, e[128];
 
 	switch (k->type) {
 	case K_BOOL:
@@ -263,20 +304,21 @@ static int set_value(struct ll_config *c, const struct key *k, const char *v)
 			return -EINVAL;
 		*(int *)dst = b;
 		return 0;
-	case K_DURATION: {
-		char e[128];
-
+	case K_DURATION:
 		/* one duration grammar for the CLI and the config (spec.h); 0 means off */
 		if (!strcmp(v, "0"))
 			u = 0;
 		else if (ll_duration_parse(v, &u, e, sizeof(e)))
 			return -EINVAL;
-	}
+		if (in_range(k, (double)u))
+			return -ERANGE;
 		*(__u64 *)dst = u;
 		return 0;
 	case K_PERCENT:
 		if (ll_parse_percent(v, &d))
 			return -EINVAL;
+		if (in_range(k, d))
+			return -ERANGE;
 		*(double *)dst = d;
 		return 0;
 	case K_RATIO:
@@ -293,11 +335,26 @@ static int set_value(struct ll_config *c, const struct key *k, const char *v)
 		u = strtoull(v, &end, 10);
 		if (errno || *end)
 			return -EINVAL;
+		if (in_range(k, (double)u))
+			return -ERANGE;
 		*(__u64 *)dst = u;
+		return 0;
+	case K_UINT:
+		/* the CLI's number parser, so both accept and refuse the same text */
+		if (ll_u32_parse(v, 0, 0xffffffffU, &u32, NULL, e, sizeof(e)))
+			return -EINVAL;
+		if (in_range(k, u32))
+			return -ERANGE;
+		if (k->size == sizeof(__u64))
+			*(__u64 *)dst = u32;
+		else
+			*(__u32 *)dst = u32;
 		return 0;
 	case K_SIZE:
 		if (ll_parse_size(v, &u))
 			return -EINVAL;
+		if (in_range(k, (double)u))
+			return -ERANGE;
 		*(__u64 *)dst = u;
 		return 0;
 	case K_AMOUNT:
@@ -329,6 +386,54 @@ static int set_value(struct ll_config *c, const struct key *k, const char *v)
 	return -EINVAL;
 }
 
+/* "invalid value; expected ..." or "out of range; expected ... from LO to HI" */
+static void value_err(const struct key *k, int err, char *buf, size_t len)
+{
+	char lo[32], hi[32];
+
+	if (err == -ENAMETOOLONG) {
+		snprintf(buf, len, "too long; expected %s", type_hint(k->type));
+		return;
+	}
+	if (!k->hi) {
+		snprintf(buf, len, "invalid value; expected %s", type_hint(k->type));
+		return;
+	}
+	fmt_bound(k, k->lo, lo, sizeof(lo));
+	fmt_bound(k, k->hi, hi, sizeof(hi));
+	snprintf(buf, len, "%s; expected %s, from %s to %s",
+		 err == -ERANGE ? "out of range" : "invalid value", type_hint(k->type), lo, hi);
+}
+
+int ll_config_parse_value(const char *section, const char *name, const char *value, void *out,
+			  size_t outlen, char *err, size_t errlen)
+{
+	struct ll_config *c;
+	char why[200];
+	int i = -1, ret;
+
+	for (size_t n = 0; n < NKEYS; n++)
+		if (!strcmp(keys[n].section, section) && !strcmp(keys[n].name, name))
+			i = (int)n;
+	if (i < 0 || keys[i].size != outlen)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	ret = set_value(c, &keys[i], value);
+	if (!ret)
+		memcpy(out, (char *)c + keys[i].off, outlen);
+	else {
+		value_err(&keys[i], ret, why, sizeof(why));
+		snprintf(err, errlen, "'%.40s': %s", value, why);
+		for (char *p = err; errlen && *p; p++)
+			if (*p < ' ' || *p > '~')
+				*p = '?';
+	}
+	free(c);
+	return ret;
+}
+
 void ll_config_defaults(struct ll_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -339,21 +444,38 @@ void ll_config_defaults(struct ll_config *c)
 	}
 }
 
+/*
+ * inih's line reader: one line per call, counted. A NUL byte or a control
+ * character (a binary file) stops the parse with FILE:LINE; a line longer
+ * than inih's buffer is dropped up to its end and reported.
+ */
 static char *reader(char *str, int num, void *stream)
 {
 	struct loader *l = stream;
-	char *r = fgets(str, num, l->f);
-	size_t n;
+	int n = 0, ch = EOF;
 
-	if (!r)
+	if (l->stop)
 		return NULL;
+	while (n < num - 1 && (ch = getc(l->f)) != EOF) {
+		if ((ch < ' ' && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f) {
+			if (!l->failed)
+				set_err(l->err, l->file, l->line + 1, "%s byte 0x%02x: not a text "
+					"file", ch ? "control" : "NUL", ch);
+			l->failed = 1;
+			l->stop = 1;
+			return NULL;
+		}
+		str[n++] = ch;
+		if (ch == '\n')
+			break;
+	}
+	if (!n)
+		return NULL;
+	str[n] = '\0';
 	l->line++;
-	n = strlen(r);
-	if (n && r[n - 1] != '\n' && !feof(l->f)) {
-		int ch;
-
+	if (n == num - 1 && str[n - 1] != '\n' && (ch = getc(l->f)) != EOF && ch != '\n') {
 		/* longer than inih's line buffer: drop the rest, and say so */
-		while ((ch = fgetc(l->f)) != EOF && ch != '\n')
+		while ((ch = getc(l->f)) != EOF && ch != '\n')
 			;
 		if (!l->failed) {
 			set_err(l->err, l->file, l->line, "line longer than %d characters",
@@ -362,7 +484,7 @@ static char *reader(char *str, int num, void *stream)
 		}
 		l->long_line = 1;
 	}
-	return r;
+	return str;
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -378,11 +500,12 @@ static int handler(void *user, const char *section, const char *name, const char
 			continue;
 		err = set_value(l->c, &keys[i], value);
 		if (err) {
+			char why[200];
+
+			value_err(&keys[i], err, why, sizeof(why));
 			if (!l->failed)
-				set_err(l->err, l->file, l->line,
-					"[%s] %s = \"%s\": %s; expected %s", section, name, value,
-					err == -ENAMETOOLONG ? "too long" : "invalid value",
-					type_hint(keys[i].type));
+				set_err(l->err, l->file, l->line, "[%s] %s = \"%s\": %s", section,
+					name, value, why);
 			l->failed = 1;
 			return 0;
 		}
@@ -405,6 +528,7 @@ static int handler(void *user, const char *section, const char *name, const char
 
 static int load_file(struct loader *l, const char *path)
 {
+	struct stat st;
 	char *name;
 	int rc;
 
@@ -422,8 +546,16 @@ static int load_file(struct loader *l, const char *path)
 		set_err(l->err, path, 0, "cannot open: %s", strerror(errno));
 		return rc;
 	}
+	/* a device (/dev/zero never ends), a directory or a FIFO is no configuration */
+	if (fstat(fileno(l->f), &st) || !S_ISREG(st.st_mode)) {
+		set_err(l->err, path, 0, "not a regular file");
+		fclose(l->f);
+		l->f = NULL;
+		return -EINVAL;
+	}
 	l->file = name;
 	l->line = 0;
+	l->stop = 0;
 	rc = ini_parse_stream(reader, l, handler, l);
 	fclose(l->f);
 	l->f = NULL;
@@ -517,6 +649,14 @@ static int validate(struct loader *l)
 		return check_fail(l, "daemon", "hold", NULL, "hold must be at most 1h");
 	if (!c->pin_path[0])
 		return check_fail(l, "daemon", "pin_path", NULL, "pin_path must not be empty");
+	{
+		/* the rule lifelined applies at start (maps.h), and the same normal form */
+		char norm[PATH_MAX], why[PATH_MAX + 100];
+
+		if (ll_pin_path_validate(c->pin_path, norm, sizeof(norm), why, sizeof(why)))
+			return check_fail(l, "daemon", "pin_path", NULL, "pin_path %s", why);
+		strcpy(l->c->pin_path, norm);
+	}
 	if (!c->state_dir[0])
 		return check_fail(l, "daemon", "state_dir", NULL, "state_dir must not be empty");
 	if (s->psi.some[0] && s->psi.some[1] && s->psi.some[1] <= s->psi.some[0])
@@ -550,9 +690,16 @@ static int validate(struct loader *l)
 				  "enable = yes needs path (the cgroup to watch)");
 	if (s->memcg.enable && !s->memcg.root[0])
 		return check_fail(l, "memcg", "cgroup_root", NULL, "cgroup_root must not be empty");
-	if (c->hook[0] && access(c->hook, X_OK))
-		return check_fail(l, "alert", "on_change", NULL, "on_change %s: %s", c->hook,
-				  strerror(errno));
+	if (c->hook[0]) {
+		struct stat st;
+
+		if (stat(c->hook, &st) || access(c->hook, X_OK))
+			return check_fail(l, "alert", "on_change", NULL, "on_change %s: %s",
+					  c->hook, strerror(errno));
+		if (!S_ISREG(st.st_mode))
+			return check_fail(l, "alert", "on_change", NULL, "on_change %s: not a "
+					  "regular file (give an executable program)", c->hook);
+	}
 	if (c->metrics_path[0] && !c->metrics_interval_ns)
 		return check_fail(l, "metrics", "interval", NULL, "interval must be above 0");
 	if (c->budget_burst < 1514)
@@ -677,6 +824,11 @@ void ll_config_print(const struct ll_config *c, FILE *f)
 		case K_COUNT:
 		case K_SIZE:
 			fprintf(f, "%llu", (unsigned long long)*(const __u64 *)v);
+			break;
+		case K_UINT:
+			fprintf(f, "%llu", k->size == sizeof(__u64) ?
+				(unsigned long long)*(const __u64 *)v :
+				(unsigned long long)*(const __u32 *)v);
 			break;
 		case K_AMOUNT: {
 			const struct ll_amount *a = v;

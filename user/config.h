@@ -18,6 +18,14 @@
 #define LL_CONFIG_DEFAULT "/etc/lifeline/lifeline.conf"
 #define LL_EVENTS_SOCK "events.sock"	/* in the state directory */
 
+/*
+ * [daemon] lease: how long the datapath keeps the daemon's vote after the
+ * last renewal. A SIGKILLed daemon's level holds this long, so at most a
+ * minute; at least 100ms (and two ticks), or a busy host flaps to none.
+ */
+#define LL_LEASE_MIN_NS 100000000ULL
+#define LL_LEASE_MAX_NS 60000000000ULL
+
 struct ll_config {
 	__u64 tick_ns;
 	__u64 lease_ns;
@@ -39,7 +47,7 @@ struct ll_config {
 	struct {
 		__u64 bytes;		/* added to vm.min_free_kbytes; 0 = leave the reserve alone */
 		__u64 watermark_scale;	/* vm.watermark_scale_factor; 0 = leave */
-		double max_share;	/* refuse min_free_kbytes above this % of RAM */
+		__u32 max_share;	/* refuse min_free_kbytes above this % of RAM */
 		double net_pct[2];	/* tcp_mem/udp_mem at elevated/critical, % of original; 0 = leave */
 		int restore_on_start;	/* restore what a crashed run left before anything else */
 	} reserve;
@@ -69,6 +77,15 @@ int ll_parse_size(const char *s, __u64 *bytes);		/* 1500, 256K, 10M, 1G: 1024-ba
 int ll_parse_bool(const char *s, int *b);		/* yes/no, true/false, on/off, 1/0 */
 int ll_parse_amount(const char *s, struct ll_amount *a);	/* 10% or a size */
 int ll_parse_percent(const char *s, double *v);		/* 0 to 100, optional % sign */
+
+/*
+ * One value as the configuration file reads it, with the same checks and
+ * bounds, for the CLI options that set the same thing (lifeline reserve
+ * apply --max-share is [reserve] max_share). outlen must be the size of the
+ * key's field. 0, or -EINVAL/-ERANGE with one line in err.
+ */
+int ll_config_parse_value(const char *section, const char *name, const char *value, void *out,
+			  size_t outlen, char *err, size_t errlen);
 
 /* Prints every key with its current value, as a configuration file. */
 void ll_config_print(const struct ll_config *c, FILE *f);

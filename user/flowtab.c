@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "flowtab.h"
@@ -243,39 +244,175 @@ static int make_room(struct ll_flowtab *t, __u32 b, int depth)
 
 #define MOVE_DEPTH 5
 
+void ll_remote_write_begin(struct ll_remote_cnt *rc)
+{
+	__atomic_fetch_add(&rc[LL_REMOTE_SEQ].hosts, 1, __ATOMIC_SEQ_CST);
+}
+
+void ll_remote_write_end(struct ll_remote_cnt *rc)
+{
+	__atomic_fetch_sub(&rc[LL_REMOTE_SEQ].hosts, 1, __ATOMIC_SEQ_CST);
+}
+
+__u32 ll_remote_writers(const struct ll_remote_cnt *rc)
+{
+	return __atomic_load_n(&rc[LL_REMOTE_SEQ].hosts, __ATOMIC_SEQ_CST);
+}
+
 int ll_flowtab_insert(struct ll_flowtab *t, const struct ll_flow_key *k,
 		      const struct ll_flow_val *v)
 {
 	struct ll_flow_place pl = place(t, k);
 	struct ll_flow_entry e = { .key = *k, .val = *v };
 	struct ll_remote_cnt *rc;
+	int ret = -ENOSPC;
 
 	if (!t->rc)
 		return -EINVAL;
 	if (find_at(t, &pl, k))
 		return -EEXIST;
+	ll_remote_write_begin(t->rc);
 	/* counted before it is visible, uncounted if it never becomes so */
 	rc = ll_remote_of(t->rc, k->remote, k->proto);
 	__atomic_fetch_add(&rc->flows, 1, __ATOMIC_SEQ_CST);
 	for (int tries = 0; tries < 4; tries++) {
-		if (put_at(t, pl.b[0], pl.tag, &e) >= 0 || put_at(t, pl.b[1], pl.tag, &e) >= 0)
-			return 0;
+		if (put_at(t, pl.b[0], pl.tag, &e) >= 0 || put_at(t, pl.b[1], pl.tag, &e) >= 0) {
+			ret = 0;
+			break;
+		}
 		if (!make_room(t, pl.b[0], MOVE_DEPTH) && !make_room(t, pl.b[1], MOVE_DEPTH))
 			break;
 	}
-	__atomic_fetch_sub(&rc->flows, 1, __ATOMIC_SEQ_CST);
-	return -ENOSPC;
+	if (ret)
+		__atomic_fetch_sub(&rc->flows, 1, __ATOMIC_SEQ_CST);
+	ll_remote_write_end(t->rc);
+	return ret;
 }
 
 int ll_flowtab_remove(struct ll_flowtab *t, const struct ll_flow_key *k)
 {
+	int ret = 0;
+
 	if (!t->rc)
 		return -EINVAL;
+	ll_remote_write_begin(t->rc);
 	if (!remove_copies(t, k))
-		return -ENOENT;
-	/* one logical entry, even if a move left a second copy */
-	__atomic_fetch_sub(&ll_remote_of(t->rc, k->remote, k->proto)->flows, 1, __ATOMIC_SEQ_CST);
-	return 0;
+		ret = -ENOENT;
+	else	/* one logical entry, even if a move left a second copy */
+		__atomic_fetch_sub(&ll_remote_of(t->rc, k->remote, k->proto)->flows, 1,
+				   __ATOMIC_SEQ_CST);
+	ll_remote_write_end(t->rc);
+	return ret;
+}
+
+/*
+ * One pass over the table for the repair: counts each key once into
+ * want[slot].flows. With fix, clears the later copy of a key held twice (a
+ * move whose writer died between publishing the copy and clearing the
+ * original) and frees a slot left busy (a writer died while filling it)
+ * that was busy in the first pass too (busy, one bit per slot); only in
+ * prefilter slots whose count did not move since snap (no writer at work
+ * there). Without fix, records the busy slots in busy.
+ */
+static void repair_pass(struct ll_flowtab *t, struct ll_remote_cnt *want, __u8 *busy,
+			const __u32 *snap, int fix)
+{
+	for (__u32 b = 0; b < t->nbuckets; b++) {
+		for (int i = 0; i < LL_FLOW_WAYS; i++) {
+			__u32 tag = tag_load(&t->b[b].tag[i]), idx = b * LL_FLOW_WAYS + (__u32)i;
+			struct ll_flow_entry e;
+			struct ll_flow_place pl;
+			struct ll_remote_cnt *w;
+			__u32 slot;
+			int dup = 0;
+
+			if (tag == LL_FLOW_TAG_BUSY) {
+				if (!fix)
+					busy[idx / 8] |= (__u8)(1U << (idx % 8));
+				else if (busy[idx / 8] & (1U << (idx % 8)))
+					__atomic_compare_exchange_n(&t->b[b].tag[i], &tag, 0, 0,
+								    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+				continue;
+			}
+			if (!(tag & 1))
+				continue;
+			e = t->b[b].e[i];
+			pl = place(t, &e.key);
+			if (pl.tag != tag)
+				continue;	/* changed under us */
+			/* an earlier slot (in this scan's order) with the same key */
+			for (int j = 0; j < 2 && !dup; j++)
+				for (int x = 0; x < LL_FLOW_WAYS && !dup; x++)
+					dup = (pl.b[j] < b || (pl.b[j] == b && x < i)) &&
+					      tag_load(&t->b[pl.b[j]].tag[x]) == tag &&
+					      ll_flow_key_eq(&t->b[pl.b[j]].e[x].key, &e.key);
+			w = ll_remote_of(want, e.key.remote, e.key.proto);
+			slot = (__u32)(w - want);
+			if (!dup) {
+				w->flows++;
+				continue;
+			}
+			if (fix && __atomic_load_n(&t->rc[slot].flows, __ATOMIC_SEQ_CST) == snap[slot])
+				clear_slot(t, b, i, tag);
+		}
+	}
+}
+
+int ll_flowtab_repair(struct ll_flowtab *t, const __u32 *hosts)
+{
+	const __u32 nslots = 1U << LL_REMOTE_BITS;
+	size_t nidx = (size_t)t->nbuckets * LL_FLOW_WAYS;
+	struct ll_remote_cnt *w1 = calloc(nslots, sizeof(*w1)), *w2 = calloc(nslots, sizeof(*w2));
+	__u32 *snap = calloc(nslots, sizeof(*snap)), *seq;
+	__u8 *busy = calloc(nidx / 8 + 1, 1);
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int ret = 0;
+
+	if (!t->rc) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!w1 || !w2 || !snap || !busy) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/*
+	 * Runs under the instance lock, so no other user-space writer is at
+	 * work; sock_ops and the TCP iterator may be, and raise a count for a
+	 * moment before their entry shows (lower it a moment after it went).
+	 * A slot is corrected only where its count stayed the same over two
+	 * passes 20 ms apart, to the larger of the two tallies, by a
+	 * compare-and-swap: an in-kernel writer's step lasts microseconds.
+	 */
+	for (__u32 i = 0; i < nslots; i++)
+		snap[i] = __atomic_load_n(&t->rc[i].flows, __ATOMIC_SEQ_CST);
+	repair_pass(t, w1, busy, snap, 0);
+	nanosleep(&pause, NULL);
+	repair_pass(t, w2, busy, snap, 1);
+	for (__u32 i = 0; i < nslots; i++) {
+		__u32 want = w1[i].flows > w2[i].flows ? w1[i].flows : w2[i].flows;
+		__u32 cur = snap[i], h = __atomic_load_n(&t->rc[i].hosts, __ATOMIC_SEQ_CST);
+
+		if (cur != want &&
+		    !__atomic_compare_exchange_n(&t->rc[i].flows, &cur, want, 0, __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST))
+			ret = -EAGAIN;	/* a writer at work in this slot: left high */
+		/* host entries have no writer but the lock's holder */
+		if (h != hosts[i])
+			__atomic_store_n(&t->rc[i].hosts, hosts[i], __ATOMIC_SEQ_CST);
+	}
+	/* a move sequence left odd by a mover that died: only the lock's holder moves */
+	seq = &t->rc[LL_REMOTE_SEQ].flows;
+	if (__atomic_load_n(seq, __ATOMIC_SEQ_CST) & 1)
+		__atomic_fetch_add(seq, 1, __ATOMIC_SEQ_CST);
+	if (!ret)
+		__atomic_store_n(&t->rc[LL_REMOTE_SEQ].hosts, 0, __ATOMIC_SEQ_CST);
+out:
+	free(w1);
+	free(w2);
+	free(snap);
+	free(busy);
+	return ret;
 }
 
 long ll_flowtab_scan(const struct ll_flowtab *t, struct ll_flow_entry **out)

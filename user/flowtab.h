@@ -37,6 +37,22 @@ int ll_flowtab_insert(struct ll_flowtab *t, const struct ll_flow_key *k,
 		      const struct ll_flow_val *v);
 /* 0 removed (every copy), -ENOENT absent. */
 int ll_flowtab_remove(struct ll_flowtab *t, const struct ll_flow_key *k);
+/*
+ * The count of user-space changes under way (lifeline.h, LL_REMOTE_SEQ):
+ * every writer of counts, flows or host entries brackets its change.
+ */
+void ll_remote_write_begin(struct ll_remote_cnt *rc);
+void ll_remote_write_end(struct ll_remote_cnt *rc);
+__u32 ll_remote_writers(const struct ll_remote_cnt *rc);
+/*
+ * Under the instance lock, after a writer died mid-change: sets each
+ * prefilter slot's flow count to the flows the table holds (each key once;
+ * a second copy or a busy slot a dead writer left is removed) and its host
+ * count to hosts[slot] (1 << LL_REMOTE_BITS entries), evens the move
+ * sequence, and clears the writers' count. -EAGAIN: a slot changed under
+ * it (an in-kernel writer) and was left high, the count stays set.
+ */
+int ll_flowtab_repair(struct ll_flowtab *t, const __u32 *hosts);
 /* Entries in use; with out non-NULL also copies them (caller frees). */
 long ll_flowtab_scan(const struct ll_flowtab *t, struct ll_flow_entry **out);
 

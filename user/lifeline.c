@@ -68,24 +68,30 @@ static const char usage_text[] =
 "                         with them)\n"
 "  flow add SPEC [--name NAME] [--local ADDR:PORT [--strict]]\n"
 "                         register block-I/O endpoints (a rule); with --local,\n"
-"                         one exact 5-tuple flow\n"
+"                         one exact 5-tuple flow. --strict (TCP only): at\n"
+"                         critical the flow needs a local socket; adding an\n"
+"                         existing flow with --strict sets it, without keeps it\n"
+"                         (flow del, then add, to clear it). NAME: printable\n"
+"                         ASCII, no spaces, at most 31 characters\n"
 "  flow add cgroup:/PATH  register every TCP connection of a cgroup-v2 group\n"
 "                         (sock_ops)\n"
 "  flow del SPEC [--local ADDR:PORT] | flow del NAME | flow del cgroup:/PATH\n"
 "                         remove a registration\n"
 "  flow list              registered rules, flows and cgroups, with their hits\n"
-"  flow load FILE|-       one SPEC [--name NAME] [--local ADDR:PORT] per line,\n"
-"                         '#' comments; all or nothing: a bad line changes\n"
-"                         nothing and is named\n"
+"  flow load FILE|-       one SPEC [--name NAME] [--local ADDR:PORT [--strict]]\n"
+"                         per line, '#' comments; all or nothing: a bad line\n"
+"                         changes nothing and is named\n"
 "  allow add SPEC [--name NAME] | allow del SPEC|NAME | allow list\n"
 "                         management traffic, passed at every level\n"
 "  pressure [show]        the effective level, its source, and each vote\n"
 "  pressure set none|elevated|critical [--for DURATION]\n"
 "                         override the level for DURATION (e.g. 30s, 5m), or\n"
 "                         until cleared\n"
-"  pressure clear         end the override\n"
+"  pressure clear         end the override (that of orphans too)\n"
 "  status                 interfaces, level, source and lease, counters, table\n"
-"                         sizes\n"
+"                         sizes; orphans (lifeline programs on this namespace's\n"
+"                         interfaces whose pins are gone: exit 1; detach or\n"
+"                         attach DEV removes them)\n"
 "  stats [--interval SECONDS] [--count N] [--flows]\n"
 "                         packets and bytes per hook and reason, rule hits; with\n"
 "                         --interval, rates; --flows adds per-flow hits (reads\n"
@@ -113,7 +119,10 @@ static const char usage_text[] =
 "  monitor [--state-dir DIR] [--count N]\n"
 "                         stream lifelined's events (level changes, pfmemalloc\n"
 "                         sightings, lease expiries) live, in order; -j prints\n"
-"                         the JSON lines as sent\n"
+"                         the JSON lines as sent. Runs until --count events,\n"
+"                         else until the stream ends: then one line on stderr\n"
+"                         says why (lifelined stopped, went away without\n"
+"                         stopping, or dropped this client) and it exits 1\n"
 "  metrics                the counters and state in Prometheus exposition format\n"
 "  reserve show [--state-dir DIR]\n"
 "                         the reserve sysctls, now and as recorded before any\n"
@@ -184,15 +193,16 @@ static int need_privileges(void)
  */
 static int pin_dir(const char **dir)
 {
+	static char norm[PATH_MAX];
 	const char *env = getenv(LL_PIN_ENV);
-	char bad[NAME_MAX + 1];
+	char why[PATH_MAX + 200];
 
-	*dir = ll_pin_path(pin_opt);
-	if (ll_pin_path_check(*dir, bad, sizeof(bad)))
-		return usage_error("%s %s: bpffs does not allow '.' in a name ('%s'); "
-				   "choose a pin path without one",
+	/* the one check (maps.h), before anything is created or chmodded */
+	if (ll_pin_path_validate(ll_pin_path(pin_opt), norm, sizeof(norm), why, sizeof(why)))
+		return usage_error("%s %s",
 				   pin_opt && *pin_opt ? "--pin-path" : env && *env ? LL_PIN_ENV : "pin path",
-				   *dir, bad);
+				   why);
+	*dir = norm;
 	return 0;
 }
 
@@ -290,8 +300,149 @@ static json_object *iface_json(const struct ll_iface *i)
 	return o;
 }
 
+/* ---------------------------------------------------------------- orphans */
+
+/*
+ * Orphans (attach.h): lifeline programs on this namespace's interfaces
+ * whose pins are gone. status shows them, pressure clear clears their
+ * override, detach removes them.
+ */
+#define MAX_ORPHANS 64
+
+static json_object *pressure_json(const struct ll_state *st);
+
+/* Whether the pin directory holds a state map (lifeline is set up there). */
+static int pins_present(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%.4000s/%s", dir, ll_map_names[LL_MAP_STATE]);
+	return !access(path, F_OK);
+}
+
+static int orphans_find(const char *dir, struct ll_orphan *o)
+{
+	int n = ll_orphans_find(dir, o, MAX_ORPHANS);
+
+	return n < 0 ? 0 : n;
+}
+
+static json_object *orphan_json(const struct ll_orphan *o)
+{
+	json_object *j = json_object_new_object();
+	struct ll_state *st;
+	int fd;
+
+	json_object_object_add(j, "interface", json_object_new_string(o->name));
+	json_object_object_add(j, "ifindex", json_object_new_int(o->ifindex));
+	json_object_object_add(j, "policy_hook", json_object_new_string(
+		o->xdp_prog_id ? "xdp" : o->tc_policy ? "tc_ingress" : "none"));
+	json_object_object_add(j, "xdp_prog_id", json_object_new_int64(o->xdp_prog_id));
+	json_object_object_add(j, "tc_ingress_prog_id", json_object_new_int64(o->tc_ingress_id));
+	json_object_object_add(j, "tc_egress_prog_id", json_object_new_int64(o->tc_egress_id));
+	json_object_object_add(j, "verified", json_object_new_boolean(o->verified));
+	json_object_object_add(j, "state_map_id", json_object_new_int64(o->state_id));
+	if (!o->verified) {
+		json_object_object_add(j, "pressure", NULL);
+		json_object_object_add(j, "note", json_object_new_string(
+			"a filter at lifeline's tc handle that this directory did not attach; reading "
+			"it by id needs CAP_SYS_ADMIN"));
+		return j;
+	}
+	fd = ll_state_open_id(o->state_id, &st);
+	if (fd < 0) {
+		json_object_object_add(j, "pressure", NULL);
+		json_object_object_add(j, "note", json_object_new_string(
+			fd == -EPROTO ? "its state is of another lifeline version" : strerror(-fd)));
+		return j;
+	}
+	json_object_object_add(j, "pressure", pressure_json(st));
+	ll_state_close(fd, st);
+	return j;
+}
+
+static void pressure_human_body(json_object *o, const char *indent);
+
+/* The orphans part of status and pressure clear, as text. */
+static void orphans_human(json_object *arr)
+{
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	if (!n)
+		return;
+	printf("ORPHANED: lifeline programs whose pins are gone (nothing else can reach them):\n");
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i), *pr;
+
+		printf("  %s: %s", js(e, "interface"),
+		       !strcmp(js(e, "policy_hook"), "xdp") ? "XDP policy" :
+		       !strcmp(js(e, "policy_hook"), "tc_ingress") ? "tc policy" :
+		       "no policy, tc only (pfmemalloc check, egress marks)");
+		if (ji(e, "xdp_prog_id"))
+			printf(", XDP prog %lld", ji(e, "xdp_prog_id"));
+		if (ji(e, "tc_ingress_prog_id"))
+			printf(", tc ingress prog %lld", ji(e, "tc_ingress_prog_id"));
+		if (ji(e, "tc_egress_prog_id"))
+			printf(", tc egress prog %lld", ji(e, "tc_egress_prog_id"));
+		if (ji(e, "state_map_id"))
+			printf(", state map %lld", ji(e, "state_map_id"));
+		printf("\n");
+		if (json_object_object_get_ex(e, "pressure", &pr) && pr)
+			pressure_human_body(pr, "    ");
+		else
+			printf("    %s\n", js(e, "note"));
+	}
+	printf("  'lifeline pressure clear' clears their override; 'lifeline detach DEV' (or "
+	       "--all) removes them; 'lifeline attach DEV' replaces them\n");
+}
+
+/* status when the pin directory holds no state but orphans are attached */
+static void status_orphans_human(json_object *o)
+{
+	json_object *arr;
+
+	printf("pin path: %s (no lifeline state there)\n", js(o, "pin_path"));
+	json_object_object_get_ex(o, "orphaned", &arr);
+	orphans_human(arr);
+}
+
+/* The one line that names the orphans and what to do. */
+static void orphans_msg(const struct ll_orphan *o, int n, const char *dir, char *msg, size_t len)
+{
+	char names[256] = "";
+	int unverified = 0;
+
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(names);
+
+		snprintf(names + l, sizeof(names) - l, "%s%s", i ? ", " : "", o[i].name);
+		unverified += !o[i].verified;
+	}
+	if (unverified == n)
+		snprintf(msg, len, "lifeline's tc filters on %s were not attached from %s (its pins "
+			 "removed?): reading them by id needs CAP_SYS_ADMIN; run this as root with "
+			 "CAP_SYS_ADMIN, or remove them with 'lifeline detach DEV'", names, dir);
+	else
+		snprintf(msg, len, "orphaned lifeline programs on %s: their pins are gone; "
+			 "'lifeline pressure clear' clears their override, 'lifeline detach DEV' "
+			 "removes them", names);
+}
+
+/* Emits j with msg as its error (one line on stderr too); the exit status 1. */
+static int emit_failed(json_object *j, void (*human)(json_object *o), const char *msg)
+{
+	json_object_object_add(j, "error", json_object_new_string(msg));
+	json_object_object_add(j, "exit_code", json_object_new_int(EXIT_FAILURE));
+	out_emit(j, human);
+	fprintf(stderr, "lifeline: %s\n", msg);
+	return EXIT_FAILURE;
+}
+
 static void attach_human(json_object *o)
 {
+	if (ji(o, "replaced_orphan"))
+		printf("removed the orphaned lifeline programs on %s (their pins were gone)\n",
+		       js(o, "interface"));
 	if (!strcmp(js(o, "policy_hook"), "tc_ingress")) {
 		printf("%s %s: tc ingress (the policy) and egress, %s\n",
 		       ji(o, "already_attached") ? "already attached to" : "attached to",
@@ -314,7 +465,7 @@ static int do_attach(int argc, char **argv)
 	struct ll_iface iface;
 	struct session s;
 	char err[512];
-	int ifindex, ret;
+	int ifindex, ret, replaced_orphan = 0;
 	json_object *j;
 
 	for (int i = 0; i < argc; i++) {
@@ -342,6 +493,16 @@ static int do_attach(int argc, char **argv)
 		return ret;
 	if ((ret = session_open(&s, 1)))
 		return ret;
+	/* an orphan on DEV (programs whose pins are gone) is replaced: removed first */
+	{
+		struct ll_orphan orph[MAX_ORPHANS];
+		int no = orphans_find(s.m.dir, orph);
+
+		for (int i = 0; i < no; i++)
+			if (orph[i].ifindex == ifindex && orph[i].verified &&
+			    !ll_orphan_detach(&orph[i], err, sizeof(err)))
+				replaced_orphan = 1;
+	}
 	ret = ll_attach(s.m.dir, ifindex, &o, &iface, err, sizeof(err));
 	if (ret && s.created) {
 		/* nothing half-applied: the maps this attach created go with it */
@@ -357,6 +518,7 @@ static int do_attach(int argc, char **argv)
 	j = iface_json(&iface);
 	json_object_object_add(j, "already_attached", json_object_new_boolean(iface.already));
 	json_object_object_add(j, "replaced_foreign", json_object_new_boolean(iface.replaced));
+	json_object_object_add(j, "replaced_orphan", json_object_new_boolean(replaced_orphan));
 	out_emit(j, attach_human);
 	return 0;
 }
@@ -375,9 +537,10 @@ static void detach_human(json_object *o)
 
 static int do_detach(int argc, char **argv)
 {
+	struct ll_orphan orph[MAX_ORPHANS];
 	struct ll_iface ifs[256];
 	const char *dir;
-	int all = 0, n, ret = 0, ifindex = 0, found = 0;
+	int all = 0, n, no, ret = 0, ifindex = 0, found = 0;
 	json_object *j, *arr;
 	char err[512];
 
@@ -399,6 +562,7 @@ static int do_detach(int argc, char **argv)
 	n = ll_iface_list(dir, ifs, 256);
 	if (n < 0)
 		return out_error(EXIT_FAILURE, "cannot read %s/links: %s", dir, strerror(-n));
+	no = orphans_find(dir, orph);
 	j = json_object_new_object();
 	arr = json_object_new_array();
 	json_object_object_add(j, "detached", arr);
@@ -413,6 +577,24 @@ static int do_detach(int argc, char **argv)
 			return out_error(EXIT_FAILURE, "%s", err);
 		}
 		json_object_array_add(arr, json_object_new_string(ifs[i].name[0] ? ifs[i].name : "(gone)"));
+	}
+	/* programs whose pins are gone: their XDP program or link, their filters */
+	for (int i = 0; i < no; i++) {
+		int listed = 0;
+
+		/* --all: only what is surely an orphan, not another pin path's filter */
+		if (all ? !orph[i].verified : orph[i].ifindex != ifindex)
+			continue;
+		ret = ll_orphan_detach(&orph[i], err, sizeof(err));
+		if (ret) {
+			json_object_put(j);
+			return out_error(EXIT_FAILURE, "%s", err);
+		}
+		for (int k = 0; k < n; k++)
+			listed |= ifs[k].ifindex == orph[i].ifindex && (all || ifs[k].ifindex == ifindex);
+		if (!listed)
+			json_object_array_add(arr, json_object_new_string(orph[i].name));
+		found = 1;
 	}
 	if (!all && !found) {
 		/* tc filters without a link (attach --no-tc never pins; or pins lost): clean them too */
@@ -477,8 +659,11 @@ static void rec_of_flow(const struct ll_flow_key *k, struct ll_rule_rec *r)
 
 static void reg_result_human(json_object *o)
 {
-	printf("%s %s%s\n", js(o, "result"), js(o, "spec"),
-	       ji(o, "already") ? " (already registered)" : "");
+	json_object *strict;
+
+	printf("%s %s%s%s\n", js(o, "result"), js(o, "spec"),
+	       json_object_object_get_ex(o, "strict", &strict) && json_object_get_boolean(strict) ?
+	       " strict" : "", ji(o, "already") ? " (already registered)" : "");
 }
 
 static json_object *reg_result(const char *what, const struct ll_rule_rec *rec, int already)
@@ -533,6 +718,7 @@ static int reg_add(__u32 kind, int argc, char **argv)
 	struct session s;
 	char err[512];
 	size_t dup = 0;
+	__u32 flags = 0;
 	int kindret, ret;
 
 	if (ll_reg_args_parse(argc, argv, &a, kind == LL_RULE_ENDPOINT, err, sizeof(err)))
@@ -543,8 +729,14 @@ static int reg_add(__u32 kind, int argc, char **argv)
 	if ((ret = session_open(&s, 1)))
 		return ret;
 	if (kindret == 1) {
-		ret = ll_flows_add(&s.m, &key, 1, LL_ORIGIN_CLI, a.strict ? LL_FLOW_F_STRICT : 0, &dup,
-				   err, sizeof(err));
+		flags = a.strict ? LL_FLOW_F_STRICT : 0;
+		ret = ll_flows_add(&s.m, &key, 1, LL_ORIGIN_CLI, &flags, &dup, err, sizeof(err));
+		if (!ret) {
+			/* what the flow is now: a re-add without --strict keeps it strict */
+			struct ll_flow_entry *e = ll_flowtab_find(&s.m.flows, &key);
+
+			flags = e ? __atomic_load_n(&e->val.flags, __ATOMIC_ACQUIRE) : flags;
+		}
 		rec_of_flow(&key, &rec);
 	} else {
 		ret = ll_reg_read(&s.m, &r);
@@ -557,7 +749,14 @@ static int reg_add(__u32 kind, int argc, char **argv)
 	session_close(&s);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
-	out_emit(reg_result("registered", &rec, dup > 0), reg_result_human);
+	{
+		json_object *o = reg_result("registered", &rec, dup > 0);
+
+		if (kindret == 1)
+			json_object_object_add(o, "strict", json_object_new_boolean(
+				flags & LL_FLOW_F_STRICT));
+		out_emit(o, reg_result_human);
+	}
 	return 0;
 }
 
@@ -672,7 +871,11 @@ static void list_human(json_object *o)
 
 			snprintf(id, sizeof(id), "%lld", ji(e, "id"));
 			hit_cells(e, pk, by);
-			table_row(&t, id, js(e, "kind"), js(e, "spec"), js(e, "name"), "cli", pk, by);
+			char name[4 * LL_NAME_LEN];
+
+			/* names are checked at input; escape what older versions let in */
+			ll_text_escape(js(e, "name"), LL_NAME_LEN, name, sizeof(name));
+			table_row(&t, id, js(e, "kind"), js(e, "spec"), name, "cli", pk, by);
 		}
 	if (json_object_object_get_ex(o, "flows", &flows))
 		for (size_t i = 0; i < json_object_array_length(flows); i++) {
@@ -788,6 +991,8 @@ static int do_flow_load(int argc, char **argv)
 {
 	struct ll_rule_rec *recs = NULL;
 	struct ll_flow_key *keys = NULL;
+	__u32 *flags = NULL;
+	ssize_t got;
 	size_t nrecs = 0, nkeys = 0, cap = 0, lineno = 0, dup_r = 0, dup_f = 0;
 	const char *file;
 	char *line = NULL, err[512];
@@ -805,7 +1010,7 @@ static int do_flow_load(int argc, char **argv)
 	if (!f)
 		return out_error(EXIT_FAILURE, "cannot open %s: %s", file, strerror(errno));
 	/* Parse everything first: one bad line and nothing is applied. */
-	while (getline(&line, &linecap, f) > 0) {
+	while ((got = getline(&line, &linecap, f)) > 0) {
 		int kind;
 
 		lineno++;
@@ -813,17 +1018,21 @@ static int do_flow_load(int argc, char **argv)
 			size_t ncap = cap ? cap * 2 : 1024;
 			void *nr = realloc(recs, ncap * sizeof(*recs));
 			void *nk = nr ? realloc(keys, ncap * sizeof(*keys)) : NULL;
+			void *nf = nk ? realloc(flags, ncap * sizeof(*flags)) : NULL;
 
 			if (nr)
 				recs = nr;
-			if (!nk) {
+			if (nk)
+				keys = nk;
+			if (!nf) {
 				ret = out_error(EXIT_FAILURE, "out of memory reading %s", file);
 				goto out;
 			}
-			keys = nk;
+			flags = nf;
 			cap = ncap;
 		}
-		kind = ll_flow_line_parse(line, &recs[nrecs], &keys[nkeys], err, sizeof(err));
+		kind = ll_flow_line_parse(line, (size_t)got, &recs[nrecs], &keys[nkeys],
+					  &flags[nkeys], err, sizeof(err));
 		if (kind < 0) {
 			ret = usage_error("%s:%zu: %s; nothing was loaded", file, lineno, err);
 			goto out;
@@ -849,7 +1058,8 @@ static int do_flow_load(int argc, char **argv)
 	}
 	ret = ll_reg_add(&s.m, &r, recs, nrecs, &dup_r, err, sizeof(err));
 	if (!ret) {
-		ret = ll_flows_add(&s.m, keys, nkeys, LL_ORIGIN_CLI, 0, &dup_f, err, sizeof(err));
+		ret = ll_flows_add(&s.m, keys, nkeys, LL_ORIGIN_CLI, flags, &dup_f, err,
+				   sizeof(err));
 		if (ret) {
 			/* undo the rules this load added */
 			char ignore[256];
@@ -883,6 +1093,7 @@ out:
 	free(line);
 	free(recs);
 	free(keys);
+	free(flags);
 	return ret;
 }
 
@@ -1005,6 +1216,138 @@ static void pressure_human(json_object *o)
 	pressure_human_body(o, "");
 }
 
+static void override_clear(struct ll_state *st)
+{
+	st->override_active = 0;
+	__atomic_store_n(&st->override.level, LL_LEVEL_NONE, __ATOMIC_RELEASE);
+	st->generation++;
+}
+
+static void pressure_clear_human(json_object *o)
+{
+	json_object *arr;
+
+	if (ji(o, "set_up"))
+		pressure_human_body(o, "");
+	else
+		printf("no lifeline state at %s\n", js(o, "pin_path"));
+	json_object_object_get_ex(o, "orphaned", &arr);
+	if (arr && json_object_array_length(arr))
+		printf("and the override of each orphan that could be read:\n");
+	orphans_human(arr);
+}
+
+/*
+ * Clears the override: this pin directory's, and that of every orphan in
+ * this namespace (a manual override "until cleared" with no pin left is
+ * still a vote that must be clearable). An orphan that cannot be opened
+ * fails the command before anything is cleared; filters that could not be
+ * read (no CAP_SYS_ADMIN) do not stop the rest, and fail it after.
+ */
+static int pressure_clear(void)
+{
+	struct ll_orphan orph[MAX_ORPHANS], unread[MAX_ORPHANS];
+	struct ll_state *st[MAX_ORPHANS];
+	int fd[MAX_ORPHANS], no, nu = 0, ret, pins;
+	const char *dir;
+	json_object *j, *arr;
+	struct session s;
+	char msg[512];
+
+	if ((ret = pin_dir(&dir)))
+		return ret;
+	if (need_privileges())
+		return EXIT_FAILURE;
+	no = orphans_find(dir, orph);
+	pins = pins_present(dir);
+	if (!no || pins) {
+		if ((ret = session_open(&s, 0)))
+			return ret;
+	}
+	for (int i = 0; i < no; i++) {
+		fd[i] = -1;
+		st[i] = NULL;
+		if (!orph[i].verified) {
+			unread[nu++] = orph[i];
+			continue;
+		}
+		if ((fd[i] = ll_state_open_id(orph[i].state_id, &st[i])) >= 0)
+			continue;
+		ret = fd[i];
+		if (ret == -EPERM || ret == -EACCES)
+			snprintf(msg, sizeof(msg), "cannot open the state of the orphaned lifeline "
+				 "programs on %s: opening a map by id needs CAP_SYS_ADMIN; run this as "
+				 "root with CAP_SYS_ADMIN, or remove them with 'lifeline detach %s'",
+				 orph[i].name, orph[i].name);
+		else
+			snprintf(msg, sizeof(msg), "cannot open the state of the orphaned lifeline "
+				 "programs on %s (map id %u): %s; remove them with 'lifeline detach %s'",
+				 orph[i].name, orph[i].state_id,
+				 ret == -EPROTO ? "another lifeline version made it" : strerror(-ret),
+				 orph[i].name);
+		for (int k = 0; k <= i; k++)
+			ll_state_close(fd[k], st[k]);
+		if (!no || pins)
+			session_close(&s);
+		return out_error(EXIT_FAILURE, "%s", msg);
+	}
+	if (pins) {
+		override_clear(s.m.state);
+		j = pressure_json(s.m.state);
+		session_close(&s);
+	} else {
+		j = json_object_new_object();
+		json_object_object_add(j, "pin_path", json_object_new_string(dir));
+	}
+	json_object_object_add(j, "set_up", json_object_new_boolean(pins));
+	arr = json_object_new_array();
+	for (int i = 0; i < no; i++) {
+		if (st[i])
+			override_clear(st[i]);
+		ll_state_close(fd[i], st[i]);
+		json_object_array_add(arr, orphan_json(&orph[i]));
+	}
+	json_object_object_add(j, "orphaned", arr);
+	if (nu) {
+		orphans_msg(unread, nu, dir, msg, sizeof(msg));
+		return emit_failed(j, pressure_clear_human, msg);
+	}
+	out_emit(j, pressure_clear_human);
+	return 0;
+}
+
+/* The level; with no state in the pin directory, that of the orphans if there are any. */
+static int pressure_show(void)
+{
+	struct ll_orphan orph[MAX_ORPHANS];
+	struct session s;
+	const char *dir;
+	json_object *j, *arr;
+	char msg[512];
+	int no, ret;
+
+	if ((ret = pin_dir(&dir)))
+		return ret;
+	if (need_privileges())
+		return EXIT_FAILURE;
+	if (!pins_present(dir) && (no = orphans_find(dir, orph))) {
+		j = json_object_new_object();
+		json_object_object_add(j, "pin_path", json_object_new_string(dir));
+		json_object_object_add(j, "set_up", json_object_new_boolean(0));
+		arr = json_object_new_array();
+		for (int i = 0; i < no; i++)
+			json_object_array_add(arr, orphan_json(&orph[i]));
+		json_object_object_add(j, "orphaned", arr);
+		orphans_msg(orph, no, dir, msg, sizeof(msg));
+		return emit_failed(j, status_orphans_human, msg);
+	}
+	if ((ret = session_open(&s, 0)))
+		return ret;
+	out_emit(pressure_json(s.m.state), pressure_human);
+	session_close(&s);
+	return 0;
+}
+
 static int do_pressure(int argc, char **argv)
 {
 	struct session s;
@@ -1016,23 +1359,12 @@ static int do_pressure(int argc, char **argv)
 	if (!argc || !strcmp(argv[0], "show")) {
 		if (argc > 1)
 			return usage_error("pressure show takes no arguments");
-		if ((ret = session_open(&s, 0)))
-			return ret;
-		out_emit(pressure_json(s.m.state), pressure_human);
-		session_close(&s);
-		return 0;
+		return pressure_show();
 	}
 	if (!strcmp(argv[0], "clear")) {
 		if (argc > 1)
 			return usage_error("pressure clear takes no arguments");
-		if ((ret = session_open(&s, 0)))
-			return ret;
-		s.m.state->override_active = 0;
-		__atomic_store_n(&s.m.state->override.level, LL_LEVEL_NONE, __ATOMIC_RELEASE);
-		s.m.state->generation++;
-		out_emit(pressure_json(s.m.state), pressure_human);
-		session_close(&s);
-		return 0;
+		return pressure_clear();
 	}
 	if (strcmp(argv[0], "set"))
 		return usage_error("unknown verb '%s' for pressure: show, set, clear", argv[0]);
@@ -1060,6 +1392,7 @@ static int do_pressure(int argc, char **argv)
 		st->override.level = level;
 		st->override.source = LL_SRC_MANUAL;
 		st->override.since_ns = now;
+		/* dur is at most LL_DURATION_MAX_NS (365d): now + dur cannot wrap */
 		st->override.expires_ns = dur ? now + dur : 0;
 		__atomic_store_n(&st->override_active, 1, __ATOMIC_RELEASE);
 		st->generation++;
@@ -1129,25 +1462,50 @@ static void status_human(json_object *o)
 	else
 		printf("  no packets counted (at level none the fast path counts nothing)\n");
 	table_free(&t);
+	json_object_object_get_ex(o, "orphaned", &cnt);
+	orphans_human(cnt);
 }
 
 static int do_status(int argc, char **argv)
 {
 	struct ll_counter c[LL_COUNTER_SLOTS];
+	struct ll_orphan orph[MAX_ORPHANS];
 	struct ll_iface ifs[256];
-	json_object *j, *arr, *cnt;
+	json_object *j, *arr, *cnt, *oarr;
 	struct ll_registry r;
 	struct session s;
-	int n, ret, nrules = 0, nallow = 0;
+	int n, no, ret, nrules = 0, nallow = 0;
+	const char *dir;
+	char msg[512];
 	long nflows;
 
 	(void)argv;
 	if (argc)
 		return usage_error("status takes no arguments");
-	if ((ret = session_open(&s, 0)))
+	if ((ret = pin_dir(&dir)))
 		return ret;
+	if (need_privileges())
+		return EXIT_FAILURE;
+	no = orphans_find(dir, orph);
+	oarr = json_object_new_array();
+	for (int i = 0; i < no; i++)
+		json_object_array_add(oarr, orphan_json(&orph[i]));
+	if (no && !pins_present(dir)) {
+		j = json_object_new_object();
+		json_object_object_add(j, "pin_path", json_object_new_string(dir));
+		json_object_object_add(j, "set_up", json_object_new_boolean(0));
+		json_object_object_add(j, "interfaces", json_object_new_array());
+		json_object_object_add(j, "orphaned", oarr);
+		orphans_msg(orph, no, dir, msg, sizeof(msg));
+		return emit_failed(j, status_orphans_human, msg);
+	}
+	if ((ret = session_open(&s, 0))) {
+		json_object_put(oarr);
+		return ret;
+	}
 	j = json_object_new_object();
 	json_object_object_add(j, "pin_path", json_object_new_string(s.m.dir));
+	json_object_object_add(j, "set_up", json_object_new_boolean(1));
 	arr = json_object_new_array();
 	n = ll_iface_list(s.m.dir, ifs, 256);
 	for (int i = 0; i < n; i++)
@@ -1181,7 +1539,12 @@ static int do_status(int argc, char **argv)
 		json_object_object_add(cnt, ll_reason_names[rr], counter_json(p, b));
 	}
 	json_object_object_add(j, "counters", cnt);
+	json_object_object_add(j, "orphaned", oarr);
 	session_close(&s);
+	if (no) {
+		orphans_msg(orph, no, dir, msg, sizeof(msg));
+		return emit_failed(j, status_human, msg);
+	}
 	out_emit(j, status_human);
 	return 0;
 }
@@ -1525,15 +1888,19 @@ static int do_strict(int argc, char **argv)
 
 /* ---------------------------------------------------------------- monitor, metrics */
 
-static void monitor_line(const char *line)
+/* Prints one event line; notes the daemon's pid (hello) and whether it said it stops. */
+static void monitor_line(const char *line, long long *pid, int *stopped)
 {
 	json_object *o = json_tokener_parse(line);
-	const char *ev;
+	const char *ev = o ? js(o, "event") : "";
 
+	if (!strcmp(ev, "hello"))
+		*pid = ji(o, "pid");
+	else if (!strcmp(ev, "stop"))
+		*stopped = 1;
 	if (ll_out.json || !o) {
 		puts(line);
 	} else {
-		ev = js(o, "event");
 		if (!strcmp(ev, "hello"))
 			printf("connected to lifelined (pid %lld): level %s, source %s\n", ji(o, "pid"),
 			       js(o, "level"), js(o, "source"));
@@ -1549,12 +1916,45 @@ static void monitor_line(const char *line)
 	json_object_put(o);
 }
 
+/*
+ * The stream ended before --count: say why, and fail. A daemon that is
+ * still there accepts a new connection (it dropped us as too slow); a
+ * killed one left its socket file with nobody listening.
+ */
+static int monitor_end(const struct sockaddr_un *sa, long long pid, int stopped, int rerr)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char hello[16];
+	int alive = 0;
+
+	/* a dying daemon may still hold its listening socket: alive means it says hello */
+	if (fd >= 0 && !setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
+	    !connect(fd, (const struct sockaddr *)sa, sizeof(*sa)))
+		alive = recv(fd, hello, sizeof(hello), MSG_WAITALL) == (ssize_t)sizeof(hello) &&
+			!memcmp(hello, "{\"event\":\"hello\"", sizeof(hello));
+	if (fd >= 0)
+		close(fd);
+	if (stopped)
+		return out_error(EXIT_FAILURE, "lifelined (pid %lld) stopped: no more events",
+				 pid);
+	if (alive)
+		return out_error(EXIT_FAILURE, "lifelined (pid %lld) closed this monitor's stream%s%s"
+				 " (a client that does not keep up is dropped); run monitor again",
+				 pid, rerr ? ": " : "", rerr ? strerror(rerr) : "");
+	return out_error(EXIT_FAILURE, "lifelined (pid %lld) went away without stopping (killed "
+			 "or crashed): no more events; its vote lapses when its lease runs out",
+			 pid);
+}
+
 static int do_monitor(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *sd = LL_STATE_DIR_DEFAULT;
 	char buf[8192], err[256];
 	__u32 count = 0, seen = 0;
+	long long pid = 0;
+	int stopped = 0, rerr;
 	size_t have = 0;
 	ssize_t n;
 	int fd;
@@ -1592,7 +1992,7 @@ static int do_monitor(int argc, char **argv)
 		buf[have] = '\0';
 		while ((nl = strchr(start, '\n'))) {
 			*nl = '\0';
-			monitor_line(start);
+			monitor_line(start, &pid, &stopped);
 			start = nl + 1;
 			if (count && ++seen >= count) {
 				close(fd);
@@ -1604,8 +2004,9 @@ static int do_monitor(int argc, char **argv)
 		if (have == sizeof(buf) - 1)
 			have = 0;	/* a line longer than the buffer: drop it */
 	}
+	rerr = n < 0 ? errno : 0;
 	close(fd);
-	return 0;
+	return monitor_end(&sa, pid, stopped, rerr);
 }
 
 static int do_metrics(int argc, char **argv)
@@ -1691,17 +2092,19 @@ static int do_reserve(int argc, char **argv)
 		if (strcmp(verb, "apply"))
 			return usage_error("unexpected argument '%s' to reserve %s", o, verb);
 		if (!strcmp(o, "--kb")) {
-			if (ll_u32_parse(argv[++i], 1, 1U << 30, &v, "--kb", err, sizeof(err)))
+			if (ll_u32_parse(argv[++i], 1, LL_RESERVE_KB_MAX, &v, "--kb", err, sizeof(err)))
 				return usage_error("%s", err);
 			c.reserve_kb = v;
 			have_kb = 1;
 		} else if (!strcmp(o, "--max-share")) {
-			if (ll_u32_parse(argv[++i], 1, 50, &c.max_share_pct, "--max-share", err,
-					 sizeof(err)))
-				return usage_error("%s", err);
+			/* one validator: [reserve] max_share's */
+			if (ll_config_parse_value("reserve", "max_share", argv[++i],
+						  &c.max_share_pct, sizeof(c.max_share_pct), err,
+						  sizeof(err)))
+				return usage_error("--max-share %s", err);
 		} else if (!strcmp(o, "--watermark-scale")) {
-			if (ll_u32_parse(argv[++i], 1, 3000, &c.watermark_scale, "--watermark-scale",
-					 err, sizeof(err)))
+			if (ll_u32_parse(argv[++i], 1, LL_RESERVE_WSF_MAX, &c.watermark_scale,
+					 "--watermark-scale", err, sizeof(err)))
 				return usage_error("%s", err);
 		} else {
 			return usage_error("unexpected argument '%s' to reserve apply", o);

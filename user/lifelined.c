@@ -57,6 +57,7 @@
 #define METRICS_BUF (128 * 1024)
 #define KLOG_INTERVAL_NS (10ULL * 1000000000ULL)	/* kernel event log lines, per type */
 #define PIN_CHECK_NS (2ULL * 1000000000ULL)
+#define HOOK_ENVS 11
 #define HOOK_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static const char usage_text[] =
@@ -142,10 +143,18 @@ static const char usage_text[] =
 	"        LIFELINE_REASON     the figures behind the change, one line\n"
 	"        LIFELINE_TIME       RFC 3339 UTC time of the change\n"
 	"        LIFELINE_TIMESTAMP  the same, in seconds since the epoch\n"
+	"        LIFELINE_HIGHEST    the highest level reached since the last run (the\n"
+	"                            level itself unless a change was folded)\n"
+	"        LIFELINE_HIGHEST_SOURCE, LIFELINE_HIGHEST_TIME  its source and time\n"
+	"        LIFELINE_CHANGES    level changes since the last run (1: none folded)\n"
 	"        PATH                /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:\n"
 	"                            /sbin:/bin\n"
 	"    Runs start at least hook_interval apart and never overlap; changes in\n"
-	"    between are folded into the next run. A run longer than hook_timeout is\n"
+	"    between are folded into the next run, which reports the highest level\n"
+	"    they reached: an excursion to critical and back within the interval runs\n"
+	"    the hook with LIFELINE_LEVEL=none and LIFELINE_HIGHEST=critical. Only a\n"
+	"    dip that came back to the level last told, with nothing higher, is not\n"
+	"    reported. A run longer than hook_timeout is\n"
 	"    killed with its process group. Exit statuses are logged. stdin is\n"
 	"    /dev/null.\n"
 	"\n"
@@ -191,11 +200,15 @@ struct hook {
 	__u32 told;			/* the level the hook was last told of */
 	__u32 level, source;		/* what to tell it next */
 	char reason[REASON_LEN];
+	/* since the last run: no change is lost to folding, least of all one to critical */
+	__u32 changes;			/* level changes */
+	__u32 highest, highest_source;	/* the highest level they reached, and its source */
+	char highest_time[40];		/* when it was reached */
 	int killed;
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_t fa;
-	char env[7][REASON_LEN + 32];
-	char *envp[8];
+	char env[HOOK_ENVS][REASON_LEN + 32];
+	char *envp[HOOK_ENVS + 1];
 };
 
 struct klog {
@@ -237,6 +250,11 @@ static struct {
 	int stop;
 	struct hook hook;
 	struct klog klog[LL_EV_MAX];
+
+	__u64 seen_since[2];		/* override, kernel: since_ns of the vote last looked at */
+	int ticked;
+	__u64 kernel_held;		/* since_ns of the last kernel raise taken into the vote */
+	__u64 start_ns;
 
 	__u32 state_id;			/* id of the state map we write */
 	__u64 next_pin_check;
@@ -545,9 +563,9 @@ static void hook_init(void)
 					   POSIX_SPAWN_SETSID);
 	posix_spawn_file_actions_init(&h->fa);
 	posix_spawn_file_actions_addopen(&h->fa, 0, "/dev/null", O_RDONLY, 0);
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < HOOK_ENVS; i++)
 		h->envp[i] = h->env[i];
-	h->envp[7] = NULL;
+	h->envp[HOOK_ENVS] = NULL;
 	h->told = LL_LEVEL_NONE;
 }
 
@@ -567,7 +585,12 @@ static void hook_spawn(__u64 now)
 	snprintf(h->env[3], sizeof(h->env[3]), "LIFELINE_REASON=%s", h->reason);
 	snprintf(h->env[4], sizeof(h->env[4]), "LIFELINE_TIME=%s", when);
 	snprintf(h->env[5], sizeof(h->env[5]), "LIFELINE_TIMESTAMP=%lld", (long long)secs);
-	snprintf(h->env[6], sizeof(h->env[6]), "%s", HOOK_PATH_ENV);
+	snprintf(h->env[6], sizeof(h->env[6]), "LIFELINE_HIGHEST=%s", ll_level_name(h->highest));
+	snprintf(h->env[7], sizeof(h->env[7]), "LIFELINE_HIGHEST_SOURCE=%s",
+		 ll_source_name(h->highest_source));
+	snprintf(h->env[8], sizeof(h->env[8]), "LIFELINE_HIGHEST_TIME=%s", h->highest_time);
+	snprintf(h->env[9], sizeof(h->env[9]), "LIFELINE_CHANGES=%u", h->changes);
+	snprintf(h->env[10], sizeof(h->env[10]), "%s", HOOK_PATH_ENV);
 
 	h->pending = 0;
 	h->last_ns = now;
@@ -582,8 +605,11 @@ static void hook_spawn(__u64 now)
 	h->started_ns = now;
 	h->killed = 0;
 	h->told = h->level;
-	dlog(LOG_INFO, "hook %s started (pid %d): level %s", d.cfg.hook, (int)pid,
-	     ll_level_name(h->level));
+	dlog(LOG_INFO, "hook %s started (pid %d): level %s (highest %s, %u change%s since the "
+	     "last run)", d.cfg.hook, (int)pid, ll_level_name(h->level),
+	     ll_level_name(h->highest), h->changes, h->changes == 1 ? "" : "s");
+	h->changes = 0;
+	h->highest = LL_LEVEL_NONE;
 	/* the hook must stay killable: give back the protection it inherited */
 	if (d.oom_protected) {
 		char path[64];
@@ -607,6 +633,8 @@ static void hook_service(__u64 now, int force)
 
 	if (!d.cfg.hook[0]) {
 		h->pending = 0;
+		h->changes = 0;
+		h->highest = LL_LEVEL_NONE;
 		return;
 	}
 	if (h->pid > 0) {
@@ -623,8 +651,11 @@ static void hook_service(__u64 now, int force)
 	}
 	if (!h->pending)
 		return;
-	if (h->level == h->told) {
+	/* back where the hook was last told, with nothing higher in between: nothing to say */
+	if (h->level == h->told && h->highest <= h->level) {
 		h->pending = 0;
+		h->changes = 0;
+		h->highest = LL_LEVEL_NONE;
 		return;
 	}
 	if (!force && h->last_ns && now - h->last_ns < d.cfg.hook_interval_ns)
@@ -640,6 +671,12 @@ static void hook_request(__u64 now, __u32 level, __u32 source, const char *reaso
 	h->source = source;
 	snprintf(h->reason, sizeof(h->reason), "%s", reason);
 	h->pending = 1;
+	if (!h->changes || level > h->highest) {
+		h->highest = level;
+		h->highest_source = source;
+		fmt_time(h->highest_time, sizeof(h->highest_time), NULL);
+	}
+	h->changes++;
 	hook_service(now, force);
 }
 
@@ -768,6 +805,8 @@ static void alert(__u64 now, __u32 level, __u32 prev, __u32 source, const char *
 	size_t pos = 0;
 
 	d.dm.level_changes++;
+	if (level < LL_LEVEL_MAX)
+		d.dm.level_entered[level]++;
 	reserve_level(level);
 	dlog(level > prev ? LOG_WARNING : LOG_NOTICE, "level %s (was %s), source %s: %s",
 	     ll_level_name(level), ll_level_name(prev), ll_source_name(source), reason);
@@ -1025,6 +1064,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static void metrics_publish(__u64 now)
 {
+	struct timespec wall;
 	long len;
 	int err;
 
@@ -1035,6 +1075,9 @@ static void metrics_publish(__u64 now)
 	d.dm.vote_level = d.eng.level;
 	d.dm.clients = (__u64)nclients();
 	d.dm.psi_trigger = d.src.psi_mode == LL_PSI_TRIGGER;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	d.dm.tick_time = (double)wall.tv_sec + wall.tv_nsec / 1e9;
+	d.dm.interval = d.cfg.metrics_interval_ns / 1e9;
 	rewind(d.mf);
 	clearerr(d.mf);
 	err = ll_metrics_write(d.mf, &d.maps);
@@ -1070,6 +1113,54 @@ static void log_inputs(void)
 	}
 }
 
+/*
+ * A vote written after the last tick and gone before this one (an override
+ * set --for less than a tick, a kernel raise whose lease ran out unseen) was
+ * applied by the datapath all the same: returns its level when it is above
+ * the effective level before and after this step (none otherwise), so the
+ * alerts can tell that excursion. An override cleared by `pressure clear`
+ * leaves no level behind to tell.
+ */
+static __u32 excursion(const struct ll_state *snap, const struct ll_engine_out *o, __u32 *src)
+{
+	const struct ll_vote *v[2] = { &snap->override, &snap->kernel };
+	__u32 top = LL_LEVEL_NONE;
+
+	for (int i = 0; i < 2; i++) {
+		if (v[i]->since_ns == d.seen_since[i])
+			continue;
+		d.seen_since[i] = v[i]->since_ns;
+		if (d.ticked && v[i]->level < LL_LEVEL_MAX && v[i]->level > o->level &&
+		    v[i]->level > o->prev_level && v[i]->level > top) {
+			top = v[i]->level;
+			*src = v[i]->source;
+		}
+	}
+	d.ticked = 1;
+	return top;
+}
+
+/*
+ * [kernel] enable: a kernel raise is held like any source, also when its
+ * ring buffer event never came (the datapath sends one event per type per
+ * 100 ms: a direct-reclaim raise to critical right after a kswapd raise to
+ * elevated is suppressed) or its lease ran out between two ticks.
+ */
+static void kernel_fold(const struct ll_state *snap)
+{
+	const struct ll_vote *k = &snap->kernel;
+
+	if (!d.cfg.src.kernel.enable || k->since_ns == d.kernel_held)
+		return;
+	d.kernel_held = k->since_ns;
+	if (k->since_ns < d.start_ns || k->source >= LL_SRC_MAX || k->level >= LL_LEVEL_MAX ||
+	    k->level <= d.levels[k->source])
+		return;
+	d.levels[k->source] = k->level;
+	snprintf(d.src.st[k->source].why, sizeof(d.src.st[k->source].why),
+		 "in-kernel raise to %s", ll_level_name(k->level));
+}
+
 static void tick(__u64 now)
 {
 	struct ll_engine_out *o = &d.out;
@@ -1084,15 +1175,26 @@ static void tick(__u64 now)
 			d.levels[i] = d.kernel_levels[i];
 		d.kernel_levels[i] = LL_LEVEL_NONE;
 	}
-	log_inputs();
 	state_snapshot(&snap);
+	kernel_fold(&snap);
+	log_inputs();
 	ll_engine_step(&d.eng, d.levels, &snap, now, o);
 	vote_write(o->vote_level, o->vote_source, o->vote_since_ns, now + d.cfg.lease_ns);
 	if (o->vote_changed)
 		dlog(LOG_DEBUG, "vote %s (%s)", ll_level_name(o->vote_level),
 		     ll_source_name(o->vote_source));
-	if (o->changed)
-		alert(now, o->level, o->prev_level, o->source, reason_of(o), 0);
+	{
+		__u32 src = LL_SRC_NONE, top = excursion(&snap, o, &src);
+
+		if (top) {
+			snprintf(d.reason, sizeof(d.reason), "%s vote came and went between two ticks",
+				 src == LL_SRC_MANUAL ? "a manual override" : "an in-kernel");
+			alert(now, top, o->prev_level, src, d.reason, 0);
+			alert(now, o->level, top, o->source, reason_of(o), 0);
+		} else if (o->changed) {
+			alert(now, o->level, o->prev_level, o->source, reason_of(o), 0);
+		}
+	}
 	hook_service(now, 0);
 	if (d.watchdog_ns && now >= d.next_watchdog) {
 		notify("WATCHDOG=1");
@@ -1526,13 +1628,12 @@ int main(int argc, char **argv)
 			ll_config_print(&d.cfg, stdout);
 		return EXIT_SUCCESS;
 	}
-	snprintf(d.pin, sizeof(d.pin), "%s", pin_choice());
 	{
-		char bad[NAME_MAX + 1];
+		/* the check --check-config applies to pin_path (maps.h), for every source */
+		char why[PATH_MAX + 200];
 
-		if (ll_pin_path_check(d.pin, bad, sizeof(bad))) {
-			fprintf(stderr, "lifelined: pin path %s: bpffs does not allow '.' in a name "
-				"('%s'); choose a pin path without one\n", d.pin, bad);
+		if (ll_pin_path_validate(pin_choice(), d.pin, sizeof(d.pin), why, sizeof(why))) {
+			fprintf(stderr, "lifelined: pin path %s\n", why);
 			return EXIT_FAILURE;
 		}
 	}
@@ -1636,7 +1737,8 @@ int main(int argc, char **argv)
 	     (unsigned long long)(d.cfg.lease_ns / 1000000),
 	     (unsigned long long)(d.cfg.hold_ns / 1000000),
 	     d.proc_root[0] ? ", fake proc root" : "");
-	tick(ll_now_ns());
+	d.start_ns = ll_now_ns();
+	tick(d.start_ns);
 	ready();
 	err = loop();
 	shutdown_vote();

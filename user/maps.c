@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,8 +114,84 @@ int ll_pin_path_check(const char *dir, char *bad, size_t len)
 	return 0;
 }
 
+static int pin_validate(const char *in, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char bad[NAME_MAX + 1], parent[PATH_MAX];
+	struct stat st;
+	size_t o = 0;
+	char *slash;
+
+	if (!outlen)
+		return -EINVAL;
+	out[0] = '\0';
+	if (in[0] != '/') {
+		snprintf(err, errlen, "%.64s: not an absolute path", in);
+		return -EINVAL;
+	}
+	/* one slash between components, none at the end; no "." or ".." */
+	for (const char *p = in; *p;) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (!n)
+			break;
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			snprintf(err, errlen, "%.64s: a '.' or '..' component; give the "
+				 "directory itself", in);
+			return -EINVAL;
+		}
+		if (o + 1 + n >= outlen || o + 1 + n >= sizeof(parent)) {
+			snprintf(err, errlen, "%.64s...: too long", in);
+			return -ENAMETOOLONG;
+		}
+		out[o++] = '/';
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+	if (!o || !strcmp(out, "/sys/fs/bpf")) {
+		snprintf(err, errlen, "%s: the root of bpffs; give a directory in it, e.g. "
+			 "/sys/fs/bpf/lifeline", o ? out : "/");
+		return -EINVAL;
+	}
+	strcpy(parent, out);
+	slash = strrchr(parent, '/');
+	*(slash == parent ? slash + 1 : slash) = '\0';
+	if (is_bpffs(out) && !is_bpffs(parent)) {
+		snprintf(err, errlen, "%s: the root of a bpffs mount; give a directory in it, "
+			 "e.g. %s/lifeline", out, out);
+		return -EINVAL;
+	}
+	if (ll_pin_path_check(out, bad, sizeof(bad))) {
+		snprintf(err, errlen, "%s: bpffs does not allow '.' in a name ('%s'); choose a "
+			 "pin path without one", out, bad);
+		return -EPERM;
+	}
+	if (!stat(out, &st) && !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: exists and is not a directory", out);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int ll_pin_path_validate(const char *in, char *out, size_t outlen, char *err, size_t errlen)
+{
+	int ret = pin_validate(in, out, outlen, err, errlen);
+
+	/* the message quotes the path: keep it one printable line */
+	for (char *p = err; ret && errlen && *p; p++)
+		if ((unsigned char)*p < ' ' || (unsigned char)*p > '~')
+			*p = '?';
+	return ret;
+}
+
 int ll_pin_dir_prepare(const char *dir)
 {
+	struct stat st;
+
 	char parent[PATH_MAX];
 	char *slash;
 
@@ -133,6 +211,11 @@ int ll_pin_dir_prepare(const char *dir)
 	}
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
+	/* an existing pin (a file) is not the directory: never chmod it */
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
 	if (chmod(dir, 0700))
 		return -errno;
 	return 0;
@@ -412,4 +495,114 @@ int ll_percpu_counter_sum(int fd, __u32 key, struct ll_counter *out)
 		out->bytes += vals[i].bytes;
 	}
 	return 0;
+}
+
+/* The id of the BPF object pinned at path, 0 if none. */
+static __u32 pinned_id(const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+	__u32 id = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		id = info.id;
+	close(fd);
+	return id;
+}
+
+static void add_id(__u32 *ids, int *n, int max, __u32 id)
+{
+	for (int i = 0; i < *n; i++)
+		if (ids[i] == id)
+			return;
+	if (id && *n < max)
+		ids[(*n)++] = id;
+}
+
+static void find_state_pins(const char *dir, int depth, __u32 *ids, int *n, int max)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && *n < max) {
+		if (de->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		if (!strcmp(de->d_name, ll_map_names[LL_MAP_STATE]))
+			add_id(ids, n, max, pinned_id(path));
+		else if (depth > 1 && de->d_type == DT_DIR)
+			find_state_pins(path, depth - 1, ids, n, max);
+	}
+	closedir(d);
+}
+
+int ll_pinned_state_ids(const char *dir, int all, __u32 *ids, int max)
+{
+	char path[PATH_MAX];
+	struct mntent *me;
+	FILE *f;
+	int n = 0;
+
+	if (!pin_file(path, sizeof(path), dir, ll_map_names[LL_MAP_STATE]))
+		add_id(ids, &n, max, pinned_id(path));
+	if (!all)
+		return n;
+	f = setmntent("/proc/self/mounts", "r");
+	if (!f)
+		return n;
+	while ((me = getmntent(f)) && n < max)
+		if (!strcmp(me->mnt_type, "bpf"))
+			find_state_pins(me->mnt_dir, 4, ids, &n, max);
+	endmntent(f);
+	return n;
+}
+
+int ll_state_open_id(__u32 id, struct ll_state **st)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *p;
+	int fd = bpf_map_get_fd_by_id(id), err;
+
+	*st = NULL;
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		goto fail;
+	}
+	err = -EPROTO;
+	if (info.value_size != sizeof(struct ll_state) || info.max_entries != 1 ||
+	    !(info.map_flags & BPF_F_MMAPABLE))
+		goto fail;
+	p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	*st = p;
+	if ((*st)->generation && (*st)->layout != LL_LAYOUT) {
+		ll_state_close(-1, *st);
+		*st = NULL;
+		err = -EPROTO;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return err;
+}
+
+void ll_state_close(int fd, struct ll_state *st)
+{
+	if (st)
+		munmap(st, (size_t)sysconf(_SC_PAGESIZE));
+	if (fd >= 0)
+		close(fd);
 }

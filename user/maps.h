@@ -76,6 +76,17 @@ const char *ll_pin_path(const char *opt);
  */
 int ll_pin_path_check(const char *dir, char *bad, size_t len);
 
+/*
+ * The one check of a pin directory, shared by lifeline, lifelined and the
+ * configuration (so --check-config refuses what start would): absolute, no
+ * "." or ".." component, not the root of a bpffs mount (nor /sys/fs/bpf),
+ * no '.' in a name bpffs would hold (ll_pin_path_check), not an existing
+ * non-directory. Writes the path with repeated and trailing slashes dropped
+ * into out (outlen bytes). 0, or -errno with one line in err (the path
+ * quoted; the caller names where it came from).
+ */
+int ll_pin_path_validate(const char *in, char *out, size_t outlen, char *err, size_t errlen);
+
 /* Mounts bpffs on the pin directory's bpffs parent if needed, creates the directory 0700. */
 int ll_pin_dir_prepare(const char *dir);
 
@@ -107,6 +118,23 @@ int ll_maps_unpin(const char *dir);
 int ll_maps_flows(struct ll_maps *m);
 /* What went wrong opening the maps, in words (-EPROTO: pins of another layout). */
 const char *ll_maps_strerror(const struct ll_maps *m, int err, char *buf, size_t len);
+
+/*
+ * The ids of the state maps pinned where this host can see them: dir's own
+ * first, then (with all set) every ll_state pin on a bpffs mount (up to 4
+ * directories deep). A lifeline program whose state map is none of them
+ * has lost its pins: an orphan. Returns the count (at most max).
+ */
+int ll_pinned_state_ids(const char *dir, int all, __u32 *ids, int max);
+
+/*
+ * Opens a state map by id (needs CAP_SYS_ADMIN: -EPERM without) and maps
+ * it: *st is the state, the return value its fd. -EPROTO: a state of
+ * another layout (another lifeline version), not mapped. Close with
+ * ll_state_close.
+ */
+int ll_state_open_id(__u32 id, struct ll_state **st);
+void ll_state_close(int fd, struct ll_state *st);
 
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
 __u64 ll_now_ns(void);

@@ -15,6 +15,43 @@ static void help(FILE *f, const char *name, const char *type, const char *text)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
+/* Reasons [from, to) of every hook; notes lose their "note_" prefix. */
+static void counters(FILE *f, const char *name, const char *label, const struct ll_counter *cnt,
+		     int from, int to, int bytes)
+{
+	for (int h = 0; h < LL_HOOK_MAX; h++)
+		for (int r = from; r < to; r++) {
+			const struct ll_counter *c = &cnt[LL_COUNTER_IDX(h, r)];
+			const char *n = ll_reason_names[r];
+
+			if (r >= LL_FIRST_NOTE && !strncmp(n, "note_", 5))
+				n += 5;
+			fprintf(f, "%s{hook=\"%s\",%s=\"%s\"} %llu\n", name, ll_hook_names[h], label,
+				n, (unsigned long long)(bytes ? c->bytes : c->packets));
+		}
+}
+
+/* Registered endpoint and allow rules, one record at a time (no allocation). */
+static int count_rules(const struct ll_maps *m, __u32 *endpoint, __u32 *allow, __u32 *cap)
+{
+	int fd = m->fd[LL_MAP_RULE_RECS];
+	struct ll_rule_rec rec;
+
+	*endpoint = *allow = 0;
+	*cap = ll_map_capacity(fd);
+	if (!*cap)
+		return -EINVAL;
+	for (__u32 i = 0; i < *cap; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &rec))
+			return -errno;
+		if (rec.kind == LL_RULE_ENDPOINT)
+			(*endpoint)++;
+		else if (rec.kind == LL_RULE_ALLOW)
+			(*allow)++;
+	}
+	return 0;
+}
+
 static int read_state(const struct ll_maps *m, struct ll_state *s)
 {
 	__u32 zero = 0;
@@ -37,6 +74,7 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	struct ll_state s;
 	__u64 now = ll_now_ns();
 	__u32 level, source;
+	__u32 rules[2], rules_max;
 	long flows;
 	double lease;
 	int expired, override, err;
@@ -95,20 +133,22 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 		if (err)
 			return err;
 	}
+	/*
+	 * Verdict reasons and notes in separate families: every packet has
+	 * exactly one verdict reason, so a sum over reasons counts each packet
+	 * once; notes are annotations counted in addition.
+	 */
 	help(f, "lifeline_packets_total", "counter",
-	     "Packets classified, by attach point and verdict reason (notes counted in addition).");
-	for (int h = 0; h < LL_HOOK_MAX; h++)
-		for (int r = 0; r < LL_REASON_MAX; r++)
-			fprintf(f, "lifeline_packets_total{hook=\"%s\",reason=\"%s\"} %llu\n",
-				ll_hook_names[h], ll_reason_names[r],
-				(unsigned long long)cnt[LL_COUNTER_IDX(h, r)].packets);
+	     "Packets classified, by attach point and verdict reason (one reason per packet).");
+	counters(f, "lifeline_packets_total", "reason", cnt, 0, LL_FIRST_NOTE, 0);
 	help(f, "lifeline_bytes_total", "counter",
 	     "Bytes classified, by attach point and verdict reason.");
-	for (int h = 0; h < LL_HOOK_MAX; h++)
-		for (int r = 0; r < LL_REASON_MAX; r++)
-			fprintf(f, "lifeline_bytes_total{hook=\"%s\",reason=\"%s\"} %llu\n",
-				ll_hook_names[h], ll_reason_names[r],
-				(unsigned long long)cnt[LL_COUNTER_IDX(h, r)].bytes);
+	counters(f, "lifeline_bytes_total", "reason", cnt, 0, LL_FIRST_NOTE, 1);
+	help(f, "lifeline_notes_total", "counter",
+	     "Packets annotated, by attach point and note (counted in addition to the verdict).");
+	counters(f, "lifeline_notes_total", "note", cnt, LL_FIRST_NOTE, LL_REASON_MAX, 0);
+	help(f, "lifeline_note_bytes_total", "counter", "Bytes of the annotated packets.");
+	counters(f, "lifeline_note_bytes_total", "note", cnt, LL_FIRST_NOTE, LL_REASON_MAX, 1);
 
 	/*
 	 * Counting reads every bucket: a transient mapping, so a long-running
@@ -130,6 +170,15 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	fprintf(f, "lifeline_flows %ld\n", flows);
 	help(f, "lifeline_flows_max", "gauge", "Capacity of the flow table.");
 	fprintf(f, "lifeline_flows_max %u\n", ll_flows_max(m));
+	err = count_rules(m, &rules[0], &rules[1], &rules_max);
+	if (err)
+		return err;
+	help(f, "lifeline_rules", "gauge",
+	     "Registered rules by kind: endpoint (block I/O) and allow (management).");
+	fprintf(f, "lifeline_rules{kind=\"endpoint\"} %u\n", rules[0]);
+	fprintf(f, "lifeline_rules{kind=\"allow\"} %u\n", rules[1]);
+	help(f, "lifeline_rules_max", "gauge", "Capacity of the rule table (both kinds together).");
+	fprintf(f, "lifeline_rules_max %u\n", rules_max);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -143,6 +192,13 @@ int ll_metrics_write_daemon(FILE *f, const struct ll_daemon_metrics *d)
 			d->source_levels ? d->source_levels[i] : 0);
 	help(f, "lifeline_level_changes_total", "counter", "Effective level changes seen.");
 	fprintf(f, "lifeline_level_changes_total %llu\n", (unsigned long long)d->level_changes);
+	/* a gauge misses what came and went between two scrapes; a counter never does */
+	help(f, "lifeline_level_entered_total", "counter",
+	     "Effective level changes into each level (an excursion to critical between two "
+	     "scrapes shows here).");
+	for (__u32 l = LL_LEVEL_NONE; l < LL_LEVEL_MAX; l++)
+		fprintf(f, "lifeline_level_entered_total{level=\"%s\"} %llu\n", ll_level_name(l),
+			(unsigned long long)d->level_entered[l]);
 	help(f, "lifeline_hook_runs_total", "counter", "on_change hook runs started.");
 	fprintf(f, "lifeline_hook_runs_total %llu\n", (unsigned long long)d->hook_runs);
 	help(f, "lifeline_hook_failures_total", "counter",
@@ -158,6 +214,16 @@ int ll_metrics_write_daemon(FILE *f, const struct ll_daemon_metrics *d)
 		(unsigned long long)d->clients_dropped);
 	help(f, "lifeline_ticks_total", "counter", "Daemon loop iterations.");
 	fprintf(f, "lifeline_ticks_total %llu\n", (unsigned long long)d->ticks);
+	/*
+	 * Wall-clock time, so that alert rules compare it with time(): the
+	 * textfile of a dead daemon keeps its last values, this one ages.
+	 */
+	help(f, "lifeline_daemon_last_tick_timestamp_seconds", "gauge",
+	     "Unix time of the daemon tick that wrote these metrics.");
+	fprintf(f, "lifeline_daemon_last_tick_timestamp_seconds %.3f\n", d->tick_time);
+	help(f, "lifeline_daemon_metrics_interval_seconds", "gauge",
+	     "Seconds between two writes of these metrics ([metrics] interval).");
+	fprintf(f, "lifeline_daemon_metrics_interval_seconds %.3f\n", d->interval);
 	help(f, "lifeline_psi_trigger", "gauge", "1 when a PSI trigger is armed, 0 when polling.");
 	fprintf(f, "lifeline_psi_trigger %d\n", d->psi_trigger);
 	return ferror(f) ? -EIO : 0;

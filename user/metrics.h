@@ -20,12 +20,15 @@ struct ll_daemon_metrics {
 	const __u32 *source_levels;	/* [LL_SRC_MAX], this tick's input */
 	__u32 vote_level;
 	__u64 level_changes;		/* effective level changes seen */
+	__u64 level_entered[LL_LEVEL_MAX];	/* changes into each level */
 	__u64 hook_runs;
 	__u64 hook_failures;		/* non-zero exit, signal, spawn failure, timeout */
 	__u64 kernel_events;		/* ring buffer events read */
 	__u64 clients;			/* monitor clients connected now */
 	__u64 clients_dropped;		/* slow clients disconnected */
 	__u64 ticks;
+	double tick_time;		/* CLOCK_REALTIME of the tick that writes, Unix seconds */
+	double interval;		/* seconds between two writes ([metrics] interval) */
 	int psi_trigger;		/* 1 when the PSI trigger is armed */
 };
 

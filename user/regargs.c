@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <endian.h>
+#include <netinet/in.h>
 #include "regargs.h"
 #include "spec.h"
 
@@ -51,10 +52,8 @@ int ll_reg_args_parse(int argc, char **argv, struct ll_reg_args *a, int allow_lo
 		snprintf(err, errlen, "missing SPEC (e.g. nbd://198.51.100.7)");
 		return -EINVAL;
 	}
-	if (a->name && (!a->name[0] || strlen(a->name) >= LL_NAME_LEN || strstr(a->name, "://"))) {
-		snprintf(err, errlen, "a name is 1-%d characters and not a SPEC", LL_NAME_LEN - 1);
+	if (a->name && ll_name_check(a->name, err, errlen))
 		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -77,6 +76,12 @@ int ll_reg_args_build(const struct ll_reg_args *a, __u32 kind, struct ll_rule_re
 	if (a->strict && !a->local) {
 		snprintf(err, errlen, "--strict applies to exact flows (with --local); for rules use "
 			 "'lifeline strict on'");
+		return -EINVAL;
+	}
+	/* strict: a local TCP socket owns the 4-tuple; nothing of the kind exists for UDP */
+	if (a->strict && rec->proto != IPPROTO_TCP) {
+		snprintf(err, errlen, "--strict applies to TCP flows only (it asks for a local TCP "
+			 "socket of the 4-tuple); %s is not TCP", a->spec);
 		return -EINVAL;
 	}
 	if (!a->local)
@@ -103,14 +108,19 @@ int ll_reg_args_build(const struct ll_reg_args *a, __u32 kind, struct ll_rule_re
 	return 1;
 }
 
-/* Splits a line into words in place; returns the count (at most max). */
+/* Splits a line into words in place; returns the count, max + 1 when there are more. */
 static int split_words(char *line, char **words, int max)
 {
+	char *save = NULL;
 	int n = 0;
 
-	for (char *tok = strtok(line, " \t\r\n"); tok && n < max; tok = strtok(NULL, " \t\r\n"))
+	for (char *tok = strtok_r(line, " \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == max)
+			return max + 1;
 		words[n++] = tok;
-	return strtok(NULL, " \t\r\n") ? max + 1 : n;
+	}
+	return n;
 }
 
 /* Messages quote the input: keep them one printable line whatever it holds. */
@@ -122,23 +132,35 @@ static int printable(int ret, char *err)
 	return ret;
 }
 
-int ll_flow_line_parse(char *line, struct ll_rule_rec *rec, struct ll_flow_key *key, char *err,
-		       size_t errlen)
+int ll_flow_line_parse(char *line, size_t len, struct ll_rule_rec *rec, struct ll_flow_key *key,
+		       __u32 *flags, char *err, size_t errlen)
 {
-	char *words[8], *hash = strchr(line, '#');
+	char *words[LL_FLOW_LINE_WORDS], *hash, *nul = memchr(line, '\0', len);
 	struct ll_reg_args a;
-	int n;
+	int n, ret;
 
+	*flags = 0;
+	/* a NUL inside the line: a binary file, or text the parser would never see */
+	if (nul) {
+		snprintf(err, errlen, "NUL byte at offset %zu (a binary file?)", (size_t)(nul - line));
+		return -EINVAL;
+	}
+	hash = memchr(line, '#', len);
 	if (hash)
 		*hash = '\0';
-	n = split_words(line, words, 7);
+	else
+		line[len] = '\0';
+	n = split_words(line, words, LL_FLOW_LINE_WORDS);
 	if (!n)
 		return 2;
-	if (n > 7) {
-		snprintf(err, errlen, "too many words");
+	if (n > LL_FLOW_LINE_WORDS) {
+		snprintf(err, errlen, "too many words (at most %d)", LL_FLOW_LINE_WORDS);
 		return -EINVAL;
 	}
 	if (ll_reg_args_parse(n, words, &a, 1, err, errlen))
 		return printable(-EINVAL, err);
-	return printable(ll_reg_args_build(&a, LL_RULE_ENDPOINT, rec, key, err, errlen), err);
+	ret = ll_reg_args_build(&a, LL_RULE_ENDPOINT, rec, key, err, errlen);
+	if (ret == 1 && a.strict)
+		*flags = LL_FLOW_F_STRICT;
+	return printable(ret, err);
 }

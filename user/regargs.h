@@ -24,9 +24,17 @@ int ll_reg_args_parse(int argc, char **argv, struct ll_reg_args *a, int allow_lo
 int ll_reg_args_build(const struct ll_reg_args *a, __u32 kind, struct ll_rule_rec *rec,
 		      struct ll_flow_key *key, char *err, size_t errlen);
 
-/* One flow-file line (modified in place): 0 rule, 1 flow, 2 blank or comment, -EINVAL. */
-int ll_flow_line_parse(char *line, struct ll_rule_rec *rec, struct ll_flow_key *key, char *err,
-		       size_t errlen);
+/* Most words on a flow-file line (options may repeat, as on the command line). */
+#define LL_FLOW_LINE_WORDS 7
+
+/*
+ * One flow-file line of len bytes (line[len] must be writable; the line is
+ * modified in place), the same syntax as flow add: 0 rule, 1 flow (*flags:
+ * LL_FLOW_F_STRICT with --strict), 2 blank or comment, -EINVAL. A NUL byte
+ * in the line and more than LL_FLOW_LINE_WORDS words are errors.
+ */
+int ll_flow_line_parse(char *line, size_t len, struct ll_rule_rec *rec, struct ll_flow_key *key,
+		       __u32 *flags, char *err, size_t errlen);
 
 void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
 		      const __u8 local[16], __u16 lport);

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "registry.h"
+#include "flowtab.h"
 #include "rules.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
@@ -16,6 +17,56 @@ __u32 ll_map_capacity(int fd)
 	__u32 len = sizeof(info);
 
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+/* Counts the entries of a host hash per prefilter slot into hosts. */
+static int count_hosts(int fd, __u32 *hosts)
+{
+	__u64 k, next;
+	int first = 1;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		struct ll_host_val hv;
+
+		if (!bpf_map_lookup_elem(fd, &next, &hv))
+			hosts[ll_remote_slot(hv.addr, hv.proto)]++;
+		else if (errno != ENOENT)
+			return -errno;
+		k = next;
+		first = 0;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int ll_prefilter_repair(struct ll_maps *m)
+{
+	__u32 *hosts;
+	int ret = ll_maps_flows(m);
+
+	if (ret)
+		return ret;
+	if (!m->flows.rc || !ll_remote_writers(m->flows.rc))
+		return 0;
+	hosts = calloc(1U << LL_REMOTE_BITS, sizeof(*hosts));
+	if (!hosts)
+		return -ENOMEM;
+	ret = count_hosts(m->fd[LL_MAP_RULE_HOSTS], hosts);
+	if (!ret)
+		ret = count_hosts(m->fd[LL_MAP_ALLOW_HOSTS], hosts);
+	if (!ret)
+		ret = ll_flowtab_repair(&m->flows, hosts);
+	free(hosts);
+	return ret == -EAGAIN ? 0 : ret;	/* left high is safe: the next writer tries again */
+}
+
+/*
+ * The flow table, mapped, with the prefilter repaired first if a writer
+ * died (best effort: a count left high only costs a lookup).
+ */
+static int flows_open(struct ll_maps *m)
+{
+	ll_prefilter_repair(m);
+	return ll_maps_flows(m);
 }
 
 int ll_reg_read(const struct ll_maps *m, struct ll_registry *r)
@@ -99,7 +150,7 @@ int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *
 		m->state->host_entries[allow] = nh;
 	if (m->state->trie_entries[allow] < np)
 		m->state->trie_entries[allow] = np;
-	ret = ll_maps_flows(m);
+	ret = flows_open(m);
 	if (!ret)
 		ret = ll_hosts_sync(hfd, m->flows.rc, hosts, nh);
 	if (!ret)
@@ -263,15 +314,15 @@ __u32 ll_flows_max(const struct ll_maps *m)
 }
 
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
-		 __u32 flags, size_t *dup, char *err, size_t errlen)
+		 const __u32 *flags, size_t *dup, char *err, size_t errlen)
 {
 	struct ll_flowtab *t = &m->flows;
-	struct ll_flow_val v = { .origin = origin, .flags = flags };
+	struct ll_flow_val v = { .origin = origin };
 	__u32 cap = ll_flows_max(m);
 	size_t nfresh = 0;
 	unsigned char *mine;
 	long have;
-	int ret = ll_maps_flows(m);
+	int ret = flows_open(m);
 
 	*dup = 0;
 	if (ret) {
@@ -296,6 +347,7 @@ int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __
 	if (!mine)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && !ret; i++) {
+		v.flags = flags ? flags[i] : 0;
 		ret = ll_flowtab_insert(t, &keys[i], &v);
 		if (ret == -EEXIST)
 			ret = 0;	/* present, or twice in this call */
@@ -308,14 +360,26 @@ int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __
 				ll_flowtab_remove(t, &keys[i]);
 		ERR("cannot add flows: %s; nothing was added",
 		    ret == -ENOSPC ? "no free slot in either of a flow's buckets" : strerror(-ret));
+		free(mine);
+		return ret;
+	}
+	/* Present before: --strict sets the flag; without it the flag stays (never cleared here). */
+	for (size_t i = 0; flags && i < n; i++) {
+		struct ll_flow_entry *e;
+
+		if (mine[i] || !(flags[i] & LL_FLOW_F_STRICT))
+			continue;
+		e = ll_flowtab_find(t, &keys[i]);
+		if (e)
+			__atomic_fetch_or(&e->val.flags, LL_FLOW_F_STRICT, __ATOMIC_RELEASE);
 	}
 	free(mine);
-	return ret;
+	return 0;
 }
 
 int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k)
 {
-	int err = ll_maps_flows(m);
+	int err = flows_open(m);
 
 	return err ? err : ll_flowtab_remove(&m->flows, k);
 }
@@ -323,7 +387,7 @@ int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k)
 long ll_flows_dump(struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals)
 {
 	struct ll_flow_entry *e = NULL;
-	long n = ll_maps_flows(m);
+	long n = ll_maps_flows(m);	/* readers may run unlocked (stats --interval): no repair */
 
 	if (n)
 		return n;

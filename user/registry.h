@@ -47,14 +47,29 @@ int ll_reg_sync(struct ll_maps *m, const struct ll_registry *r, __u32 kind, char
 struct ll_rule_entry;
 int ll_rules_install(struct ll_maps *m, __u32 kind, const struct ll_rule_entry *e, size_t n);
 
-/* Exact flows. */
+/*
+ * Exact flows. flags[i] (NULL: all 0) are the LL_FLOW_F_* of keys[i]. A flow
+ * already present is counted in *dup and keeps its flags, except that
+ * LL_FLOW_F_STRICT asked for is set on it (a re-add never clears strict).
+ * ll_flows_add and ll_flows_del, like ll_reg_sync, run under the instance
+ * lock and call ll_prefilter_repair before they change anything;
+ * ll_flows_dump only reads (stats --interval runs unlocked).
+ */
 int ll_flows_add(struct ll_maps *m, const struct ll_flow_key *keys, size_t n, __u32 origin,
-		 __u32 flags, size_t *dup, char *err, size_t errlen);
+		 const __u32 *flags, size_t *dup, char *err, size_t errlen);
 int ll_flows_del(struct ll_maps *m, const struct ll_flow_key *k);
 /* Flows admitted: --max-flows as asked at creation (the table is rounded up). */
 __u32 ll_flows_max(const struct ll_maps *m);
 /* Counts entries; with keys/vals non-NULL also returns them (caller frees). */
 long ll_flows_dump(struct ll_maps *m, struct ll_flow_key **keys, struct ll_flow_val **vals);
+
+/*
+ * Under the instance lock only (a writer's mark seen then means that its
+ * writer died): when a writer died in the middle of a change (a `flow load`
+ * killed part-way), recounts the remote prefilter from the flow table and
+ * the host tables (ll_flowtab_repair); 0 when nothing was to do.
+ */
+int ll_prefilter_repair(struct ll_maps *m);
 
 /* Map capacity (max_entries). */
 __u32 ll_map_capacity(int fd);

@@ -24,6 +24,11 @@ enum ll_sysctl {
 
 extern const char *const ll_sysctl_names[LL_SYSCTL_MAX];
 
+/* Bounds shared by lifeline reserve apply and lifelined's [reserve] keys. */
+#define LL_RESERVE_KB_MAX (1U << 30)	/* --kb, size: at most 1 TiB */
+#define LL_RESERVE_WSF_MAX 3000		/* --watermark-scale, watermark_scale_factor */
+#define LL_RESERVE_SHARE_MAX 50		/* --max-share, max_share: % of RAM */
+
 struct ll_reserve_cfg {
 	__u64 reserve_kb;		/* added to the original min_free_kbytes */
 	__u32 watermark_scale;		/* 0: leave vm.watermark_scale_factor alone */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
+#include "flowtab.h"
 #include "rules.h"
 #include "spec.h"
 
@@ -326,16 +327,19 @@ int ll_host_put(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_key 
 
 	if (present && !ll_host_is(&cur, hv.addr, hv.proto))
 		return -EEXIST;		/* a 64-bit hash collision: refused, never confused */
+	if (present)
+		return bpf_map_update_elem(hash_fd, &hk, &hv, BPF_ANY) ? -errno : 0;
 	/* a new entry is counted in the prefilter before it is visible */
-	if (!present)
-		__atomic_fetch_add(&c->hosts, 1, __ATOMIC_SEQ_CST);
+	ll_remote_write_begin(rc);
+	__atomic_fetch_add(&c->hosts, 1, __ATOMIC_SEQ_CST);
 	if (bpf_map_update_elem(hash_fd, &hk, &hv, BPF_ANY)) {
 		int err = -errno;
 
-		if (!present)
-			__atomic_fetch_sub(&c->hosts, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_sub(&c->hosts, 1, __ATOMIC_SEQ_CST);
+		ll_remote_write_end(rc);
 		return err;
 	}
+	ll_remote_write_end(rc);
 	return 0;
 }
 
@@ -362,13 +366,18 @@ int ll_hosts_sync(int hash_fd, struct ll_remote_cnt *rc, const struct ll_rule_en
 			;
 		if (i < n || bpf_map_lookup_elem(hash_fd, &k, &cur))
 			continue;
+		ll_remote_write_begin(rc);
 		if (bpf_map_delete_elem(hash_fd, &k)) {
-			if (errno == ENOENT)
+			int e = errno;
+
+			ll_remote_write_end(rc);
+			if (e == ENOENT)
 				continue;
-			ret = -errno;
+			ret = -e;
 			break;
 		}
 		__atomic_fetch_sub(&rc[ll_remote_slot(cur.addr, cur.proto)].hosts, 1, __ATOMIC_SEQ_CST);
+		ll_remote_write_end(rc);
 	}
 	free(wanted);
 	return ret;

@@ -594,12 +594,58 @@ int ll_duration_parse(const char *s, __u64 *ns, char *err, size_t errlen)
 	if (!unit)
 		return fail(err, errlen, "unknown unit '%s' in duration '%s'; use ms, s, m, h or d",
 			    s + n, s);
-	if (parse_digits(s, n, UINT64_MAX / unit, &v))
-		return fail(err, errlen, "duration '%s' is too long", s);
+	if (parse_digits(s, n, LL_DURATION_MAX_NS / unit, &v))
+		return fail(err, errlen, "duration '%s' is too long; the most is 365d", s);
 	if (!v)
 		return fail(err, errlen, "duration '%s' is zero; give a positive duration", s);
 	*ns = v * unit;
 	return 0;
+}
+
+int ll_name_check(const char *s, char *err, size_t errlen)
+{
+	size_t len = strnlen(s, LL_NAME_LEN);
+
+	if (!len)
+		return fail(err, errlen, "empty name; a name is 1-%d characters", LL_NAME_LEN - 1);
+	if (len >= LL_NAME_LEN)
+		return fail(err, errlen, "name '%.*s...' is longer than %d characters", ECHO(s, len),
+			    LL_NAME_LEN - 1);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] > '~')
+			return fail(err, errlen, "a name is printable ASCII without spaces; byte "
+				    "0x%02x at offset %zu is not", (unsigned char)s[i], i);
+	if (strstr(s, "://"))
+		return fail(err, errlen, "name '%s' looks like a SPEC; a name must not contain "
+			    "'://'", s);
+	return 0;
+}
+
+const char *ll_text_escape(const char *s, size_t max, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!len)
+		return buf;
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c >= ' ' && c <= '~' && c != '\\') {
+			if (o + 1 >= len)
+				break;
+			buf[o++] = c;
+			continue;
+		}
+		if (o + 4 >= len)
+			break;
+		buf[o++] = '\\';
+		buf[o++] = 'x';
+		buf[o++] = hex[c >> 4];
+		buf[o++] = hex[c & 15];
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 int ll_level_parse(const char *s, __u32 *level, char *err, size_t errlen)

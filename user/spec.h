@@ -40,6 +40,8 @@
 #define LL_SPEC_FMT_LEN 192	/* enough for ll_spec_format() of any record */
 #define LL_ADDR_FMT_LEN 46	/* INET6_ADDRSTRLEN */
 #define LL_NUM_MAX_LEN 32	/* longest duration accepted */
+/* Longest duration accepted: 365 days, so now + a duration never overflows a u64 of ns. */
+#define LL_DURATION_MAX_NS (365ULL * 86400ULL * 1000000000ULL)
 
 /*
  * Parses a SPEC into out (zeroed first): proto, plen, is_v4, addr (v4-mapped
@@ -86,9 +88,24 @@ void ll_addr_mask(__u8 out[16], const __u8 in[16], unsigned int bits);
 /*
  * A positive duration: a whole number with an optional unit ms, s, m, h or d
  * (none means seconds): 500ms, 30s, 5m, 2h, 1d, 90. Zero, signs, fractions,
- * values beyond 2^64-1 ns and text longer than LL_NUM_MAX_LEN are errors.
+ * values beyond LL_DURATION_MAX_NS (365d) and text longer than LL_NUM_MAX_LEN
+ * are errors. Callers with a tighter bound (the lease) check it themselves.
  */
 int ll_duration_parse(const char *s, __u64 *ns, char *err, size_t errlen);
+
+/*
+ * A rule's name (--name, the same in flow files): 1 to LL_NAME_LEN - 1
+ * bytes of printable ASCII without spaces (what reaches a terminal through
+ * flow list is never a control sequence), and no "://" (not a SPEC).
+ */
+int ll_name_check(const char *s, char *err, size_t errlen);
+
+/*
+ * Copies at most max bytes of s into buf (len bytes, always terminated)
+ * with every byte that is not printable ASCII, and the backslash, written
+ * as \xNN: for text from the maps shown on a terminal. Returns buf.
+ */
+const char *ll_text_escape(const char *s, size_t max, char *buf, size_t len);
 
 /* Exactly none, elevated or critical (enum ll_level). */
 int ll_level_parse(const char *s, __u32 *level, char *err, size_t errlen);

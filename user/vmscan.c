@@ -29,6 +29,7 @@ int ll_vmscan_attach(struct ll_vmscan *v, const char *pin, __u64 watch_memcg, ch
 		     size_t errlen)
 {
 	struct ll_load_opts o = { .progs = LL_PROGS_VMSCAN, .watch_memcg = watch_memcg };
+	struct bpf_program *progs[3];
 	int ret;
 
 	memset(v, 0, sizeof(*v));
@@ -37,18 +38,25 @@ int ll_vmscan_attach(struct ll_vmscan *v, const char *pin, __u64 watch_memcg, ch
 		snprintf(err, errlen, "cannot load the datapath: %s", strerror(-ret));
 		return ret;
 	}
-	v->links[0] = bpf_program__attach(v->skel->progs.ll_tp_kswapd_wake);
-	v->links[1] = bpf_program__attach(v->skel->progs.ll_tp_direct_reclaim);
-	v->links[2] = watch_memcg ? bpf_program__attach(v->skel->progs.ll_tp_memcg_reclaim) : NULL;
+	progs[0] = v->skel->progs.ll_tp_kswapd_wake;
+	progs[1] = v->skel->progs.ll_tp_direct_reclaim;
+	/* limit reclaim counts only in the watched cgroup: not attached without one */
+	progs[2] = watch_memcg ? v->skel->progs.ll_tp_memcg_reclaim : NULL;
 	for (int i = 0; i < 3; i++) {
-		ret = libbpf_get_error(v->links[i]);
-		if (ret) {
-			v->links[i] = NULL;
-			snprintf(err, errlen, "cannot attach the vmscan tracepoints: %s",
-				 strerror(-ret));
+		struct bpf_link *l;
+
+		if (!progs[i])
+			continue;
+		/* NULL and errno on failure: never ask libbpf_get_error() about a link not made */
+		l = bpf_program__attach(progs[i]);
+		if (!l) {
+			ret = errno ? -errno : -EINVAL;
+			snprintf(err, errlen, "cannot attach %s to its vmscan tracepoint: %s",
+				 bpf_program__name(progs[i]), strerror(-ret));
 			ll_vmscan_detach(v);
 			return ret;
 		}
+		v->links[i] = l;
 	}
 	return 0;
 }

@@ -9,7 +9,8 @@
 # so `all` stays the default goal.
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(OUT)/fuzz
-FUZZ_TARGETS := fuzz_spec fuzz_duration fuzz_addr fuzz_proc fuzz_config fuzz_flowline
+FUZZ_TARGETS := fuzz_spec fuzz_duration fuzz_addr fuzz_proc fuzz_config fuzz_flowline \
+                fuzz_pinpath
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
@@ -25,10 +26,12 @@ FUZZ_SRCS_fuzz_spec     := user/spec.c
 FUZZ_SRCS_fuzz_duration := user/spec.c
 FUZZ_SRCS_fuzz_addr     := user/spec.c
 FUZZ_SRCS_fuzz_flowline := user/regargs.c user/spec.c
-FUZZ_SRCS_fuzz_proc     := user/sources.c user/engine.c user/maps.c
-FUZZ_SRCS_fuzz_config   := user/config.c user/sources.c user/spec.c user/engine.c user/maps.c
+FUZZ_SRCS_fuzz_proc     := user/sources.c user/engine.c user/maps.c user/flowtab.c
+FUZZ_SRCS_fuzz_config   := user/config.c user/sources.c user/spec.c user/engine.c user/maps.c user/flowtab.c
+FUZZ_SRCS_fuzz_pinpath  := user/maps.c user/flowtab.c
 FUZZ_LIBS_fuzz_config   := -linih $(shell pkg-config --libs libbpf) -lelf -lz
 FUZZ_LIBS_fuzz_proc     := $(shell pkg-config --libs libbpf) -lelf -lz
+FUZZ_LIBS_fuzz_pinpath  := $(shell pkg-config --libs libbpf) -lelf -lz
 
 .SECONDEXPANSION:
 $(FUZZ_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $$(FUZZ_SRCS_$$*) $(SKELS) \

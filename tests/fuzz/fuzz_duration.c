@@ -3,7 +3,8 @@
  * The number parsers against a plain reference written here with 128-bit
  * arithmetic: ll_duration_parse() and ll_u32_parse() must accept exactly
  * what the reference accepts, with the same value. ll_level_parse() and
- * ll_ifname_check() ride along (no crash, one-line messages).
+ * ll_ifname_check() ride along (no crash, one-line messages), and the name
+ * check with the output escape (printable, or refused).
  */
 #include "fuzz_common.h"
 #include "spec.h"
@@ -38,7 +39,8 @@ static int ref_duration(const char *s, __u64 *ns)
 		if (strcmp(s + n, u[i].unit))
 			continue;
 		v *= u[i].mult;
-		if (!v || v > UINT64_MAX)
+		/* at most 365d, so now + a duration never wraps */
+		if (!v || v > LL_DURATION_MAX_NS)
 			return -1;
 		*ns = (__u64)v;
 		return 0;
@@ -94,6 +96,28 @@ static void check_others(const char *s)
 		CHECK(strlen(s) >= 1 && strlen(s) <= 15 && !strpbrk(s, "/: \t\n"));
 }
 
+/* A name accepted is printable ASCII without spaces; the escape is always printable. */
+static void check_name(const char *s)
+{
+	char err[128], esc[4 * LL_NAME_LEN + 1];
+	size_t n = strlen(s);
+
+	if (ll_name_check(s, err, sizeof(err))) {
+		check_err(err, sizeof(err));
+	} else {
+		CHECK(n >= 1 && n < LL_NAME_LEN && !strstr(s, "://"));
+		for (size_t i = 0; i < n; i++)
+			CHECK(s[i] > ' ' && s[i] <= '~');
+	}
+	ll_text_escape(s, LL_NAME_LEN, esc, sizeof(esc));
+	CHECK(memchr(esc, '\0', sizeof(esc)));
+	for (const char *p = esc; *p; p++)
+		CHECK(*p >= ' ' && *p <= '~');
+	/* nothing to escape: the text itself, cut at LL_NAME_LEN */
+	if (!ll_name_check(s, err, sizeof(err)) && !strchr(s, '\\'))
+		CHECK(!strcmp(esc, s));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char s[FUZZ_MAX_INPUT];
@@ -104,5 +128,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_u32(s, 0, UINT32_MAX);
 	check_u32(s, 10, 1000);
 	check_others(s);
+	check_name(s);
 	return 0;
 }
