@@ -341,13 +341,54 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 
 struct ll_ctx {
 	void *prog_ctx;		/* xdp_md or __sk_buff, for socket lookups */
-	void *data;
+	void *data;		/* the directly readable part: linear data, first buffer */
 	void *data_end;
-	__u64 bytes;		/* wire length */
+	__u64 bytes;		/* wire length, all fragments included */
 	__u32 hook;		/* enum ll_hook */
 	__u32 ifindex;
 	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
 };
+
+/*
+ * Parses the frame wherever its headers are. In place first: that is every
+ * frame whose headers are in the readable part, at no extra cost. Only when
+ * that parse ran out of bytes while the frame goes on beyond them (a
+ * non-linear skb, a multi-buffer XDP frame) are its first LL_HDR_MAX bytes
+ * copied (read only: no pull, no allocation, the skb is left as it is) and
+ * parsed again by the same parser, so where the bytes lie never changes
+ * the verdict.
+ */
+static __always_inline int ll_parse_frame(const struct ll_ctx *ctx, struct ll_pkt *p)
+{
+	struct hdr_cursor c = { .base = ctx->data, .end = ctx->data_end };
+	struct ll_hdr_copy *cp;
+	__u32 zero = 0, n;
+	int rc;
+
+	rc = ll_parse(&c, p);
+	if (rc != LL_P_MALFORMED || ctx->bytes <= (__u64)(ctx->data_end - ctx->data))
+		return rc;
+	cp = bpf_map_lookup_elem(&ll_hdr_copy, &zero);
+	if (!cp)
+		return rc;
+	n = ctx->bytes < LL_HDR_MAX ? ctx->bytes : LL_HDR_MAX;
+	/* two checks the compiler must not merge into one the verifier cannot follow */
+	asm volatile("" : "+r"(n));
+	if (n > LL_HDR_MAX)
+		return rc;
+	asm volatile("" : "+r"(n));
+	if (n < 1)
+		return rc;
+	if (ctx->hook == LL_HOOK_XDP ? bpf_xdp_load_bytes(ctx->prog_ctx, 0, cp->b, n) :
+				       bpf_skb_load_bytes(ctx->prog_ctx, 0, cp->b, n))
+		return rc;
+	__builtin_memset(p, 0, sizeof(*p));
+	c.base = cp->b;
+	c.len = n;
+	c.off = 0;
+	c.copy = 1;
+	return ll_parse(&c, p);
+}
 
 /*
  * The ingress decision. Returns the verdict reason; ll_reason_is_drop()
@@ -362,7 +403,7 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 	__u32 reason;
 	int rc;
 
-	rc = ll_parse(ctx->data, ctx->data_end, &p);
+	rc = ll_parse_frame(ctx, &p);
 	if (ll_essential(rc, &p)) {
 		reason = LL_PASS_ESSENTIAL;
 		goto out;
