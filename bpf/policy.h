@@ -193,16 +193,27 @@ static __always_inline void ll_frag_key(struct ll_frag_key *k, const struct ll_p
 	k->proto = p->frag_proto;
 }
 
+#define TCP_LISTEN_ 10
+
+enum { LL_SK_NONE = 0, LL_SK_CONN, LL_SK_LISTENER };
+
 /*
- * Strict mode: does this host have a TCP socket for the packet's 5-tuple?
- * A spoofed registered tuple finds none. (bpf_skc_lookup_tcp also finds
- * request and time-wait sockets: a handshake in progress counts.)
+ * Strict mode: does this host have a TCP connection for the packet's
+ * 4-tuple? A spoofed registered tuple finds none. bpf_skc_lookup_tcp finds
+ * connections by their 4-tuple (established or closing, a handshake in
+ * progress as a request socket, time-wait: LL_SK_CONN) but also, failing
+ * those, any socket listening on the destination port (LL_SK_LISTENER).
+ * A listener alone proves nothing about the sender: it counts only where
+ * the registration has this host as the target on that port (a SYN, or a
+ * syncookie ACK, to a registered server port). Otherwise a spoofed SYN from
+ * a registered remote would pass to any listening port.
  */
-static __always_inline int ll_has_socket(void *ctx, const struct ll_pkt *p)
+static __always_inline int ll_sock_of(void *ctx, const struct ll_pkt *p)
 {
 	struct bpf_sock_tuple t = {};
 	struct bpf_sock *sk;
 	__u32 len;
+	int rc;
 
 	if (p->v4) {
 		__builtin_memcpy(&t.ipv4.saddr, p->src + 12, 4);
@@ -219,9 +230,20 @@ static __always_inline int ll_has_socket(void *ctx, const struct ll_pkt *p)
 	}
 	sk = bpf_skc_lookup_tcp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
-		return 0;
+		return LL_SK_NONE;
+	rc = sk->state == TCP_LISTEN_ ? LL_SK_LISTENER : LL_SK_CONN;
 	bpf_sk_release(sk);
-	return 1;
+	return rc;
+}
+
+/* Does the rule table register the packet's destination (local) port for its remote? */
+static __always_inline int ll_rule_local_port(const struct ll_state *s, const struct ll_pkt *p,
+					      const __u8 *remote, int hosts_maybe)
+{
+	struct ll_pkt q = *p;
+
+	q.sport = p->dport;
+	return ll_rule_match(s, 0, &q, remote, hosts_maybe) >= 0;
 }
 
 /*
@@ -255,8 +277,10 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 	if (rc->flows)
 		fv = ll_flow_match(p, egress);
 	if (fv) {
+		/* an exact flow names its local port: a listener there is its target */
 		if (strict_ctx && p->proto == IPPROTO_TCP_ &&
-		    (strict_all || (fv->flags & LL_FLOW_F_STRICT)) && !ll_has_socket(strict_ctx, p))
+		    (strict_all || (fv->flags & LL_FLOW_F_STRICT)) &&
+		    ll_sock_of(strict_ctx, p) == LL_SK_NONE)
 			return LL_DROP_STRICT;
 		/*
 		 * Plain adds, not atomics: RSS steers one flow to one RX queue, so
@@ -271,8 +295,14 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 	}
 	id = ll_rule_match(s, 0, p, remote, hosts_maybe);
 	if (id >= 0) {
-		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_ && !ll_has_socket(strict_ctx, p))
-			return LL_DROP_STRICT;
+		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_) {
+			int sk = ll_sock_of(strict_ctx, p);
+
+			/* a listener: only on a port the rules register for this remote */
+			if (sk == LL_SK_NONE ||
+			    (sk == LL_SK_LISTENER && !ll_rule_local_port(s, p, remote, hosts_maybe)))
+				return LL_DROP_STRICT;
+		}
 		if (!egress)
 			ll_rule_hit(id, bytes);
 		return LL_PASS_RULE;
