@@ -37,7 +37,7 @@ int ll_xdp(struct xdp_md *xdp)
 	};
 	__u32 reason;
 
-	ctx.bytes = bpf_xdp_get_buff_len(xdp);
+	/* the wire length, all buffers: set by ll_ingress past its fast path (a helper call) */
 	if (!ll_ingress(&ctx, &reason))
 		return XDP_PASS;
 	return ll_reason_is_drop(reason) ? XDP_DROP : XDP_PASS;

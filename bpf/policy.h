@@ -502,6 +502,8 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
 	if (!(s->daemon.level | s->kernel.level | s->override_active) && !ctx->pfmemalloc)
 		return 0;
 
+	if (ctx->hook == LL_HOOK_XDP)
+		ctx->bytes = bpf_xdp_get_buff_len(ctx->prog_ctx);
 	now = ll_now();
 	level = ll_level_of(s, now, &source, &expired);
 	if (level == LL_LEVEL_NONE && !ctx->pfmemalloc) {
