@@ -35,9 +35,12 @@ int ll_xdp(struct xdp_md *xdp)
 		.hook = LL_HOOK_XDP,
 		.ifindex = xdp->ingress_ifindex,
 	};
+	struct xdp_buff *kx = bpf_cast_to_kern_ctx(xdp);
 	__u32 reason;
 
-	/* the wire length, all buffers: set by ll_ingress past its fast path (a helper call) */
+	/* a multi-buffer frame's whole length is read by ll_ingress, past its fast path */
+	ctx.bytes = ctx.data_end - ctx.data;
+	ctx.xdp_frags = kx->flags & XDP_FLAGS_HAS_FRAGS;
 	if (!ll_ingress(&ctx, &reason))
 		return XDP_PASS;
 	return ll_reason_is_drop(reason) ? XDP_DROP : XDP_PASS;

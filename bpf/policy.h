@@ -377,6 +377,7 @@ struct ll_ctx {
 	__u32 hook;		/* enum ll_hook */
 	__u32 ifindex;
 	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
+	int xdp_frags;		/* XDP: a multi-buffer frame (bytes is its first buffer's) */
 };
 
 /*
@@ -391,6 +392,7 @@ struct ll_ctx {
 static __always_inline int ll_parse_frame(const struct ll_ctx *ctx, struct ll_pkt *p)
 {
 	struct hdr_cursor c = { .base = ctx->data, .end = ctx->data_end };
+	struct hdr_cursor cc = { .copy = 1 };
 	struct ll_hdr_copy *cp;
 	__u32 zero = 0, n;
 	int rc;
@@ -413,11 +415,9 @@ static __always_inline int ll_parse_frame(const struct ll_ctx *ctx, struct ll_pk
 				       bpf_skb_load_bytes(ctx->prog_ctx, 0, cp->b, n))
 		return rc;
 	__builtin_memset(p, 0, sizeof(*p));
-	c.base = cp->b;
-	c.len = n;
-	c.off = 0;
-	c.copy = 1;
-	return ll_parse(&c, p);
+	cc.base = cp->b;
+	cc.len = n;
+	return ll_parse(&cc, p);
 }
 
 /*
@@ -502,7 +502,7 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
 	if (!(s->daemon.level | s->kernel.level | s->override_active) && !ctx->pfmemalloc)
 		return 0;
 
-	if (ctx->hook == LL_HOOK_XDP)
+	if (ctx->hook == LL_HOOK_XDP && ctx->xdp_frags)
 		ctx->bytes = bpf_xdp_get_buff_len(ctx->prog_ctx);
 	now = ll_now();
 	level = ll_level_of(s, now, &source, &expired);
