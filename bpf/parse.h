@@ -85,16 +85,22 @@ static __always_inline int ll_has(const struct hdr_cursor *c, __u32 n)
 	return p + n <= c->end;
 }
 
-/* The header of size bytes at the cursor, or NULL when the frame (or LL_HDR_MAX) ends first. */
+/*
+ * The header of size bytes at the cursor, or NULL when the frame ends first.
+ * In a copy the read is also kept within LL_HDR_MAX (the verifier needs it
+ * for every read); in place one check at the end of the parse (ll_parse)
+ * says the same at no cost per header: offsets only grow.
+ */
 static __always_inline void *ll_hdr(const struct hdr_cursor *c, __u32 size)
 {
-	void *p;
+	void *p = c->base + c->off;
 
-	if (c->off > LL_HDR_MAX - size)
+	if (c->copy) {
+		if (c->off > LL_HDR_MAX - size || c->off + size > c->len)
+			return NULL;
+	} else if (p + size > c->end) {
 		return NULL;
-	p = c->base + c->off;
-	if (c->copy ? c->off + size > c->len : p + size > c->end)
-		return NULL;
+	}
 	return p;
 }
 
@@ -153,6 +159,7 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct ll_pkt *p)
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->has_ports = 1;
+		c->off += sizeof(*th);
 	} else if (p->proto == IPPROTO_UDP_) {
 		struct udphdr *uh = ll_hdr(c, sizeof(*uh));
 
@@ -161,6 +168,7 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct ll_pkt *p)
 		p->sport = uh->source;
 		p->dport = uh->dest;
 		p->has_ports = 1;
+		c->off += sizeof(*uh);
 	} else if ((p->proto == IPPROTO_ICMP_ && p->v4) || (p->proto == IPPROTO_ICMPV6_ && !p->v4)) {
 		/* ICMP belongs to IPv4 and ICMPv6 to IPv6; across families they are just bytes */
 		__u8 *ic = ll_hdr(c, 2);
@@ -170,6 +178,7 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct ll_pkt *p)
 		p->icmp_type = ic[0];
 		p->icmp_code = ic[1];
 		p->has_icmp = 1;
+		c->off += 2;
 	}
 	return 0;
 }
@@ -290,16 +299,20 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, struct ll_pkt *p)
 static __always_inline int ll_parse(struct hdr_cursor *c, struct ll_pkt *p)
 {
 	__u16 proto;
+	int err;
 
 	if (parse_ethhdr(c, &proto) < 0)
 		return LL_P_MALFORMED;
 	if (proto == ETH_P_ARP_)
 		return LL_P_ARP;
 	if (proto == ETH_P_IP_)
-		return parse_ipv4(c, p) < 0 ? LL_P_MALFORMED : LL_P_IP;
-	if (proto == ETH_P_IPV6_)
-		return parse_ipv6(c, p) < 0 ? LL_P_MALFORMED : LL_P_IP;
-	return LL_P_NON_IP;
+		err = parse_ipv4(c, p);
+	else if (proto == ETH_P_IPV6_)
+		err = parse_ipv6(c, p);
+	else
+		return LL_P_NON_IP;
+	/* the offset is the end of the last header read: all of them within LL_HDR_MAX */
+	return err < 0 || c->off > LL_HDR_MAX ? LL_P_MALFORMED : LL_P_IP;
 }
 
 #endif /* LL_PARSE_H */
