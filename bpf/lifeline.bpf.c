@@ -35,12 +35,11 @@ int ll_xdp(struct xdp_md *xdp)
 		.hook = LL_HOOK_XDP,
 		.ifindex = xdp->ingress_ifindex,
 	};
-	struct xdp_buff *kx = bpf_cast_to_kern_ctx(xdp);
 	__u32 reason;
 
 	/* a multi-buffer frame's whole length is read by ll_ingress, past its fast path */
 	ctx.bytes = ctx.data_end - ctx.data;
-	ctx.xdp_frags = kx->flags & XDP_FLAGS_HAS_FRAGS;
+	ctx.xdp_buff = bpf_cast_to_kern_ctx(xdp);
 	if (!ll_ingress(&ctx, &reason))
 		return XDP_PASS;
 	return ll_reason_is_drop(reason) ? XDP_DROP : XDP_PASS;

@@ -377,7 +377,7 @@ struct ll_ctx {
 	__u32 hook;		/* enum ll_hook */
 	__u32 ifindex;
 	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
-	int xdp_frags;		/* XDP: a multi-buffer frame (bytes is its first buffer's) */
+	struct xdp_buff *xdp_buff;	/* XDP: the kernel's view (multi-buffer flag) */
 };
 
 /*
@@ -502,7 +502,8 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
 	if (!(s->daemon.level | s->kernel.level | s->override_active) && !ctx->pfmemalloc)
 		return 0;
 
-	if (ctx->hook == LL_HOOK_XDP && ctx->xdp_frags)
+	/* a multi-buffer frame: bytes so far counted its first buffer only */
+	if (ctx->hook == LL_HOOK_XDP && (ctx->xdp_buff->flags & XDP_FLAGS_HAS_FRAGS))
 		ctx->bytes = bpf_xdp_get_buff_len(ctx->prog_ctx);
 	now = ll_now();
 	level = ll_level_of(s, now, &source, &expired);
