@@ -236,14 +236,23 @@ static __always_inline int ll_sock_of(void *ctx, const struct ll_pkt *p)
 	return rc;
 }
 
-/* Does the rule table register the packet's destination (local) port for its remote? */
-static __always_inline int ll_rule_local_port(const struct ll_state *s, const struct ll_pkt *p,
-					      const __u8 *remote, int hosts_maybe)
+/*
+ * Strict mode for an endpoint rule's packet: 1 to drop it. A listener counts
+ * only on a port the rules register for this remote (the local port looked
+ * up as if it were the remote's). Out of line: the second rule lookup would
+ * otherwise weigh on every rule hit, strict or not.
+ */
+static __noinline int ll_strict_rule_drop(void *ctx, const struct ll_state *s,
+					  const struct ll_pkt *p, const __u8 *remote, int hosts_maybe)
 {
-	struct ll_pkt q = *p;
+	struct ll_pkt q;
+	int sk = ll_sock_of(ctx, p);
 
+	if (sk != LL_SK_LISTENER)
+		return sk == LL_SK_NONE;
+	q = *p;
 	q.sport = p->dport;
-	return ll_rule_match(s, 0, &q, remote, hosts_maybe) >= 0;
+	return ll_rule_match(s, 0, &q, remote, hosts_maybe) < 0;
 }
 
 /*
@@ -295,14 +304,9 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 	}
 	id = ll_rule_match(s, 0, p, remote, hosts_maybe);
 	if (id >= 0) {
-		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_) {
-			int sk = ll_sock_of(strict_ctx, p);
-
-			/* a listener: only on a port the rules register for this remote */
-			if (sk == LL_SK_NONE ||
-			    (sk == LL_SK_LISTENER && !ll_rule_local_port(s, p, remote, hosts_maybe)))
-				return LL_DROP_STRICT;
-		}
+		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_ &&
+		    ll_strict_rule_drop(strict_ctx, s, p, remote, hosts_maybe))
+			return LL_DROP_STRICT;
 		if (!egress)
 			ll_rule_hit(id, bytes);
 		return LL_PASS_RULE;
