@@ -21,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
@@ -480,6 +482,150 @@ cleanup:
 	return err;
 }
 
+static int set_strict(struct lifeline_bpf *skel, __u32 on)
+{
+	struct ll_state st;
+	__u32 zero = 0;
+	int fd = bpf_map__fd(skel->maps.ll_state);
+
+	if (bpf_map_lookup_elem(fd, &zero, &st))
+		return -errno;
+	st.strict = on;
+	return bpf_map_update_elem(fd, &zero, &st, 0) ? -errno : 0;
+}
+
+/*
+ * What strict mode costs a registered TCP packet at critical: a real
+ * connection on 127.0.0.1 (BPF_PROG_TEST_RUN looks sockets up in this
+ * netns), its received packet registered as an exact flow, and as an
+ * endpoint rule. Each run with strict off is paired with one with strict
+ * on (the socket lookup); the "on / off" figure is the median of the
+ * per-pair ratios.
+ */
+static int bench_strict(struct bench *b)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t alen = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), cfd = socket(AF_INET, SOCK_STREAM, 0), afd = -1;
+	struct lifeline_bpf *skel = NULL;
+	struct ll_flowtab t;
+	struct ll_flow_key k = { .proto = IPPROTO_TCP };
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	__u16 sport, cport;
+	char name[96];
+	int err = 0, xdp_fd;
+
+	if (lfd < 0 || cfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&a, &alen) ||
+	    connect(cfd, (struct sockaddr *)&a, sizeof(a))) {
+		err = -errno;
+		goto out;
+	}
+	afd = accept(lfd, NULL, NULL);
+	sport = ntohs(a.sin_port);
+	alen = sizeof(a);
+	getsockname(cfd, (struct sockaddr *)&a, &alen);
+	cport = ntohs(a.sin_port);
+	skel = bench_lifeline_load(LL_DEFAULT_MAX_FLOWS);
+	if (!skel) {
+		err = -errno;
+		goto out;
+	}
+	xdp_fd = bpf_program__fd(skel->progs.ll_xdp);
+	b->counters_fd = bpf_map__fd(skel->maps.ll_counters);
+	err = bench_set_level(skel, LL_LEVEL_CRITICAL);
+	if (err)
+		goto out;
+	for (int kind = 0; kind < 2; kind++) {	/* 0: exact flow, 1: endpoint rule */
+		struct pkt_spec s = { .src = "127.0.0.1", .dst = "127.0.0.1", .proto = IPPROTO_TCP,
+				      .sport = sport, .dport = cport, .payload = 64 };
+		int reason = kind ? LL_PASS_RULE : LL_PASS_FLOW;
+		const char *what = kind ? "endpoint rule" : "exact flow";
+		double off[64], on[64], ratio[64];
+		int runs = opt.runs < 64 ? opt.runs : 64;
+		struct frame f;
+		struct row *r0, *r1, *rr;
+		__u32 ret;
+
+		if (kind == 0) {
+			err = ll_flowtab_map(&t, bpf_map__fd(skel->maps.ll_flows),
+					     bpf_map__fd(skel->maps.ll_remotes));
+			if (err)
+				goto out;
+			pkt_addr16("127.0.0.1", k.remote);
+			pkt_addr16("127.0.0.1", k.local);
+			k.remote_port = htons(sport);
+			k.local_port = htons(cport);
+			err = ll_flowtab_insert(&t, &k, &v);
+			ll_flowtab_unmap(&t);
+			if (err)
+				goto out;
+		} else {
+			/* rule tcp 127.0.0.1 port sport: the flow removed, the trie entry added */
+			struct ll_rule_key rk = { .proto = IPPROTO_TCP, .prefixlen = 8 + 96 + 32 };
+			struct ll_rule_val rv = { .nranges = 1 };
+			struct ll_state st;
+			__u32 zero = 0;
+
+			err = ll_flowtab_map(&t, bpf_map__fd(skel->maps.ll_flows),
+					     bpf_map__fd(skel->maps.ll_remotes));
+			if (err)
+				goto out;
+			ll_flowtab_remove(&t, &k);
+			ll_flowtab_unmap(&t);
+			pkt_addr16("127.0.0.1", rk.addr);
+			rv.ranges[0].lo = rv.ranges[0].hi = sport;
+			rv.ranges[0].rule_id = 1;
+			if (bpf_map_update_elem(bpf_map__fd(skel->maps.ll_rules), &rk, &rv, 0) ||
+			    bpf_map_lookup_elem(bpf_map__fd(skel->maps.ll_state), &zero, &st)) {
+				err = -errno;
+				goto out;
+			}
+			st.trie_entries[0]++;
+			bpf_map_update_elem(bpf_map__fd(skel->maps.ll_state), &zero, &st, 0);
+		}
+		frame_build(&f, &s);
+		snprintf(name, sizeof(name), "critical, strict off: %s hit TCP (socket)", what);
+		set_strict(skel, 0);
+		r0 = measure(b, BASE_XDP_DROP, xdp_fd, f.buf, f.len, XDP_PASS,
+			     LL_COUNTER_IDX(LL_HOOK_XDP, reason), name);
+		snprintf(name, sizeof(name), "critical, strict on: %s hit TCP (socket)", what);
+		set_strict(skel, 1);
+		r1 = measure(b, BASE_XDP_DROP, xdp_fd, f.buf, f.len, XDP_PASS,
+			     LL_COUNTER_IDX(LL_HOOK_XDP, reason), name);
+		/* the paired ratio: strict on / strict off, same frame, alternating */
+		for (int i = 0; i < runs; i++) {
+			set_strict(skel, 0);
+			off[i] = run_once(xdp_fd, f.buf, f.len, &ret);
+			set_strict(skel, 1);
+			on[i] = run_once(xdp_fd, f.buf, f.len, &ret);
+			ratio[i] = on[i] / off[i];
+		}
+		snprintf(name, sizeof(name), "strict on / strict off: %s hit TCP", what);
+		rr = row_add("%s", name);
+		rr->base = BASE_NONE;
+		rr->ns = median(on, runs);
+		rr->base_ns = median(off, runs);
+		rr->ratio = median(ratio, runs);
+		snprintf(rr->note, sizeof(rr->note), "ns: strict on; base ns: strict off%s",
+			 r0->verdict == V_WRONG || r1->verdict == V_WRONG ? "; a path check failed" : "");
+		row_target(rr, 1.3);
+		judge(rr);
+	}
+out:
+	b->counters_fd = -1;
+	if (err)
+		fprintf(stderr, "pktcost: strict case: %s\n", strerror(-err));
+	lifeline_bpf__destroy(skel);
+	if (afd >= 0)
+		close(afd);
+	if (cfd >= 0)
+		close(cfd);
+	if (lfd >= 0)
+		close(lfd);
+	return err;
+}
+
 /*
  * The exact-match floor (bench/floor.h): a million random IPv4 tuples and the
  * hit frame's own in bare_xdp_exact's table, then a hit and a miss. What a
@@ -780,6 +926,8 @@ int main(int argc, char **argv)
 		err = bench_none(&b);
 	for (size_t i = 0; !err && i < sizeof(flow_counts) / sizeof(flow_counts[0]); i++)
 		err = bench_critical(&b, flow_counts[i], flow_counts[i] == 1000000);
+	if (!err)
+		err = bench_strict(&b);
 	if (!err)
 		bench_xdp_filter(&b, row_find("critical, 1M flows: flow hit UDP IPv4"),
 				 row_find("critical, 1M flows: miss UDP IPv4 (drop)"));

@@ -43,7 +43,12 @@ static __always_inline __u64 ll_xdp_charge(struct xdp_md *xdp)
 	return charge;
 }
 
-SEC("xdp")
+/*
+ * Loaded with multi-buffer support (xdp.frags): a driver then keeps a jumbo
+ * MTU with lifeline attached, and a frame whose headers straddle its first
+ * buffer is parsed from a copy (ll_parse_frame).
+ */
+SEC("xdp.frags")
 int ll_xdp(struct xdp_md *xdp)
 {
 	struct ll_ctx ctx = {
@@ -55,8 +60,10 @@ int ll_xdp(struct xdp_md *xdp)
 	};
 	__u32 reason;
 
+	/* a multi-buffer frame's whole length is read by ll_ingress, past its fast path */
 	ctx.bytes = ctx.data_end - ctx.data;
 	ctx.charge = ll_xdp_charge(xdp);
+	ctx.xdp_buff = bpf_cast_to_kern_ctx(xdp);
 	if (!ll_ingress(&ctx, &reason))
 		return XDP_PASS;
 	return ll_reason_is_drop(reason) ? XDP_DROP : XDP_PASS;
@@ -114,13 +121,18 @@ int ll_tc_policy(struct __sk_buff *skb)
 SEC("tc")
 int ll_tc_egress(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	struct ll_ctx ctx = {
+		.prog_ctx = skb,
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+		.bytes = skb->len,
+		.hook = LL_HOOK_TC_EGRESS,
+	};
 	struct ll_pkt p = {};
 	struct ll_state *s;
 	__u32 zero = 0;
 
-	if (ll_parse(data, data_end, &p) != LL_P_IP || p.frag_later)
+	if (ll_parse_frame(&ctx, &p) != LL_P_IP || p.frag_later)
 		return TC_ACT_OK;
 	s = bpf_map_lookup_elem(&ll_state, &zero);
 	if (!s || !ll_registered(s, &p, skb->len, 1, NULL))

@@ -134,6 +134,18 @@ struct {
 	__type(value, struct ll_bucket);
 } ll_bucket SEC(".maps");
 
+/* A copy of the first LL_HDR_MAX bytes of a frame whose headers are not all linear. */
+struct ll_hdr_copy {
+	__u8 b[LL_HDR_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ll_hdr_copy);
+} ll_hdr_copy SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -50,9 +50,59 @@ struct ll_pkt {
 	__u8 _pad[3];
 };
 
+/*
+ * Headers are read within the first LL_HDR_MAX bytes of a frame: one that
+ * ends beyond them is malformed, wherever the frame keeps its bytes. Most
+ * frames have their headers in the directly readable part (an skb's linear
+ * data, an XDP frame's first buffer) and are parsed in place; the others (a
+ * non-linear skb whose linear part is the Ethernet header alone, a
+ * multi-buffer XDP frame cut inside its headers) are parsed again, by the
+ * same code, from a copy of their first LL_HDR_MAX bytes (ll_parse_frame).
+ * LL_HDR_MAX is in include/lifeline.h.
+ */
+/*
+ * A cursor: the offset of the next header in a frame that starts at base.
+ * In place, the frame ends at end (packet data: the bounds check the
+ * verifier needs is a pointer compare); in a copy (copy = 1, a constant at
+ * each call site) it holds len bytes.
+ */
 struct hdr_cursor {
-	void *pos;
+	void *base;
+	void *end;
+	__u32 len;
+	__u32 off;
+	int copy;
 };
+
+/* Are n more bytes there at the cursor? */
+static __always_inline int ll_has(const struct hdr_cursor *c, __u32 n)
+{
+	void *p;
+
+	if (c->copy)
+		return c->off + n <= c->len;
+	p = c->base + c->off;
+	return p + n <= c->end;
+}
+
+/*
+ * The header of size bytes at the cursor, or NULL when the frame ends first.
+ * In a copy the read is also kept within LL_HDR_MAX (the verifier needs it
+ * for every read); in place one check at the end of the parse (ll_parse)
+ * says the same at no cost per header: offsets only grow.
+ */
+static __always_inline void *ll_hdr(const struct hdr_cursor *c, __u32 size)
+{
+	void *p = c->base + c->off;
+
+	if (c->copy) {
+		if (c->off > LL_HDR_MAX - size || c->off + size > c->len)
+			return NULL;
+	} else if (p + size > c->end) {
+		return NULL;
+	}
+	return p;
+}
 
 static __always_inline void ll_v4mapped(__u8 *out, __u32 addr_be)
 {
@@ -62,84 +112,89 @@ static __always_inline void ll_v4mapped(__u8 *out, __u32 addr_be)
 	__builtin_memcpy(out + 12, &addr_be, 4);
 }
 
+struct ll_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
 /* Ethernet plus up to LL_VLAN_MAX 802.1Q/802.1ad tags; returns the ethertype (host order). */
-static __always_inline int parse_ethhdr(struct hdr_cursor *c, void *end, __u16 *proto)
+static __always_inline int parse_ethhdr(struct hdr_cursor *c, __u16 *proto)
 {
-	struct ethhdr *eth = c->pos;
-	struct vlan_hdr {
-		__be16 tci;
-		__be16 proto;
-	} *vh;
+	struct ethhdr *eth = ll_hdr(c, sizeof(*eth));
+	struct ll_vlan_hdr *vh;
 	__u16 p;
 
-	if ((void *)(eth + 1) > end)
+	if (!eth)
 		return -1;
 	p = bpf_ntohs(eth->h_proto);
-	c->pos = eth + 1;
+	c->off += sizeof(*eth);
 
 #pragma unroll
 	for (int i = 0; i < LL_VLAN_MAX; i++) {
 		if (p != ETH_P_8021Q_ && p != ETH_P_8021AD_)
 			break;
-		vh = c->pos;
-		if ((void *)(vh + 1) > end)
+		vh = ll_hdr(c, sizeof(*vh));
+		if (!vh)
 			return -1;
 		p = bpf_ntohs(vh->proto);
-		c->pos = vh + 1;
+		c->off += sizeof(*vh);
 	}
 	/* A third tag is not walked: it is not IP as far as we are concerned. */
 	*proto = p;
 	return 0;
 }
 
-static __always_inline int parse_l4(struct hdr_cursor *c, void *end, struct ll_pkt *p)
+static __always_inline int parse_l4(struct hdr_cursor *c, struct ll_pkt *p)
 {
 	if (p->frag_later)
 		return 0;
 
 	if (p->proto == IPPROTO_TCP_) {
-		struct tcphdr *th = c->pos;
+		struct tcphdr *th = ll_hdr(c, sizeof(*th));
 
-		if ((void *)(th + 1) > end)
+		if (!th)
 			return -1;
 		if (th->doff < 5)
 			return -1;
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->has_ports = 1;
+		c->off += sizeof(*th);
 	} else if (p->proto == IPPROTO_UDP_) {
-		struct udphdr *uh = c->pos;
+		struct udphdr *uh = ll_hdr(c, sizeof(*uh));
 
-		if ((void *)(uh + 1) > end)
+		if (!uh)
 			return -1;
 		p->sport = uh->source;
 		p->dport = uh->dest;
 		p->has_ports = 1;
+		c->off += sizeof(*uh);
 	} else if ((p->proto == IPPROTO_ICMP_ && p->v4) || (p->proto == IPPROTO_ICMPV6_ && !p->v4)) {
 		/* ICMP belongs to IPv4 and ICMPv6 to IPv6; across families they are just bytes */
-		__u8 *ic = c->pos;
+		__u8 *ic = ll_hdr(c, 2);
 
-		if ((void *)(ic + 2) > end)
+		if (!ic)
 			return -1;
 		p->icmp_type = ic[0];
 		p->icmp_code = ic[1];
 		p->has_icmp = 1;
+		c->off += 2;
 	}
 	return 0;
 }
 
-static __always_inline int parse_ipv4(struct hdr_cursor *c, void *end, struct ll_pkt *p)
+static __always_inline int parse_ipv4(struct hdr_cursor *c, struct ll_pkt *p)
 {
-	struct iphdr *iph = c->pos;
+	struct iphdr *iph = ll_hdr(c, sizeof(*iph));
 	__u32 hlen;
 	__u16 frag;
 
-	if ((void *)(iph + 1) > end)
+	if (!iph)
 		return -1;
 	if (iph->version != 4 || iph->ihl < 5)
 		return -1;
 	hlen = iph->ihl * 4;
-	if (c->pos + hlen > end)
+	if (!ll_has(c, hlen))
 		return -1;
 	if (bpf_ntohs(iph->tot_len) < hlen)
 		return -1;
@@ -156,8 +211,8 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, void *end, struct ll
 		p->frag_id = bpf_ntohs(iph->id);
 		p->frag_proto = iph->protocol;
 	}
-	c->pos += hlen;
-	return parse_l4(c, end, p);
+	c->off += hlen;
+	return parse_l4(c, p);
 }
 
 struct ll_ipv6_opt {
@@ -172,12 +227,12 @@ struct ll_ipv6_frag {
 	__be32 id;
 };
 
-static __always_inline int parse_ipv6(struct hdr_cursor *c, void *end, struct ll_pkt *p)
+static __always_inline int parse_ipv6(struct hdr_cursor *c, struct ll_pkt *p)
 {
-	struct ipv6hdr *ip6 = c->pos;
+	struct ipv6hdr *ip6 = ll_hdr(c, sizeof(*ip6));
 	__u8 next;
 
-	if ((void *)(ip6 + 1) > end)
+	if (!ip6)
 		return -1;
 	if (ip6->version != 6)
 		return -1;
@@ -191,7 +246,7 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, void *end, struct ll
 	    ip6->saddr.in6_u.u6_addr32[2] == bpf_htonl(0xffff))
 		return -1;
 	next = ip6->nexthdr;
-	c->pos = ip6 + 1;
+	c->off += sizeof(*ip6);
 
 	/* Bounded walk: up to LL_IPV6_EXT_MAX headers, then the upper layer; longer is malformed. */
 	for (int i = 0; i <= LL_IPV6_EXT_MAX; i++) {
@@ -201,10 +256,10 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, void *end, struct ll
 		if (ext && i == LL_IPV6_EXT_MAX)
 			return -1;	/* a seventh extension header */
 		if (next == IPPROTO_FRAGMENT_) {
-			struct ll_ipv6_frag *fh = c->pos;
+			struct ll_ipv6_frag *fh = ll_hdr(c, sizeof(*fh));
 			__u16 off;
 
-			if ((void *)(fh + 1) > end)
+			if (!fh)
 				return -1;
 			off = bpf_ntohs(fh->frag_off);
 			p->frag = 1;
@@ -216,44 +271,48 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, void *end, struct ll
 			 * header: in the first fragment more headers may follow it.
 			 */
 			p->frag_proto = next;
-			c->pos = fh + 1;
+			c->off += sizeof(*fh);
 			if (p->frag_later) {
 				p->proto = next;
 				return 0;
 			}
 		} else if (next == IPPROTO_HOPOPTS_ || next == IPPROTO_ROUTING_ ||
 			   next == IPPROTO_DSTOPTS_) {
-			struct ll_ipv6_opt *oh = c->pos;
+			struct ll_ipv6_opt *oh = ll_hdr(c, sizeof(*oh));
 
-			if ((void *)(oh + 1) > end)
+			if (!oh)
 				return -1;
 			next = oh->nexthdr;
-			c->pos += (oh->hdrlen + 1) * 8;
-			if (c->pos > end)
+			c->off += (oh->hdrlen + 1) * 8;
+			/* whole in the frame, and within LL_HDR_MAX as every header */
+			if (c->off > LL_HDR_MAX || !ll_has(c, 0))
 				return -1;
 		} else {
 			p->proto = next;
-			return parse_l4(c, end, p);
+			return parse_l4(c, p);
 		}
 	}
 	return -1;
 }
 
-/* Parses the frame at [data, end); fills *p for LL_P_IP. */
-static __always_inline int ll_parse(void *data, void *end, struct ll_pkt *p)
+/* Parses the frame at the cursor (offset 0); fills *p for LL_P_IP. */
+static __always_inline int ll_parse(struct hdr_cursor *c, struct ll_pkt *p)
 {
-	struct hdr_cursor c = { .pos = data };
 	__u16 proto;
+	int err;
 
-	if (parse_ethhdr(&c, end, &proto) < 0)
+	if (parse_ethhdr(c, &proto) < 0)
 		return LL_P_MALFORMED;
 	if (proto == ETH_P_ARP_)
 		return LL_P_ARP;
 	if (proto == ETH_P_IP_)
-		return parse_ipv4(&c, end, p) < 0 ? LL_P_MALFORMED : LL_P_IP;
-	if (proto == ETH_P_IPV6_)
-		return parse_ipv6(&c, end, p) < 0 ? LL_P_MALFORMED : LL_P_IP;
-	return LL_P_NON_IP;
+		err = parse_ipv4(c, p);
+	else if (proto == ETH_P_IPV6_)
+		err = parse_ipv6(c, p);
+	else
+		return LL_P_NON_IP;
+	/* the offset is the end of the last header read: all of them within LL_HDR_MAX */
+	return err < 0 || c->off > LL_HDR_MAX ? LL_P_MALFORMED : LL_P_IP;
 }
 
 #endif /* LL_PARSE_H */

@@ -193,16 +193,27 @@ static __always_inline void ll_frag_key(struct ll_frag_key *k, const struct ll_p
 	k->proto = p->frag_proto;
 }
 
+#define TCP_LISTEN_ 10
+
+enum { LL_SK_NONE = 0, LL_SK_CONN, LL_SK_LISTENER };
+
 /*
- * Strict mode: does this host have a TCP socket for the packet's 5-tuple?
- * A spoofed registered tuple finds none. (bpf_skc_lookup_tcp also finds
- * request and time-wait sockets: a handshake in progress counts.)
+ * Strict mode: does this host have a TCP connection for the packet's
+ * 4-tuple? A spoofed registered tuple finds none. bpf_skc_lookup_tcp finds
+ * connections by their 4-tuple (established or closing, a handshake in
+ * progress as a request socket, time-wait: LL_SK_CONN) but also, failing
+ * those, any socket listening on the destination port (LL_SK_LISTENER).
+ * A listener alone proves nothing about the sender: it counts only where
+ * the registration has this host as the target on that port (a SYN, or a
+ * syncookie ACK, to a registered server port). Otherwise a spoofed SYN from
+ * a registered remote would pass to any listening port.
  */
-static __always_inline int ll_has_socket(void *ctx, const struct ll_pkt *p)
+static __always_inline int ll_sock_of(void *ctx, const struct ll_pkt *p)
 {
 	struct bpf_sock_tuple t = {};
 	struct bpf_sock *sk;
 	__u32 len;
+	int rc;
 
 	if (p->v4) {
 		__builtin_memcpy(&t.ipv4.saddr, p->src + 12, 4);
@@ -219,9 +230,29 @@ static __always_inline int ll_has_socket(void *ctx, const struct ll_pkt *p)
 	}
 	sk = bpf_skc_lookup_tcp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
-		return 0;
+		return LL_SK_NONE;
+	rc = sk->state == TCP_LISTEN_ ? LL_SK_LISTENER : LL_SK_CONN;
 	bpf_sk_release(sk);
-	return 1;
+	return rc;
+}
+
+/*
+ * Strict mode for an endpoint rule's packet: 1 to drop it. A listener counts
+ * only on a port the rules register for this remote (the local port looked
+ * up as if it were the remote's). Out of line: the second rule lookup would
+ * otherwise weigh on every rule hit, strict or not.
+ */
+static __noinline int ll_strict_rule_drop(void *ctx, const struct ll_state *s,
+					  const struct ll_pkt *p, const __u8 *remote, int hosts_maybe)
+{
+	struct ll_pkt q;
+	int sk = ll_sock_of(ctx, p);
+
+	if (sk != LL_SK_LISTENER)
+		return sk == LL_SK_NONE;
+	q = *p;
+	q.sport = p->dport;
+	return ll_rule_match(s, 0, &q, remote, hosts_maybe) < 0;
 }
 
 /*
@@ -255,8 +286,10 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 	if (rc->flows)
 		fv = ll_flow_match(p, egress);
 	if (fv) {
+		/* an exact flow names its local port: a listener there is its target */
 		if (strict_ctx && p->proto == IPPROTO_TCP_ &&
-		    (strict_all || (fv->flags & LL_FLOW_F_STRICT)) && !ll_has_socket(strict_ctx, p))
+		    (strict_all || (fv->flags & LL_FLOW_F_STRICT)) &&
+		    ll_sock_of(strict_ctx, p) == LL_SK_NONE)
 			return LL_DROP_STRICT;
 		/*
 		 * Plain adds, not atomics: RSS steers one flow to one RX queue, so
@@ -271,7 +304,8 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 	}
 	id = ll_rule_match(s, 0, p, remote, hosts_maybe);
 	if (id >= 0) {
-		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_ && !ll_has_socket(strict_ctx, p))
+		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_ &&
+		    ll_strict_rule_drop(strict_ctx, s, p, remote, hosts_maybe))
 			return LL_DROP_STRICT;
 		if (!egress)
 			ll_rule_hit(id, bytes);
@@ -377,14 +411,55 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 
 struct ll_ctx {
 	void *prog_ctx;		/* xdp_md or __sk_buff, for socket lookups */
-	void *data;
+	void *data;		/* the directly readable part: linear data, first buffer */
 	void *data_end;
-	__u64 bytes;		/* wire length */
+	__u64 bytes;		/* wire length, all fragments included */
 	__u64 charge;		/* memory held: XDP frame buffer + sk_buff, tc skb->truesize */
 	__u32 hook;		/* enum ll_hook */
 	__u32 ifindex;
 	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
+	struct xdp_buff *xdp_buff;	/* XDP: the kernel's view (multi-buffer flag) */
 };
+
+/*
+ * Parses the frame wherever its headers are. In place first: that is every
+ * frame whose headers are in the readable part, at no extra cost. Only when
+ * that parse ran out of bytes while the frame goes on beyond them (a
+ * non-linear skb, a multi-buffer XDP frame) are its first LL_HDR_MAX bytes
+ * copied (read only: no pull, no allocation, the skb is left as it is) and
+ * parsed again by the same parser, so where the bytes lie never changes
+ * the verdict.
+ */
+static __always_inline int ll_parse_frame(const struct ll_ctx *ctx, struct ll_pkt *p)
+{
+	struct hdr_cursor c = { .base = ctx->data, .end = ctx->data_end };
+	struct hdr_cursor cc = { .copy = 1 };
+	struct ll_hdr_copy *cp;
+	__u32 zero = 0, n;
+	int rc;
+
+	rc = ll_parse(&c, p);
+	if (rc != LL_P_MALFORMED || ctx->bytes <= (__u64)(ctx->data_end - ctx->data))
+		return rc;
+	cp = bpf_map_lookup_elem(&ll_hdr_copy, &zero);
+	if (!cp)
+		return rc;
+	n = ctx->bytes < LL_HDR_MAX ? ctx->bytes : LL_HDR_MAX;
+	/* two checks the compiler must not merge into one the verifier cannot follow */
+	asm volatile("" : "+r"(n));
+	if (n > LL_HDR_MAX)
+		return rc;
+	asm volatile("" : "+r"(n));
+	if (n < 1)
+		return rc;
+	if (ctx->hook == LL_HOOK_XDP ? bpf_xdp_load_bytes(ctx->prog_ctx, 0, cp->b, n) :
+				       bpf_skb_load_bytes(ctx->prog_ctx, 0, cp->b, n))
+		return rc;
+	__builtin_memset(p, 0, sizeof(*p));
+	cc.base = cp->b;
+	cc.len = n;
+	return ll_parse(&cc, p);
+}
 
 /*
  * The ingress decision. Returns the verdict reason; ll_reason_is_drop()
@@ -399,7 +474,7 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 	__u32 reason;
 	int rc;
 
-	rc = ll_parse(ctx->data, ctx->data_end, &p);
+	rc = ll_parse_frame(ctx, &p);
 	if (ll_essential(rc, &p)) {
 		reason = LL_PASS_ESSENTIAL;
 		goto out;
@@ -469,6 +544,9 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
 	if (!(s->daemon.level | s->kernel.level | s->override_active) && !ctx->pfmemalloc)
 		return 0;
 
+	/* a multi-buffer frame: bytes so far counted its first buffer only */
+	if (ctx->hook == LL_HOOK_XDP && (ctx->xdp_buff->flags & XDP_FLAGS_HAS_FRAGS))
+		ctx->bytes = bpf_xdp_get_buff_len(ctx->prog_ctx);
 	now = ll_now();
 	level = ll_level_of(s, now, &source, &expired);
 	if (level == LL_LEVEL_NONE && !ctx->pfmemalloc) {

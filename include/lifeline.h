@@ -532,6 +532,7 @@ struct ll_event {
 #define LL_DEFAULT_MAX_FRAGS 8192
 #define LL_RINGBUF_BYTES (64 * 1024)	/* ~1,600 events; at most one per type per 100 ms */
 #define LL_IPV6_EXT_MAX 6		/* extension headers walked */
+#define LL_HDR_MAX 256			/* headers must end within a frame's first bytes */
 #define LL_KERNEL_LEASE_NS (2ULL * 1000000000ULL)
 #define LL_EVENT_INTERVAL_NS (100ULL * 1000000ULL)	/* per event type */
 #define LL_TC_PRIO_INTERACTIVE 6

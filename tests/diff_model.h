@@ -207,6 +207,9 @@ static inline void dm_parse(const __u8 *p, size_t len, struct dm_pkt *o)
 	__u16 type;
 
 	memset(o, 0, sizeof(*o));
+	/* README: a header that ends beyond the frame's first LL_HDR_MAX bytes is malformed. */
+	if (len > LL_HDR_MAX)
+		len = LL_HDR_MAX;
 	if (len < 14)
 		return dm_bad(o, "ethernet");
 	type = dm_be16(p + 12);

@@ -654,6 +654,60 @@ out:
 	close(lfd);
 }
 
+/*
+ * Strict mode through a listener: bpf_skc_lookup_tcp also finds a socket
+ * listening on the destination port. A registered remote's packet to a
+ * listening port that no registration names as this host's own (a spoofed
+ * SYN to sshd, say) is dropped; to a port the rules register for it (this
+ * host is the target: an NBD or iSCSI server here) it passes.
+ */
+static void test_strict_listener(void)
+{
+	struct instance *in = &inst[0];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t alen = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct fixture f = { .prog = XDP, .level = LL_LEVEL_CRITICAL, .empty = 1 };
+	struct ll_state st;
+	struct ll_counter c;
+	__u32 zero = 0;
+	__u16 lport;
+	int verdict;
+	size_t len;
+	struct __sk_buff out;
+
+	if (!ASSERT_TRUE(lfd >= 0, "socket") ||
+	    !ASSERT_EQ(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0, "bind") ||
+	    !ASSERT_EQ(listen(lfd, 1), 0, "listen") ||
+	    !ASSERT_EQ(getsockname(lfd, (struct sockaddr *)&a, &alen), 0, "getsockname"))
+		goto out;
+	lport = ntohs(a.sin_port);
+	for (int target = 0; target < 2; target++) {
+		/* rule 1: the remote's service port 9 (this host the client); rule 2: the listener's port */
+		struct pkt_spec syn = { T("127.0.0.1", "127.0.0.1", target ? 45000 : 9, lport) };
+
+		if (!ASSERT_EQ(reset(in, &f), 0, "reset"))
+			goto out;
+		add_rule(in, 0, IPPROTO_TCP, "127.0.0.1", 32, target ? lport : 9,
+			 target ? lport : 9, RULE_HOST4);
+		bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st);
+		st.strict = 1;
+		bpf_map_update_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st, 0);
+		ASSERT_EQ(run_prog(in, XDP, &syn, &verdict, &out, &len), 0, "run");
+		ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
+				      LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_STRICT), &c);
+		if (target) {
+			ASSERT_EQ(verdict, PASS, "to the registered local port's listener: passes");
+			ASSERT_EQ(c.packets, 0, "drop_strict not counted");
+		} else {
+			ASSERT_EQ(verdict, DROP, "from the registered remote port to another listener: dropped");
+			ASSERT_EQ(c.packets, 1, "drop_strict counted");
+		}
+	}
+out:
+	close(lfd);
+}
+
 static int ev_got;
 static struct ll_event ev_last;
 
@@ -852,6 +906,7 @@ int main(int argc, char **argv)
 	TEST_RUN("truncation/every offset, IPv6 VLAN with extension headers", test_truncation_v6);
 	TEST_RUN("events/pfmemalloc sightings rate-limited", test_events);
 	TEST_RUN("strict/spoofed registered tuple dropped, real socket passes", test_strict);
+	TEST_RUN("strict/listener: only a registered local port's listener counts", test_strict_listener);
 	TEST_RUN("events/ring buffer full: counted, verdicts unchanged", test_ringbuf_full);
 	TEST_RUN("flows/lookups during bucket moves never miss", test_move_race);
 	unload(&inst[0]);

@@ -205,6 +205,9 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 			return -EEXIST;
 		}
 		out->already = out->tc_policy;
+	} else if (out->tc_policy && o->mode == LL_MODE_AUTO) {
+		tc_mode = 1;	/* an earlier auto attach fell back to tc: it is in place */
+		out->already = 1;
 	} else if (out->tc_policy) {
 		ERR("lifeline is attached to %s with --mode tc; run 'lifeline detach %s' first",
 		    out->name, out->name);
@@ -239,7 +242,19 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 	if (!out->already && !tc_mode) {
 		rmdir(tc_marker);	/* stale: its filter went with an earlier interface */
 		link_fd = xdp_link(skel, ifindex, o->mode);
-		if (link_fd < 0) {
+		if (link_fd < 0 && o->mode == LL_MODE_AUTO && !o->no_tc && link_fd != -EPERM &&
+		    link_fd != -EACCES) {
+			/*
+			 * The driver refused XDP (an MTU over its limit, its queue
+			 * layout...): the tc policy applies the same decision at TC
+			 * ingress, on any interface.
+			 */
+			snprintf(out->fallback, sizeof(out->fallback),
+				 "%s refused XDP (%s): attached with --mode tc instead", out->name,
+				 strerror(-link_fd));
+			tc_mode = 1;
+			link_fd = -1;
+		} else if (link_fd < 0) {
 			ret = link_fd;
 			if (ret == -EOPNOTSUPP || (o->mode == LL_MODE_NATIVE && ret == -EINVAL))
 				ERR("%s has no native XDP support; use --mode generic, tc or auto",
@@ -252,7 +267,12 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 	if (!o->no_tc) {
 		ret = tc_attach(dir, ifindex, skel, tc_mode);
 		if (ret) {
-			ERR("cannot attach the tc programs to %s: %s", out->name, strerror(-ret));
+			if (out->fallback[0])
+				ERR("%s refused XDP and the tc programs: %s", out->name,
+				    strerror(-ret));
+			else
+				ERR("cannot attach the tc programs to %s: %s", out->name,
+				    strerror(-ret));
 			goto cleanup_tc;
 		}
 	}
@@ -276,10 +296,13 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 	}
 	{
 		int already = out->already, replaced = out->replaced;
+		char fallback[sizeof(out->fallback)];
 
+		memcpy(fallback, out->fallback, sizeof(fallback));
 		ll_iface_query(dir, ifindex, out);
 		out->already = already;
 		out->replaced = replaced;
+		memcpy(out->fallback, fallback, sizeof(fallback));
 	}
 	goto cleanup;
 

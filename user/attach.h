@@ -30,6 +30,7 @@ struct ll_iface {
 	int tc_policy;		/* the ingress filter applies the policy (--mode tc) */
 	int already;		/* attach found it attached already */
 	int replaced;		/* attach replaced a foreign XDP program (--force) */
+	char fallback[192];	/* --mode auto fell back to tc: why ("" otherwise) */
 };
 
 struct ll_attach_opts {

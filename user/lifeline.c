@@ -519,6 +519,11 @@ static int do_attach(int argc, char **argv)
 	json_object_object_add(j, "already_attached", json_object_new_boolean(iface.already));
 	json_object_object_add(j, "replaced_foreign", json_object_new_boolean(iface.replaced));
 	json_object_object_add(j, "replaced_orphan", json_object_new_boolean(replaced_orphan));
+	if (iface.fallback[0]) {
+		/* a notice, not an error: the attach worked, in another mode than asked */
+		fprintf(stderr, "lifeline: notice: %s\n", iface.fallback);
+		json_object_object_add(j, "fallback", json_object_new_string(iface.fallback));
+	}
 	out_emit(j, attach_human);
 	return 0;
 }
