@@ -50,7 +50,8 @@ BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF))
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libinih-dev libsystemd-dev libcap-dev libclang-rt-14-dev \
             iproute2 ethtool nbdkit libnbd-bin libnbd-dev iperf3 xdp-tools jq nftables iptables \
-            gnuplot-nox util-linux procps bc help2man ltrace bash-completion
+            gnuplot-nox util-linux procps bc help2man ltrace bash-completion \
+            qemu-system-common qemu-block-extra tgt e2fsprogs
 
 .PHONY: all clean vmlinux check test bench demo deps asan man install uninstall
 .DELETE_ON_ERROR:
