@@ -98,6 +98,7 @@ st_reap() {
 	done
 	for f in "$d"/*.img; do st_mounted "$f" && { st_fuse_abort "$f"; umount -l "$f" 2>/dev/null; }; done
 	[ -f "$d/tgtd.ctl" ] && st_tgtd_stop "$(cat "$d/tgtd.ctl")" "$d"
+	rm -f "$(st_lun "$d")"
 	[ -f "$d/nbdkit.pid" ] && kill -9 "$(cat "$d/nbdkit.pid")" 2>/dev/null
 	rm -f "/tmp/llnbd${d##*/}.pid"
 	[ -f "$d/pin" ] && rm -rf "$(cat "$d/pin")"
@@ -157,11 +158,14 @@ st_nbd_server() {
 }
 
 # st_iscsi_server SIZE: tgtd on $SRV4:3260, target $ST_IQN, LUN 1 a sparse
-# file of SIZE (bytes or with a K/M/G suffix, as truncate takes it). tgtd's
-# management socket is host-wide (/var/run/tgtd/socket.N): N is picked free.
+# file of SIZE (bytes or with a K/M/G suffix, as truncate takes it) in
+# /dev/shm, memory like nbdkit's disk (on /var/tmp, every fsync would wait
+# for this host's own disk). tgtd's management socket is host-wide
+# (/var/run/tgtd/socket.N): N is picked free.
+st_lun() { local d=${1:-$ST_DIR}; echo "/dev/shm/llstorage-${d##*/}.lun"; }
 st_iscsi_server() {
 	local c i
-	truncate -s "$1" "$ST_DIR/lun" || return 1
+	truncate -s "$1" "$(st_lun)" || return 1
 	for i in $(seq 20); do
 		c=$((20000 + (${LL_NS_ID//[!0-9]/} + i * 7919) % 20000))
 		[ -e "/var/run/tgtd/socket.$c" ] && continue
@@ -179,7 +183,7 @@ st_iscsi_server() {
 	done
 	[ -n "$ST_CTL" ] || return 1
 	tgtadm -C "$ST_CTL" --lld iscsi --mode target --op new --tid 1 -T "$ST_IQN" &&
-		tgtadm -C "$ST_CTL" --lld iscsi --mode logicalunit --op new --tid 1 --lun 1 -b "$ST_DIR/lun" &&
+		tgtadm -C "$ST_CTL" --lld iscsi --mode logicalunit --op new --tid 1 --lun 1 -b "$(st_lun)" &&
 		tgtadm -C "$ST_CTL" --lld iscsi --mode target --op bind --tid 1 -I ALL
 }
 
