@@ -184,7 +184,16 @@ st_iscsi_server() {
 	[ -n "$ST_CTL" ] || return 1
 	tgtadm -C "$ST_CTL" --lld iscsi --mode target --op new --tid 1 -T "$ST_IQN" &&
 		tgtadm -C "$ST_CTL" --lld iscsi --mode logicalunit --op new --tid 1 --lun 1 -b "$(st_lun)" &&
-		tgtadm -C "$ST_CTL" --lld iscsi --mode target --op bind --tid 1 -I ALL
+		tgtadm -C "$ST_CTL" --lld iscsi --mode target --op bind --tid 1 -I ALL || return 1
+	# 256 KiB data PDUs and unsolicited data, as a SAN target would be set
+	# up (tgtd's 8 KiB and InitialR2T=Yes defaults: sequential writes at
+	# 67-87 MB/s here instead of 113-115)
+	local kv
+	for kv in MaxRecvDataSegmentLength=262144 MaxXmitDataSegmentLength=262144 \
+		  InitialR2T=No FirstBurstLength=262144 MaxBurstLength=1048576; do
+		tgtadm -C "$ST_CTL" --lld iscsi --mode target --op update --tid 1 \
+			--name "${kv%%=*}" --value "${kv#*=}" || return 1
+	done
 }
 
 # st_tgtd_stop CTL DIR: tgtd exits on "system delete" once its targets are gone
