@@ -52,7 +52,7 @@ cg_empty() {
 }
 cleanup() {
 	stop_pids
-	[ -f "$RUN/lifelined.pid" ] && kill "$(cat "$RUN/lifelined.pid")" 2>/dev/null
+	[ -f "$RUN/lld.pid" ] && kill "$(cat "$RUN/lld.pid")" 2>/dev/null
 	cg_empty
 	st_cleanup
 	nbd_stop
@@ -174,8 +174,8 @@ one_run() {
 	if [ "$att" = yes ]; then
 		in_cli "$LL" attach "$DEV_CLI" --mode tc | sed 's/^/   /'
 		in_cli "$LL" flow add nbd://$SRV4 --name storage | sed 's/^/   /'
-		in_cli "$LLD" --foreground --config "$RUN/demo.conf" >"$RUN/lifelined.log" 2>&1 &
-		echo $! >"$RUN/lifelined.pid"
+		nsenter --net=/run/netns/$NS_CLI "$LLD" --foreground --config "$RUN/demo.conf" >"$RUN/lifelined.log" 2>&1 &
+		echo $! >"$RUN/lld.pid"
 		for _ in $(seq 50); do [ -S "$RUN/events.sock" ] && break; sleep 0.1; done
 		[ -S "$RUN/events.sock" ] || { echo "demo: lifelined did not start: $(tail -3 "$RUN/lifelined.log")" >&2; exit 1; }
 		say "   lifelined watches memory cgroup $CG (critical at 90 % of its limit)"
@@ -225,7 +225,7 @@ one_run() {
 	stop_pids
 	cg_empty
 	if [ "$att" = yes ]; then
-		kill "$(cat "$RUN/lifelined.pid")" 2>/dev/null; rm -f "$RUN/lifelined.pid"
+		kill "$(cat "$RUN/lld.pid")" 2>/dev/null; rm -f "$RUN/lld.pid"
 		in_cli "$LL" detach --all >/dev/null
 	fi
 	# from a new connection: e2fsck, then every block the writers wrote
