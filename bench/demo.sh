@@ -304,7 +304,7 @@ plot '$RUN/$run.fsync.dat' using 1:3 with lines lw 2 lc rgb '#d62728' title '4 K
 set ylabel 'kpkt/s'; set yrange [0:$YPK]
 plot '$RUN/$run.net.dat' using 1:(\$2/1000) with lines lw 2 lc rgb 'gray40' title 'offered by the flooder', '' using 1:(\$3/1000) with lines lw 2 lc rgb '#2ca02c' title 'dropped by lifeline (tc ingress)', '' using 1:(\$4/1000) with lines lw 2 lc rgb '#9467bd' title 'reaching the client stack'"; done
 	for run in without with; do echo "set title '$run lifeline: level'; unset arrow; unset label; $(marks $run)
-set ylabel 'level'; set xlabel 'seconds'; set format x '%g'; set yrange [-1.3:2.3]; set ytics ('not attached' -1, 'none' 0, 'elevated' 1, 'critical' 2)
+set ylabel 'level'; set xlabel 'seconds'; set format x '%g'; set yrange [-1.4:3.3]; set ytics ('not attached' -1, 'none' 0, 'elevated' 1, 'critical' 2)
 plot '$RUN/$run.net.dat' using 1:5 with steps lw 2 lc rgb 'black' title 'lifeline level (lifelined, memcg)'"; done
 	echo "unset multiplot"
 } >"$RUN/plot.gp"
