@@ -51,7 +51,8 @@ DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-
             libjson-c-dev libinih-dev libsystemd-dev libcap-dev libclang-rt-14-dev \
             iproute2 ethtool nbdkit libnbd-bin libnbd-dev iperf3 xdp-tools jq nftables iptables \
             gnuplot-nox util-linux procps bc help2man ltrace bash-completion \
-            prometheus prometheus-node-exporter python3-yaml systemd strace curl
+            prometheus prometheus-node-exporter python3-yaml systemd strace curl \
+            qemu-system-common qemu-block-extra tgt e2fsprogs
 
 .PHONY: all clean vmlinux check test bench demo deps asan man install uninstall
 .DELETE_ON_ERROR:
