@@ -47,7 +47,8 @@ struct ll_pkt {
 	__u8 icmp_code;
 	__u8 has_icmp;
 	__u8 v4;		/* IPv4 (src/dst are v4-mapped) */
-	__u8 _pad[3];
+	__u8 hop_limit;		/* IPv6 hop limit (neighbour discovery needs 255) */
+	__u8 _pad[2];
 };
 
 /*
@@ -246,6 +247,7 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, struct ll_pkt *p)
 	    ip6->saddr.in6_u.u6_addr32[2] == bpf_htonl(0xffff))
 		return -1;
 	next = ip6->nexthdr;
+	p->hop_limit = ip6->hop_limit;
 	c->off += sizeof(*ip6);
 
 	/* Bounded walk: up to LL_IPV6_EXT_MAX headers, then the upper layer; longer is malformed. */

@@ -314,17 +314,24 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 	return 0;
 }
 
-static __always_inline int ll_essential(int parse_rc, const struct ll_pkt *p)
+/* bytes: the frame's length; essentials are bounded (see LL_ESSENTIAL_*) */
+static __always_inline int ll_essential(int parse_rc, const struct ll_pkt *p, __u64 bytes)
 {
 	if (parse_rc == LL_P_ARP)
 		return 1;
 	if (parse_rc != LL_P_IP || !p->has_icmp)
 		return 0;
-	if (p->proto == IPPROTO_ICMPV6_)
-		/* packet too big, and router/neighbour solicitation/advertisement, redirect */
-		return p->icmp_type == 2 || (p->icmp_type >= 133 && p->icmp_type <= 137);
+	if (p->proto == IPPROTO_ICMPV6_) {
+		/* packet too big */
+		if (p->icmp_type == 2)
+			return bytes <= LL_ESSENTIAL_ICMP6_MAX;
+		/* router/neighbour solicitation/advertisement, redirect: on-link only */
+		return p->icmp_type >= 133 && p->icmp_type <= 137 &&
+		       p->hop_limit == LL_ND_HOP_LIMIT && bytes <= LL_ESSENTIAL_ICMP6_MAX;
+	}
 	/* ICMPv4 destination unreachable, fragmentation needed */
-	return p->proto == IPPROTO_ICMP_ && p->icmp_type == 3 && p->icmp_code == 4;
+	return p->proto == IPPROTO_ICMP_ && p->icmp_type == 3 && p->icmp_code == 4 &&
+	       bytes <= LL_ESSENTIAL_ICMP4_MAX;
 }
 
 /*
@@ -475,7 +482,7 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 	int rc;
 
 	rc = ll_parse_frame(ctx, &p);
-	if (ll_essential(rc, &p)) {
+	if (ll_essential(rc, &p, ctx->bytes)) {
 		reason = LL_PASS_ESSENTIAL;
 		goto out;
 	}

@@ -533,6 +533,17 @@ struct ll_event {
 #define LL_RINGBUF_BYTES (64 * 1024)	/* ~1,600 events; at most one per type per 100 ms */
 #define LL_IPV6_EXT_MAX 6		/* extension headers walked */
 #define LL_HDR_MAX 256			/* headers must end within a frame's first bytes */
+/*
+ * The essentials pass at every level, so they must not carry a flood: an
+ * ICMPv4 error is at most 576 bytes of IP (RFC 1812, what Linux sends), an
+ * ICMPv6 error at most the minimum MTU, 1280 (RFC 4443); neighbour discovery
+ * is link-local, hop limit 255 (RFC 4861). The frame limits allow for an
+ * Ethernet header and two VLAN tags.
+ */
+#define LL_ESSENTIAL_L2_MAX 22
+#define LL_ESSENTIAL_ICMP4_MAX (576 + LL_ESSENTIAL_L2_MAX)
+#define LL_ESSENTIAL_ICMP6_MAX (1280 + LL_ESSENTIAL_L2_MAX)
+#define LL_ND_HOP_LIMIT 255
 #define LL_KERNEL_LEASE_NS (2ULL * 1000000000ULL)
 #define LL_EVENT_INTERVAL_NS (100ULL * 1000000ULL)	/* per event type */
 #define LL_TC_PRIO_INTERACTIVE 6

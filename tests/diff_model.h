@@ -46,6 +46,7 @@ struct dm_pkt {
 	__u16 sport, dport;	/* host order */
 	int icmp;		/* ICMP (in IPv4) or ICMPv6 (in IPv6) header present */
 	__u8 icmp_type, icmp_code;
+	__u8 hop_limit;		/* IPv6 */
 	int next_ext;		/* extension headers walked (IPv6) */
 };
 
@@ -149,6 +150,7 @@ static inline void dm_parse_ip6(const __u8 *p, size_t len, size_t off, struct dm
 	/* READING: a version other than 6 under ethertype 0x86dd is invalid. */
 	if (p[off] >> 4 != 6)
 		return dm_bad(o, "ipv6 version");
+	o->hop_limit = p[off + 7];
 	memcpy(o->src, p + off + 8, 16);
 	memcpy(o->dst, p + off + 24, 16);
 	/* README: an IPv4-mapped IPv6 source is invalid on the wire: malformed. */
@@ -416,11 +418,18 @@ static inline __u32 dm_classify(struct dm_inst *m, const struct dm_pkt *p, size_
 	}
 	if (p->l3 == DM_L3_ARP)
 		return LL_PASS_ESSENTIAL;
+	/*
+	 * READING: errors bounded by RFC 1812 (576 bytes of IPv4) and RFC 4443
+	 * (1280 of IPv6), plus Ethernet and two tags; ND only with hop limit 255.
+	 */
 	if (p->icmp) {
-		if (p->l3 == DM_L3_IP6 &&
-		    (p->icmp_type == 2 || (p->icmp_type >= 133 && p->icmp_type <= 137)))
+		if (p->l3 == DM_L3_IP6 && p->icmp_type == 2 && len <= 1280 + 22)
 			return LL_PASS_ESSENTIAL;
-		if (p->l3 == DM_L3_IP4 && p->icmp_type == 3 && p->icmp_code == 4)
+		if (p->l3 == DM_L3_IP6 && p->icmp_type >= 133 && p->icmp_type <= 137 &&
+		    p->hop_limit == 255 && len <= 1280 + 22)
+			return LL_PASS_ESSENTIAL;
+		if (p->l3 == DM_L3_IP4 && p->icmp_type == 3 && p->icmp_code == 4 &&
+		    len <= 576 + 22)
 			return LL_PASS_ESSENTIAL;
 	}
 	if (p->frag == DM_FRAG_LATER) {

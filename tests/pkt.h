@@ -31,6 +31,7 @@ struct pkt_spec {
 	int payload;		/* bytes after the L4 header */
 	__u16 ethertype;	/* nonzero: raw frame of this ethertype (ARP 0x0806, ...) */
 	int truncate;		/* nonzero: cut the frame to this many bytes */
+	int hop_limit;		/* IPv6; 0: 255 for neighbour discovery (133-137), else 64 */
 };
 
 static inline void pkt_put16(__u8 *p, __u16 v)
@@ -104,7 +105,9 @@ static inline size_t pkt_build(__u8 *buf, size_t cap, const struct pkt_spec *s)
 		if (inet_pton(AF_INET6, s->src, buf + l3 + 8) != 1 ||
 		    inet_pton(AF_INET6, s->dst, buf + l3 + 24) != 1)
 			return 0;
-		buf[l3 + 7] = 64;
+		buf[l3 + 7] = s->hop_limit ? s->hop_limit :
+			      proto == IPPROTO_ICMPV6 && s->icmp_type >= 133 && s->icmp_type <= 137 ?
+			      255 : 64;
 		iplen_off = l3 + 4;
 		off = l3 + 40;
 		for (int i = 0; i < s->next; i++) {
