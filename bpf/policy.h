@@ -184,18 +184,6 @@ static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p,
 	return e ? &e->val : NULL;
 }
 
-struct ll_ctx {
-	void *prog_ctx;		/* xdp_md or __sk_buff, for socket lookups */
-	void *data;		/* the directly readable part: linear data, first buffer */
-	void *data_end;
-	__u64 bytes;		/* wire length, all fragments included */
-	__u64 charge;		/* memory held: XDP frame buffer + sk_buff, tc skb->truesize */
-	__u32 hook;		/* enum ll_hook */
-	__u32 ifindex;
-	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
-	struct xdp_buff *xdp_buff;	/* XDP: the kernel's view (multi-buffer flag) */
-};
-
 static __always_inline void ll_frag_key(struct ll_frag_key *k, const struct ll_pkt *p)
 {
 	__builtin_memset(k, 0, sizeof(*k));
@@ -475,6 +463,17 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 	return LL_PASS_BUDGET;
 }
 
+struct ll_ctx {
+	void *prog_ctx;		/* xdp_md or __sk_buff, for socket lookups */
+	void *data;		/* the directly readable part: linear data, first buffer */
+	void *data_end;
+	__u64 bytes;		/* wire length, all fragments included */
+	__u64 charge;		/* memory held: XDP frame buffer + sk_buff, tc skb->truesize */
+	__u32 hook;		/* enum ll_hook */
+	__u32 ifindex;
+	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
+	struct xdp_buff *xdp_buff;	/* XDP: the kernel's view (multi-buffer flag) */
+};
 
 /*
  * Parses the frame wherever its headers are. In place first: that is every
