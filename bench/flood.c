@@ -3,9 +3,10 @@
  * flood: the C half of bench/flood.sh. Each command does one thing in the
  * network namespace it is started in (flood.sh enters the namespaces):
  *
- *   flood gen DEV DST_MAC SRC_IP DST_IP DPORT SECONDS [FRAME_BYTES [PPS]]
+ *   flood gen DEV DST_MAC SRC_IP DST_IP DPORT SECONDS [FRAME_BYTES [PPS [udp|syn]]]
  *	sends UDP frames (64 bytes, or FRAME_BYTES from 60 to 1514; at most
- *	PPS frames a second if given) out of DEV for SECONDS: BPF_PROG_RUN of an XDP
+ *	PPS frames a second if given; PPS 0: no cap), or TCP SYNs with valid
+ *	checksums (syn, from port 40000), out of DEV for SECONDS: BPF_PROG_RUN of an XDP
  *	program with BPF_F_TEST_XDP_LIVE_FRAMES that redirects every frame to
  *	DEV. Prints "sent N frames in S s".
  *   flood xdp DEV bare-drop|lifeline [FLOWS]
@@ -95,6 +96,26 @@ static void ip4_csum(__u8 *ip)
 	ip[11] = sum & 0xff;
 }
 
+/* Makes the TCP segment at tcp (hdr 20 bytes, len bytes in all) a SYN, checksummed. */
+static void tcp4_syn(__u8 *ip, __u8 *tcp, int len)
+{
+	__u32 sum = IPPROTO_TCP + len;
+
+	tcp[4] = 0x12;		/* a sequence number */
+	tcp[13] = 0x02;		/* SYN */
+	tcp[14] = 0xff;		/* window */
+	tcp[16] = tcp[17] = 0;
+	for (int i = 12; i < 20; i += 2)
+		sum += (ip[i] << 8) | ip[i + 1];
+	for (int i = 0; i < len; i += 2)
+		sum += (tcp[i] << 8) | (i + 1 < len ? tcp[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	tcp[16] = sum >> 8;
+	tcp[17] = sum & 0xff;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -113,17 +134,22 @@ static int cmd_gen(int argc, char **argv)
 	double secs, t0, t, pps = 0;
 	unsigned int ifindex;
 	size_t len;
-	int err = 0;
+	int err = 0, syn = 0;
 
-	if (argc < 7 || argc > 9) {
+	if (argc < 7 || argc > 10 || (argc == 10 && strcmp(argv[9], "udp") && strcmp(argv[9], "syn"))) {
 		fprintf(stderr, "usage: flood gen DEV DST_MAC SRC_IP DST_IP DPORT SECONDS "
-			"[FRAME_BYTES [PPS]]\n");
+			"[FRAME_BYTES [PPS [udp|syn]]]\n");
 		return EXIT_FAILURE;
 	}
-	if (argc == 9) {
+	if (argc == 10 && !strcmp(argv[9], "syn")) {
+		syn = 1;
+		s.proto = IPPROTO_TCP;
+		s.payload = 6;	/* 60-byte frames: 14 + 20 + 20 + 6 */
+	}
+	if (argc >= 9 && strcmp(argv[8], "0")) {
 		pps = strtod(argv[8], NULL);
 		if (pps < 100) {
-			fprintf(stderr, "flood gen: PPS %s: at least 100\n", argv[8]);
+			fprintf(stderr, "flood gen: PPS %s: at least 100, or 0 for no cap\n", argv[8]);
 			return EXIT_FAILURE;
 		}
 		/* batches of a hundredth of a second */
@@ -136,7 +162,7 @@ static int cmd_gen(int argc, char **argv)
 			fprintf(stderr, "flood gen: FRAME_BYTES %s: from 60 to 1514\n", argv[7]);
 			return EXIT_FAILURE;
 		}
-		s.payload = want - 14 - 20 - 8;
+		s.payload = want - 14 - 20 - (syn ? 20 : 8);
 	}
 	ifindex = if_nametoindex(argv[1]);
 	if (!ifindex || dev_mac(argv[1], smac) || parse_mac(argv[2], dmac)) {
@@ -157,6 +183,8 @@ static int cmd_gen(int argc, char **argv)
 	memcpy(frame, dmac, 6);
 	memcpy(frame + 6, smac, 6);
 	ip4_csum(frame + 14);
+	if (syn)
+		tcp4_syn(frame + 14, frame + 34, ((frame[16] << 8) | frame[17]) - 20);
 
 	skel = trafgen_bpf__open();
 	if (!skel) {

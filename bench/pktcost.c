@@ -612,6 +612,24 @@ static int bench_strict(struct bench *b)
 		row_target(rr, 1.3);
 		judge(rr);
 	}
+	{
+		/*
+		 * A spoofed packet for the endpoint rule still installed: no socket
+		 * owns its tuple, so it also pays the FIB lookup (127.0.0.1: local,
+		 * strict applies) and is dropped. Only packets that miss the socket
+		 * lookup (spoofed, forwarded) take this path.
+		 */
+		__u16 ghost = cport == 65535 ? 1024 : cport + 1;
+		struct pkt_spec s = { .src = "127.0.0.1", .dst = "127.0.0.1", .proto = IPPROTO_TCP,
+				      .sport = sport, .dport = ghost, .payload = 64 };
+		struct frame f;
+
+		frame_build(&f, &s);
+		set_strict(skel, 1);
+		measure(b, BASE_XDP_DROP, xdp_fd, f.buf, f.len, XDP_DROP,
+			LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_STRICT),
+			"critical, strict on: endpoint rule, spoofed (no socket, FIB: local)");
+	}
 out:
 	b->counters_fd = -1;
 	if (err)

@@ -237,16 +237,68 @@ static __always_inline int ll_sock_of(void *ctx, const struct ll_pkt *p)
 }
 
 /*
- * Strict mode for an endpoint rule's packet: 1 to drop it. A listener counts
- * only on a port the rules register for this remote (the local port looked
- * up as if it were the remote's). Out of line: the second rule lookup would
- * otherwise weigh on every rule hit, strict or not.
+ * What strict mode needs of the packet's context (ingress at critical): a
+ * separate small struct, so ll_ctx itself never escapes to a subprogram and
+ * its constant fields (the hook) stay known to the compiler.
  */
-static __noinline int ll_strict_rule_drop(void *ctx, const struct ll_state *s,
-					  const struct ll_pkt *p, const __u8 *remote, int hosts_maybe)
+struct ll_strict {
+	void *prog_ctx;		/* xdp_md or __sk_buff */
+	__u32 ifindex;		/* the ingress interface, for the FIB lookup */
+};
+
+/*
+ * Strict mode found no connection for the 4-tuple: is the packet for this
+ * host at all? Forwarded or routed traffic (to a VM, a container, a host
+ * behind this one) never has a socket here, so strict applies only to
+ * packets the routing table delivers locally. One FIB lookup, as the
+ * stack's input route would do it (ingress interface, no neighbour
+ * resolution, no MTU check): a unicast route out (SUCCESS, or FRAG_NEEDED
+ * on tc, which measures the skb anyway) means forwarded: 0, strict does not
+ * apply and the registration decides. NOT_FWDED (a local address, or
+ * broadcast/multicast, or no route), FWD_DISABLED (this interface does not
+ * route: the packet is local or dropped by the stack), blackhole,
+ * unreachable, prohibit (the stack drops it too) and an error: 1, strict
+ * applies. Only packets that miss the socket lookup pay for this (spoofed
+ * and forwarded ones); out of line so the rule and flow paths share it.
+ */
+static __noinline int ll_for_this_host(const struct ll_strict *ctx, const struct ll_pkt *p)
+{
+	struct bpf_fib_lookup f = {};
+	long rc;
+
+	f.ifindex = ctx->ifindex;
+	f.l4_protocol = p->proto;
+	f.sport = p->sport;
+	f.dport = p->dport;
+	if (p->v4) {
+		f.family = AF_INET_;
+		__builtin_memcpy(&f.ipv4_src, p->src + 12, 4);
+		__builtin_memcpy(&f.ipv4_dst, p->dst + 12, 4);
+	} else {
+		f.family = AF_INET6_;
+		__builtin_memcpy(f.ipv6_src, p->src, 16);
+		__builtin_memcpy(f.ipv6_dst, p->dst, 16);
+	}
+	rc = bpf_fib_lookup(ctx->prog_ctx, &f, sizeof(f), BPF_FIB_LOOKUP_SKIP_NEIGH);
+	return !(rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ||
+		 rc == BPF_FIB_LKUP_RET_NO_NEIGH);
+}
+
+/*
+ * Strict mode for an endpoint rule's packet: 1 when nothing here vouches
+ * for it (ll_for_this_host then decides whether strict applies). A
+ * listener counts only on a port the rules register for this remote (the
+ * local port looked up as if it were the remote's): a forwarded SYN may
+ * also find a local listener on its port (sshd on a router). Out of line:
+ * the second rule lookup would otherwise weigh on every rule hit, strict or
+ * not.
+ */
+static __noinline int ll_strict_rule_unvouched(const struct ll_strict *ctx, const struct ll_state *s,
+					       const struct ll_pkt *p, const __u8 *remote,
+					       int hosts_maybe)
 {
 	struct ll_pkt q;
-	int sk = ll_sock_of(ctx, p);
+	int sk = ll_sock_of(ctx->prog_ctx, p);
 
 	if (sk != LL_SK_LISTENER)
 		return sk == LL_SK_NONE;
@@ -259,10 +311,10 @@ static __noinline int ll_strict_rule_drop(void *ctx, const struct ll_state *s,
  * Registered traffic: management allow rules, exact flows, endpoint rules.
  * Returns the pass reason, LL_DROP_STRICT, or 0 (LL_PASS_LEASE_EXPIRED is
  * never returned here, so 0 means "not registered"). strict_ctx is the
- * program context when strict mode applies (critical), else NULL.
+ * packet's context when strict mode applies (ingress at critical), else NULL.
  */
 static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_pkt *p,
-					   __u64 bytes, int egress, void *strict_ctx)
+					   __u64 bytes, int egress, const struct ll_strict *strict_ctx)
 {
 	int strict_all = s->strict;
 	const __u8 *remote = egress ? p->dst : p->src;
@@ -289,7 +341,8 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 		/* an exact flow names its local port: a listener there is its target */
 		if (strict_ctx && p->proto == IPPROTO_TCP_ &&
 		    (strict_all || (fv->flags & LL_FLOW_F_STRICT)) &&
-		    ll_sock_of(strict_ctx, p) == LL_SK_NONE)
+		    ll_sock_of(strict_ctx->prog_ctx, p) == LL_SK_NONE &&
+		    ll_for_this_host(strict_ctx, p))
 			return LL_DROP_STRICT;
 		/*
 		 * Plain adds, not atomics: RSS steers one flow to one RX queue, so
@@ -305,7 +358,8 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 	id = ll_rule_match(s, 0, p, remote, hosts_maybe);
 	if (id >= 0) {
 		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_ &&
-		    ll_strict_rule_drop(strict_ctx, s, p, remote, hosts_maybe))
+		    ll_strict_rule_unvouched(strict_ctx, s, p, remote, hosts_maybe) &&
+		    ll_for_this_host(strict_ctx, p))
 			return LL_DROP_STRICT;
 		if (!egress)
 			ll_rule_hit(id, bytes);
@@ -476,6 +530,7 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 				       __u64 now)
 {
 	struct ll_pkt p = {};
+	struct ll_strict strict;
 	struct ll_frag_key fk;
 	struct ll_frag_val *fv;
 	__u32 reason;
@@ -504,8 +559,9 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 		goto unregistered;
 	}
 
-	reason = ll_registered(s, &p, ctx->bytes, 0,
-			       level == LL_LEVEL_CRITICAL ? ctx->prog_ctx : NULL);
+	strict.prog_ctx = ctx->prog_ctx;
+	strict.ifindex = ctx->ifindex;
+	reason = ll_registered(s, &p, ctx->bytes, 0, level == LL_LEVEL_CRITICAL ? &strict : NULL);
 	if (reason == LL_DROP_STRICT)
 		goto out;
 	if (reason) {

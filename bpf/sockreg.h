@@ -9,8 +9,6 @@
 #ifndef LL_SOCKREG_H
 #define LL_SOCKREG_H
 
-#define AF_INET_ 2
-#define AF_INET6_ 10
 #define SOL_SOCKET_ 1
 #define SO_PRIORITY_ 12
 #define SO_MARK_ 36

@@ -113,9 +113,10 @@ static const char usage_text[] =
 "                         level's budget for unregistered traffic (memory in\n"
 "                         bytes/s for the host, the pool's depth, an optional\n"
 "                         packets/s cap)\n"
-"  strict on|off|show     at critical, pass a registered TCP packet only if a\n"
-"                         local socket exists for it (spoofed 5-tuples get\n"
-"                         nothing); per flow: --strict\n"
+"  strict on|off|show     at critical, pass a registered TCP packet for this\n"
+"                         host only if a local socket exists for it (spoofed\n"
+"                         5-tuples get nothing; forwarded traffic is not\n"
+"                         checked). On by default; per flow: --strict\n"
 "  monitor [--state-dir DIR] [--count N]\n"
 "                         stream lifelined's events (level changes, pfmemalloc\n"
 "                         sightings, lease expiries) live, in order; -j prints\n"
@@ -1179,6 +1180,7 @@ static json_object *pressure_json(const struct ll_state *st)
 	json_object_object_add(o, "budget_rate_bytes_per_s", json_object_new_int64(st->budget_rate));
 	json_object_object_add(o, "budget_burst_bytes", json_object_new_int64(st->budget_burst));
 	json_object_object_add(o, "budget_pps", json_object_new_int64(st->budget_pps));
+	json_object_object_add(o, "strict", json_object_new_boolean(st->strict));
 	return o;
 }
 
@@ -1214,6 +1216,9 @@ static void pressure_human_body(json_object *o, const char *indent)
 		}
 		printf("%s\n", ji(v, "active") ? "" : "  (inactive)");
 	}
+	printf("%sstrict: %s\n", indent, ji(o, "strict") ?
+	       "on (at critical, registered TCP for this host needs a local socket)" :
+	       "off (per-flow --strict only)");
 }
 
 static void pressure_human(json_object *o)
@@ -1863,7 +1868,8 @@ static int do_tune(int argc, char **argv)
 static void strict_human(json_object *o)
 {
 	printf("strict mode: %s\n", ji(o, "strict") ? "on (at critical, registered TCP packets "
-	       "need a local socket)" : "off (per-flow --strict only)");
+	       "for this host need a local socket; forwarded ones are not checked)" :
+	       "off (per-flow --strict only)");
 }
 
 static int do_strict(int argc, char **argv)

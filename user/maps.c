@@ -413,6 +413,8 @@ int ll_maps_open_or_create(struct ll_maps *m, const char *dir, const struct ll_l
 		m->state->egress_priority = LL_TC_PRIO_INTERACTIVE;
 		m->state->budget_rate = LL_DEFAULT_BUDGET_RATE;
 		m->state->budget_burst = LL_DEFAULT_BUDGET_BURST;
+		/* strict by default: at critical a spoofed registered TCP packet gets nothing */
+		m->state->strict = 1;
 		m->state->flow_max = opts && opts->max_flows ? opts->max_flows : LL_DEFAULT_MAX_FLOWS;
 		m->state->layout = LL_LAYOUT;
 		m->state->generation = 1;
