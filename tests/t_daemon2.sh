@@ -14,7 +14,7 @@ DPID="" MPID="" D2PID=""
 cleanup() {
 	for p in $MPID $D2PID $DPID; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$PIN" "$RUN"
+	rm -rf "$PIN" "$PIN-old" "$RUN"
 }
 trap cleanup EXIT
 wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
@@ -85,4 +85,47 @@ jq -e -s '[.[] | select(.event == "level" and .origin == "daemon" and .level == 
 # the override ends: the daemon's held kernel vote, if still held, may now be effective
 "$LL" pressure clear >/dev/null
 wait_for 5 is_level none || fail b1_clear "effective $(effective)"
+
+# ---- B5: pins gone: the old map's vote is no longer renewed, an orphan fails open ----
+B5PIN=$PIN-old
+stop_a() { [ -n "$DPID" ] && { kill -CONT "$DPID"; kill "$DPID"; wait "$DPID"; } 2>/dev/null; DPID=""; }
+stop_a
+fake_proc "$RUN/c"
+psi "$RUN/c" 90.00
+cat >"$RUN/c/conf" <<EOF
+[daemon]
+tick = 100ms
+hold = 1s
+lease = 1s
+state_dir = $RUN/c
+[watermark]
+enable = no
+[memavailable]
+enable = no
+[netstat]
+enable = no
+[kernel]
+vmscan = no
+EOF
+get() { "$ST" "$1" 2>/dev/null | sed -n "s/^$2=//p"; }
+"$LLD" --foreground --proc-root "$RUN/c" --config "$RUN/c/conf" >"$RUN/c/log" 2>&1 &
+DPID=$!
+if wait_for 5 bash -c "[ \"\$('$ST' '$PIN' 2>/dev/null | sed -n 's/^effective=//p')\" = critical ]"; then
+	# as rm -r of the pins would, but the old maps stay in reach of the test
+	mkdir "$B5PIN" && mv "$PIN"/* "$B5PIN"/ && rmdir "$PIN"
+	wait_for 5 grep -q "is gone" "$RUN/c/log" || fail b5_gone_logged "$(tail -2 "$RUN/c/log")"
+	if wait_for 4 bash -c "[ \"\$('$ST' '$B5PIN' | sed -n 's/^effective=//p')\" = none ]"; then
+		pass "B5: pins gone: the old map's lease lapses, its level is none (fail open): $(grep -o 'is gone.*' "$RUN/c/log" | head -1)"
+	else
+		fail b5_fail_open "old map: $("$ST" "$B5PIN" | grep -E 'effective=|daemon_lease_ms=|expired=' | tr '\n' ' ')"
+	fi
+	mkdir "$PIN" && mv "$B5PIN"/* "$PIN"/ && rmdir "$B5PIN"
+	wait_for 5 bash -c "[ \"\$('$ST' '$PIN' | sed -n 's/^effective=//p')\" = critical ]" &&
+		grep -q "is back" "$RUN/c/log" &&
+		pass "B5: pins back: the vote is renewed there again" ||
+		fail b5_back "$("$ST" "$PIN" | grep -E 'effective=|expired=' | tr '\n' ' '); $(tail -2 "$RUN/c/log")"
+else
+	fail b5_start "effective $(get "$PIN" effective): $(tail -3 "$RUN/c/log")"
+fi
+stop_a
 summary

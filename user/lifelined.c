@@ -865,7 +865,9 @@ static void pins_check(__u64 now)
 	if (fd < 0) {
 		if (!d.pins_gone)
 			dlog(LOG_WARNING, "%s is gone (lifeline detached?): the vote reaches no "
-			     "datapath until the maps are pinned again", path);
+			     "datapath until the maps are pinned again; the old map's vote is no "
+			     "longer renewed, so a datapath still using it fails open when its "
+			     "lease ends", path);
 		d.pins_gone = 1;
 		return;
 	}
@@ -873,13 +875,14 @@ static void pins_check(__u64 now)
 	close(fd);
 	if (id == d.state_id) {
 		if (d.pins_gone)
-			dlog(LOG_INFO, "%s is back", path);
+			dlog(LOG_NOTICE, "%s is back: renewing the vote there again", path);
 		d.pins_gone = 0;
 		return;
 	}
 	err = ll_maps_open(&nm, d.pin);
 	if (err) {
 		dlog(LOG_WARNING, "%s: new maps, cannot open them: %s", d.pin, strerror(-err));
+		d.pins_gone = 1;	/* the old map is no datapath's but an orphan's */
 		return;
 	}
 	rb = ring_buffer__new(nm.fd[LL_MAP_EVENTS], on_event, NULL, NULL);
@@ -887,6 +890,7 @@ static void pins_check(__u64 now)
 		dlog(LOG_WARNING, "%s: new maps, cannot open the ring buffer: %s", d.pin,
 		     strerror(errno));
 		ll_maps_close(&nm);
+		d.pins_gone = 1;
 		return;
 	}
 	ring_buffer__free(d.rb);
@@ -1184,7 +1188,9 @@ static void tick(__u64 now)
 	kernel_fold(&snap);
 	log_inputs();
 	ll_engine_step(&d.eng, d.levels, &snap, now, o);
-	vote_write(o->vote_level, o->vote_source, o->vote_since_ns, now + d.cfg.lease_ns);
+	/* pins gone: no renewal of a map only an orphan may still read; it fails open */
+	if (!d.pins_gone)
+		vote_write(o->vote_level, o->vote_source, o->vote_since_ns, now + d.cfg.lease_ns);
 	if (o->vote_changed)
 		dlog(LOG_DEBUG, "vote %s (%s)", ll_level_name(o->vote_level),
 		     ll_source_name(o->vote_source));
