@@ -86,6 +86,22 @@ jq -e -s '[.[] | select(.event == "level" and .origin == "daemon" and .level == 
 "$LL" pressure clear >/dev/null
 wait_for 5 is_level none || fail b1_clear "effective $(effective)"
 
+# ---- B4: a second lifelined on the same pin path (another state dir) is refused ----
+"$LLD" --foreground --config "$RUN/b/conf" >"$RUN/b/log" 2>&1 &
+D2PID=$!
+if wait_for 3 bash -c "! kill -0 $D2PID 2>/dev/null"; then
+	wait "$D2PID"; rc=$?; D2PID=""
+	if [ "$rc" != 0 ] && [ "$(wc -l <"$RUN/b/log")" = 1 ] && grep -q "pid $DPID" "$RUN/b/log"; then
+		pass "B4: a second lifelined on one pin path exits $rc: $(cat "$RUN/b/log")"
+	else
+		fail b4_message "exit $rc: $(cat "$RUN/b/log")"
+	fi
+else
+	kill "$D2PID"; wait "$D2PID" 2>/dev/null; D2PID=""
+	fail b4_refused "a second lifelined ran on pin path $PIN beside pid $DPID: $(tail -2 "$RUN/b/log")"
+fi
+kill -0 "$DPID" 2>/dev/null && pass "B4: the first lifelined runs on" || fail b4_first "pid $DPID gone"
+
 # ---- B5: pins gone: the old map's vote is no longer renewed, an orphan fails open ----
 B5PIN=$PIN-old
 stop_a() { [ -n "$DPID" ] && { kill -CONT "$DPID"; kill "$DPID"; wait "$DPID"; } 2>/dev/null; DPID=""; }

@@ -241,6 +241,8 @@ static struct {
 	int clients[MAX_CLIENTS];
 	char sock_path[PATH_MAX];
 	char pid_path[PATH_MAX];
+	int pin_lock_fd;		/* one daemon per pin path */
+	char pin_lock_path[PATH_MAX];
 
 	__u32 levels[LL_SRC_MAX];
 	__u32 kernel_levels[LL_SRC_MAX];	/* ring buffer raises since the last tick */
@@ -270,7 +272,7 @@ static struct {
 	char line[LINE_MAX_];
 	char reason[REASON_LEN];
 } d = {
-	.sigfd = -1, .listen_fd = -1, .lock_fd = -1, .log_fd = -1, .notify_fd = -1, .ready_fd = -1,
+	.sigfd = -1, .listen_fd = -1, .lock_fd = -1, .pin_lock_fd = -1, .log_fd = -1, .notify_fd = -1, .ready_fd = -1,
 	.src.trigger_fd = -1,
 };
 
@@ -1265,6 +1267,68 @@ static int lock_pidfile(void)
 	return 0;
 }
 
+/*
+ * One daemon per pin path too: two on one pin path (other state dirs)
+ * would overwrite each other's vote every tick. The lock is a file under
+ * LL_STATE_DIR_DEFAULT named by a hash of the pin path, not the pin
+ * directory itself: the CLI flocks that directory for each change, and
+ * would wait forever on a daemon that held it. A lock file unlinked by a
+ * daemon that stops is detected (its inode no longer at the path) and
+ * taken again.
+ */
+static int pin_lock(void)
+{
+	__u64 h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	struct stat a, b;
+	char buf[PATH_MAX + 32];
+	ssize_t n;
+	int err;
+
+	for (const char *c = d.pin; *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+	err = mkdir_p(LL_STATE_DIR_DEFAULT, 0755);
+	if (err)
+		return err;
+	snprintf(d.pin_lock_path, sizeof(d.pin_lock_path), "%s/pin-%016llx.lock",
+		 LL_STATE_DIR_DEFAULT, (unsigned long long)h);
+	for (int tries = 0; tries < 10; tries++) {
+		d.pin_lock_fd = open(d.pin_lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (d.pin_lock_fd < 0)
+			return -errno;
+		if (flock(d.pin_lock_fd, LOCK_EX | LOCK_NB)) {
+			err = errno;
+			n = pread(d.pin_lock_fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, " \n")] = '\0';
+			close(d.pin_lock_fd);
+			d.pin_lock_fd = -1;
+			if (err != EWOULDBLOCK)
+				return -err;
+			fprintf(stderr, "lifelined: another lifelined (pid %s) uses pin path %s "
+				"(lock %s); stop it first\n", buf[0] ? buf : "?", d.pin,
+				d.pin_lock_path);
+			return -EBUSY;
+		}
+		if (!fstat(d.pin_lock_fd, &a) && !stat(d.pin_lock_path, &b) &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return 0;
+		close(d.pin_lock_fd);	/* unlinked by a daemon that stopped: again */
+		d.pin_lock_fd = -1;
+	}
+	return -EAGAIN;
+}
+
+/* pid and pin path, for the refusal of the next one and for people */
+static void pin_lock_write(void)
+{
+	char buf[PATH_MAX + 32];
+	int n = snprintf(buf, sizeof(buf), "%d %s\n", (int)getpid(), d.pin);
+
+	if (n >= (int)sizeof(buf) || ftruncate(d.pin_lock_fd, 0) ||
+	    pwrite(d.pin_lock_fd, buf, (size_t)n, 0) != n)
+		dlog(LOG_WARNING, "cannot write %s: %s", d.pin_lock_path, strerror(errno));
+}
+
 static void write_pidfile(void)
 {
 	char buf[32];
@@ -1666,6 +1730,14 @@ int main(int argc, char **argv)
 				strerror(-err));
 		goto cleanup;
 	}
+	err = pin_lock();
+	if (err) {
+		if (err != -EBUSY)
+			fprintf(stderr, "lifelined: cannot lock the pin path %s (%s): %s\n", d.pin,
+				d.pin_lock_path, strerror(-err));
+		goto cleanup;
+	}
+	pin_lock_write();
 	err = ll_maps_open_or_create(&d.maps, d.pin, NULL);
 	if (err) {
 		char why[256];
@@ -1703,6 +1775,7 @@ int main(int argc, char **argv)
 		}
 	}
 	write_pidfile();
+	pin_lock_write();
 	notify_init();
 	/*
 	 * Loading the programs parsed the kernel's BTF (megabytes, freed):
@@ -1777,6 +1850,10 @@ cleanup:
 	if (d.lock_fd >= 0) {
 		unlink(d.pid_path);
 		close(d.lock_fd);
+	}
+	if (d.pin_lock_fd >= 0) {
+		unlink(d.pin_lock_path);
+		close(d.pin_lock_fd);
 	}
 	if (d.notify_fd >= 0)
 		close(d.notify_fd);
