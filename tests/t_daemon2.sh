@@ -10,9 +10,9 @@ PIN=/sys/fs/bpf/lltest-d2-$$
 RUN=$(mktemp -d)
 export LIFELINE_PIN_PATH=$PIN
 ST=$TOP/build/tests/llstate
-DPID="" MPID="" D2PID=""
+DPID="" MPID="" D2PID="" M2PID=""
 cleanup() {
-	for p in $MPID $D2PID $DPID; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	for p in $MPID $M2PID $D2PID $DPID; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$PIN" "$PIN-old" "$RUN"
 }
@@ -85,6 +85,39 @@ jq -e -s '[.[] | select(.event == "level" and .origin == "daemon" and .level == 
 # the override ends: the daemon's held kernel vote, if still held, may now be effective
 "$LL" pressure clear >/dev/null
 wait_for 5 is_level none || fail b1_clear "effective $(effective)"
+
+# ---- B3: a hung lifelined (SIGSTOP): monitor says so and exits 1 ----
+sleep 3.5	# longer than the silence monitor allows (3 heartbeats of 1 s, lease 2 s)
+kill -0 "$MPID" 2>/dev/null && pass "B3: a monitor of a live lifelined stays connected past 3 heartbeats" ||
+	fail b3_alive "monitor ended: $(cat "$RUN/mon.err")"
+! grep -q "\"event\":\"heartbeat\"" "$RUN/mon.out" && pass "B3: monitor -j prints no heartbeat" ||
+	fail b3_quiet "$(grep -c "\"event\":\"heartbeat\"" "$RUN/mon.out") heartbeat lines printed"
+kill -STOP "$DPID"
+t0=$(date +%s%N)
+"$LL" monitor --state-dir "$RUN/a" >"$RUN/mon2.out" 2>"$RUN/mon2.err" &
+M2PID=$!
+if wait_for 8 bash -c "! kill -0 $MPID 2>/dev/null"; then
+	wait "$MPID"; rc=$?; MPID=""
+	t1=$(date +%s%N)
+	err=$(cat "$RUN/mon.err")
+	if [ "$rc" = 1 ] && grep -q "stopped responding for [0-9]* s; the datapath fails open" <<<"$err"; then
+		pass "B3: monitor of a SIGSTOPped lifelined exits 1 after $(( (t1 - t0) / 1000000 )) ms: $err"
+	else
+		fail b3_msg "exit $rc: $err"
+	fi
+else
+	fail b3_hung "monitor still silent and connected 8 s after SIGSTOP of lifelined"
+fi
+if wait_for 8 bash -c "! kill -0 $M2PID 2>/dev/null"; then
+	wait "$M2PID"; rc=$?
+	err=$(cat "$RUN/mon2.err")
+	[ "$rc" = 1 ] && grep -q "hung" <<<"$err" && pass "B3: a new monitor to a hung lifelined exits 1: $err" ||
+		fail b3_new_msg "exit $rc: $err"
+else
+	kill "$M2PID" 2>/dev/null; wait "$M2PID" 2>/dev/null
+	fail b3_new_hung "a new monitor to a SIGSTOPped lifelined still waits after 8 s"
+fi
+kill -CONT "$DPID"
 
 # ---- B4: a second lifelined on the same pin path (another state dir) is refused ----
 "$LLD" --foreground --config "$RUN/b/conf" >"$RUN/b/log" 2>&1 &

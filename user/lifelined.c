@@ -57,6 +57,7 @@
 #define METRICS_BUF (128 * 1024)
 #define KLOG_INTERVAL_NS (10ULL * 1000000000ULL)	/* kernel event log lines, per type */
 #define PIN_CHECK_NS (2ULL * 1000000000ULL)
+#define HEARTBEAT_NS (1000000000ULL)	/* at least; a longer tick sets the pace */
 #define HOOK_ENVS 11
 #define HOOK_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -162,7 +163,11 @@ static const char usage_text[] =
 	"    STATE_DIR/events.sock (stream, mode 0600): one JSON object per line.\n"
 	"    On connect:\n"
 	"      {\"event\":\"hello\",\"level\":...,\"source\":...,\"vote\":...,\n"
-	"       \"vote_source\":...,\"pid\":N}\n"
+	"       \"vote_source\":...,\"pid\":N,\"heartbeat_ms\":N,\"lease_ms\":N}\n"
+	"    Every heartbeat_ms (1 s, or the tick if longer), from the loop itself:\n"
+	"      {\"event\":\"heartbeat\",\"ts_ns\":N,\"heartbeat_ms\":N,\"lease_ms\":N}\n"
+	"    (lifeline monitor exits 1 when they stop for longer than the lease,\n"
+	"    or 3 heartbeats: a hung lifelined, whose vote then lapses).\n"
 	"    On a level change:\n"
 	"      {\"event\":\"level\",\"origin\":\"daemon\",\"time\":...,\"ts_ns\":N,\"level\":...,\n"
 	"       \"previous\":...,\"source\":...,\"vote\":...,\"reason\":...}\n"
@@ -261,6 +266,7 @@ static struct {
 	__u32 state_id;			/* id of the state map we write */
 	__u64 next_pin_check;
 	int pins_gone;
+	__u64 next_heartbeat;
 
 	FILE *mf;
 	char mbuf[METRICS_BUF];
@@ -510,6 +516,31 @@ static int events_open(void)
 	return 0;
 }
 
+static __u64 heartbeat_ns(void)
+{
+	return d.cfg.tick_ns > HEARTBEAT_NS ? d.cfg.tick_ns : HEARTBEAT_NS;
+}
+
+/*
+ * A line every heartbeat_ns() from the loop itself: a monitor that hears
+ * nothing for longer than the lease knows lifelined hangs (SIGSTOP, a
+ * stuck syscall) although the socket stays open.
+ */
+static void heartbeat(__u64 now)
+{
+	size_t pos = 0;
+
+	if (now < d.next_heartbeat || !nclients())
+		return;
+	d.next_heartbeat = now + heartbeat_ns();
+	json_add(d.line, sizeof(d.line), &pos,
+		 "{\"event\":\"heartbeat\",\"ts_ns\":%llu,\"heartbeat_ms\":%llu,"
+		 "\"lease_ms\":%llu}\n", (unsigned long long)now,
+		 (unsigned long long)(heartbeat_ns() / 1000000ULL),
+		 (unsigned long long)(d.cfg.lease_ns / 1000000ULL));
+	broadcast(d.line, pos);
+}
+
 static void events_accept(void)
 {
 	size_t pos = 0;
@@ -532,9 +563,11 @@ static void events_accept(void)
 	d.clients[slot] = fd;
 	json_add(d.line, sizeof(d.line), &pos,
 		 "{\"event\":\"hello\",\"level\":\"%s\",\"source\":\"%s\",\"vote\":\"%s\","
-		 "\"vote_source\":\"%s\",\"pid\":%d}\n",
+		 "\"vote_source\":\"%s\",\"pid\":%d,\"heartbeat_ms\":%llu,\"lease_ms\":%llu}\n",
 		 ll_level_name(d.eng.eff_level), ll_source_name(d.eng.eff_source),
-		 ll_level_name(d.eng.level), ll_source_name(d.eng.source), (int)getpid());
+		 ll_level_name(d.eng.level), ll_source_name(d.eng.source), (int)getpid(),
+		 (unsigned long long)(heartbeat_ns() / 1000000ULL),
+		 (unsigned long long)(d.cfg.lease_ns / 1000000ULL));
 	if (send(fd, d.line, pos, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)pos)
 		client_drop(slot, "hello not sent");
 }
@@ -1209,6 +1242,7 @@ static void tick(__u64 now)
 		}
 	}
 	hook_service(now, 0);
+	heartbeat(now);
 	if (d.watchdog_ns && now >= d.next_watchdog) {
 		notify("WATCHDOG=1");
 		d.next_watchdog = now + d.watchdog_ns / 2;
