@@ -181,6 +181,7 @@ static const char usage_text[] =
 	"    " LL_CONFIG_DEFAULT ", " LL_CONFIG_DEFAULT ".d/NAME.conf\n"
 	"    " LL_STATE_DIR_DEFAULT "/events.sock\n"
 	"    " LL_STATE_DIR_DEFAULT "/lifelined.pid (a lock: one daemon per state directory)\n"
+	"    " LL_STATE_DIR_DEFAULT "/pin-HASH.lock (a lock: one daemon per pin path)\n"
 	"    " LL_PIN_DEFAULT "/ll_state   the state map (a pinned BPF map)\n"
 	"\n"
 	"ENVIRONMENT\n"
@@ -1765,13 +1766,14 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	err = pin_lock();
-	if (err) {
-		if (err != -EBUSY)
-			fprintf(stderr, "lifelined: cannot lock the pin path %s (%s): %s\n", d.pin,
-				d.pin_lock_path, strerror(-err));
+	if (err == -EBUSY)
 		goto cleanup;
-	}
-	pin_lock_write();
+	if (err)	/* e.g. a sandbox without /run/lifeline: run, but say what is lost */
+		fprintf(stderr, "lifelined: cannot lock the pin path %s (%s): %s; a second "
+			"lifelined on it would not be refused\n", d.pin,
+			d.pin_lock_path[0] ? d.pin_lock_path : LL_STATE_DIR_DEFAULT, strerror(-err));
+	else
+		pin_lock_write();
 	err = ll_maps_open_or_create(&d.maps, d.pin, NULL);
 	if (err) {
 		char why[256];
@@ -1809,7 +1811,8 @@ int main(int argc, char **argv)
 		}
 	}
 	write_pidfile();
-	pin_lock_write();
+	if (d.pin_lock_fd >= 0)
+		pin_lock_write();
 	notify_init();
 	/*
 	 * Loading the programs parsed the kernel's BTF (megabytes, freed):
