@@ -92,6 +92,10 @@ kill -0 "$MPID" 2>/dev/null && pass "B3: a monitor of a live lifelined stays con
 	fail b3_alive "monitor ended: $(cat "$RUN/mon.err")"
 ! grep -q "\"event\":\"heartbeat\"" "$RUN/mon.out" && pass "B3: monitor -j prints no heartbeat" ||
 	fail b3_quiet "$(grep -c "\"event\":\"heartbeat\"" "$RUN/mon.out") heartbeat lines printed"
+hb=$("$ST" events "$RUN/a/events.sock" 3 2500 2>&1)
+jq -e -s '.[0].heartbeat_ms > 0 and ([.[] | select(.event == "heartbeat")] | length >= 1)' <<<"$hb" >/dev/null &&
+	pass "B3: the events socket carries heartbeats (hello says heartbeat_ms)" ||
+	fail b3_heartbeat "$(tr '\n' ' ' <<<"$hb")"
 kill -STOP "$DPID"
 t0=$(date +%s%N)
 "$LL" monitor --state-dir "$RUN/a" >"$RUN/mon2.out" 2>"$RUN/mon2.err" &
