@@ -181,4 +181,31 @@ else
 	fail b5_start "effective $(get "$PIN" effective): $(tail -3 "$RUN/c/log")"
 fi
 stop_a
+
+# ---- B1, the other side: an override that ends before a hidden kernel vote lets it through ----
+# ([kernel] enable = no: no vote of the daemon holds the raise; tick 1 s: mostly unseen)
+cat >"$RUN/d.conf" <<EOF
+[daemon]
+tick = 1s
+hold = 1s
+lease = 3s
+state_dir = $RUN/b
+$(conf_host_sources_off)
+[kernel]
+vmscan = no
+enable = no
+EOF
+"$LLD" --foreground --config "$RUN/d.conf" >"$RUN/d.log" 2>&1 &
+DPID=$!
+wait_for 5 test -S "$RUN/b/events.sock" || fail d_start "$(tail -3 "$RUN/d.log")"
+sleep 1.2
+for _ in 1 2 3 4 5; do
+	"$LL" pressure set none --for 150ms >/dev/null
+	"$ST" "$PIN" kernel critical 250
+	sleep 1.3
+done
+n=$(grep -c "level critical (was none)" "$RUN/d.log")
+[ "$n" = 5 ] && pass "B1: five kernel votes that outlived an override at none: five alerts to critical" ||
+	fail b1_outlived "$n of 5 alerted: $(grep ' level ' "$RUN/d.log" | tail -4 | tr '\n' ' ')"
+stop_a
 summary

@@ -1159,8 +1159,8 @@ static void log_inputs(void)
  * applied by the datapath all the same: returns its level when it is above
  * the effective level before and after this step (none otherwise), so the
  * alerts can tell that excursion. An override cleared by `pressure clear`
- * leaves no level behind to tell; a kernel vote made while an override was
- * in effect never reached the datapath, so it is no excursion either.
+ * leaves no level behind to tell; a kernel vote that an override covered
+ * for all its lease never reached the datapath, so it is no excursion.
  */
 static __u32 excursion(const struct ll_state *snap, const struct ll_engine_out *o, __u32 *src)
 {
@@ -1171,9 +1171,14 @@ static __u32 excursion(const struct ll_state *snap, const struct ll_engine_out *
 		if (v[i]->since_ns == d.seen_since[i])
 			continue;
 		d.seen_since[i] = v[i]->since_ns;
-		/* an override in effect when the kernel voted hid that vote from the datapath */
+		/*
+		 * An override in effect from the kernel's vote to its lease's end
+		 * hid that vote from the datapath. One that ended earlier let it
+		 * through (told, even if seen before it did).
+		 */
 		if (i == 1 && snap->override.since_ns <= v[i]->since_ns &&
-		    ll_override_in_effect(snap, v[i]->since_ns))
+		    ll_override_in_effect(snap, v[i]->since_ns) &&
+		    (!snap->override.expires_ns || snap->override.expires_ns >= v[i]->expires_ns))
 			continue;
 		if (d.ticked && v[i]->level < LL_LEVEL_MAX && v[i]->level > o->level &&
 		    v[i]->level > o->prev_level && v[i]->level > top) {
