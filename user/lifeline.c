@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -123,7 +124,10 @@ static const char usage_text[] =
 "                         the JSON lines as sent. Runs until --count events,\n"
 "                         else until the stream ends: then one line on stderr\n"
 "                         says why (lifelined stopped, went away without\n"
-"                         stopping, or dropped this client) and it exits 1\n"
+"                         stopping, or dropped this client) and it exits 1;\n"
+"                         also when lifelined hangs: no heartbeat (sent every\n"
+"                         1 s, not printed) for 3 heartbeats or its lease,\n"
+"                         whichever is longer, or no hello within 5 s\n"
 "  metrics                the counters and state in Prometheus exposition format\n"
 "  reserve show [--state-dir DIR]\n"
 "                         the reserve sysctls, now and as recorded before any\n"
@@ -1899,12 +1903,29 @@ static int do_strict(int argc, char **argv)
 
 /* ---------------------------------------------------------------- monitor, metrics */
 
-/* Prints one event line; notes the daemon's pid (hello) and whether it said it stops. */
-static void monitor_line(const char *line, long long *pid, int *stopped)
+/* A daemon that says no hello in this time hangs (or is not lifelined). */
+#define MONITOR_HELLO_MS 5000
+
+/*
+ * Prints one event line; notes the daemon's pid (hello), whether it said
+ * it stops, and the silence after which it hangs (hello and heartbeats:
+ * the longer of 3 heartbeats and the lease; unknown = wait forever).
+ * Heartbeats are not printed and not counted: returns 0 for them.
+ */
+static int monitor_line(const char *line, long long *pid, int *stopped, long long *quiet_ms)
 {
 	json_object *o = json_tokener_parse(line);
 	const char *ev = o ? js(o, "event") : "";
 
+	if (!strcmp(ev, "hello") || !strcmp(ev, "heartbeat")) {
+		long long hb = ji(o, "heartbeat_ms"), lease = ji(o, "lease_ms");
+
+		*quiet_ms = hb > 0 ? (3 * hb > lease ? 3 * hb : lease) : -1;
+	}
+	if (!strcmp(ev, "heartbeat")) {
+		json_object_put(o);
+		return 0;
+	}
 	if (!strcmp(ev, "hello"))
 		*pid = ji(o, "pid");
 	else if (!strcmp(ev, "stop"))
@@ -1925,6 +1946,7 @@ static void monitor_line(const char *line, long long *pid, int *stopped)
 	}
 	fflush(stdout);
 	json_object_put(o);
+	return 1;
 }
 
 /*
@@ -1961,11 +1983,13 @@ static int monitor_end(const struct sockaddr_un *sa, long long pid, int stopped,
 static int do_monitor(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval ctv = { .tv_sec = MONITOR_HELLO_MS / 1000 };
 	const char *sd = LL_STATE_DIR_DEFAULT;
 	char buf[8192], err[256];
 	__u32 count = 0, seen = 0;
-	long long pid = 0;
+	long long pid = 0, quiet_ms = MONITOR_HELLO_MS;
 	int stopped = 0, rerr;
+	__u64 last_rx;
 	size_t have = 0;
 	ssize_t n;
 	int fd;
@@ -1984,6 +2008,9 @@ static int do_monitor(int argc, char **argv)
 	    (int)sizeof(sa.sun_path))
 		return usage_error("--state-dir is too long");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* a hung daemon's full backlog would block connect: bounded too */
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &ctv, sizeof(ctv));
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		int e = errno;
 
@@ -1992,20 +2019,56 @@ static int do_monitor(int argc, char **argv)
 		if (e == EACCES)
 			return out_error(EXIT_FAILURE, "permission denied: %s is for root and the group "
 					 "set as [daemon] group in lifeline.conf", sa.sun_path);
+		if (e == EAGAIN || e == EWOULDBLOCK)
+			return out_error(EXIT_FAILURE, "lifelined at %s does not accept connections "
+					 "(hung?); the datapath fails open when its lease ends",
+					 sa.sun_path);
 		return out_error(EXIT_FAILURE, "cannot connect to %s: %s (is lifelined running?)",
 				 sa.sun_path, strerror(e));
 	}
-	/* The daemon is the ring buffer's only reader; we read its stream, line by line. */
-	while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+	/*
+	 * The daemon is the ring buffer's only reader; we read its stream, line
+	 * by line. Silence longer than quiet_ms (no hello, or no heartbeat
+	 * for the lease) is a hung daemon: say so and fail.
+	 */
+	last_rx = ll_now_ns();
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		char *start = buf, *nl;
+		long long left = -1;
+		int r;
 
+		if (quiet_ms >= 0) {
+			left = quiet_ms - (long long)((ll_now_ns() - last_rx) / 1000000ULL);
+			if (left < 0)
+				left = 0;
+		}
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			unsigned long long q = (ll_now_ns() - last_rx + 500000000ULL) / 1000000000ULL;
+
+			close(fd);
+			if (!pid)
+				return out_error(EXIT_FAILURE, "lifelined at %s said nothing for %llu s "
+						 "(hung?); the datapath fails open when its lease "
+						 "ends", sa.sun_path, q);
+			return out_error(EXIT_FAILURE, "lifelined (pid %lld) stopped responding for "
+					 "%llu s; the datapath fails open when its lease ends",
+					 pid, q);
+		}
+		n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			break;
+		last_rx = ll_now_ns();
 		have += n;
 		buf[have] = '\0';
 		while ((nl = strchr(start, '\n'))) {
 			*nl = '\0';
-			monitor_line(start, &pid, &stopped);
+			r = monitor_line(start, &pid, &stopped, &quiet_ms);
 			start = nl + 1;
-			if (count && ++seen >= count) {
+			if (r && count && ++seen >= count) {
 				close(fd);
 				return 0;
 			}

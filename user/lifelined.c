@@ -57,6 +57,7 @@
 #define METRICS_BUF (128 * 1024)
 #define KLOG_INTERVAL_NS (10ULL * 1000000000ULL)	/* kernel event log lines, per type */
 #define PIN_CHECK_NS (2ULL * 1000000000ULL)
+#define HEARTBEAT_NS (1000000000ULL)	/* at least; a longer tick sets the pace */
 #define HOOK_ENVS 11
 #define HOOK_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -162,7 +163,11 @@ static const char usage_text[] =
 	"    STATE_DIR/events.sock (stream, mode 0600): one JSON object per line.\n"
 	"    On connect:\n"
 	"      {\"event\":\"hello\",\"level\":...,\"source\":...,\"vote\":...,\n"
-	"       \"vote_source\":...,\"pid\":N}\n"
+	"       \"vote_source\":...,\"pid\":N,\"heartbeat_ms\":N,\"lease_ms\":N}\n"
+	"    Every heartbeat_ms (1 s, or the tick if longer), from the loop itself:\n"
+	"      {\"event\":\"heartbeat\",\"ts_ns\":N,\"heartbeat_ms\":N,\"lease_ms\":N}\n"
+	"    (lifeline monitor exits 1 when they stop for longer than the lease,\n"
+	"    or 3 heartbeats: a hung lifelined, whose vote then lapses).\n"
 	"    On a level change:\n"
 	"      {\"event\":\"level\",\"origin\":\"daemon\",\"time\":...,\"ts_ns\":N,\"level\":...,\n"
 	"       \"previous\":...,\"source\":...,\"vote\":...,\"reason\":...}\n"
@@ -176,6 +181,7 @@ static const char usage_text[] =
 	"    " LL_CONFIG_DEFAULT ", " LL_CONFIG_DEFAULT ".d/NAME.conf\n"
 	"    " LL_STATE_DIR_DEFAULT "/events.sock\n"
 	"    " LL_STATE_DIR_DEFAULT "/lifelined.pid (a lock: one daemon per state directory)\n"
+	"    " LL_STATE_DIR_DEFAULT "/pin-HASH.lock (a lock: one daemon per pin path)\n"
 	"    " LL_PIN_DEFAULT "/ll_state   the state map (a pinned BPF map)\n"
 	"\n"
 	"ENVIRONMENT\n"
@@ -241,6 +247,8 @@ static struct {
 	int clients[MAX_CLIENTS];
 	char sock_path[PATH_MAX];
 	char pid_path[PATH_MAX];
+	int pin_lock_fd;		/* one daemon per pin path */
+	char pin_lock_path[PATH_MAX];
 
 	__u32 levels[LL_SRC_MAX];
 	__u32 kernel_levels[LL_SRC_MAX];	/* ring buffer raises since the last tick */
@@ -259,6 +267,7 @@ static struct {
 	__u32 state_id;			/* id of the state map we write */
 	__u64 next_pin_check;
 	int pins_gone;
+	__u64 next_heartbeat;
 
 	FILE *mf;
 	char mbuf[METRICS_BUF];
@@ -270,7 +279,7 @@ static struct {
 	char line[LINE_MAX_];
 	char reason[REASON_LEN];
 } d = {
-	.sigfd = -1, .listen_fd = -1, .lock_fd = -1, .log_fd = -1, .notify_fd = -1, .ready_fd = -1,
+	.sigfd = -1, .listen_fd = -1, .lock_fd = -1, .pin_lock_fd = -1, .log_fd = -1, .notify_fd = -1, .ready_fd = -1,
 	.src.trigger_fd = -1,
 };
 
@@ -508,6 +517,31 @@ static int events_open(void)
 	return 0;
 }
 
+static __u64 heartbeat_ns(void)
+{
+	return d.cfg.tick_ns > HEARTBEAT_NS ? d.cfg.tick_ns : HEARTBEAT_NS;
+}
+
+/*
+ * A line every heartbeat_ns() from the loop itself: a monitor that hears
+ * nothing for longer than the lease knows lifelined hangs (SIGSTOP, a
+ * stuck syscall) although the socket stays open.
+ */
+static void heartbeat(__u64 now)
+{
+	size_t pos = 0;
+
+	if (now < d.next_heartbeat || !nclients())
+		return;
+	d.next_heartbeat = now + heartbeat_ns();
+	json_add(d.line, sizeof(d.line), &pos,
+		 "{\"event\":\"heartbeat\",\"ts_ns\":%llu,\"heartbeat_ms\":%llu,"
+		 "\"lease_ms\":%llu}\n", (unsigned long long)now,
+		 (unsigned long long)(heartbeat_ns() / 1000000ULL),
+		 (unsigned long long)(d.cfg.lease_ns / 1000000ULL));
+	broadcast(d.line, pos);
+}
+
 static void events_accept(void)
 {
 	size_t pos = 0;
@@ -530,9 +564,11 @@ static void events_accept(void)
 	d.clients[slot] = fd;
 	json_add(d.line, sizeof(d.line), &pos,
 		 "{\"event\":\"hello\",\"level\":\"%s\",\"source\":\"%s\",\"vote\":\"%s\","
-		 "\"vote_source\":\"%s\",\"pid\":%d}\n",
+		 "\"vote_source\":\"%s\",\"pid\":%d,\"heartbeat_ms\":%llu,\"lease_ms\":%llu}\n",
 		 ll_level_name(d.eng.eff_level), ll_source_name(d.eng.eff_source),
-		 ll_level_name(d.eng.level), ll_source_name(d.eng.source), (int)getpid());
+		 ll_level_name(d.eng.level), ll_source_name(d.eng.source), (int)getpid(),
+		 (unsigned long long)(heartbeat_ns() / 1000000ULL),
+		 (unsigned long long)(d.cfg.lease_ns / 1000000ULL));
 	if (send(fd, d.line, pos, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)pos)
 		client_drop(slot, "hello not sent");
 }
@@ -865,7 +901,9 @@ static void pins_check(__u64 now)
 	if (fd < 0) {
 		if (!d.pins_gone)
 			dlog(LOG_WARNING, "%s is gone (lifeline detached?): the vote reaches no "
-			     "datapath until the maps are pinned again", path);
+			     "datapath until the maps are pinned again; the old map's vote is no "
+			     "longer renewed, so a datapath still using it fails open when its "
+			     "lease ends", path);
 		d.pins_gone = 1;
 		return;
 	}
@@ -873,13 +911,14 @@ static void pins_check(__u64 now)
 	close(fd);
 	if (id == d.state_id) {
 		if (d.pins_gone)
-			dlog(LOG_INFO, "%s is back", path);
+			dlog(LOG_NOTICE, "%s is back: renewing the vote there again", path);
 		d.pins_gone = 0;
 		return;
 	}
 	err = ll_maps_open(&nm, d.pin);
 	if (err) {
 		dlog(LOG_WARNING, "%s: new maps, cannot open them: %s", d.pin, strerror(-err));
+		d.pins_gone = 1;	/* the old map is no datapath's but an orphan's */
 		return;
 	}
 	rb = ring_buffer__new(nm.fd[LL_MAP_EVENTS], on_event, NULL, NULL);
@@ -887,6 +926,7 @@ static void pins_check(__u64 now)
 		dlog(LOG_WARNING, "%s: new maps, cannot open the ring buffer: %s", d.pin,
 		     strerror(errno));
 		ll_maps_close(&nm);
+		d.pins_gone = 1;
 		return;
 	}
 	ring_buffer__free(d.rb);
@@ -1119,7 +1159,8 @@ static void log_inputs(void)
  * applied by the datapath all the same: returns its level when it is above
  * the effective level before and after this step (none otherwise), so the
  * alerts can tell that excursion. An override cleared by `pressure clear`
- * leaves no level behind to tell.
+ * leaves no level behind to tell; a kernel vote that an override covered
+ * for all its lease never reached the datapath, so it is no excursion.
  */
 static __u32 excursion(const struct ll_state *snap, const struct ll_engine_out *o, __u32 *src)
 {
@@ -1130,6 +1171,15 @@ static __u32 excursion(const struct ll_state *snap, const struct ll_engine_out *
 		if (v[i]->since_ns == d.seen_since[i])
 			continue;
 		d.seen_since[i] = v[i]->since_ns;
+		/*
+		 * An override in effect from the kernel's vote to its lease's end
+		 * hid that vote from the datapath. One that ended earlier let it
+		 * through (told, even if seen before it did).
+		 */
+		if (i == 1 && snap->override.since_ns <= v[i]->since_ns &&
+		    ll_override_in_effect(snap, v[i]->since_ns) &&
+		    (!snap->override.expires_ns || snap->override.expires_ns >= v[i]->expires_ns))
+			continue;
 		if (d.ticked && v[i]->level < LL_LEVEL_MAX && v[i]->level > o->level &&
 		    v[i]->level > o->prev_level && v[i]->level > top) {
 			top = v[i]->level;
@@ -1179,7 +1229,9 @@ static void tick(__u64 now)
 	kernel_fold(&snap);
 	log_inputs();
 	ll_engine_step(&d.eng, d.levels, &snap, now, o);
-	vote_write(o->vote_level, o->vote_source, o->vote_since_ns, now + d.cfg.lease_ns);
+	/* pins gone: no renewal of a map only an orphan may still read; it fails open */
+	if (!d.pins_gone)
+		vote_write(o->vote_level, o->vote_source, o->vote_since_ns, now + d.cfg.lease_ns);
 	if (o->vote_changed)
 		dlog(LOG_DEBUG, "vote %s (%s)", ll_level_name(o->vote_level),
 		     ll_source_name(o->vote_source));
@@ -1196,6 +1248,7 @@ static void tick(__u64 now)
 		}
 	}
 	hook_service(now, 0);
+	heartbeat(now);
 	if (d.watchdog_ns && now >= d.next_watchdog) {
 		notify("WATCHDOG=1");
 		d.next_watchdog = now + d.watchdog_ns / 2;
@@ -1252,6 +1305,68 @@ static int lock_pidfile(void)
 		return e == EWOULDBLOCK ? -EBUSY : -e;
 	}
 	return 0;
+}
+
+/*
+ * One daemon per pin path too: two on one pin path (other state dirs)
+ * would overwrite each other's vote every tick. The lock is a file under
+ * LL_STATE_DIR_DEFAULT named by a hash of the pin path, not the pin
+ * directory itself: the CLI flocks that directory for each change, and
+ * would wait forever on a daemon that held it. A lock file unlinked by a
+ * daemon that stops is detected (its inode no longer at the path) and
+ * taken again.
+ */
+static int pin_lock(void)
+{
+	__u64 h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	struct stat a, b;
+	char buf[PATH_MAX + 32];
+	ssize_t n;
+	int err;
+
+	for (const char *c = d.pin; *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+	err = mkdir_p(LL_STATE_DIR_DEFAULT, 0755);
+	if (err)
+		return err;
+	snprintf(d.pin_lock_path, sizeof(d.pin_lock_path), "%s/pin-%016llx.lock",
+		 LL_STATE_DIR_DEFAULT, (unsigned long long)h);
+	for (int tries = 0; tries < 10; tries++) {
+		d.pin_lock_fd = open(d.pin_lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (d.pin_lock_fd < 0)
+			return -errno;
+		if (flock(d.pin_lock_fd, LOCK_EX | LOCK_NB)) {
+			err = errno;
+			n = pread(d.pin_lock_fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, " \n")] = '\0';
+			close(d.pin_lock_fd);
+			d.pin_lock_fd = -1;
+			if (err != EWOULDBLOCK)
+				return -err;
+			fprintf(stderr, "lifelined: another lifelined (pid %s) uses pin path %s "
+				"(lock %s); stop it first\n", buf[0] ? buf : "?", d.pin,
+				d.pin_lock_path);
+			return -EBUSY;
+		}
+		if (!fstat(d.pin_lock_fd, &a) && !stat(d.pin_lock_path, &b) &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return 0;
+		close(d.pin_lock_fd);	/* unlinked by a daemon that stopped: again */
+		d.pin_lock_fd = -1;
+	}
+	return -EAGAIN;
+}
+
+/* pid and pin path, for the refusal of the next one and for people */
+static void pin_lock_write(void)
+{
+	char buf[PATH_MAX + 32];
+	int n = snprintf(buf, sizeof(buf), "%d %s\n", (int)getpid(), d.pin);
+
+	if (n >= (int)sizeof(buf) || ftruncate(d.pin_lock_fd, 0) ||
+	    pwrite(d.pin_lock_fd, buf, (size_t)n, 0) != n)
+		dlog(LOG_WARNING, "cannot write %s: %s", d.pin_lock_path, strerror(errno));
 }
 
 static void write_pidfile(void)
@@ -1655,6 +1770,15 @@ int main(int argc, char **argv)
 				strerror(-err));
 		goto cleanup;
 	}
+	err = pin_lock();
+	if (err == -EBUSY)
+		goto cleanup;
+	if (err)	/* e.g. a sandbox without /run/lifeline: run, but say what is lost */
+		fprintf(stderr, "lifelined: cannot lock the pin path %s (%s): %s; a second "
+			"lifelined on it would not be refused\n", d.pin,
+			d.pin_lock_path[0] ? d.pin_lock_path : LL_STATE_DIR_DEFAULT, strerror(-err));
+	else
+		pin_lock_write();
 	err = ll_maps_open_or_create(&d.maps, d.pin, NULL);
 	if (err) {
 		char why[256];
@@ -1692,6 +1816,8 @@ int main(int argc, char **argv)
 		}
 	}
 	write_pidfile();
+	if (d.pin_lock_fd >= 0)
+		pin_lock_write();
 	notify_init();
 	/*
 	 * Loading the programs parsed the kernel's BTF (megabytes, freed):
@@ -1766,6 +1892,10 @@ cleanup:
 	if (d.lock_fd >= 0) {
 		unlink(d.pid_path);
 		close(d.lock_fd);
+	}
+	if (d.pin_lock_fd >= 0) {
+		unlink(d.pin_lock_path);
+		close(d.pin_lock_fd);
 	}
 	if (d.notify_fd >= 0)
 		close(d.notify_fd);
