@@ -45,6 +45,8 @@ CHK=("$LLD" --check-config --config)
 
 # ------------------------------------------------------------ C1: flow load
 expect 2 "flow load: /dev/zero refused at once (was: no error, memory without bound)" "$LL" flow load /dev/zero
+grep -q "^lifeline: /dev/zero:1: NUL byte" "$TMP/e" && pass "flow load: /dev/zero: NUL byte at line 1" || fail "flow load: zero msg" "$(cat "$TMP/e")"
+expect 0 "flow load: /dev/null is an empty file" "$LL" flow load /dev/null
 rss_zero() {	# flow load - </dev/zero, bounded by 10 s; prints its exit code
 	timeout 10 "$LL" flow load - </dev/zero >/dev/null 2>"$TMP/e"
 	echo $?
@@ -53,6 +55,7 @@ rss_zero() {	# flow load - </dev/zero, bounded by 10 s; prints its exit code
 	pass "flow load: - </dev/zero: NUL byte at line 1 (was: grew for ever)" || fail "flow load: stdin zero" "$(head -c 300 "$TMP/e")"
 mkfifo "$TMP/fifo"
 expect 2 "flow load: a FIFO FILE refused without blocking (was: hung)" "$LL" flow load "$TMP/fifo"
+expect 2 "flow load: a directory refused" "$LL" flow load "$TMP"
 head -c 100000 /dev/zero | tr '\0' a >"$TMP/long.flows"
 expect 2 "flow load: a 100000-character line refused" "$LL" flow load "$TMP/long.flows"
 grep -q "long.flows:1: line longer than" "$TMP/e" && pass "flow load: too long at FILE:LINE" || fail "flow load: long msg" "$(cat "$TMP/e")"

@@ -1020,7 +1020,11 @@ static ssize_t flow_line_read(FILE *f, char *buf)
 	return (ssize_t)n;
 }
 
-/* FILE of flow load: a regular file, opened without blocking on a FIFO */
+/*
+ * FILE of flow load: a regular file or a device (/dev/null; the reader is
+ * bounded), opened without blocking on a FIFO, which is refused (a FIFO
+ * with no writer would hang; - reads standard input).
+ */
 static FILE *flow_file_open(const char *file)
 {
 	struct stat st;
@@ -1032,7 +1036,7 @@ static FILE *flow_file_open(const char *file)
 	fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
 		close(fd);
 		errno = EINVAL;
 		return NULL;
@@ -1069,8 +1073,8 @@ static int do_flow_load(int argc, char **argv)
 	if (!f) {
 		free(line);
 		if (errno == EINVAL)
-			return usage_error("%s: not a regular file (give a file, or - for "
-					   "standard input)", file);
+			return usage_error("%s: not a regular file (give a file, or - to "
+					   "read standard input)", file);
 		return out_error(EXIT_FAILURE, "cannot open %s: %s", file, strerror(errno));
 	}
 	/* Parse everything first: one bad line and nothing is applied. */
