@@ -139,4 +139,16 @@ expect 2 "cli: a control character in the pin path refused" "$LL" --pin-path "$B
 conf pinesc "[daemon]\npin_path = /sys/fs/bpf/a\x1bb"
 expect 1 "config: pin_path with an ESC refused" "${CHK[@]}" "$TMP/pinesc.conf"
 
+# ------------------------------------------------------------ repeated options
+before=$("$LL" -j flow list | jq -c '[.rules[].spec, .flows[].spec] | sort')
+expect 2 "cli: --name given twice refused (was: the last won)" "$LL" flow add nbd://198.51.100.30 --name a --name b
+expect 2 "cli: --local given twice refused" "$LL" flow add tcp://198.51.100.30:22 --local 192.0.2.1:1 --local 192.0.2.1:2
+printf 'nbd://198.51.100.31 --name a --name b\n' >"$TMP/twice.flows"
+expect 2 "flow load: --name twice on a line refused" "$LL" flow load "$TMP/twice.flows"
+after=$("$LL" -j flow list | jq -c '[.rules[].spec, .flows[].spec] | sort')
+[ "$before" = "$after" ] && pass "cli: the refused repeats changed nothing" || fail "cli: repeats half-applied" "$before -> $after"
+expect 2 "cli: --for given twice refused (was: the last won)" "$LL" pressure set critical --for 1s --for 2s
+"$LL" -j pressure | jq -e '.votes.override.level != "critical"' >/dev/null &&
+	pass "cli: no override set by the refused command" || fail "cli: override" "$("$LL" -j pressure | jq -c .votes.override)"
+
 summary

@@ -1429,6 +1429,7 @@ static int do_pressure(int argc, char **argv)
 	char err[256];
 	__u32 level;
 	__u64 dur = 0;
+	int dur_given = 0;
 	int ret;
 
 	if (!argc || !strcmp(argv[0], "show")) {
@@ -1449,6 +1450,8 @@ static int do_pressure(int argc, char **argv)
 		return usage_error("%s", err);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--for") && i + 1 < argc) {
+			if (dur_given++)
+				return usage_error("--for given twice");
 			if (ll_duration_parse(argv[++i], &dur, err, sizeof(err)))
 				return usage_error("%s", err);
 		} else {

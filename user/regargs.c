@@ -25,12 +25,21 @@ int ll_reg_args_parse(int argc, char **argv, struct ll_reg_args *a, int allow_lo
 	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--strict") && allow_local) {
+			if (a->strict) {
+				snprintf(err, errlen, "--strict given twice");
+				return -EINVAL;
+			}
 			a->strict = 1;
 			continue;
 		}
 		if (!strcmp(argv[i], "--name") || !strcmp(argv[i], "--local")) {
 			if (i + 1 == argc) {
 				snprintf(err, errlen, "%s needs a value", argv[i]);
+				return -EINVAL;
+			}
+			/* the last one silently winning hides a typo: refuse */
+			if (argv[i][2] == 'n' ? !!a->name : !!a->local) {
+				snprintf(err, errlen, "%s given twice", argv[i]);
 				return -EINVAL;
 			}
 			if (argv[i][2] == 'n')
