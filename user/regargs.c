@@ -25,10 +25,6 @@ int ll_reg_args_parse(int argc, char **argv, struct ll_reg_args *a, int allow_lo
 	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--strict") && allow_local) {
-			if (a->strict) {
-				snprintf(err, errlen, "--strict given twice");
-				return -EINVAL;
-			}
 			a->strict = 1;
 			continue;
 		}
