@@ -1611,12 +1611,13 @@ static const struct pin_case pin_cases[] = {
 	{ "/sys/fs/bpf", -EINVAL, "root of bpffs" },
 	{ "/", -EINVAL, "root of bpffs" },
 	{ "sys/fs/bpf/x", -EINVAL, "not an absolute path" },
-	{ "", -EINVAL, "not an absolute path" },
+	{ "", -EINVAL, "is empty" },
 	{ "/sys/fs/bpf/./x", -EINVAL, "'.' or '..'" },
 	{ "/sys/fs/bpf/x/..", -EINVAL, "'.' or '..'" },
 	{ "/sys/fs/bpf/a.b", -EPERM, "does not allow '.'" },
-	{ "/sys/fs/bpf/x\x1b[2J", 0, "/sys/fs/bpf/x\x1b[2J" },
-	{ "/sys/fs/bpf/x.\x1b", -EPERM, "('x.?')" },
+	{ "/sys/fs/bpf/x\x1b[2J", -EINVAL, "control character" },
+	{ "/sys/fs/bpf/x.\x1b", -EINVAL, "/sys/fs/bpf/x.?: a control character" },
+	{ "/sys/fs/bpf/x\ty", -EINVAL, "control character" },
 	{ "/etc/passwd", -ENOTDIR, "not a directory" },
 };
 

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <ini.h>
 #include "config.h"
@@ -530,7 +532,7 @@ static int load_file(struct loader *l, const char *path)
 {
 	struct stat st;
 	char *name;
-	int rc;
+	int rc, fd, fl;
 
 	if (l->nfiles >= MAX_FILES) {
 		set_err(l->err, path, 0, "more than %d configuration files", MAX_FILES);
@@ -540,23 +542,35 @@ static int load_file(struct loader *l, const char *path)
 	if (!name)
 		return -ENOMEM;
 	l->files[l->nfiles++] = name;
-	l->f = fopen(path, "re");
-	if (!l->f) {
+	/* non-blocking: opening a FIFO with no writer would wait for ever */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		rc = -errno;
 		set_err(l->err, path, 0, "cannot open: %s", strerror(errno));
 		return rc;
 	}
 	/* a device (/dev/zero never ends), a directory or a FIFO is no configuration */
-	if (fstat(fileno(l->f), &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		set_err(l->err, path, 0, "not a regular file");
-		fclose(l->f);
-		l->f = NULL;
+		close(fd);
 		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) || !(l->f = fdopen(fd, "r"))) {
+		rc = -errno;
+		set_err(l->err, path, 0, "cannot open: %s", strerror(errno));
+		close(fd);
+		return rc;
 	}
 	l->file = name;
 	l->line = 0;
 	l->stop = 0;
 	rc = ini_parse_stream(reader, l, handler, l);
+	if (ferror(l->f) && !l->failed) {
+		/* a read error is no end of file (/proc/self/mem is "regular") */
+		set_err(l->err, path, l->line + 1, "cannot read: %s", strerror(errno));
+		l->failed = 1;
+	}
 	fclose(l->f);
 	l->f = NULL;
 	if (rc < 0) {
@@ -634,6 +648,94 @@ static int order_fail(struct loader *l, const char *section, const char *a, cons
 	return check_fail(l, section, a, b, "%s", what);
 }
 
+/*
+ * A PSI trigger as the kernel takes it: "some|full STALL_US WINDOW_US",
+ * the window from 500ms to 10s, the stall above 0 and within the window.
+ * Anything else the kernel refuses at start, blamed on something else.
+ */
+static int psi_trigger_check(const char *t, char *why, size_t len)
+{
+	unsigned long long stall, window;
+	char kind[8], rest[2];
+	int n = sscanf(t, "%7s %llu %llu %1s", kind, &stall, &window, rest);
+
+	if (n != 3 || (strcmp(kind, "some") && strcmp(kind, "full")) || strchr(t, '-')) {
+		snprintf(why, len, "trigger \"%.64s\": expected \"some|full STALL_US WINDOW_US\" "
+			 "(e.g. \"some 150000 1000000\")", t);
+		return -EINVAL;
+	}
+	if (window < 500000 || window > 10000000) {
+		snprintf(why, len, "trigger window %llu us: must be from 500000 (500ms) to "
+			 "10000000 (10s)", window);
+		return -ERANGE;
+	}
+	if (!stall || stall > window) {
+		snprintf(why, len, "trigger stall %llu us: must be above 0 and at most the "
+			 "window (%llu us)", stall, window);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/*
+ * The nearest existing ancestor of path (path itself if it exists) must be
+ * a directory: lifelined creates what is missing. 0, or -errno.
+ */
+static int dir_creatable(const char *path)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	while (stat(buf, &st)) {
+		if (errno != ENOENT)
+			return -errno;
+		slash = strrchr(buf, '/');
+		if (!slash)
+			return -ENOENT;
+		*(slash == buf ? slash + 1 : slash) = '\0';
+		if (slash == buf && !buf[1] && stat(buf, &st))
+			return -errno;
+	}
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/* The metrics textfile is replaced by rename: a regular file or none, in an existing directory. */
+static int textfile_check(const char *path, char *why, size_t len)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (path[0] != '/') {
+		snprintf(why, len, "textfile %.64s: not an absolute path", path);
+		return -EINVAL;
+	}
+	if (!lstat(path, &st)) {
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(why, len, "textfile %.200s: exists and is not a regular file "
+				 "(it would be replaced)", path);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		snprintf(why, len, "textfile %.200s: %s", path, strerror(errno));
+		return -errno;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	*(slash == dir ? slash + 1 : slash) = '\0';
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "textfile %.200s: its directory %.200s does not exist", path,
+			 dir);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int validate(struct loader *l)
 {
 	const struct ll_config *c = l->c;
@@ -659,6 +761,20 @@ static int validate(struct loader *l)
 	}
 	if (!c->state_dir[0])
 		return check_fail(l, "daemon", "state_dir", NULL, "state_dir must not be empty");
+	{
+		int e = dir_creatable(c->state_dir);
+
+		if (e)
+			return check_fail(l, "daemon", "state_dir", NULL, "state_dir %.200s: %s",
+					  c->state_dir, e == -ENOTDIR ? "not a directory (nor "
+					  "creatable as one)" : strerror(-e));
+	}
+	if (s->psi.trigger[0]) {
+		char why[200];
+
+		if (psi_trigger_check(s->psi.trigger, why, sizeof(why)))
+			return check_fail(l, "psi", "trigger", NULL, "%s", why);
+	}
 	if (s->psi.some[0] && s->psi.some[1] && s->psi.some[1] <= s->psi.some[0])
 		return order_fail(l, "psi", "some_critical", "some_elevated",
 				  "some_critical must be above some_elevated");
@@ -699,6 +815,12 @@ static int validate(struct loader *l)
 		if (!S_ISREG(st.st_mode))
 			return check_fail(l, "alert", "on_change", NULL, "on_change %s: not a "
 					  "regular file (give an executable program)", c->hook);
+	}
+	if (c->metrics_path[0]) {
+		char why[500];
+
+		if (textfile_check(c->metrics_path, why, sizeof(why)))
+			return check_fail(l, "metrics", "textfile", NULL, "%s", why);
 	}
 	if (c->metrics_path[0] && !c->metrics_interval_ns)
 		return check_fail(l, "metrics", "interval", NULL, "interval must be above 0");

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
@@ -205,7 +206,7 @@ static int pin_dir(const char **dir)
 	/* the one check (maps.h), before anything is created or chmodded */
 	if (ll_pin_path_validate(ll_pin_path(pin_opt), norm, sizeof(norm), why, sizeof(why)))
 		return usage_error("%s %s",
-				   pin_opt && *pin_opt ? "--pin-path" : env && *env ? LL_PIN_ENV : "pin path",
+				   pin_opt ? "--pin-path" : env ? LL_PIN_ENV : "pin path",
 				   why);
 	*dir = norm;
 	return 0;
@@ -997,6 +998,62 @@ static void load_human(json_object *o)
 	       js(o, "file"), ji(o, "rules_added"), ji(o, "flows_added"), ji(o, "already"));
 }
 
+/* longest line of a flow file: far above any spec, far below a runaway read */
+#define FLOW_LINE_MAX 4096
+
+/*
+ * One line of a flow file into buf (FLOW_LINE_MAX + 1 bytes), bounded: a
+ * NUL byte ends the line there (the parser reports it), so /dev/zero fails
+ * at line 1 at once. Returns its length, 0 at the end, -E2BIG when longer
+ * than FLOW_LINE_MAX, -EIO on a read error.
+ */
+static ssize_t flow_line_read(FILE *f, char *buf)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc(f)) != EOF) {
+		if (n == FLOW_LINE_MAX)
+			return -E2BIG;
+		buf[n++] = (char)ch;
+		if (ch == '\n' || ch == '\0')
+			break;
+	}
+	if (ch == EOF && ferror(f))
+		return -EIO;
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+/*
+ * FILE of flow load: a regular file or a device (/dev/null; the reader is
+ * bounded), opened without blocking on a FIFO, which is refused (a FIFO
+ * with no writer would hang; - reads standard input).
+ */
+static FILE *flow_file_open(const char *file)
+{
+	struct stat st;
+	int fd, fl;
+	FILE *f;
+
+	if (!strcmp(file, "-"))
+		return stdin;
+	fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) || !(f = fdopen(fd, "r"))) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 static int do_flow_load(int argc, char **argv)
 {
 	struct ll_rule_rec *recs = NULL;
@@ -1005,8 +1062,7 @@ static int do_flow_load(int argc, char **argv)
 	ssize_t got;
 	size_t nrecs = 0, nkeys = 0, cap = 0, lineno = 0, dup_r = 0, dup_f = 0;
 	const char *file;
-	char *line = NULL, err[512];
-	size_t linecap = 0;
+	char *line = malloc(FLOW_LINE_MAX + 1), err[512];
 	struct ll_registry r, before;
 	struct session s;
 	FILE *f;
@@ -1016,14 +1072,28 @@ static int do_flow_load(int argc, char **argv)
 	if (argc != 1)
 		return usage_error("flow load takes one FILE, or - for standard input");
 	file = argv[0];
-	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	if (!f)
+	if (!line)
+		return out_error(EXIT_FAILURE, "out of memory reading %s", file);
+	f = flow_file_open(file);
+	if (!f) {
+		free(line);
+		if (errno == EINVAL)
+			return usage_error("%s: not a regular file (give a file, or - to "
+					   "read standard input)", file);
 		return out_error(EXIT_FAILURE, "cannot open %s: %s", file, strerror(errno));
+	}
 	/* Parse everything first: one bad line and nothing is applied. */
-	while ((got = getline(&line, &linecap, f)) > 0) {
+	while ((got = flow_line_read(f, line)) != 0) {
 		int kind;
 
 		lineno++;
+		if (got == -E2BIG) {
+			ret = usage_error("%s:%zu: line longer than %d characters; nothing was "
+					  "loaded", file, lineno, FLOW_LINE_MAX);
+			goto out;
+		}
+		if (got < 0)
+			break;
 		if (nrecs + nkeys + 1 > cap) {
 			size_t ncap = cap ? cap * 2 : 1024;
 			void *nr = realloc(recs, ncap * sizeof(*recs));
@@ -1368,6 +1438,7 @@ static int do_pressure(int argc, char **argv)
 	char err[256];
 	__u32 level;
 	__u64 dur = 0;
+	int dur_given = 0;
 	int ret;
 
 	if (!argc || !strcmp(argv[0], "show")) {
@@ -1388,6 +1459,8 @@ static int do_pressure(int argc, char **argv)
 		return usage_error("%s", err);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--for") && i + 1 < argc) {
+			if (dur_given++)
+				return usage_error("--for given twice");
 			if (ll_duration_parse(argv[++i], &dur, err, sizeof(err)))
 				return usage_error("%s", err);
 		} else {

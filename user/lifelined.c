@@ -1280,6 +1280,35 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/*
+ * The state directory holds the pid file, the events socket and the reserve
+ * state, written as root: anyone else able to write in it could plant a
+ * symlink there. It must be a directory owned by us and
+ * writable by no one else.
+ */
+static int state_dir_check(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st)) {
+		int e = errno;
+
+		fprintf(stderr, "lifelined: state_dir %s: %s\n", dir, strerror(e));
+		return -e;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "lifelined: state_dir %s: not a directory\n", dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		fprintf(stderr, "lifelined: state_dir %s: owned by uid %u, mode %04o; it must be "
+			"owned by uid %u and writable by no one else (chmod go-w)\n", dir,
+			(unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* One daemon per state directory: the pid file is also a lock. */
 static int lock_pidfile(void)
 {
@@ -1289,7 +1318,8 @@ static int lock_pidfile(void)
 	if (snprintf(d.pid_path, sizeof(d.pid_path), "%s/lifelined.pid", d.cfg.state_dir) >=
 	    (int)sizeof(d.pid_path))
 		return -ENAMETOOLONG;
-	d.lock_fd = open(d.pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* never through a symlink planted there: it would truncate its target */
+	d.lock_fd = open(d.pid_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (d.lock_fd < 0)
 		return -errno;
 	if (flock(d.lock_fd, LOCK_EX | LOCK_NB)) {
@@ -1651,9 +1681,10 @@ static const char *pin_choice(void)
 {
 	const char *env = getenv(LL_PIN_ENV);
 
-	if (d.pin_opt && *d.pin_opt)
+	/* given but empty is an error (ll_pin_path_validate), never the default */
+	if (d.pin_opt)
 		return ll_pin_path(d.pin_opt);
-	if (env && *env)
+	if (env)
 		return ll_pin_path(NULL);
 	return ll_pin_path(d.cfg.pin_path);
 }
@@ -1748,7 +1779,8 @@ int main(int argc, char **argv)
 		char why[PATH_MAX + 200];
 
 		if (ll_pin_path_validate(pin_choice(), d.pin, sizeof(d.pin), why, sizeof(why))) {
-			fprintf(stderr, "lifelined: pin path %s\n", why);
+			fprintf(stderr, "lifelined: %s %s\n", d.pin_opt ? "--pin-path" :
+				getenv(LL_PIN_ENV) ? LL_PIN_ENV : "pin_path", why);
 			return EXIT_FAILURE;
 		}
 	}
@@ -1763,6 +1795,9 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
+	err = state_dir_check(d.cfg.state_dir);
+	if (err)
+		goto cleanup;
 	err = lock_pidfile();
 	if (err) {
 		if (err != -EBUSY)

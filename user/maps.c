@@ -48,9 +48,9 @@ const char *ll_pin_path(const char *opt)
 {
 	const char *env = getenv(LL_PIN_ENV);
 
-	if (opt && *opt)
+	if (opt)
 		return opt;
-	if (env && *env)
+	if (env)
 		return env;
 	return LL_PIN_DEFAULT;
 }
@@ -124,6 +124,15 @@ static int pin_validate(const char *in, char *out, size_t outlen, char *err, siz
 	if (!outlen)
 		return -EINVAL;
 	out[0] = '\0';
+	if (!in[0]) {
+		snprintf(err, errlen, "is empty; give a bpffs directory, e.g. %s", LL_PIN_DEFAULT);
+		return -EINVAL;
+	}
+	for (const char *p = in; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f) {
+			snprintf(err, errlen, "%.64s: a control character in the path", in);
+			return -EINVAL;
+		}
 	if (in[0] != '/') {
 		snprintf(err, errlen, "%.64s: not an absolute path", in);
 		return -EINVAL;

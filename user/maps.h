@@ -63,7 +63,11 @@ struct ll_load_opts {
 
 struct lifeline_bpf;
 
-/* --pin-path if given, else $LIFELINE_PIN_PATH, else LL_PIN_DEFAULT. */
+/*
+ * --pin-path if given, else $LIFELINE_PIN_PATH if set, else LL_PIN_DEFAULT.
+ * A given but empty value is returned as "" (ll_pin_path_validate refuses
+ * it), never taken to mean the default.
+ */
 const char *ll_pin_path(const char *opt);
 
 /*
@@ -78,8 +82,8 @@ int ll_pin_path_check(const char *dir, char *bad, size_t len);
 
 /*
  * The one check of a pin directory, shared by lifeline, lifelined and the
- * configuration (so --check-config refuses what start would): absolute, no
- * "." or ".." component, not the root of a bpffs mount (nor /sys/fs/bpf),
+ * configuration (so --check-config refuses what start would): not empty,
+ * absolute, no control character, no "." or ".." component, not the root of a bpffs mount (nor /sys/fs/bpf),
  * no '.' in a name bpffs would hold (ll_pin_path_check), not an existing
  * non-directory. Writes the path with repeated and trailing slashes dropped
  * into out (outlen bytes). 0, or -errno with one line in err (the path

@@ -33,6 +33,11 @@ int ll_reg_args_parse(int argc, char **argv, struct ll_reg_args *a, int allow_lo
 				snprintf(err, errlen, "%s needs a value", argv[i]);
 				return -EINVAL;
 			}
+			/* the last one silently winning hides a typo: refuse */
+			if (argv[i][2] == 'n' ? !!a->name : !!a->local) {
+				snprintf(err, errlen, "%s given twice", argv[i]);
+				return -EINVAL;
+			}
 			if (argv[i][2] == 'n')
 				a->name = argv[++i];
 			else if (allow_local)

@@ -121,7 +121,7 @@ static int state_save(const struct ll_reserve_cfg *c, const struct ll_reserve_st
 		return ret;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	f = fdopen(fd, "w");
