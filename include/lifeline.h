@@ -437,7 +437,8 @@ struct ll_bucket {
 /*
  * The host's pool, one entry: a virtual clock. The budget is spent up to
  * paid_ns; the credit available at now is (now - paid_ns) * rate, at most
- * the pool's depth (budget_burst, at least one chunk). A CPU takes a chunk
+ * the pool's depth (budget_burst, at least LL_POOL_DEPTH_CHUNKS chunks, at
+ * most a second's budget). A CPU takes a chunk
  * by moving paid_ns forward by the chunk's time with one compare-and-swap,
  * so every CPU together never takes more than rate bytes a second plus
  * the depth.
@@ -448,6 +449,7 @@ struct ll_pool {
 };
 
 #define LL_POOL_SLICES 64			/* a chunk: 1/64 s of the budget */
+#define LL_POOL_DEPTH_CHUNKS 4			/* the pool's depth: at least 4 chunks */
 #define LL_BUDGET_RATE_MAX (1ULL << 34)		/* 16 GiB/s: keeps chunk * 1e9 in 64 bits */
 
 /*

@@ -487,9 +487,12 @@ static inline __u64 dm_pool_take(const struct dm_inst *m, __u64 need)
 	if (!m->refill || !rate || need > rate)
 		return 0;	/* empty pool, no budget, or more than a second's budget */
 	chunk = rate / LL_POOL_SLICES > need ? rate / LL_POOL_SLICES : need;
-	depth = m->st.budget_burst > chunk ? m->st.budget_burst : chunk;
+	/* the depth: the burst, at least LL_POOL_DEPTH_CHUNKS chunks, at most a second */
+	depth = m->st.budget_burst > LL_POOL_DEPTH_CHUNKS * chunk ? m->st.budget_burst :
+								     LL_POOL_DEPTH_CHUNKS * chunk;
 	if (depth > rate)
 		depth = rate;
+	/* a full pool lends any chunk its depth holds, whatever the rounding */
 	return chunk <= depth ? chunk : 0;
 }
 
