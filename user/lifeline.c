@@ -1811,7 +1811,9 @@ static int do_tune(int argc, char **argv)
 {
 	static const char *const names[] = { "--priority", "--mark", "--rcvbuf", "--sndbuf",
 					     "--budget-rate", "--budget-burst", "--budget-pps" };
+	static const char *const keys[] = { "rate", "burst", "pps" };
 	__u32 vals[7];
+	__u64 budget[3];
 	int set[7] = {}, ret;
 	struct session s;
 	char err[256];
@@ -1825,9 +1827,15 @@ static int do_tune(int argc, char **argv)
 				k = n;
 		if (k < 0 || i + 1 == argc)
 			return usage_error("unexpected argument '%s' to tune", argv[i]);
-		if (ll_u32_parse(argv[++i], 0, k == 0 ? 0xffff : 0xffffffffU, &vals[k], names[k], err,
-				 sizeof(err)))
+		/* the budget: one validator, the [budget] keys' (bounds, size suffixes) */
+		if (k >= 4) {
+			if (ll_config_parse_value("budget", keys[k - 4], argv[++i], &budget[k - 4],
+						  sizeof(budget[k - 4]), err, sizeof(err)))
+				return usage_error("%s %s", names[k], err);
+		} else if (ll_u32_parse(argv[++i], 0, k == 0 ? 0xffff : 0xffffffffU, &vals[k],
+					names[k], err, sizeof(err))) {
 			return usage_error("%s", err);
+		}
 		set[k] = 1;
 	}
 	if ((ret = session_open(&s, 1)))
@@ -1841,11 +1849,11 @@ static int do_tune(int argc, char **argv)
 	if (set[3])
 		s.m.state->sock_sndbuf = vals[3];
 	if (set[4])
-		s.m.state->budget_rate = vals[4];
+		s.m.state->budget_rate = budget[0];
 	if (set[5])
-		s.m.state->budget_burst = vals[5];
+		s.m.state->budget_burst = budget[1];
 	if (set[6])
-		s.m.state->budget_pps = vals[6];
+		s.m.state->budget_pps = budget[2];
 	s.m.state->generation++;
 	o = json_object_new_object();
 	json_object_object_add(o, "priority", json_object_new_int64(s.m.state->egress_priority));
