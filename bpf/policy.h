@@ -395,7 +395,7 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 {
 	struct ll_bucket *b;
 	__u32 zero = 0;
-	__u64 pps = s->budget_pps;
+	__u64 pps = s->budget_pps, held = charge;
 
 	if (level == LL_LEVEL_NONE)
 		return LL_PASS_NONE;
@@ -411,6 +411,7 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 		return LL_DROP_BUDGET;
 	b->tokens -= charge;
 	b->admitted += charge;
+	b->held += held;
 	return LL_PASS_BUDGET;
 }
 

@@ -432,6 +432,8 @@ struct ll_frag_val {
 struct ll_bucket {
 	__u64 tokens;		/* bytes of credit taken from the pool, not yet spent */
 	__u64 admitted;		/* bytes charged to the packets this CPU passed at elevated */
+	__u64 held;		/* the memory those packets hold: the charges before the
+				 * budget_pps floor (README "What elevated bounds") */
 };
 
 /*
@@ -525,8 +527,9 @@ struct ll_event {
  * 2: the flow table as buckets, host hash by 64-bit key, remote prefilter.
  * 3: the elevated budget charges memory: ll_bucket without a clock, the
  *    host pool ll_pool, budget_pps in the state.
+ * 4: ll_bucket counts the memory held apart from the charges (held).
  */
-#define LL_LAYOUT 3
+#define LL_LAYOUT 4
 
 /* Limits and defaults. */
 #define LL_DEFAULT_MAX_FLOWS 65536

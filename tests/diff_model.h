@@ -268,6 +268,7 @@ struct dm_inst {
 	int nfrags;
 	__u64 tokens;		/* this CPU's credit */
 	__u64 admitted;		/* this CPU's charges of passed packets */
+	__u64 held;		/* the memory they hold (the charges before the pps floor) */
 	int refill;		/* the host pool untouched for long: full; else empty */
 	__u64 rule_pk[DM_RULE_IDS], rule_by[DM_RULE_IDS];
 	int raised;		/* pfm: the kernel vote was raised by a sighting */
@@ -506,6 +507,7 @@ static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, _
 {
 	struct dm_pkt p;
 	__u32 lvl, reason;
+	__u64 held;
 	int expired;
 
 	memset(r, 0, sizeof(*r));
@@ -558,6 +560,7 @@ static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, _
 	 */
 	if (charge < len)
 		charge = len;
+	held = charge;		/* the memory, apart from the pps floor */
 	if (m->st.budget_pps && charge < m->st.budget_rate / m->st.budget_pps)
 		charge = m->st.budget_rate / m->st.budget_pps;
 	if (m->tokens < charge) {
@@ -573,6 +576,7 @@ static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, _
 	if (m->tokens >= charge) {
 		m->tokens -= charge;
 		m->admitted += charge;
+		m->held += held;
 		r->pass = 1;
 		r->reason = LL_PASS_BUDGET;
 	} else {

@@ -1850,11 +1850,14 @@ static int check_end(struct ctx *c, struct inst *i, const struct scen *s)
 		for (int cpu = 0; cpu < ncpus; cpu++) {
 			__u64 want = cpu == my_cpu ? i->m.tokens : s->bucket.tokens;
 			__u64 want_adm = cpu == my_cpu ? i->m.admitted : s->bucket.admitted;
+			__u64 want_held = cpu == my_cpu ? i->m.held : s->bucket.held;
 
-			if (b[cpu].tokens != want || b[cpu].admitted != want_adm) {
-				mm("     bucket of cpu %d: datapath %llu tokens %llu admitted,"
-				   " model %llu %llu\n", cpu, (__u64)b[cpu].tokens,
-				   (__u64)b[cpu].admitted, want, want_adm);
+			if (b[cpu].tokens != want || b[cpu].admitted != want_adm ||
+			    b[cpu].held != want_held) {
+				mm("     bucket of cpu %d: datapath %llu tokens %llu admitted %llu held,"
+				   " model %llu %llu %llu\n", cpu, (__u64)b[cpu].tokens,
+				   (__u64)b[cpu].admitted, (__u64)b[cpu].held, want, want_adm,
+				   want_held);
 				bad = 1;
 			}
 		}

@@ -1593,8 +1593,13 @@ static void stats_human(json_object *o)
 		fmt_bytes(adm, sizeof(adm), ji(budget, "admitted_bytes"));
 		if (json_object_object_get_ex(budget, "admitted_bytes_per_s", &x))
 			fmt_rate(rate, sizeof(rate), json_object_get_double(x), "bytes");
-		printf("elevated: %s of memory admitted to unregistered traffic%s%s\n", adm,
+		printf("elevated: %s of memory admitted to unregistered traffic%s%s", adm,
 		       *rate ? ", now " : "", rate);
+		if (ji(budget, "charged_bytes") != ji(budget, "admitted_bytes")) {
+			fmt_bytes(adm, sizeof(adm), ji(budget, "charged_bytes"));
+			printf(" (charged %s against the budget: at least rate / pps a packet)", adm);
+		}
+		printf("\n");
 	}
 	if (json_object_object_get_ex(o, "rules", &rules) && json_object_array_length(rules)) {
 		static const char *const rh[] = { "RULE", "SPEC", "PACKETS", "BYTES" };
@@ -1627,8 +1632,8 @@ static void stats_human(json_object *o)
 	}
 }
 
-/* The memory admitted at elevated at the last sample, for the rate over an interval. */
-static __u64 stats_admitted_prev;
+/* The memory admitted at elevated and the charges at the last sample, for the rates. */
+static __u64 stats_admitted_prev, stats_charged_prev;
 
 static json_object *stats_json(struct session *s, const struct ll_counter *prev, double interval,
 			       struct ll_counter *now_out, int with_flows)
@@ -1636,7 +1641,7 @@ static json_object *stats_json(struct session *s, const struct ll_counter *prev,
 	json_object *j = json_object_new_object(), *hooks = json_object_new_object();
 	json_object *rules = json_object_new_array(), *budget = json_object_new_object();
 	struct ll_registry r;
-	__u64 admitted = 0;
+	__u64 admitted = 0, charged = 0;
 
 	sum_counters(&s->m, now_out);
 	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
@@ -1659,13 +1664,22 @@ static json_object *stats_json(struct session *s, const struct ll_counter *prev,
 		json_object_object_add(hooks, ll_hook_names[h], reasons);
 	}
 	json_object_object_add(j, "hooks", hooks);
-	/* elevated: the memory charged to the unregistered packets it passed */
-	ll_budget_admitted(&s->m, &admitted);
+	/*
+	 * elevated: the memory the unregistered packets it passed hold
+	 * (admitted), and what the budget charged them (charged: the same
+	 * but for a packet rate cap, which charges at least rate / pps)
+	 */
+	ll_budget_admitted(&s->m, &charged, &admitted);
 	json_object_object_add(budget, "admitted_bytes", json_object_new_int64(admitted));
-	if (prev && interval > 0)
+	json_object_object_add(budget, "charged_bytes", json_object_new_int64(charged));
+	if (prev && interval > 0) {
 		json_object_object_add(budget, "admitted_bytes_per_s", json_object_new_double(
 			(admitted - stats_admitted_prev) / interval));
+		json_object_object_add(budget, "charged_bytes_per_s", json_object_new_double(
+			(charged - stats_charged_prev) / interval));
+	}
 	stats_admitted_prev = admitted;
+	stats_charged_prev = charged;
 	json_object_object_add(j, "budget", budget);
 	if (prev)
 		json_object_object_add(j, "interval_s", json_object_new_double(interval));
@@ -1714,7 +1728,7 @@ static int do_stats(int argc, char **argv)
 		return 0;
 	}
 	sum_counters(&s.m, prev);
-	ll_budget_admitted(&s.m, &stats_admitted_prev);
+	ll_budget_admitted(&s.m, &stats_charged_prev, &stats_admitted_prev);
 	for (__u32 k = 0; k < count; k++) {
 		__u64 t0 = ll_now_ns();
 
