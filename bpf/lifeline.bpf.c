@@ -23,11 +23,18 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 /* SKB_DATA_ALIGN(sizeof(struct sk_buff)), as the kernel adds it to every truesize */
 #define LL_SKB_HEAD ((bpf_core_type_size(struct sk_buff) + 63) & ~63ULL)
 
+/* A fragment's buffer is at least a page (x86, arm64 with 4K pages; larger pages charge more) */
+#define LL_FRAG_MIN 4096ULL
+
 /*
  * The memory an XDP frame holds: its buffer (frame_sz: a page with most
  * drivers and veth, whatever the wire length), plus the fragments' buffers
  * of a multi-buffer frame, plus the sk_buff the stack builds around it if
- * it passes: what its truesize will be.
+ * it passes: what its truesize will be. The fragments are charged
+ * skb_shared_info.xdp_frags_truesize but never less than a page each
+ * (nr_frags): veth, for the frames it converts from skbs, and
+ * BPF_PROG_TEST_RUN leave xdp_frags_truesize out (only xdp_frags_size is
+ * set), and the charge must never be less than the memory the frame holds.
  */
 static __always_inline __u64 ll_xdp_charge(struct xdp_md *xdp)
 {
@@ -37,8 +44,10 @@ static __always_inline __u64 ll_xdp_charge(struct xdp_md *xdp)
 	if (xb->flags & XDP_FLAGS_HAS_FRAGS) {
 		struct skb_shared_info *sh = xb->data_hard_start + xb->frame_sz -
 			((bpf_core_type_size(struct skb_shared_info) + 63) & ~63ULL);
+		__u64 truesize = BPF_CORE_READ(sh, xdp_frags_truesize);
+		__u64 pages = BPF_CORE_READ(sh, nr_frags) * LL_FRAG_MIN;
 
-		charge += BPF_CORE_READ(sh, xdp_frags_truesize);
+		charge += truesize > pages ? truesize : pages;
 	}
 	return charge;
 }

@@ -393,10 +393,15 @@ static __always_inline int ll_essential(int parse_rc, const struct ll_pkt *p, __
  * LL_POOL_SLICES bytes, or the `need` bytes the packet lacks if more.
  * Returns 1 when the pool held the credit. The pool (struct ll_pool) is a
  * virtual clock: the credit at now is (now - paid_ns) * rate, at most the
- * depth (budget_burst, at least a chunk, at most a second's budget); a take
- * moves paid_ns on by the chunk's time, rounded up. A CPU that loses the
- * compare-and-swap twice to other CPUs' takes drops this one packet: the
- * credit went to them, the host's total is the same.
+ * depth; a take moves paid_ns on by the chunk's time, rounded up. The
+ * depth is budget_burst, but at least LL_POOL_DEPTH_CHUNKS chunks (a CPU
+ * spends one while the next accrues, and the clock moves in jiffies: a
+ * one-chunk pool lost the credit of up to a jiffy at every take) and at
+ * most a second's budget. Its time is that of its whole chunks, each
+ * rounded up as a take is, plus the rest: a full pool always lends them
+ * all. A CPU that loses the compare-and-swap twice to other CPUs' takes
+ * drops this one packet: the credit went to them, the host's total is the
+ * same.
  */
 static __always_inline int ll_pool_take(const struct ll_state *s, struct ll_bucket *b, __u64 need,
 					__u64 now)
@@ -417,12 +422,12 @@ static __always_inline int ll_pool_take(const struct ll_state *s, struct ll_buck
 	if (chunk < need)
 		chunk = need;
 	depth = s->budget_burst;
-	if (depth < chunk)
-		depth = chunk;
+	if (depth < LL_POOL_DEPTH_CHUNKS * chunk)
+		depth = LL_POOL_DEPTH_CHUNKS * chunk;
 	if (depth > rate)
 		depth = rate;
 	chunk_ns = (chunk * NSEC_PER_SEC_ + rate - 1) / rate;
-	depth_ns = depth * NSEC_PER_SEC_ / rate;
+	depth_ns = depth / chunk * chunk_ns + (depth % chunk * NSEC_PER_SEC_ + rate - 1) / rate;
 	floor = now > depth_ns ? now - depth_ns : 0;
 	for (int i = 0; i < 2; i++) {
 		__u64 paid = pool->paid_ns;
@@ -451,7 +456,7 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 {
 	struct ll_bucket *b;
 	__u32 zero = 0;
-	__u64 pps = s->budget_pps;
+	__u64 pps = s->budget_pps, held = charge;
 
 	if (level == LL_LEVEL_NONE)
 		return LL_PASS_NONE;
@@ -467,6 +472,7 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 		return LL_DROP_BUDGET;
 	b->tokens -= charge;
 	b->admitted += charge;
+	b->held += held;
 	return LL_PASS_BUDGET;
 }
 

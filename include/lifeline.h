@@ -432,12 +432,15 @@ struct ll_frag_val {
 struct ll_bucket {
 	__u64 tokens;		/* bytes of credit taken from the pool, not yet spent */
 	__u64 admitted;		/* bytes charged to the packets this CPU passed at elevated */
+	__u64 held;		/* the memory those packets hold: the charges before the
+				 * budget_pps floor (README "What elevated bounds") */
 };
 
 /*
  * The host's pool, one entry: a virtual clock. The budget is spent up to
  * paid_ns; the credit available at now is (now - paid_ns) * rate, at most
- * the pool's depth (budget_burst, at least one chunk). A CPU takes a chunk
+ * the pool's depth (budget_burst, at least LL_POOL_DEPTH_CHUNKS chunks, at
+ * most a second's budget). A CPU takes a chunk
  * by moving paid_ns forward by the chunk's time with one compare-and-swap,
  * so every CPU together never takes more than rate bytes a second plus
  * the depth.
@@ -448,6 +451,7 @@ struct ll_pool {
 };
 
 #define LL_POOL_SLICES 64			/* a chunk: 1/64 s of the budget */
+#define LL_POOL_DEPTH_CHUNKS 4			/* the pool's depth: at least 4 chunks */
 #define LL_BUDGET_RATE_MAX (1ULL << 34)		/* 16 GiB/s: keeps chunk * 1e9 in 64 bits */
 
 /*
@@ -523,8 +527,9 @@ struct ll_event {
  * 2: the flow table as buckets, host hash by 64-bit key, remote prefilter.
  * 3: the elevated budget charges memory: ll_bucket without a clock, the
  *    host pool ll_pool, budget_pps in the state.
+ * 4: ll_bucket counts the memory held apart from the charges (held).
  */
-#define LL_LAYOUT 3
+#define LL_LAYOUT 4
 
 /* Limits and defaults. */
 #define LL_DEFAULT_MAX_FLOWS 65536

@@ -270,6 +270,7 @@ struct dm_inst {
 	int nfrags;
 	__u64 tokens;		/* this CPU's credit */
 	__u64 admitted;		/* this CPU's charges of passed packets */
+	__u64 held;		/* the memory they hold (the charges before the pps floor) */
 	int refill;		/* the host pool untouched for long: full; else empty */
 	__u64 rule_pk[DM_RULE_IDS], rule_by[DM_RULE_IDS];
 	int raised;		/* pfm: the kernel vote was raised by a sighting */
@@ -496,9 +497,12 @@ static inline __u64 dm_pool_take(const struct dm_inst *m, __u64 need)
 	if (!m->refill || !rate || need > rate)
 		return 0;	/* empty pool, no budget, or more than a second's budget */
 	chunk = rate / LL_POOL_SLICES > need ? rate / LL_POOL_SLICES : need;
-	depth = m->st.budget_burst > chunk ? m->st.budget_burst : chunk;
+	/* the depth: the burst, at least LL_POOL_DEPTH_CHUNKS chunks, at most a second */
+	depth = m->st.budget_burst > LL_POOL_DEPTH_CHUNKS * chunk ? m->st.budget_burst :
+								     LL_POOL_DEPTH_CHUNKS * chunk;
 	if (depth > rate)
 		depth = rate;
+	/* a full pool lends any chunk its depth holds, whatever the rounding */
 	return chunk <= depth ? chunk : 0;
 }
 
@@ -512,6 +516,7 @@ static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, _
 {
 	struct dm_pkt p;
 	__u32 lvl, reason;
+	__u64 held;
 	int expired;
 
 	memset(r, 0, sizeof(*r));
@@ -564,6 +569,7 @@ static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, _
 	 */
 	if (charge < len)
 		charge = len;
+	held = charge;		/* the memory, apart from the pps floor */
 	if (m->st.budget_pps && charge < m->st.budget_rate / m->st.budget_pps)
 		charge = m->st.budget_rate / m->st.budget_pps;
 	if (m->tokens < charge) {
@@ -579,6 +585,7 @@ static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, _
 	if (m->tokens >= charge) {
 		m->tokens -= charge;
 		m->admitted += charge;
+		m->held += held;
 		r->pass = 1;
 		r->reason = LL_PASS_BUDGET;
 	} else {

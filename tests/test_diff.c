@@ -425,7 +425,7 @@ static int gen_scenario(struct rng *r, enum family fam, struct scen *s, char *er
 	 */
 	s->st.budget_rate = chance(r, 40) ? LL_DEFAULT_BUDGET_RATE : PICK(r, ((const __u64[]){
 				0, 1000, 100000, 1000000, 125000000, 1250000000ULL, 1ULL << 33,
-				1ULL << 40 }));
+				1ULL << 40, 16777217, 20000001, 100000001, 4294967295ULL, 1048583 }));
 	s->st.budget_burst = PICK(r, ((const __u64[]){ 0, 60, 1500, 5000, 65536,
 						       LL_DEFAULT_BUDGET_BURST, 1ULL << 40 }));
 	if (chance(r, fam == FAM_BUDGET ? 30 : 5))
@@ -1535,7 +1535,7 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 	struct dm_result res;
 	__u64 pk[LL_COUNTER_SLOTS], by[LL_COUNTER_SLOTS], want_pk[LL_COUNTER_SLOTS] = {};
 	int verdict, bad = 0, was_raised = i->m.raised;
-	__u64 t0;
+	__u64 t0, charge;
 
 	mism[0] = 0;
 	if (i->hook == LL_HOOK_TC_INGRESS && tc_refused(f)) {
@@ -1554,7 +1554,15 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 		return 0;
 	}
 	t0 = i->m.now = ll_now_ns();
-	dm_decide(&i->m, f->b, f->len, i->charge[f->len], &res);
+	/*
+	 * The charge calibrate() measured for a frame in one buffer; split,
+	 * each fragment is charged a page more (BPF_PROG_TEST_RUN fills pages
+	 * and leaves xdp_frags_truesize out: ll_xdp_charge's floor)
+	 */
+	charge = i->charge[f->len];
+	if (split >= 0 && (size_t)split < f->len)
+		charge += (f->len - (size_t)split + 4095) / 4096 * 4096;
+	dm_decide(&i->m, f->b, f->len, charge, &res);
 	cov[i - in][res.reason == DM_NO_COUNT ? COV_NOCOUNT : res.reason]++;
 	for (int n = 0; n < res.nnotes; n++)
 		cov[i - in][res.notes[n]]++;
@@ -1708,19 +1716,25 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 	 * Then the test fills the pool again (paid long ago) or empties it.
 	 */
 	if (res.refilled) {
-		__u64 t1 = ll_now_ns(), rate = i->m.st.budget_rate, depth, lo, hi;
+		__u64 t1 = ll_now_ns(), rate = i->m.st.budget_rate, depth, lo, hi, cns, dns;
 		__u32 zero = 0;
 		struct ll_bucket b[ncpus];
 		struct ll_pool pool;
 
 		if (rate > LL_BUDGET_RATE_MAX)
 			rate = LL_BUDGET_RATE_MAX;
-		depth = i->m.st.budget_burst > res.chunk ? i->m.st.budget_burst : res.chunk;
+		depth = i->m.st.budget_burst > LL_POOL_DEPTH_CHUNKS * res.chunk ?
+				i->m.st.budget_burst : LL_POOL_DEPTH_CHUNKS * res.chunk;
 		if (depth > rate)
 			depth = rate;
-		/* paid = now - ceil(depth) + ceil(chunk), in ns */
-		lo = t0 - 100000000ULL - (depth * NS + rate - 1) / rate + (res.chunk * NS + rate - 1) / rate;
-		hi = t1 - (depth * NS + rate - 1) / rate + (res.chunk * NS + rate - 1) / rate;
+		/*
+		 * paid = now - depth's time + ceil(chunk), in ns; the depth's
+		 * time: its whole chunks at ceil(chunk) each, and the rest
+		 */
+		cns = (res.chunk * NS + rate - 1) / rate;
+		dns = depth / res.chunk * cns + (depth % res.chunk * NS + rate - 1) / rate;
+		lo = t0 - 100000000ULL - dns + cns;
+		hi = t1 - dns + cns;
 		if (!bpf_map_lookup_elem(i->fd_bucket, &zero, b) && b[my_cpu].tokens != i->m.tokens) {
 			mm("     bucket after a take from the pool: datapath %llu"
 			   " tokens, model %llu (chunk %llu)\n",
@@ -1837,11 +1851,14 @@ static int check_end(struct ctx *c, struct inst *i, const struct scen *s)
 		for (int cpu = 0; cpu < ncpus; cpu++) {
 			__u64 want = cpu == my_cpu ? i->m.tokens : s->bucket.tokens;
 			__u64 want_adm = cpu == my_cpu ? i->m.admitted : s->bucket.admitted;
+			__u64 want_held = cpu == my_cpu ? i->m.held : s->bucket.held;
 
-			if (b[cpu].tokens != want || b[cpu].admitted != want_adm) {
-				mm("     bucket of cpu %d: datapath %llu tokens %llu admitted,"
-				   " model %llu %llu\n", cpu, (__u64)b[cpu].tokens,
-				   (__u64)b[cpu].admitted, want, want_adm);
+			if (b[cpu].tokens != want || b[cpu].admitted != want_adm ||
+			    b[cpu].held != want_held) {
+				mm("     bucket of cpu %d: datapath %llu tokens %llu admitted %llu held,"
+				   " model %llu %llu %llu\n", cpu, (__u64)b[cpu].tokens,
+				   (__u64)b[cpu].admitted, (__u64)b[cpu].held, want, want_adm,
+				   want_held);
 				bad = 1;
 			}
 		}
@@ -2064,6 +2081,143 @@ out:
 	free(f);
 }
 
+/*
+ * A full pool lends credit at any rate and burst the CLI accepts, and
+ * holds enough of it that the chunking loses none. For rates that are no
+ * whole number of chunks (B/64) a second, with the burst below a chunk:
+ * the pool untouched for an hour, this CPU's bucket empty, one frame must
+ * pass (a chunk's time rounded up against a depth rounded down admitted
+ * nothing, ever). Then, without waiting, frames pass until the credit of
+ * the pool's depth is spent: at least two chunks, so that
+ * a CPU spending one chunk while the clock moves in jiffies leaves room for
+ * the next (a one-chunk pool lost up to a jiffy of credit at every take).
+ */
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+static void test_pool_depth(void)
+{
+	static const __u64 rates[] = { 16777217, 20000001, 100000001, 4294967295ULL, 1048583,
+				       1048576, 4096 };
+	static const __u64 bursts[] = { 0, 100, 1514, 4096, LL_DEFAULT_BUDGET_BURST };
+	struct inst *i = &in[XDP];
+	struct scen *s = calloc(1, sizeof(*s));
+	struct fspec fs = {};
+	struct frame *f = calloc(1, sizeof(*f));
+	struct rng r = { 1 };
+	struct ll_bucket b[ncpus];
+	__u32 zero = 0;
+
+	if (!ASSERT_TRUE(s && f, "memory"))
+		goto out;
+	addr16("203.0.113.51", fs.src);
+	addr16("192.0.2.1", fs.dst);
+	fs.proto = IPPROTO_UDP;
+	fs.sport = 5001;
+	fs.dport = 9;
+	build(&r, &fs, f);
+	for (size_t k = 0; k < NELEM(rates) * NELEM(bursts); k++) {
+		__u64 rate = rates[k / NELEM(bursts)], burst = bursts[k % NELEM(bursts)];
+		__u64 now = ll_now_ns(), charge = i->charge[f->len], want, chunk, admitted;
+		int pass = 0, first = -1;
+
+		memset(s, 0, sizeof(*s));
+		s->st.daemon = (struct ll_vote){ LL_LEVEL_ELEVATED, LL_SRC_PSI, now - NS,
+						 now + 3600 * NS };
+		s->st.budget_rate = rate;
+		s->st.budget_burst = burst;
+		s->pool.paid_ns = now - 3600 * NS;
+		if (!ASSERT_EQ(install(i, s), 0, "install"))
+			goto out;
+		for (int n = 0; n < 100000; n++) {
+			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->b,
+				    .data_size_in = (__u32)f->len, .repeat = 1);
+
+			if (!ASSERT_EQ(bpf_prog_test_run_opts(i->prog_fd, &opts), 0,
+				       "BPF_PROG_TEST_RUN"))
+				goto out;
+			if (first < 0)
+				first = opts.retval == XDP_PASS;
+			if (opts.retval != XDP_PASS)
+				break;
+			pass++;
+		}
+		if (!ASSERT_EQ(bpf_map_lookup_elem(i->fd_bucket, &zero, b), 0, "read the bucket"))
+			goto out;
+		admitted = b[my_cpu].admitted;
+		if (charge > rate) {
+			/* more than a second's budget: never passes */
+			if (pass)
+				TEST_FAIL_MSG("rate %llu, burst %llu: %d frames of %llu bytes passed",
+					      rate, burst, pass, charge);
+			continue;
+		}
+		chunk = rate / LL_POOL_SLICES > charge ? rate / LL_POOL_SLICES : charge;
+		want = 2 * chunk;	/* one being spent, one accruing */
+		if (want < burst)
+			want = burst;
+		if (want > rate)
+			want = rate;
+		want -= want % chunk;	/* the pool lends whole chunks */
+		/* the depth's whole chunks, less what a frame can leave unspent */
+		if (first != 1 || admitted + charge <= want)
+			TEST_FAIL_MSG("rate %llu bytes/s, burst %llu: a full pool passed %d frames "
+				      "(%llu bytes of %llu-byte charges), the first %s; expected "
+				      "at least %llu bytes", rate, burst, pass, admitted, charge,
+				      first == 1 ? "passed" : "dropped", want);
+	}
+out:
+	free(s);
+	free(f);
+}
+
+/*
+ * A multi-buffer XDP frame is charged at least the pages it holds: its
+ * first buffer and a page for every fragment, whatever the driver wrote in
+ * skb_shared_info.xdp_frags_truesize (veth and BPF_PROG_TEST_RUN leave it
+ * out; the charge was the first buffer plus about the fragments' length, so
+ * a jumbo flood put 1.17x the budget into the stack). Frames of 5,000 to
+ * 16,000 bytes at elevated with ample credit: the charge must be at least
+ * the frame's length rounded up to whole pages.
+ */
+static void test_multibuf_charge(void)
+{
+	static const __u32 lens[] = { 3000, 5000, 8042, 9014, 16000 };
+	struct inst *i = &in[XDP];
+	struct scen *s = calloc(1, sizeof(*s));
+	static __u8 buf[16384];
+	struct ll_bucket b[ncpus];
+	__u64 now = ll_now_ns(), page = (__u64)sysconf(_SC_PAGESIZE);
+	__u32 zero = 0;
+
+	if (!ASSERT_TRUE(s != NULL, "memory"))
+		goto out;
+	s->st.daemon = (struct ll_vote){ LL_LEVEL_ELEVATED, LL_SRC_PSI, now - NS, now + 3600 * NS };
+	s->st.budget_rate = LL_DEFAULT_BUDGET_RATE;
+	s->bucket.tokens = 1ULL << 50;
+	s->pool.paid_ns = now + 3600 * NS;
+	if (!ASSERT_EQ(install(i, s), 0, "install"))
+		goto out;
+	for (size_t k = 0; k < NELEM(lens); k++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = lens[k],
+			    .repeat = 1);
+		__u64 before, charge, want = (lens[k] + page - 1) / page * page;
+
+		if (!ASSERT_EQ(bpf_map_lookup_elem(i->fd_bucket, &zero, b), 0, "read the bucket"))
+			goto out;
+		before = b[my_cpu].admitted;
+		if (!ASSERT_EQ(bpf_prog_test_run_opts(i->prog_fd, &opts), 0, "BPF_PROG_TEST_RUN") ||
+		    !ASSERT_EQ(bpf_map_lookup_elem(i->fd_bucket, &zero, b), 0, "read the bucket"))
+			goto out;
+		charge = b[my_cpu].admitted - before;
+		if (charge < want)
+			TEST_FAIL_MSG("a %u-byte multi-buffer frame was charged %llu bytes, less than "
+				      "its %llu bytes of pages", lens[k], charge, want);
+		else if (tst.verbose)
+			printf("a %u-byte frame: charged %llu bytes\n", lens[k], charge);
+	}
+out:
+	free(s);
+}
+
 static int quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
 	return lvl == LIBBPF_DEBUG || !getenv("LL_TEST_VERBOSE") ? 0 : vfprintf(stderr, fmt, ap);
@@ -2166,6 +2320,8 @@ int main(int argc, char **argv)
 	for (int fam = 0; fam < FAM_MAX; fam++)
 		TEST_RUN(families[fam].name, run_family, (enum family)fam);
 	TEST_RUN("diff/budget pool grants the rate over real time", test_pool_rate);
+	TEST_RUN("diff/budget pool lends its depth at any rate and burst", test_pool_depth);
+	TEST_RUN("diff/budget multi-buffer frame charged its pages", test_multibuf_charge);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("test_diff: %llu frames, %llu runs compared (xdp + 2 tc; %llu short frames tc cannot"

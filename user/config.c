@@ -103,7 +103,7 @@ static const struct key keys[] = {
 	KEY("metrics", "interval", K_DURATION, metrics_interval_ns, "15s"),
 	/* as lifeline tune --budget-rate, --budget-burst and --budget-pps */
 	KEYR("budget", "rate", K_SIZE, budget_rate, "10M", 0, 4294967295.0),
-	KEYR("budget", "burst", K_SIZE, budget_burst, "256K", 0, 4294967295.0),
+	KEYR("budget", "burst", K_SIZE, budget_burst, "256K", 1514, 4294967295.0),
 	KEYR("budget", "pps", K_UINT, budget_pps, "0", 0, 4294967295.0),
 	KEY("budget", "share", K_PERCENT, budget_share, "0"),
 };

@@ -1675,8 +1675,13 @@ static void stats_human(json_object *o)
 		fmt_bytes(adm, sizeof(adm), ji(budget, "admitted_bytes"));
 		if (json_object_object_get_ex(budget, "admitted_bytes_per_s", &x))
 			fmt_rate(rate, sizeof(rate), json_object_get_double(x), "bytes");
-		printf("elevated: %s of memory admitted to unregistered traffic%s%s\n", adm,
+		printf("elevated: %s of memory admitted to unregistered traffic%s%s", adm,
 		       *rate ? ", now " : "", rate);
+		if (ji(budget, "charged_bytes") != ji(budget, "admitted_bytes")) {
+			fmt_bytes(adm, sizeof(adm), ji(budget, "charged_bytes"));
+			printf(" (charged %s against the budget: at least rate / pps a packet)", adm);
+		}
+		printf("\n");
 	}
 	if (json_object_object_get_ex(o, "rules", &rules) && json_object_array_length(rules)) {
 		static const char *const rh[] = { "RULE", "SPEC", "PACKETS", "BYTES" };
@@ -1709,8 +1714,8 @@ static void stats_human(json_object *o)
 	}
 }
 
-/* The memory admitted at elevated at the last sample, for the rate over an interval. */
-static __u64 stats_admitted_prev;
+/* The memory admitted at elevated and the charges at the last sample, for the rates. */
+static __u64 stats_admitted_prev, stats_charged_prev;
 
 static json_object *stats_json(struct session *s, const struct ll_counter *prev, double interval,
 			       struct ll_counter *now_out, int with_flows)
@@ -1718,7 +1723,7 @@ static json_object *stats_json(struct session *s, const struct ll_counter *prev,
 	json_object *j = json_object_new_object(), *hooks = json_object_new_object();
 	json_object *rules = json_object_new_array(), *budget = json_object_new_object();
 	struct ll_registry r;
-	__u64 admitted = 0;
+	__u64 admitted = 0, charged = 0;
 
 	sum_counters(&s->m, now_out);
 	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
@@ -1741,13 +1746,22 @@ static json_object *stats_json(struct session *s, const struct ll_counter *prev,
 		json_object_object_add(hooks, ll_hook_names[h], reasons);
 	}
 	json_object_object_add(j, "hooks", hooks);
-	/* elevated: the memory charged to the unregistered packets it passed */
-	ll_budget_admitted(&s->m, &admitted);
+	/*
+	 * elevated: the memory the unregistered packets it passed hold
+	 * (admitted), and what the budget charged them (charged: the same
+	 * but for a packet rate cap, which charges at least rate / pps)
+	 */
+	ll_budget_admitted(&s->m, &charged, &admitted);
 	json_object_object_add(budget, "admitted_bytes", json_object_new_int64(admitted));
-	if (prev && interval > 0)
+	json_object_object_add(budget, "charged_bytes", json_object_new_int64(charged));
+	if (prev && interval > 0) {
 		json_object_object_add(budget, "admitted_bytes_per_s", json_object_new_double(
 			(admitted - stats_admitted_prev) / interval));
+		json_object_object_add(budget, "charged_bytes_per_s", json_object_new_double(
+			(charged - stats_charged_prev) / interval));
+	}
 	stats_admitted_prev = admitted;
+	stats_charged_prev = charged;
 	json_object_object_add(j, "budget", budget);
 	if (prev)
 		json_object_object_add(j, "interval_s", json_object_new_double(interval));
@@ -1796,7 +1810,7 @@ static int do_stats(int argc, char **argv)
 		return 0;
 	}
 	sum_counters(&s.m, prev);
-	ll_budget_admitted(&s.m, &stats_admitted_prev);
+	ll_budget_admitted(&s.m, &stats_charged_prev, &stats_admitted_prev);
 	for (__u32 k = 0; k < count; k++) {
 		__u64 t0 = ll_now_ns();
 
@@ -1893,7 +1907,9 @@ static int do_tune(int argc, char **argv)
 {
 	static const char *const names[] = { "--priority", "--mark", "--rcvbuf", "--sndbuf",
 					     "--budget-rate", "--budget-burst", "--budget-pps" };
+	static const char *const keys[] = { "rate", "burst", "pps" };
 	__u32 vals[7];
+	__u64 budget[3];
 	int set[7] = {}, ret;
 	struct session s;
 	char err[256];
@@ -1907,9 +1923,15 @@ static int do_tune(int argc, char **argv)
 				k = n;
 		if (k < 0 || i + 1 == argc)
 			return usage_error("unexpected argument '%s' to tune", argv[i]);
-		if (ll_u32_parse(argv[++i], 0, k == 0 ? 0xffff : 0xffffffffU, &vals[k], names[k], err,
-				 sizeof(err)))
+		/* the budget: one validator, the [budget] keys' (bounds, size suffixes) */
+		if (k >= 4) {
+			if (ll_config_parse_value("budget", keys[k - 4], argv[++i], &budget[k - 4],
+						  sizeof(budget[k - 4]), err, sizeof(err)))
+				return usage_error("%s %s", names[k], err);
+		} else if (ll_u32_parse(argv[++i], 0, k == 0 ? 0xffff : 0xffffffffU, &vals[k],
+					names[k], err, sizeof(err))) {
 			return usage_error("%s", err);
+		}
 		set[k] = 1;
 	}
 	if ((ret = session_open(&s, 1)))
@@ -1923,11 +1945,11 @@ static int do_tune(int argc, char **argv)
 	if (set[3])
 		s.m.state->sock_sndbuf = vals[3];
 	if (set[4])
-		s.m.state->budget_rate = vals[4];
+		s.m.state->budget_rate = budget[0];
 	if (set[5])
-		s.m.state->budget_burst = vals[5];
+		s.m.state->budget_burst = budget[1];
 	if (set[6])
-		s.m.state->budget_pps = vals[6];
+		s.m.state->budget_pps = budget[2];
 	s.m.state->generation++;
 	o = json_object_new_object();
 	json_object_object_add(o, "priority", json_object_new_int64(s.m.state->egress_priority));

@@ -475,19 +475,26 @@ int ll_maps_unpin(const char *dir)
 	return 0;
 }
 
-int ll_budget_admitted(const struct ll_maps *m, __u64 *admitted)
+int ll_budget_admitted(const struct ll_maps *m, __u64 *charged, __u64 *held)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct ll_bucket vals[ncpus > 0 ? ncpus : 1];
+	__u64 h = 0;
 	__u32 zero = 0;
 
-	*admitted = 0;
+	*charged = 0;
+	if (held)
+		*held = 0;
 	if (ncpus <= 0)
 		return -EINVAL;
 	if (bpf_map_lookup_elem(m->fd[LL_MAP_BUCKET], &zero, vals))
 		return -errno;
-	for (int i = 0; i < ncpus; i++)
-		*admitted += vals[i].admitted;
+	for (int i = 0; i < ncpus; i++) {
+		*charged += vals[i].admitted;
+		h += vals[i].held;
+	}
+	if (held)
+		*held = h;
 	return 0;
 }
 

@@ -146,7 +146,8 @@ __u64 ll_now_ns(void);
 /* Sums a per-CPU counter map entry. */
 int ll_percpu_counter_sum(int fd, __u32 key, struct ll_counter *out);
 /* Bytes charged to unregistered packets passed at elevated, all CPUs (ll_bucket). */
-int ll_budget_admitted(const struct ll_maps *m, __u64 *admitted);
+/* elevated: the bytes charged against the budget, and the memory held (NULL: not wanted) */
+int ll_budget_admitted(const struct ll_maps *m, __u64 *charged, __u64 *held);
 
 /* Name tables from include/lifeline.h. */
 extern const char *const ll_level_names[LL_LEVEL_MAX];

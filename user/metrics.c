@@ -115,13 +115,18 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	     "Depth of the host's budget pool, bytes.");
 	fprintf(f, "lifeline_budget_burst_bytes %llu\n", (unsigned long long)s.budget_burst);
 	{
-		__u64 admitted = 0;
+		__u64 charged = 0, held = 0;
 
-		if (!ll_budget_admitted(m, &admitted)) {
+		if (!ll_budget_admitted(m, &charged, &held)) {
 			help(f, "lifeline_budget_admitted_bytes_total", "counter",
-			     "Memory (truesize) charged to unregistered packets passed at level elevated.");
+			     "Memory (truesize) held by unregistered packets passed at level elevated.");
 			fprintf(f, "lifeline_budget_admitted_bytes_total %llu\n",
-				(unsigned long long)admitted);
+				(unsigned long long)held);
+			help(f, "lifeline_budget_charged_bytes_total", "counter",
+			     "Bytes charged against the elevated budget: the memory, at least "
+			     "rate / pps a packet with a packet rate cap.");
+			fprintf(f, "lifeline_budget_charged_bytes_total %llu\n",
+				(unsigned long long)charged);
 		}
 	}
 
