@@ -308,7 +308,8 @@ set terminal pngcairo size 1400,1000 noenhanced font ",10"
 set output "$plot"
 set multiplot layout 4,2 title "lifeline demo: ext4 over QEMU's NBD client under a UDP flood and memory pressure (left: without lifeline, right: with lifeline --mode tc)"
 set grid; set xrange [0:$XMAX]; set key top right font ",9" opaque box lc rgb "gray80"
-set lmargin 12
+# room for the level panels' longest tick label ("not attached") and the y label
+set lmargin 16
 EOF
 	for run in without with; do echo "set title '$run lifeline: ext4 throughput'; unset arrow; unset label; $(marks $run)
 set ylabel 'MB/s'; set yrange [0:$YMB]; set format x ''
