@@ -19,8 +19,10 @@
 # After each run the disk is unmounted, attached again over a new connection,
 # checked with e2fsck -fn, and every block the writers wrote is verified.
 # Ends with a table per phase and a PNG plot, written to build/demo/ (not
-# tracked). Everything it creates is removed on exit, Ctrl-C included.
-# Usage: bench/demo.sh [--quick]
+# tracked). Everything it creates is removed on exit, Ctrl-C included: the
+# helpers it starts (QEMU, nbdkit, lifelined, the writers, the flooders) run
+# in sessions of their own, so the terminal's SIGINT reaches only this script,
+# which stops the writers, unmounts, then removes the rest, and exits 130.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LL_NS_ID=demo$$
@@ -31,7 +33,15 @@ NET=$TOP/build/tests/tool_net
 LOAD=$TOP/build/bench/fsload
 OUTDIR=${LIFELINE_DEMO_OUT:-$TOP/build/demo}
 PHASE_S=10
-[ "${1:-}" = "--quick" ] && PHASE_S=5
+usage() { echo "Usage: bench/demo.sh [--quick]   (--quick: 5 s phases instead of 10)"; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) PHASE_S=5 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "demo: unknown option '$1' ($(usage))" >&2; exit 2 ;;
+	esac
+	shift
+done
 
 export LIFELINE_PIN_PATH=/sys/fs/bpf/lldemo-$$
 RUN=$(mktemp -d /tmp/lldemo.XXXXXX)
@@ -51,6 +61,7 @@ cg_empty() {
 	echo 0 >"$CGDIR/memory.force_empty" 2>/dev/null
 }
 cleanup() {
+	trap '' INT TERM
 	stop_pids
 	[ -f "$RUN/lld.pid" ] && kill "$(cat "$RUN/lld.pid")" 2>/dev/null
 	cg_empty
@@ -63,7 +74,12 @@ cleanup() {
 	rm -rf "$RUN" "$LIFELINE_PIN_PATH"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# The long-lived helpers run under setsid (new session, so not in the
+# terminal's foreground process group): on Ctrl-C they keep serving until
+# cleanup stops them in order (writers, unmount, QEMU, servers, namespaces).
+# The script itself never waits long in the foreground (sleeps of at most
+# 1 s), so the trap runs at once.
+trap 'printf "\ndemo: interrupted, stopping the writers, unmounting, removing what it created\n" >&2; exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (it creates network namespaces, a memory cgroup, a loop device)" >&2; exit 1; }
 [ -d /sys/fs/cgroup/memory ] || { echo "demo: needs the cgroup-v1 memory controller at /sys/fs/cgroup/memory" >&2; exit 1; }
@@ -155,18 +171,18 @@ progress() {	# progress RUN PHASE SECONDS: a live line while the phase runs
 	printf '\n'
 }
 flood_idle() {
-	nsenter --net=/run/netns/$NS_SRV taskset -c 1 "$NET" send 192.0.2.99 192.0.2.99 9999 3600 >/dev/null &
+	setsid nsenter --net=/run/netns/$NS_SRV taskset -c 1 "$NET" send 192.0.2.99 192.0.2.99 9999 3600 >/dev/null &
 	pids+=($!)
 	IDLE_PID=$!
 }
 flood_on() {
 	kill "$IDLE_PID" 2>/dev/null
-	nsenter --net=/run/netns/$NS_CLI taskset -c 0 "$NET" recv $CLIF4 9999 3600 >/dev/null &
+	setsid nsenter --net=/run/netns/$NS_CLI taskset -c 0 "$NET" recv $CLIF4 9999 3600 >/dev/null &
 	pids+=($!)
-	nsenter --net=/run/netns/$NS_SRV taskset -c 1 "$NET" send $FLOOD4 $CLIF4 9999 3600 >/dev/null &
+	setsid nsenter --net=/run/netns/$NS_SRV taskset -c 1 "$NET" send $FLOOD4 $CLIF4 9999 3600 >/dev/null &
 	pids+=($!)
 }
-in_cg() { bash -c "echo \$\$ >$CGDIR/cgroup.procs && exec $*"; }
+in_cg() { setsid bash -c "echo \$\$ >$CGDIR/cgroup.procs && exec $*"; }
 
 # one_run NAME ATTACHED(yes|no): the four phases, then the check from a new connection.
 one_run() {
@@ -174,7 +190,7 @@ one_run() {
 	if [ "$att" = yes ]; then
 		in_cli "$LL" attach "$DEV_CLI" --mode tc | sed 's/^/   /'
 		in_cli "$LL" flow add nbd://$SRV4 --name storage | sed 's/^/   /'
-		nsenter --net=/run/netns/$NS_CLI "$LLD" --foreground --config "$RUN/demo.conf" >"$RUN/lifelined.log" 2>&1 &
+		setsid nsenter --net=/run/netns/$NS_CLI "$LLD" --foreground --config "$RUN/demo.conf" >"$RUN/lifelined.log" 2>&1 &
 		echo $! >"$RUN/lld.pid"
 		for _ in $(seq 50); do [ -S "$RUN/events.sock" ] && break; sleep 0.1; done
 		[ -S "$RUN/events.sock" ] || { echo "demo: lifelined did not start: $(tail -3 "$RUN/lifelined.log")" >&2; exit 1; }
@@ -182,7 +198,7 @@ one_run() {
 	fi
 	T0=$(date +%s.%N)
 	echo "$T0" >"$RUN/$name.t0"
-	sampler "$T0" "$att" >"$RUN/$name.net" &
+	( trap - INT TERM; exec setsid bash -c "$(declare -f sampler nftc in_cli); $(declare -p LL NS_SRV NS_CLI CGDIR); sampler $T0 $att" ) >"$RUN/$name.net" &
 	pids+=($!)
 	flood_idle
 	in_cg taskset -c 0 "$LOAD" seq "$ST_MNT" 3600 --json >"$RUN/$name.seq" &
@@ -197,7 +213,7 @@ one_run() {
 	flood_on
 	mark flood; progress "$name" flood $PHASE_S
 	say "== pressure: a memory hog fills cgroup $CG (page cache, 512 MiB limit)"
-	bash -c "echo \$\$ >$CGDIR/cgroup.procs; dd if=/dev/zero of=$HOGFILE bs=1M count=640 status=none;
+	setsid bash -c "echo \$\$ >$CGDIR/cgroup.procs; dd if=/dev/zero of=$HOGFILE bs=1M count=640 status=none;
 		i=0; while :; do dd if=/dev/zero of=$HOGFILE.\$((i % 8)) bs=1M count=4 status=none; i=\$((i + 1)); sleep 0.5; done" &
 	HOG=$!
 	pids+=($HOG)
@@ -292,7 +308,8 @@ set terminal pngcairo size 1400,1000 noenhanced font ",10"
 set output "$plot"
 set multiplot layout 4,2 title "lifeline demo: ext4 over QEMU's NBD client under a UDP flood and memory pressure (left: without lifeline, right: with lifeline --mode tc)"
 set grid; set xrange [0:$XMAX]; set key top right font ",9" opaque box lc rgb "gray80"
-set lmargin 12
+# room for the level panels' longest tick label ("not attached") and the y label
+set lmargin 16
 EOF
 	for run in without with; do echo "set title '$run lifeline: ext4 throughput'; unset arrow; unset label; $(marks $run)
 set ylabel 'MB/s'; set yrange [0:$YMB]; set format x ''

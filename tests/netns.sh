@@ -92,7 +92,7 @@ ns_cleanup() {
 # nbdkit memory disk on the server side; prints nothing, returns when it listens.
 nbd_start() {
 	local size=${1:-256M}
-	in_srv nbdkit -i $SRV4 -p 10809 -P /tmp/llnbd$LL_NS_ID.pid memory "$size" \
+	setsid nsenter --net=/run/netns/$NS_SRV nbdkit -i $SRV4 -p 10809 -P /tmp/llnbd$LL_NS_ID.pid memory "$size" \
 		>/dev/null 2>&1 || return 1
 	for _ in $(seq 50); do
 		in_cli nbdinfo --size nbd://$SRV4 >/dev/null 2>&1 && return 0

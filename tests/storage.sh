@@ -170,7 +170,7 @@ st_iscsi_server() {
 		c=$((20000 + (${LL_NS_ID//[!0-9]/} + i * 7919) % 20000))
 		[ -e "/var/run/tgtd/socket.$c" ] && continue
 		echo "$c" >"$ST_DIR/tgtd.ctl"
-		nsenter --net=/run/netns/$NS_SRV tgtd -f -C "$c" --iscsi portal=$SRV4:3260 \
+		setsid nsenter --net=/run/netns/$NS_SRV tgtd -f -C "$c" --iscsi portal=$SRV4:3260 \
 			>"$ST_DIR/tgtd.log" 2>&1 &
 		echo $! >"$ST_DIR/tgtd.pid"
 		for _ in $(seq 50); do
@@ -223,7 +223,10 @@ st_attach() {
 	esac
 	[ -n "${3:-}" ] && pin=(taskset -c "$3")
 	touch "$img" || return 1
-	nsenter --net=/run/netns/$NS_CLI "${pin[@]}" qemu-storage-daemon --blockdev "$bd" \
+	# setsid: out of the caller's process group, so a Ctrl-C at the terminal
+	# does not kill the disk under a mounted filesystem (the caller's cleanup
+	# unmounts first, then stops it)
+	setsid nsenter --net=/run/netns/$NS_CLI "${pin[@]}" qemu-storage-daemon --blockdev "$bd" \
 		--export "type=fuse,id=exp,node-name=disk,mountpoint=$img,writable=on" \
 		--pidfile "$ST_DIR/$name.qsd.pid" --daemonize >"$ST_DIR/$name.qsd.log" 2>&1 || return 1
 	# Buffered, not --direct-io=on: with direct I/O, mkfs.ext4 then mount
