@@ -5,43 +5,9 @@
 # mounted here (never the host's /sys/fs/bpf root), removed on exit.
 set -u
 . "$(dirname "$0")/lib.sh"
-
-TMP=$(mktemp -d)
-B=$TMP/bpf
-mkdir "$B"
-cleanup() {
-	umount "$B" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-if ! mount -t bpf bpf "$B"; then
-	fail setup "cannot mount a bpffs instance on $B"
-	summary
-	exit 1
-fi
-export LIFELINE_PIN_PATH=$B/ll
-
-# expect RC NAME CMD...: exit code RC and, when RC is not 0, one line on stderr
-expect() {
-	local want=$1 name=$2 rc lines
-	shift 2
-	timeout 10 "$@" >"$TMP/o" 2>"$TMP/e"
-	rc=$?
-	lines=$(wc -l <"$TMP/e")
-	if [ "$rc" != "$want" ]; then
-		fail "$name" "exit $rc, expected $want: $(head -c 300 "$TMP/e" | tr '\n' '|')"
-	elif [ "$want" != 0 ] && [ "$lines" != 1 ]; then
-		fail "$name" "$lines lines on stderr: $(head -c 300 "$TMP/e" | tr '\n' '|')"
-	else
-		pass "$name"
-	fi
-}
+. "$(dirname "$0")/hostile.sh"
 
 # ------------------------------------------------------------ the configuration
-conf() {	# conf NAME TEXT: a config file with the host sources off
-	{ conf_host_sources_off; printf '%b\n' "$2"; } >"$TMP/$1.conf"
-}
-CHK=("$LLD" --check-config --config)
 
 conf lease60 '[daemon]\nlease = 60s'
 expect 0 "config: lease = 60s is the upper bound" "${CHK[@]}" "$TMP/lease60.conf"
