@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include "util.h"
 
-const __u8 ll_v4mapped_prefix[12] = { [10] = 0xff, [11] = 0xff };
+const __u8 ll_v4mapped_prefix[16] = { [10] = 0xff, [11] = 0xff };
 
 const char *ll_duration_str(char *buf, size_t len, __u64 ns, enum ll_dur_style style)
 {

@@ -22,12 +22,17 @@ enum ll_dur_style {
 /* Formats ns into buf (always NUL-terminated); returns buf. */
 const char *ll_duration_str(char *buf, size_t len, __u64 ns, enum ll_dur_style style);
 
-/* ::ffff:0:0/96, the prefix of an IPv4 address stored as 16 bytes (LL_V4MAPPED_PREFIX bits). */
-extern const __u8 ll_v4mapped_prefix[12];
+/*
+ * ::ffff:0:0, the v4-mapped space: an IPv4 address is stored as these 16
+ * bytes with the address in the last 4; the first 12 (LL_V4MAPPED_PREFIX
+ * bits) are the prefix.
+ */
+#define LL_V4MAPPED_BYTES 12
+extern const __u8 ll_v4mapped_prefix[16];
 
 static inline int ll_is_v4mapped(const __u8 addr[16])
 {
-	return !memcmp(addr, ll_v4mapped_prefix, sizeof(ll_v4mapped_prefix));
+	return !memcmp(addr, ll_v4mapped_prefix, LL_V4MAPPED_BYTES);
 }
 
 #endif
