@@ -11,7 +11,7 @@
 #define LL_EVF_EVENT		"event"
 #define LL_EVT_HELLO		"hello"		/* sent once on connect */
 #define LL_EVT_HEARTBEAT	"heartbeat"	/* every heartbeat_ms, from the loop */
-#define LL_EVT_LEVEL		"level"		/* effective level changed (also a kernel event) */
+#define LL_EVT_LEVEL		"level"		/* level changed (a kernel event too) */
 #define LL_EVT_STOP		"stop"		/* the daemon exits */
 /* kernel events are named by ll_event_names[] (maps.h): pfmemalloc, level, lease_expired */
 

@@ -428,7 +428,9 @@ int main(int argc, char **argv)
 	char when[40];
 	int err;
 
-	d->proc = (struct lld_proc){ .sigfd = -1, .lock_fd = -1, .pin_lock_fd = -1, .ready_fd = -1 };
+	d->proc = (struct lld_proc){
+		.sigfd = -1, .lock_fd = -1, .pin_lock_fd = -1, .ready_fd = -1,
+	};
 	d->src.trigger_fd = -1;
 	notify_none(&d->notify);
 	err = parse_args(&d->opt, argc, argv);

@@ -66,14 +66,29 @@ void ll_state_tune(struct ll_state *s, const struct ll_tune *t)
 		if (!(t->set & (1U << f)))
 			continue;
 		switch ((enum ll_tune_field)f) {
-		case LL_TUNE_PRIORITY: STORE(s->egress_priority, (__u32)v); break;
-		case LL_TUNE_MARK: STORE(s->egress_mark, (__u32)v); break;
-		case LL_TUNE_RCVBUF: STORE(s->sock_rcvbuf, (__u32)v); break;
-		case LL_TUNE_SNDBUF: STORE(s->sock_sndbuf, (__u32)v); break;
-		case LL_TUNE_BUDGET_RATE: STORE(s->budget_rate, v); break;
-		case LL_TUNE_BUDGET_BURST: STORE(s->budget_burst, v); break;
-		case LL_TUNE_BUDGET_PPS: STORE(s->budget_pps, v); break;
-		case LL_TUNE_MAX: break;
+		case LL_TUNE_PRIORITY:
+			STORE(s->egress_priority, (__u32)v);
+			break;
+		case LL_TUNE_MARK:
+			STORE(s->egress_mark, (__u32)v);
+			break;
+		case LL_TUNE_RCVBUF:
+			STORE(s->sock_rcvbuf, (__u32)v);
+			break;
+		case LL_TUNE_SNDBUF:
+			STORE(s->sock_sndbuf, (__u32)v);
+			break;
+		case LL_TUNE_BUDGET_RATE:
+			STORE(s->budget_rate, v);
+			break;
+		case LL_TUNE_BUDGET_BURST:
+			STORE(s->budget_burst, v);
+			break;
+		case LL_TUNE_BUDGET_PPS:
+			STORE(s->budget_pps, v);
+			break;
+		case LL_TUNE_MAX:
+			break;
 		}
 	}
 	bump(s);

@@ -15,8 +15,8 @@
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
 
 enum ll_dur_style {
-	LL_DUR_EXACT,	/* largest exact unit of h, m, s, ms, ns: "2m", "1500ms" (config files) */
-	LL_DUR_SHORT,	/* whole seconds, else milliseconds (truncated): "60s", "1500ms" (log lines) */
+	LL_DUR_EXACT,	/* largest exact unit of h, m, s, ms, ns: "2m", "1500ms" (config) */
+	LL_DUR_SHORT,	/* whole seconds, else ms, truncated: "60s", "1500ms" (logs) */
 };
 
 /* Formats ns into buf (always NUL-terminated); returns buf. */

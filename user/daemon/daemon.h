@@ -61,9 +61,9 @@ struct lld_loop {
 	int tick_now;				/* tick at once (trigger, kernel raise) */
 	int stop;
 	struct klog klog[LL_EV_MAX];		/* kernel event log lines, per type */
-	__u64 seen_since[2];		/* override, kernel: since_ns of the vote last looked at */
+	__u64 seen_since[2];		/* override, kernel: since_ns of the last vote seen */
 	int ticked;
-	__u64 kernel_held;		/* since_ns of the last kernel raise taken into the vote */
+	__u64 kernel_held;		/* since_ns of the last kernel raise held as a level */
 	__u64 start_ns;
 	__u32 state_id;			/* id of the state map we write */
 	__u64 next_pin_check;

@@ -123,7 +123,8 @@ void hook_service(struct hook *h, __u64 now, int force)
 		return;
 	}
 	if (h->pid > 0) {
-		if (!h->killed && cfg->hook_timeout_ns && now - h->started_ns > cfg->hook_timeout_ns) {
+		if (!h->killed && cfg->hook_timeout_ns &&
+		    now - h->started_ns > cfg->hook_timeout_ns) {
 			dlog(h->log, LOG_ERR,
 			     "hook %s (pid %d) still running after its timeout, killing it",
 			     cfg->hook, (int)h->pid);

@@ -75,7 +75,8 @@ static const char *reason_of(struct lld *d, const struct ll_engine_out *o)
 		snprintf(r, len, "kernel vote (%s), lease %llums", ll_source_name(o->source),
 			 (unsigned long long)(LL_KERNEL_LEASE_NS / 1000000ULL));
 	else if (o->stepped_down)
-		snprintf(r, len, "one step down after %s below; %s", hold, d->src.st[o->source].why);
+		snprintf(r, len, "one step down after %s below; %s", hold,
+			 d->src.st[o->source].why);
 	else
 		snprintf(r, len, "%s", d->src.st[o->source].why);
 	return r;
@@ -224,8 +225,9 @@ int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	d->loop.kernel_events++;
 	name = ll_event_names[ev->type];
-	if (d->cfg.src.kernel.enable && ev->type != LL_EV_LEASE_EXPIRED && ev->source < LL_SRC_MAX &&
-	    ev->level < LL_LEVEL_MAX && ev->level > d->loop.kernel_levels[ev->source]) {
+	if (d->cfg.src.kernel.enable && ev->type != LL_EV_LEASE_EXPIRED &&
+	    ev->source < LL_SRC_MAX && ev->level < LL_LEVEL_MAX &&
+	    ev->level > d->loop.kernel_levels[ev->source]) {
 		d->loop.kernel_levels[ev->source] = ev->level;
 		d->loop.tick_now = 1;
 		st = &d->src.st[ev->source];
@@ -381,7 +383,8 @@ void tick(struct lld *d, __u64 now)
 	ll_engine_step(&d->eng, d->loop.levels, &snap, now, o);
 	/* pins gone: no renewal of a map only an orphan may still read; it fails open */
 	if (!d->loop.pins_gone)
-		vote_write(d, o->vote_level, o->vote_source, o->vote_since_ns, now + d->cfg.lease_ns);
+		vote_write(d, o->vote_level, o->vote_source, o->vote_since_ns,
+			   now + d->cfg.lease_ns);
 	if (o->vote_changed)
 		dlog(&d->log, LOG_DEBUG, "vote %s (%s)", ll_level_name(o->vote_level),
 		     ll_source_name(o->vote_source));

@@ -184,7 +184,8 @@ void write_pidfile(struct lld *d)
 	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 
 	if (ftruncate(d->proc.lock_fd, 0) || pwrite(d->proc.lock_fd, buf, (size_t)n, 0) != n)
-		dlog(&d->log, LOG_WARNING, "cannot write %s: %s", d->proc.pid_path, strerror(errno));
+		dlog(&d->log, LOG_WARNING, "cannot write %s: %s", d->proc.pid_path,
+		     strerror(errno));
 }
 
 void self_protect(struct lld *d)
@@ -336,8 +337,9 @@ void vmscan_start(struct lld *d)
 	if (ll_vmscan_attach(&d->vmscan, d->pin, ino, err, sizeof(err)))
 		dlog(&d->log, LOG_WARNING, "in-kernel pressure path off: %s", err);
 	else
-		dlog(&d->log, LOG_INFO, "vmscan tracepoints attached (kswapd wake: elevated, direct "
-		     "reclaim%s: critical)", ino ? " and limit reclaim in the memory cgroup" : "");
+		dlog(&d->log, LOG_INFO, "vmscan tracepoints attached (kswapd wake: elevated, "
+		     "direct reclaim%s: critical)",
+		     ino ? " and limit reclaim in the memory cgroup" : "");
 }
 
 /* ---- the emergency reserve ---- */

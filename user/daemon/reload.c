@@ -21,7 +21,8 @@ void reload(struct lld *d)
 		notify_send(&d->notify, "READY=1");
 		return;
 	}
-	if (strcmp(d->next.pin_path, d->cfg.pin_path) || strcmp(d->next.state_dir, d->cfg.state_dir))
+	if (strcmp(d->next.pin_path, d->cfg.pin_path) ||
+	    strcmp(d->next.state_dir, d->cfg.state_dir))
 		dlog(&d->log, LOG_WARNING, "reload: pin_path and state_dir take effect at the next "
 		     "start");
 	memcpy(d->next.pin_path, d->cfg.pin_path, sizeof(d->cfg.pin_path));
