@@ -1,5 +1,6 @@
 # lifeline build. `make` builds everything into build/; `make V=1` shows commands.
 OUT        := build
+VERSION    := 0.1
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 CC         ?= cc
@@ -13,6 +14,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
               -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT) $(PKG_CFLAGS)
+# The version, in one place: VERSION above; the programs print LL_VERSION.
+CFLAGS     += -DLL_VERSION='"$(VERSION)"'
 LDLIBS     += $(PKG_LIBS) -lelf -lz -lm
 
 ifeq ($(SANITIZE),1)
@@ -35,7 +38,10 @@ SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
 LIB_SRCS  := $(filter-out user/lifeline.c user/lifelined.c,$(wildcard user/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
-USER_HDRS := $(wildcard user/*.h) $(wildcard include/*.h)
+USER_HDRS := $(wildcard user/*.h) $(wildcard user/daemon/*.h) $(wildcard include/*.h)
+# lifelined's own parts (user/daemon/): linked into lifelined only, not into the CLI or tests.
+DAEMON_SRCS := $(wildcard user/daemon/*.c)
+DAEMON_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(DAEMON_SRCS))
 PROGS     := $(patsubst user/%.c,$(OUT)/%,$(wildcard user/lifeline.c user/lifelined.c))
 
 TEST_SRCS := $(wildcard tests/*.c)
@@ -61,7 +67,7 @@ DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 
 all: $(BPF_OBJS) $(SKELS) $(PROGS) $(TESTS) $(BENCH_SKELS) $(BENCHES)
 
-$(OUT) $(OUT)/user $(OUT)/tests $(OUT)/bench:
+$(OUT) $(OUT)/user $(OUT)/user/daemon $(OUT)/tests $(OUT)/bench:
 	$(Q)mkdir -p $@
 
 $(OUT)/%.tmp.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUT)
@@ -83,6 +89,14 @@ $(OUT)/bench/%.tmp.o: bench/%.bpf.c $(BPF_HDRS) | $(OUT)/bench
 $(OUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/user/daemon/%.o: user/daemon/%.c $(USER_HDRS) $(SKELS) | $(OUT)/user/daemon
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/lifelined: user/lifelined.c $(DAEMON_OBJS) $(LIB_OBJS) $(USER_HDRS) $(SKELS) | $(OUT)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(DAEMON_OBJS) $(LIB_OBJS) $(LDLIBS) -o $@
 
 $(OUT)/%: user/%.c $(LIB_OBJS) $(USER_HDRS) $(SKELS) | $(OUT)
 	$(call msg,CCLD,$@)
@@ -119,7 +133,6 @@ $(OUT)/man/lifeline.conf.5: docs/lifeline.conf docs/man/conf2man.sh
 	$(Q)docs/man/conf2man.sh $< >$@
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]; the config is never overwritten.
-VERSION    := 0.1
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man

@@ -21,6 +21,10 @@
 #include "regargs.h"
 #include "config.h"
 #include "maps.h"
+#include "jsonw.h"
+#include "state.h"
+#include "util.h"
+#include <json-c/json.h>
 
 TEST_STATE_DEFINE;
 
@@ -1710,6 +1714,107 @@ out:
 	close(rfd);
 }
 
+/* ---- jsonw: the daemon's event lines; json-c must read back what went in ---- */
+
+static void test_jsonw(void)
+{
+	static const char *const vals[] = {
+		"", "plain", "quote \" and backslash \\", "tab\tnewline\ncr\r", "\x01\x1f\x7f",
+		"slash / stays", "utf-8 \xc3\xa9\xe2\x82\xac", "psi some avg10=50.00% now=0.0%",
+	};
+	char buf[256];
+	struct jw w;
+
+	for (size_t i = 0; i < ARRAY_SIZE(vals); i++) {
+		json_object *o, *v;
+		size_t n;
+
+		jw_begin(&w, buf, sizeof(buf));
+		jw_str(&w, "event", "level");
+		jw_u64(&w, "ts_ns", 18446744073709551615ULL);
+		jw_int(&w, "pid", -7);
+		jw_str(&w, "reason", vals[i]);
+		n = jw_end(&w);
+		if (!ASSERT_TRUE(n > 0 && n == strlen(buf) && buf[n - 1] == '\n', vals[i]))
+			continue;
+		o = json_tokener_parse(buf);
+		if (!ASSERT_TRUE(o != NULL, buf))
+			continue;
+		ASSERT_TRUE(json_object_object_get_ex(o, "reason", &v), buf);
+		ASSERT_STREQ(json_object_get_string(v), vals[i], "reason round trip");
+		ASSERT_TRUE(json_object_object_get_ex(o, "pid", &v), buf);
+		ASSERT_EQ(json_object_get_int(v), -7, "pid");
+		json_object_put(o);
+	}
+	/* byte for byte what the printf writer wrote: \u00XX in lowercase, '/' as is */
+	jw_begin(&w, buf, sizeof(buf));
+	jw_str(&w, "a", "x\"\\\x01/");
+	jw_u64(&w, "n", 5);
+	ASSERT_EQ(jw_end(&w), 27, "length");
+	ASSERT_STREQ(buf, "{\"a\":\"x\\\"\\\\\\u0001/\",\"n\":5}\n", "bytes");
+	/* a line that does not fit: nothing to send, never a cut line */
+	jw_begin(&w, buf, 16);
+	jw_str(&w, "reason", "longer than sixteen bytes");
+	ASSERT_EQ(jw_end(&w), 0, "overflow");
+	ASSERT_TRUE(strlen(buf) < 16, "stays inside the buffer");
+}
+
+static void test_duration_str(void)
+{
+	static const struct {
+		__u64 ns;
+		enum ll_dur_style style;
+		const char *out;
+	} cases[] = {
+		{ 0, LL_DUR_EXACT, "0s" }, { 0, LL_DUR_SHORT, "0s" },
+		{ 7200000000000ULL, LL_DUR_EXACT, "2h" }, { 7200000000000ULL, LL_DUR_SHORT, "7200s" },
+		{ 120000000000ULL, LL_DUR_EXACT, "2m" }, { 120000000000ULL, LL_DUR_SHORT, "120s" },
+		{ 1000000000ULL, LL_DUR_EXACT, "1s" }, { 1500000000ULL, LL_DUR_SHORT, "1500ms" },
+		{ 500000000ULL, LL_DUR_EXACT, "500ms" }, { 1500001ULL, LL_DUR_EXACT, "1500001ns" },
+		{ 1500001ULL, LL_DUR_SHORT, "1ms" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		ASSERT_STREQ(ll_duration_str(buf, sizeof(buf), cases[i].ns, cases[i].style),
+			     cases[i].out, "duration");
+}
+
+/* ---- state.c: each writer bumps generation once, after its fields ---- */
+
+static void test_state_writers(void)
+{
+	struct ll_state s = { .generation = 1, .budget_rate = 10, .budget_burst = 20 };
+	struct ll_tune t = { .set = 1U << LL_TUNE_MARK | 1U << LL_TUNE_BUDGET_PPS,
+			     .val = { [LL_TUNE_MARK] = 42, [LL_TUNE_BUDGET_PPS] = 1ULL << 40 } };
+	int expired;
+	__u32 src;
+
+	ll_state_vote_daemon(&s, LL_LEVEL_ELEVATED, LL_SRC_PSI, 100, 200);
+	ASSERT_EQ(s.generation, 2, "vote changed: bumped");
+	ll_state_vote_daemon(&s, LL_LEVEL_ELEVATED, LL_SRC_PSI, 100, 300);
+	ASSERT_EQ(s.generation, 2, "lease renewed only: not bumped");
+	ASSERT_EQ(s.daemon.expires_ns, 300, "lease");
+	ASSERT_EQ(ll_state_budget(&s, 10, 20, 0), 0, "budget unchanged");
+	ASSERT_EQ(ll_state_budget(&s, 11, 20, 0), 1, "budget changed");
+	ASSERT_EQ(s.generation, 3, "budget bumped");
+	ll_state_override_set(&s, LL_LEVEL_CRITICAL, 1000, 500);
+	ASSERT_EQ(s.generation, 4, "override bumped");
+	ASSERT_EQ(ll_level_of(&s, 1200, &src, &expired), LL_LEVEL_CRITICAL, "override in effect");
+	ASSERT_EQ(src, LL_SRC_MANUAL, "override source");
+	ASSERT_EQ(s.override.expires_ns, 1500, "override expiry");
+	ll_state_override_clear(&s);
+	ASSERT_EQ(s.override_active, 0, "cleared");
+	ASSERT_EQ(s.override.level, LL_LEVEL_NONE, "cleared level");
+	ll_state_tune(&s, &t);
+	ASSERT_EQ(s.egress_mark, 42, "mark");
+	ASSERT_EQ(s.budget_pps, 1ULL << 40, "pps as u64");
+	ASSERT_EQ(s.budget_rate, 11, "rate not set: kept");
+	ll_state_strict(&s, 1);
+	ASSERT_EQ(s.strict, 1, "strict");
+	ASSERT_EQ(s.generation, 7, "one bump per change");
+}
+
 int main(int argc, char **argv)
 {
 	char name[256];
@@ -1775,5 +1880,8 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "pin_path %zu", i);
 		TEST_RUN(name, test_pin_path, &pin_cases[i]);
 	}
+	TEST_RUN("jsonw", test_jsonw);
+	TEST_RUN("duration_str", test_duration_str);
+	TEST_RUN("state_writers", test_state_writers);
 	return test_summary();
 }

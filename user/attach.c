@@ -13,7 +13,7 @@
 #include "maps.h"
 #include "lifeline.skel.h"
 
-#define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
+#include "util.h"
 
 int ll_mode_parse(const char *s, enum ll_xdp_mode *mode)
 {

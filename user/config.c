@@ -23,6 +23,7 @@
 #include "config.h"
 #include "reserve.h"
 #include "spec.h"
+#include "util.h"
 
 enum ktype {
 	K_BOOL,
@@ -111,7 +112,6 @@ static const struct key keys[] = {
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 #define MAX_FILES 128
 
-static void print_duration(FILE *f, __u64 ns);
 
 /* ---- value parsers ---- */
 
@@ -276,19 +276,10 @@ static int in_range(const struct key *k, double x)
 
 static void fmt_bound(const struct key *k, double x, char *buf, size_t len)
 {
-	FILE *f;
-
-	if (k->type != K_DURATION) {
+	if (k->type != K_DURATION)
 		snprintf(buf, len, "%.0f", x);
-		return;
-	}
-	f = fmemopen(buf, len, "w");
-	if (!f) {
-		snprintf(buf, len, "%.0fns", x);
-		return;
-	}
-	print_duration(f, (__u64)x);
-	fclose(f);
+	else
+		ll_duration_str(buf, len, (__u64)x, LL_DUR_EXACT);
 }
 
 static int set_value(struct ll_config *c, const struct key *k, const char *v)
@@ -907,16 +898,9 @@ void ll_config_err_format(const struct ll_config_err *err, char *buf, size_t len
 
 static void print_duration(FILE *f, __u64 ns)
 {
-	if (ns && !(ns % 3600000000000ULL))
-		fprintf(f, "%lluh", (unsigned long long)(ns / 3600000000000ULL));
-	else if (ns && !(ns % 60000000000ULL))
-		fprintf(f, "%llum", (unsigned long long)(ns / 60000000000ULL));
-	else if (!(ns % 1000000000ULL))
-		fprintf(f, "%llus", (unsigned long long)(ns / 1000000000ULL));
-	else if (!(ns % 1000000ULL))
-		fprintf(f, "%llums", (unsigned long long)(ns / 1000000ULL));
-	else
-		fprintf(f, "%lluns", (unsigned long long)ns);
+	char buf[32];
+
+	fputs(ll_duration_str(buf, sizeof(buf), ns, LL_DUR_EXACT), f);
 }
 
 void ll_config_print(const struct ll_config *c, FILE *f)

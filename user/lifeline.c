@@ -37,7 +37,7 @@
 #include "spec.h"
 
 #define EXIT_USAGE 2
-#define LL_VERSION "0.1"
+/* LL_VERSION comes from the Makefile (VERSION), its one place */
 
 static const char *pin_opt;
 static struct ll_load_opts load_opts;

@@ -9,7 +9,7 @@
 #include "flowtab.h"
 #include "rules.h"
 
-#define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
+#include "util.h"
 
 __u32 ll_map_capacity(int fd)
 {

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include "reserve.h"
 
-#define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
+#include "util.h"
 
 const char *const ll_sysctl_names[LL_SYSCTL_MAX] = {
 	"vm.min_free_kbytes", "vm.watermark_scale_factor", "net.ipv4.tcp_mem", "net.ipv4.udp_mem",

@@ -9,10 +9,9 @@
 #include "flowtab.h"
 #include "rules.h"
 #include "spec.h"
+#include "util.h"
 
 #define PROTO_BITS 8
-
-static const __u8 v4_space[16] = { [10] = 0xff, [11] = 0xff };	/* ::ffff:0:0 */
 
 struct src {
 	const struct ll_rule_rec *rec;
@@ -73,7 +72,7 @@ static int src_cmp(const void *a, const void *b)
 static int key_is_v4(const struct ll_rule_key *k)
 {
 	return k->prefixlen >= PROTO_BITS + LL_V4MAPPED_PREFIX &&
-	       !memcmp(k->addr, v4_space, LL_V4MAPPED_PREFIX / 8);
+	       ll_is_v4mapped(k->addr);
 }
 
 /* An IPv6 rule covering ::ffff:0:0/96 would match IPv4 packets. */
@@ -83,7 +82,7 @@ static int covers_v4_space(const struct ll_rule_rec *r)
 
 	if (r->is_v4 || r->plen > LL_V4MAPPED_PREFIX)
 		return 0;
-	ll_addr_mask(m, v4_space, r->plen);
+	ll_addr_mask(m, ll_v4mapped_prefix, r->plen);
 	return !memcmp(m, r->addr, 16);
 }
 
@@ -129,7 +128,7 @@ static int make_entries(const struct src *rules, size_t nrules, struct ll_rule_e
 
 		ll_rule_key_make(&e[n++].key, r->proto, r->addr, r->is_v4, r->plen);
 		if (covers_v4_space(r))
-			ll_rule_key_make(&e[n++].key, r->proto, v4_space, 1, 0);
+			ll_rule_key_make(&e[n++].key, r->proto, ll_v4mapped_prefix, 1, 0);
 	}
 	qsort(e, n, sizeof(*e), entry_cmp);
 	for (size_t i = 0; i < n; i++)

@@ -15,7 +15,7 @@
 #include "sockets.h"
 #include "lifeline.skel.h"
 
-#define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
+#include "util.h"
 
 static const struct ll_load_opts sock_progs = { .progs = LL_PROGS_SOCK };
 

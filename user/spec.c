@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "spec.h"
+#include "util.h"
 
 #define ECHO_MAX 40		/* longest piece of input quoted in a message */
 #define IFNAME_MAX 15		/* IFNAMSIZ - 1 */
@@ -36,8 +37,6 @@ static const struct scheme_info schemes[LL_SCHEME_MAX] = {
 	/* monitors (msgr2, legacy msgr1), then the OSD/MDS/MGR range */
 	[LL_SCHEME_CEPH] = { IPPROTO_TCP, 3, { { 3300, 3300 }, { 6789, 6789 }, { 6800, 7300 } } },
 };
-
-static const __u8 v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 /*
  * Writes the message and returns -EINVAL. Bytes that are not printable
@@ -94,10 +93,6 @@ static int parse_digits(const char *s, size_t len, __u64 max, __u64 *out)
 	return 0;
 }
 
-static int is_v4mapped(const __u8 addr[16])
-{
-	return !memcmp(addr, v4mapped_prefix, sizeof(v4mapped_prefix));
-}
 
 void ll_addr_mask(__u8 out[16], const __u8 in[16], unsigned int bits)
 {
@@ -143,7 +138,7 @@ static int parse_addr(const char *s, size_t len, __u8 addr[16], int *is_v4, char
 	if (memchr(s, ':', len)) {
 		if (inet_pton(AF_INET6, buf, addr) != 1)
 			return fail(err, errlen, "'%s' is not a valid IPv6 address", buf);
-		if (is_v4mapped(addr))
+		if (ll_is_v4mapped(addr))
 			return fail(err, errlen, "'%s' is an IPv4-mapped IPv6 address; write it "
 				    "as IPv4 (%u.%u.%u.%u)", buf, addr[12], addr[13], addr[14],
 				    addr[15]);
@@ -157,7 +152,7 @@ static int parse_addr(const char *s, size_t len, __u8 addr[16], int *is_v4, char
 				    "short)", buf);
 		return fail(err, errlen, "'%s' is not a valid IPv4 address", buf);
 	}
-	memcpy(addr, v4mapped_prefix, sizeof(v4mapped_prefix));
+	memcpy(addr, ll_v4mapped_prefix, LL_V4MAPPED_BYTES);
 	memcpy(addr + 12, &a4, 4);
 	*is_v4 = 1;
 	return 0;
@@ -447,7 +442,7 @@ int ll_rec_check(const struct ll_rule_rec *r, char *err, size_t errlen)
 	if (r->plen > max)
 		return fail(err, errlen, "prefix length %u is over %u for IPv%d", r->plen, max,
 			    r->is_v4 ? 4 : 6);
-	if (r->is_v4 != is_v4mapped(r->addr) && (r->is_v4 || r->plen >= LL_V4MAPPED_PREFIX))
+	if (r->is_v4 != ll_is_v4mapped(r->addr) && (r->is_v4 || r->plen >= LL_V4MAPPED_PREFIX))
 		return fail(err, errlen, r->is_v4 ? "IPv4 address not stored v4-mapped" :
 			    "IPv6 prefix inside the IPv4-mapped space ::ffff:0:0/96");
 	if (r->nranges < 1 || r->nranges > LL_RULE_MAX_RANGES)
@@ -493,7 +488,7 @@ static int format_ports(const struct ll_rule_rec *r, char *buf, size_t len)
 static void format_local(const struct ll_rule_rec *r, char *buf, size_t len)
 {
 	char a[LL_ADDR_FMT_LEN];
-	int v4 = is_v4mapped(r->local);
+	int v4 = ll_is_v4mapped(r->local);
 
 	ll_addr_format(r->local, v4, a, sizeof(a));
 	if (!r->local_port)

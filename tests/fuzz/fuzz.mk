@@ -22,12 +22,12 @@ FUZZ_FLAGS   := -timeout=10 -rss_limit_mb=2048 -max_len=512 -print_final_stats=1
 fuzz-build: $(FUZZ_BINS)
 
 # Each target links only the code it tests.
-FUZZ_SRCS_fuzz_spec     := user/spec.c
-FUZZ_SRCS_fuzz_duration := user/spec.c
-FUZZ_SRCS_fuzz_addr     := user/spec.c
-FUZZ_SRCS_fuzz_flowline := user/regargs.c user/spec.c
+FUZZ_SRCS_fuzz_spec     := user/spec.c user/util.c
+FUZZ_SRCS_fuzz_duration := user/spec.c user/util.c
+FUZZ_SRCS_fuzz_addr     := user/spec.c user/util.c
+FUZZ_SRCS_fuzz_flowline := user/regargs.c user/spec.c user/util.c
 FUZZ_SRCS_fuzz_proc     := user/sources.c user/engine.c user/maps.c user/flowtab.c
-FUZZ_SRCS_fuzz_config   := user/config.c user/sources.c user/spec.c user/engine.c user/maps.c user/flowtab.c
+FUZZ_SRCS_fuzz_config   := user/config.c user/util.c user/sources.c user/spec.c user/engine.c user/maps.c user/flowtab.c
 FUZZ_SRCS_fuzz_pinpath  := user/maps.c user/flowtab.c
 FUZZ_LIBS_fuzz_config   := -linih $(shell pkg-config --libs libbpf) -lelf -lz
 FUZZ_LIBS_fuzz_proc     := $(shell pkg-config --libs libbpf) -lelf -lz

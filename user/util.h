@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Small helpers every part of user space shares, one copy each: the
+ * error-message macro of the functions that take (char *err, size_t
+ * errlen), the duration formatter and the v4-mapped address prefix.
+ */
+#ifndef LL_UTIL_H
+#define LL_UTIL_H
+
+#include <stddef.h>
+#include <string.h>
+#include <linux/types.h>
+
+/* Writes a one-line reason into the caller's err[errlen]; evaluates to snprintf's result. */
+#define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
+
+enum ll_dur_style {
+	LL_DUR_EXACT,	/* largest exact unit of h, m, s, ms, ns: "2m", "1500ms" (config) */
+	LL_DUR_SHORT,	/* whole seconds, else ms, truncated: "60s", "1500ms" (logs) */
+};
+
+/* Formats ns into buf (always NUL-terminated); returns buf. */
+const char *ll_duration_str(char *buf, size_t len, __u64 ns, enum ll_dur_style style);
+
+/*
+ * ::ffff:0:0, the v4-mapped space: an IPv4 address is stored as these 16
+ * bytes with the address in the last 4; the first 12 (LL_V4MAPPED_PREFIX
+ * bits) are the prefix.
+ */
+#define LL_V4MAPPED_BYTES 12
+extern const __u8 ll_v4mapped_prefix[16];
+
+static inline int ll_is_v4mapped(const __u8 addr[16])
+{
+	return !memcmp(addr, ll_v4mapped_prefix, LL_V4MAPPED_BYTES);
+}
+
+#endif
