@@ -38,6 +38,11 @@ LIB_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
 USER_HDRS := $(wildcard user/*.h) $(wildcard include/*.h)
 PROGS     := $(patsubst user/%.c,$(OUT)/%,$(wildcard user/lifeline.c user/lifelined.c))
 
+# The command's objects (user/cli/, one file per CLI object): linked into lifeline only.
+CLI_SRCS  := $(wildcard user/cli/*.c)
+CLI_OBJS  := $(patsubst user/cli/%.c,$(OUT)/user/cli/%.o,$(CLI_SRCS))
+CLI_HDRS  := $(wildcard user/cli/*.h)
+
 TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 BENCH_SRCS:= $(filter-out %.bpf.c,$(wildcard bench/*.c))
@@ -83,6 +88,15 @@ $(OUT)/bench/%.tmp.o: bench/%.bpf.c $(BPF_HDRS) | $(OUT)/bench
 $(OUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/user/cli/%.o: user/cli/%.c $(USER_HDRS) $(CLI_HDRS) $(SKELS) | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(OUT)/user/cli
+	$(Q)$(CC) $(CFLAGS) -Iuser/cli -c $< -o $@
+
+$(OUT)/lifeline: user/lifeline.c $(CLI_OBJS) $(LIB_OBJS) $(USER_HDRS) $(CLI_HDRS) $(SKELS) | $(OUT)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/cli $(LDFLAGS) $< $(CLI_OBJS) $(LIB_OBJS) $(LDLIBS) -o $@
 
 $(OUT)/%: user/%.c $(LIB_OBJS) $(USER_HDRS) $(SKELS) | $(OUT)
 	$(call msg,CCLD,$@)

@@ -31,11 +31,13 @@ nsenter --net=/run/netns/$NS ip addr add 198.51.100.2/24 dev $DEV
 # Volatile JSON values: numbers under these keys become "N" (a null stays null).
 JQ='walk(if type == "object" then with_entries(
 	if (.key | test("^(ifindex|xdp_prog_id|.*_prog_id|state_map_id|cgroup_id|since_s|expires_in_s|packets|bytes|pps|bytes_per_s|admitted_bytes.*|charged_bytes.*|interval_s|pid)$"))
-	   and (.value | type) == "number" then .value = "N" else . end) else . end)'
+	   and (.value | type) == "number" then .value = "N"
+	 elif .key == "current" and (.value | type) == "string" and (.value | test("^[0-9]+$")) then .value = "N"
+	 else . end) else . end)'
 norm() { sed -e "s#$PIN#PIN#g" -e "s#$TMP#TMP#g" -e "s#$DEV#DEV#g" -e "s#$PEER#PEER#g" -e "s/$ID/ID/g"; }
 # human durations and byte counts vary: 1.2s, 340ms, 5m -> T
 normh() { norm | sed -E -e 's/[0-9]+(\.[0-9]+)?(ms|s|m|h|d)\b/T/g' -e 's/(prog|map) [0-9]+/\1 N/g' \
-	-e 's/^(  DEV +[a-z]+ +)[0-9]+/\1N/'; }
+	-e 's/^(  DEV +[a-z]+ +)[0-9]+/\1N/' -e 's/^(vm\.[a-z_]+ +)[0-9]+/\1N/' -e 's/ +/ /g'; }
 
 # j ARGS...: lifeline -j ARGS, JSON normalised
 j() {
