@@ -54,6 +54,37 @@ json_object *pressure_json(const struct ll_state *st)
 	return o;
 }
 
+/*
+ * One vote's STATE cell. An inactive daemon vote says why: lifelined
+ * running at level none holds a lease (expires in the future), a stopped
+ * one cleared it, a killed or hung one let it run out.
+ */
+static void vote_state_human(json_object *v, int daemon)
+{
+	json_object *exp;
+	char buf[64];
+	double s = 0;
+	int has_exp = json_object_object_get_ex(v, "expires_in_s", &exp) && exp;
+
+	if (has_exp) {
+		s = json_object_get_double(exp);
+		fmt_duration(buf, sizeof(buf), s < 0 ? -s : s);
+		printf("%s %s%s", s < 0 ? "expired" : "expires in", buf, s < 0 ? " ago" : "");
+	} else if (ji(v, "active")) {
+		printf("until cleared");
+	}
+	if (ji(v, "active"))
+		printf("\n");
+	else if (!daemon)
+		printf("%s(inactive)\n", has_exp ? "  " : "");
+	else if (has_exp && s >= 0)
+		printf("  (lifelined running, votes none)\n");
+	else if (has_exp)
+		printf("  (inactive: lifelined killed or hung)\n");
+	else
+		printf("(inactive: lifelined not running)\n");
+}
+
 void pressure_human_body(json_object *o, const char *indent)
 {
 	static const char *const names[] = { "daemon", "override", "kernel" };
@@ -63,28 +94,22 @@ void pressure_human_body(json_object *o, const char *indent)
 	printf("%slevel:  %s", indent, js(o, "level"));
 	if (strcmp(js(o, "level"), "none")) {
 		printf(" (source %s", js(o, "source"));
+		/* how long the winning vote has held the level (not --for, which is ahead) */
 		if (json_object_object_get_ex(o, "since_s", &since) && since) {
 			fmt_duration(buf, sizeof(buf), json_object_get_double(since));
-			printf(", for %s", buf);
+			printf(", held %s", buf);
 		}
 		printf(")");
 	}
 	printf("%s\n", ji(o, "lease_expired") ? "  [daemon lease EXPIRED: failing open]" : "");
 	json_object_object_get_ex(o, "votes", &votes);
+	printf("%s  %-9s %-9s %-13s%s\n", indent, "VOTE", "LEVEL", "SOURCE", "STATE");
 	for (int i = 0; i < 3; i++) {
-		json_object *v, *exp;
+		json_object *v;
 
 		json_object_object_get_ex(votes, names[i], &v);
 		printf("%s  %-9s %-9s %-13s", indent, names[i], js(v, "level"), js(v, "source"));
-		if (json_object_object_get_ex(v, "expires_in_s", &exp) && exp) {
-			double s = json_object_get_double(exp);
-
-			fmt_duration(buf, sizeof(buf), s < 0 ? -s : s);
-			printf("%s %s%s", s < 0 ? "expired" : "expires in", buf, s < 0 ? " ago" : "");
-		} else if (ji(v, "active")) {
-			printf("until cleared");
-		}
-		printf("%s\n", ji(v, "active") ? "" : "  (inactive)");
+		vote_state_human(v, i == 0);
 	}
 	printf("%sstrict: %s\n", indent, ji(o, "strict") ?
 	       "on (at critical, registered TCP for this host needs a local socket)" :

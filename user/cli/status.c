@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "registry.h"
 
+#define PLURAL(n) ((n) == 1 ? "" : "s")
+
 static void status_human(json_object *o)
 {
 	json_object *ifs, *pr, *cnt;
@@ -36,8 +38,9 @@ static void status_human(json_object *o)
 	table_free(&t);
 	json_object_object_get_ex(o, "pressure", &pr);
 	pressure_human_body(pr, "");
-	printf("registered: %lld endpoint rules, %lld allow rules, %lld flows (capacity %lld flows, "
-	       "%lld rules)\n", ji(o, "rules"), ji(o, "allow_rules"), ji(o, "flows"),
+	printf("registered: %lld endpoint rule%s, %lld allow rule%s, %lld flow%s (capacity %lld "
+	       "flows, %lld rules)\n", ji(o, "rules"), PLURAL(ji(o, "rules")), ji(o, "allow_rules"),
+	       PLURAL(ji(o, "allow_rules")), ji(o, "flows"), PLURAL(ji(o, "flows")),
 	       ji(o, "flow_capacity"), ji(o, "rule_capacity"));
 	json_object_object_get_ex(o, "counters", &cnt);
 	table_init(&t, 3, 6, chdr);

@@ -2,25 +2,24 @@
 /* lifeline strict on|off|show: the socket check of registered TCP at critical. */
 #include <stdio.h>
 #include "cli.h"
-
-static void strict_human(json_object *o)
-{
-	printf("strict mode: %s\n", ji(o, "strict") ? "on (at critical, registered TCP packets "
-	       "for this host need a local socket; forwarded ones are not checked)" :
-	       "off (per-flow --strict only)");
-}
+#include "emit.h"
 
 static int strict_run(struct cli_ctx *c, int set)
 {
-	json_object *o;
+	struct emit e;
 
 	if (set >= 0) {
 		c->s.m.state->strict = set;
 		c->s.m.state->generation++;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "strict", json_object_new_boolean(c->s.m.state->strict));
-	return cli_emit(c, o, strict_human);
+	emit_begin(&e);
+	emit_text(&e, "strict mode: ");
+	emit_bool(&e, FIELD_STRICT, "on (at critical, registered TCP packets for this host need a "
+		  "local socket; forwarded ones are not checked)", "off (per-flow --strict only)",
+		  c->s.m.state->strict);
+	emit_text(&e, "\n");
+	emit_end(&e);
+	return 0;
 }
 
 static int strict_on(struct cli_ctx *c)

@@ -2,19 +2,30 @@
 /* lifeline tune [OPTION VALUE]...: egress marks, socket floors, the elevated budget. */
 #include <stdio.h>
 #include "cli.h"
+#include "emit.h"
 
-static void tune_human(json_object *o)
+static void rate_text(char *buf, size_t len, double v)
 {
-	char r[32], b[32];
+	fmt_rate(buf, len, v, "bytes");
+}
 
-	fmt_rate(r, sizeof(r), ji(o, "budget_rate_bytes_per_s"), "bytes");
-	fmt_bytes(b, sizeof(b), ji(o, "budget_burst_bytes"));
-	printf("priority %lld, mark 0x%llx, rcvbuf floor %lld, sndbuf floor %lld, elevated budget "
-	       "%s of memory (pool %s, whole host", ji(o, "priority"), ji(o, "mark"), ji(o, "rcvbuf"),
-	       ji(o, "sndbuf"), r, b);
-	if (ji(o, "budget_pps"))
-		printf(", at most %lld packets/s", ji(o, "budget_pps"));
-	printf(")\n");
+/* the settings, in one pass for the text and the JSON */
+static void tune_emit(const struct ll_state *st)
+{
+	struct emit e;
+
+	emit_begin(&e);
+	emit_u64(&e, FIELD_PRIORITY, "priority %llu", st->egress_priority);
+	emit_u64(&e, FIELD_MARK, ", mark 0x%llx", st->egress_mark);
+	emit_u64(&e, FIELD_RCVBUF, ", rcvbuf floor %llu", st->sock_rcvbuf);
+	emit_u64(&e, FIELD_SNDBUF, ", sndbuf floor %llu", st->sock_sndbuf);
+	emit_u64_as(&e, FIELD_BUDGET_RATE, ", elevated budget %s of memory", rate_text,
+		    st->budget_rate);
+	emit_u64_as(&e, FIELD_BUDGET_BURST, " (pool %s, whole host", fmt_bytes, st->budget_burst);
+	emit_u64(&e, FIELD_BUDGET_PPS, st->budget_pps ? ", at most %llu packets/s" : "",
+		 st->budget_pps);
+	emit_text(&e, ")\n");
+	emit_end(&e);
 }
 
 /* each value with whether it was given: only those given are written */
@@ -49,7 +60,6 @@ static const struct cli_opt tune_opts[] = {
 static int do_tune(struct cli_ctx *c)
 {
 	struct ll_state *st = c->s.m.state;
-	json_object *o;
 
 	if (tune.priority_set)
 		st->egress_priority = tune.priority;
@@ -66,15 +76,8 @@ static int do_tune(struct cli_ctx *c)
 	if (tune.pps_set)
 		st->budget_pps = tune.pps;
 	st->generation++;
-	o = json_object_new_object();
-	json_object_object_add(o, "priority", json_object_new_int64(st->egress_priority));
-	json_object_object_add(o, "mark", json_object_new_int64(st->egress_mark));
-	json_object_object_add(o, "rcvbuf", json_object_new_int64(st->sock_rcvbuf));
-	json_object_object_add(o, "sndbuf", json_object_new_int64(st->sock_sndbuf));
-	json_object_object_add(o, "budget_rate_bytes_per_s", json_object_new_int64(st->budget_rate));
-	json_object_object_add(o, "budget_burst_bytes", json_object_new_int64(st->budget_burst));
-	json_object_object_add(o, "budget_pps", json_object_new_int64(st->budget_pps));
-	return cli_emit(c, o, tune_human);
+	tune_emit(st);
+	return 0;
 }
 
 static const struct cli_verb tune_verbs[] = {
