@@ -13,7 +13,12 @@
 #include "cli.h"
 #include "spec.h"
 
-/* The commands, in the order of the usage. */
+/*
+ * The commands, in the order of the usage: each a table in user/cli/NAME.c.
+ * A command that parses its own words can be added as
+ *	const struct cli_object cli_x = { "x", .raw = do_x, .raw_usage = "..." };
+ * until it gets a table of verbs.
+ */
 const struct cli_object *const cli_objects[] = {
 	&cli_attach, &cli_detach, &cli_flow,  &cli_allow,   &cli_pressure, &cli_status, &cli_stats,
 	&cli_sockets, &cli_tune,  &cli_strict, &cli_monitor, &cli_metrics, &cli_reserve,
@@ -22,7 +27,7 @@ const size_t cli_nobjects = sizeof(cli_objects) / sizeof(cli_objects[0]);
 
 static const char usage_head[] =
 "Usage: lifeline [OPTIONS] COMMAND [ARGS]\n"
-"       lifeline help [COMMAND [VERB]]   (or COMMAND --help): one command's help\n"
+"  or:  lifeline help [COMMAND [VERB]]\n"
 "\n"
 "Keep network block I/O alive when the host runs short of memory: under\n"
 "pressure, the XDP datapath passes registered block-I/O flows and drops the rest.\n"
@@ -35,7 +40,9 @@ static const char usage_head[] =
 "                        else " LL_PIN_DEFAULT ")\n"
 "      --max-flows N     flow table size when the maps are first created (default 65536)\n"
 "      --max-rules N     rule table size when the maps are first created (default 4096)\n"
-"  -h, --help            this text;  -V, --version  the version\n"
+"  -h, --help            this text; after a command, that command's grammar,\n"
+"                        options and examples (as lifeline help COMMAND)\n"
+"  -V, --version         the version\n"
 "\n"
 "Commands:\n";
 

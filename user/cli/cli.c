@@ -468,6 +468,10 @@ void cli_commands_usage(FILE *f)
 	for (size_t k = 0; k < cli_nobjects; k++) {
 		const struct cli_object *obj = cli_objects[k];
 
+		if (obj->raw) {
+			fprintf(f, "  %-*s", HELP_COL - 2, obj->name);
+			wrap(f, obj->raw_usage, HELP_COL, HELP_COL);
+		}
 		for (int i = 0; i < obj->nverbs; i++) {
 			char syn[512];
 
@@ -505,7 +509,13 @@ int cli_help(int argc, char **argv)
 {
 	const struct cli_object *obj;
 	const struct cli_verb *v;
+	int n = 0;
 
+	/* help flow --help is help flow */
+	for (int i = 0; i < argc; i++)
+		if (!is_help_flag(argv[i]))
+			argv[n++] = argv[i];
+	argc = n;
 	if (!argc) {
 		cli_usage(stdout);
 		return EXIT_SUCCESS;
@@ -513,6 +523,11 @@ int cli_help(int argc, char **argv)
 	obj = object_find(argv[0]);
 	if (!obj)
 		return usage_error("unknown command '%s'", argv[0]);
+	if (obj->raw) {
+		printf("Usage: lifeline [OPTIONS] %s\n\n", obj->name);
+		wrap(stdout, obj->raw_usage, 0, 0);
+		return EXIT_SUCCESS;
+	}
 	if (argc == 1)
 		return object_help(stdout, obj);
 	v = verb_find(obj, argv[1]);
@@ -524,14 +539,13 @@ int cli_help(int argc, char **argv)
 
 /* ---------------------------------------------------------------- dispatch */
 
-static int verbs_list(const struct cli_object *obj, char *buf, size_t len)
+static void verbs_list(const struct cli_object *obj, char *buf, size_t len)
 {
 	size_t l = 0;
 
 	buf[0] = '\0';
 	for (int i = 0; i < obj->nverbs && l < len; i++)
 		l += snprintf(buf + l, len - l, "%s%s", i ? ", " : "", obj->verbs[i].name);
-	return 0;
 }
 
 /* The verb named by argv[0] (consumed), the default one, or an exit status. */
@@ -572,6 +586,8 @@ int cli_run(const struct cli_object *obj, int argc, char **argv)
 	struct cli_ctx c = { .obj = obj, .s = { .lock_fd = -1 } };
 	int ret;
 
+	if (obj->raw)
+		return obj->raw(argc, argv);
 	ret = verb_select(&c, &argc, &argv);
 	if (ret < 0)
 		return object_help(stdout, obj);

@@ -90,6 +90,13 @@ struct cli_object {
 	const struct cli_verb *verbs;	/* ends with { NULL } unless verbs[0].name is NULL */
 	int nverbs;
 	const char *default_verb;	/* used when no verb is given (or an option comes first) */
+	/*
+	 * A command not (yet) described by a table: run with the words after
+	 * its name, which it parses itself; usage is its line in the usage.
+	 * For a verb merged from elsewhere until it gets its table.
+	 */
+	int (*raw)(int argc, char **argv);
+	const char *raw_usage;
 };
 
 struct cli_ctx {
