@@ -531,8 +531,10 @@ int cli_help(int argc, char **argv)
 	if (argc == 1)
 		return object_help(stdout, obj);
 	v = verb_find(obj, argv[1]);
-	if (!v || argc > 2)
+	if (!v)
 		return usage_error("unknown verb '%s' for %s", argv[1], obj->name);
+	if (argc > 2)
+		return usage_error("help takes a COMMAND and a VERB, not '%s'", argv[2]);
 	verb_help(stdout, obj, v);
 	return EXIT_SUCCESS;
 }
