@@ -27,7 +27,7 @@ const size_t cli_nobjects = sizeof(cli_objects) / sizeof(cli_objects[0]);
 
 static const char usage_head[] =
 "Usage: lifeline [OPTIONS] COMMAND [ARGS]\n"
-"  or:  lifeline help [COMMAND [VERB]]\n"
+"   or: lifeline help [COMMAND [VERB]]\n"
 "\n"
 "Keep network block I/O alive when the host runs short of memory: under\n"
 "pressure, the XDP datapath passes registered block-I/O flows and drops the rest.\n"

@@ -400,21 +400,24 @@ static int opts_synopsis(char *buf, size_t len, const struct cli_opt *opts)
 	return (int)l;
 }
 
-/* "flow add SPEC [--name NAME] ..." */
+/* "flow add SPEC [--name NAME] ...", or with brief set "... [OPTIONS]" */
 static void verb_synopsis(char *buf, size_t len, const struct cli_object *obj,
-			  const struct cli_verb *v)
+			  const struct cli_verb *v, int brief)
 {
 	int l = snprintf(buf, len, "%s%s%s%s%s", obj->name, v->name ? " " : "",
 			 v->name ? v->name : "", v->args ? " " : "", v->args ? v->args : "");
 
-	opts_synopsis(buf + l, len - l, v->opts);
+	if (brief && v->opts && v->opts->name)
+		snprintf(buf + l, len - l, " [OPTIONS]");
+	else if (!brief)
+		opts_synopsis(buf + l, len - l, v->opts);
 }
 
 static void verb_help(FILE *f, const struct cli_object *obj, const struct cli_verb *v)
 {
 	char syn[512];
 
-	verb_synopsis(syn, sizeof(syn), obj, v);
+	verb_synopsis(syn, sizeof(syn), obj, v, 0);
 	fprintf(f, "Usage: lifeline [OPTIONS] ");
 	wrap(f, syn, 26, 8);
 	fputs("\n", f);
@@ -475,14 +478,14 @@ void cli_commands_usage(FILE *f)
 		for (int i = 0; i < obj->nverbs; i++) {
 			char syn[512];
 
-			verb_synopsis(syn, sizeof(syn), obj, &obj->verbs[i]);
-			if (strlen(syn) + 4 <= HELP_COL) {
+			/* one line each (help2man makes it a tagged paragraph) */
+			verb_synopsis(syn, sizeof(syn), obj, &obj->verbs[i], 0);
+			if (strlen(syn) + 2 > HELP_WIDTH)
+				verb_synopsis(syn, sizeof(syn), obj, &obj->verbs[i], 1);
+			if (strlen(syn) + 4 <= HELP_COL)
 				fprintf(f, "  %-*s", HELP_COL - 2, syn);
-			} else {
-				fputs("  ", f);
-				wrap(f, syn, 2, 4);
-				fprintf(f, "%*s", HELP_COL, "");
-			}
+			else
+				fprintf(f, "  %s\n%*s", syn, HELP_COL, "");
 			wrap(f, obj->verbs[i].summary, HELP_COL, HELP_COL);
 		}
 	}

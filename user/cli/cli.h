@@ -6,6 +6,17 @@
  * (cli.c) walks the tables, one dispatcher opens and closes the session,
  * and the usage text, `COMMAND --help` and `help COMMAND` come from the
  * same tables, so they cannot drift from what is parsed.
+ *
+ * To add a verb: a handler int run(struct cli_ctx *) in the object's file
+ * (optionally prepare(), which checks the arguments before any session),
+ * a row in its cli_verb table (session kind, options, positional grammar,
+ * summary, examples), and the verb in docs/lifeline.bash-completion.
+ * To add an option: a row in the verb's cli_opt table with a static
+ * destination (and a given flag if "not given" matters); a new value kind
+ * is a CLI_CUSTOM parse function or, for a config key, CLI_CONF. To add an
+ * object: user/cli/NAME.c exporting cli_NAME, listed in cli_objects[]
+ * (user/lifeline.c) and declared below. tests/t_help.sh lists every
+ * verb's options; tests/golden/scenario.sh pins the output.
  */
 #ifndef LL_CLI_H
 #define LL_CLI_H

@@ -121,8 +121,9 @@ static const struct cli_verb reserve_verbs[] = {
 	  .examples = "reserve\nreserve show --state-dir /run/lifeline" },
 	{ "apply", reserve_apply_prepare, reserve_apply, CLI_SESS_PRIV, reserve_apply_opts, NULL,
 	  0, 0,
-	  .summary = "raise vm.min_free_kbytes by N kB over its original value (refused above PCT "
-		     "% of RAM, default 5); originals recorded first",
+	  .summary = "--kb N: raise vm.min_free_kbytes by N kB over its original value (refused "
+		     "above --max-share PCT % of RAM, default 5; --watermark-scale N sets "
+		     "vm.watermark_scale_factor); originals recorded first",
 	  .examples = "reserve apply --kb 65536\nreserve apply --kb 131072 --max-share 3" },
 	{ "restore", NULL, reserve_restore, CLI_SESS_PRIV, reserve_opts, NULL, 0, 0,
 	  .summary = "write the recorded originals back", .examples = "reserve restore" },

@@ -82,7 +82,11 @@ static int do_tune(struct cli_ctx *c)
 
 static const struct cli_verb tune_verbs[] = {
 	{ NULL, NULL, do_tune, CLI_SESS_CREATE, tune_opts, NULL, 0, 0,
-	  .summary = "without options, show the settings; each option given sets one",
+	  .summary = "without options, show the settings. --priority N, --mark N: registered flows' "
+		     "skb priority and mark (TC egress, sock_ops); --rcvbuf BYTES, --sndbuf BYTES: "
+		     "socket buffer floors (sock_ops); --budget-rate BYTES, --budget-burst BYTES, "
+		     "--budget-pps N: the elevated level's budget for unregistered traffic (memory "
+		     "in bytes/s for the host, the pool's depth, an optional packets/s cap)",
 	  .examples = "tune\ntune --priority 6 --mark 0x10\ntune --budget-rate 20M --budget-burst 1M" },
 };
 
