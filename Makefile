@@ -44,6 +44,11 @@ DAEMON_SRCS := $(wildcard user/daemon/*.c)
 DAEMON_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(DAEMON_SRCS))
 PROGS     := $(patsubst user/%.c,$(OUT)/%,$(wildcard user/lifeline.c user/lifelined.c))
 
+# The command's objects (user/cli/, one file per CLI object): linked into lifeline only.
+CLI_SRCS  := $(wildcard user/cli/*.c)
+CLI_OBJS  := $(patsubst user/cli/%.c,$(OUT)/user/cli/%.o,$(CLI_SRCS))
+CLI_HDRS  := $(wildcard user/cli/*.h)
+
 TEST_SRCS := $(wildcard tests/*.c)
 TESTS     := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 BENCH_SRCS:= $(filter-out %.bpf.c,$(wildcard bench/*.c))
@@ -97,6 +102,15 @@ $(OUT)/user/daemon/%.o: user/daemon/%.c $(USER_HDRS) $(SKELS) | $(OUT)/user/daem
 $(OUT)/lifelined: user/lifelined.c $(DAEMON_OBJS) $(LIB_OBJS) $(USER_HDRS) $(SKELS) | $(OUT)
 	$(call msg,CCLD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(DAEMON_OBJS) $(LIB_OBJS) $(LDLIBS) -o $@
+
+$(OUT)/user/cli/%.o: user/cli/%.c $(USER_HDRS) $(CLI_HDRS) $(SKELS) | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(OUT)/user/cli
+	$(Q)$(CC) $(CFLAGS) -Iuser/cli -c $< -o $@
+
+$(OUT)/lifeline: user/lifeline.c $(CLI_OBJS) $(LIB_OBJS) $(USER_HDRS) $(CLI_HDRS) $(SKELS) | $(OUT)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/cli $(LDFLAGS) $< $(CLI_OBJS) $(LIB_OBJS) $(LDLIBS) -o $@
 
 $(OUT)/%: user/%.c $(LIB_OBJS) $(USER_HDRS) $(SKELS) | $(OUT)
 	$(call msg,CCLD,$@)

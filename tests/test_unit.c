@@ -1542,7 +1542,10 @@ static const struct conf_case conf_cases[] = {
 	{ "[reserve]\nmax_share = 2.5\n", 0, "invalid value" },
 	{ "[reserve]\nmax_share = 50\n", 1, NULL },
 	{ "[reserve]\nwatermark_scale_factor = 3001\n", 0, "from 0 to 3000" },
-	{ "[budget]\nrate = 5G\n", 0, "out of range" },
+	/* a u64 up to the datapath's cap, 16 GiB/s (LL_BUDGET_RATE_MAX), not 4 GiB */
+	{ "[budget]\nrate = 5G\n", 1, NULL },
+	{ "[budget]\nburst = 6G\n", 1, NULL },
+	{ "[budget]\nrate = 17G\n", 0, "out of range" },
 	{ "[alert]\non_change = /tmp\n", 0, "not a regular file" },
 	{ "[daemon]\npin_path = /sys/fs/bpf/a.b\n", 0, "does not allow '.'" },
 	{ "[daemon]\npin_path = /sys/fs/bpf/\n", 0, "root of bpffs" },

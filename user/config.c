@@ -102,9 +102,10 @@ static const struct key keys[] = {
 	KEY("alert", "hook_timeout", K_DURATION, hook_timeout_ns, "30s"),
 	KEY("metrics", "textfile", K_PATH, metrics_path, ""),
 	KEY("metrics", "interval", K_DURATION, metrics_interval_ns, "15s"),
-	/* as lifeline tune --budget-rate, --budget-burst and --budget-pps */
-	KEYR("budget", "rate", K_SIZE, budget_rate, "10M", 0, 4294967295.0),
-	KEYR("budget", "burst", K_SIZE, budget_burst, "256K", 1514, 4294967295.0),
+	/* as lifeline tune --budget-rate, --budget-burst and --budget-pps; u64 up to the
+	 * datapath's cap (LL_BUDGET_RATE_MAX, 16 GiB/s), not 4 GiB */
+	KEYR("budget", "rate", K_SIZE, budget_rate, "10M", 0, (double)LL_BUDGET_RATE_MAX),
+	KEYR("budget", "burst", K_SIZE, budget_burst, "256K", 1514, (double)LL_BUDGET_RATE_MAX),
 	KEYR("budget", "pps", K_UINT, budget_pps, "0", 0, 4294967295.0),
 	KEY("budget", "share", K_PERCENT, budget_share, "0"),
 };

@@ -40,7 +40,9 @@ int out_error(int code, const char *fmt, ...)
 
 		json_object_object_add(o, "error", json_object_new_string(msg));
 		json_object_object_add(o, "exit_code", json_object_new_int(code));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		/* "/sys/fs/bpf", not "\/sys\/fs\/bpf": paths as out_emit writes them */
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
 	return code;

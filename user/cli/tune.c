@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* lifeline tune [OPTION VALUE]...: egress marks, socket floors, the elevated budget. */
+#include <stdio.h>
+#include "cli.h"
+#include "emit.h"
+
+static void rate_text(char *buf, size_t len, double v)
+{
+	fmt_rate(buf, len, v, "bytes");
+}
+
+/* the settings, in one pass for the text and the JSON */
+static void tune_emit(const struct ll_state *st)
+{
+	struct emit e;
+
+	emit_begin(&e);
+	emit_u64(&e, FIELD_PRIORITY, "priority %llu", st->egress_priority);
+	emit_u64(&e, FIELD_MARK, ", mark 0x%llx", st->egress_mark);
+	emit_u64(&e, FIELD_RCVBUF, ", rcvbuf floor %llu", st->sock_rcvbuf);
+	emit_u64(&e, FIELD_SNDBUF, ", sndbuf floor %llu", st->sock_sndbuf);
+	emit_u64_as(&e, FIELD_BUDGET_RATE, ", elevated budget %s of memory", rate_text,
+		    st->budget_rate);
+	emit_u64_as(&e, FIELD_BUDGET_BURST, " (pool %s, whole host", fmt_bytes, st->budget_burst);
+	emit_u64(&e, FIELD_BUDGET_PPS, st->budget_pps ? ", at most %llu packets/s" : "",
+		 st->budget_pps);
+	emit_text(&e, ")\n");
+	emit_end(&e);
+}
+
+/* each value with whether it was given: only those given are written */
+static struct {
+	__u32 priority, mark, rcvbuf, sndbuf;
+	__u64 rate, burst, pps;
+	int priority_set, mark_set, rcvbuf_set, sndbuf_set, rate_set, burst_set, pps_set;
+} tune;
+
+#define TUNE_BUDGET(opt, key, var, mv, text) \
+	{ opt, CLI_CONF, &tune.var, &tune.var##_set, .conf_section = "budget", .conf_key = key, \
+	  .size = sizeof(tune.var), .metavar = mv, .help = text }
+
+static const struct cli_opt tune_opts[] = {
+	{ "priority", CLI_U32, &tune.priority, &tune.priority_set, .max = 0xffff, .metavar = "N",
+	  .help = "registered flows' skb priority (TC egress, sock_ops)" },
+	{ "mark", CLI_U32, &tune.mark, &tune.mark_set, .max = 0xffffffffU, .metavar = "N",
+	  .help = "registered flows' skb mark (TC egress, sock_ops)" },
+	{ "rcvbuf", CLI_U32, &tune.rcvbuf, &tune.rcvbuf_set, .max = 0xffffffffU, .metavar = "BYTES",
+	  .help = "receive buffer floor of registered connections (sock_ops)" },
+	{ "sndbuf", CLI_U32, &tune.sndbuf, &tune.sndbuf_set, .max = 0xffffffffU, .metavar = "BYTES",
+	  .help = "send buffer floor of registered connections (sock_ops)" },
+	/* the budget: one validator, the [budget] keys' (bounds, size suffixes) */
+	TUNE_BUDGET("budget-rate", "rate", rate, "BYTES",
+		    "the elevated level's budget for unregistered traffic: memory in bytes/s for "
+		    "the host (K, M, G suffixes)"),
+	TUNE_BUDGET("budget-burst", "burst", burst, "BYTES", "the budget pool's depth"),
+	TUNE_BUDGET("budget-pps", "pps", pps, "N", "an optional packets/s cap (0: none)"),
+	{ NULL },
+};
+
+static int do_tune(struct cli_ctx *c)
+{
+	struct ll_state *st = c->s.m.state;
+
+	if (tune.priority_set)
+		st->egress_priority = tune.priority;
+	if (tune.mark_set)
+		st->egress_mark = tune.mark;
+	if (tune.rcvbuf_set)
+		st->sock_rcvbuf = tune.rcvbuf;
+	if (tune.sndbuf_set)
+		st->sock_sndbuf = tune.sndbuf;
+	if (tune.rate_set)
+		st->budget_rate = tune.rate;
+	if (tune.burst_set)
+		st->budget_burst = tune.burst;
+	if (tune.pps_set)
+		st->budget_pps = tune.pps;
+	st->generation++;
+	tune_emit(st);
+	return 0;
+}
+
+static const struct cli_verb tune_verbs[] = {
+	{ NULL, NULL, do_tune, CLI_SESS_CREATE, tune_opts, NULL, 0, 0,
+	  .summary = "without options, show the settings. --priority N, --mark N: registered flows' "
+		     "skb priority and mark (TC egress, sock_ops); --rcvbuf BYTES, --sndbuf BYTES: "
+		     "socket buffer floors (sock_ops); --budget-rate BYTES, --budget-burst BYTES, "
+		     "--budget-pps N: the elevated level's budget for unregistered traffic (memory "
+		     "in bytes/s for the host, the pool's depth, an optional packets/s cap)",
+	  .examples = "tune\ntune --priority 6 --mark 0x10\ntune --budget-rate 20M --budget-burst 1M" },
+};
+
+const struct cli_object cli_tune = { "tune", tune_verbs, CLI_NVERBS(tune_verbs), NULL };
