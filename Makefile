@@ -4,7 +4,7 @@ CLANG      ?= clang
 BPFTOOL    ?= bpftool
 CC         ?= cc
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-PKGS       := libbpf json-c inih
+PKGS       := libbpf libxdp json-c inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -47,7 +47,7 @@ BENCH_BPF := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF))
 
 # What the build, the tests, the benchmarks and the demo need from Debian 12.
-DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
+DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libinih-dev libsystemd-dev libcap-dev libclang-rt-14-dev \
             iproute2 ethtool nbdkit libnbd-bin libnbd-dev iperf3 xdp-tools jq nftables iptables \
             gnuplot-nox util-linux procps bc help2man ltrace bash-completion \

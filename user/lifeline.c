@@ -59,11 +59,12 @@ static const char usage_text[] =
 "  -h, --help            this text;  -V, --version  the version\n"
 "\n"
 "Commands:\n"
-"  attach DEV [--mode auto|native|generic|tc] [--no-tc] [--force]\n"
+"  attach DEV [--mode auto|native|generic|tc] [--no-tc] [--force] [--multi]\n"
 "                         XDP (native where the driver has it) and tc on DEV;\n"
 "                         --force replaces a foreign XDP program. --mode tc:\n"
 "                         no XDP, tc ingress applies the policy (for veth and\n"
-"                         other drivers where XDP copies every packet)\n"
+"                         other drivers where XDP copies every packet)\n""                         --multi: XDP through libxdp's dispatcher, first in\n"
+"                         line (automatic when DEV already runs one)\n"
 "  detach DEV | detach --all\n"
 "                         remove lifeline from DEV, or from every interface; with\n"
 "                         the last one go the pins (registered flows and rules\n"
@@ -302,7 +303,15 @@ static json_object *iface_json(const struct ll_iface *i)
 	json_object_object_add(o, "tc_ingress", json_object_new_boolean(i->tc_ingress));
 	json_object_object_add(o, "tc_egress", json_object_new_boolean(i->tc_egress));
 	json_object_object_add(o, "policy_hook", json_object_new_string(
-		i->tc_policy ? "tc_ingress" : i->xdp_prog_id ? "xdp" : "none"));
+		i->tc_policy ? "tc_ingress" : i->xdp_ours_id ? "xdp" : "none"));
+	/* from the kernel objects this pin path owns: what a monitor alerts on */
+	json_object_object_add(o, "state", json_object_new_string(i->state));
+	json_object_object_add(o, "enforcing", json_object_new_boolean(!strcmp(i->state, "enforcing")));
+	json_object_object_add(o, "xdp_via", json_object_new_string(i->xdp_via));
+	json_object_object_add(o, "tc_via", json_object_new_string(i->tc_via));
+	json_object_object_add(o, "lifeline_xdp_prog_id", json_object_new_int64(i->xdp_ours_id));
+	if (i->why[0])
+		json_object_object_add(o, "why", json_object_new_string(i->why));
 	return o;
 }
 
@@ -485,6 +494,8 @@ static int do_attach(int argc, char **argv)
 			o.no_tc = 1;
 		} else if (!strcmp(argv[i], "--force")) {
 			o.force = 1;
+		} else if (!strcmp(argv[i], "--multi")) {
+			o.multi = 1;
 		} else if (argv[i][0] == '-' || dev) {
 			return usage_error("unexpected argument '%s' to attach", argv[i]);
 		} else {
@@ -495,6 +506,8 @@ static int do_attach(int argc, char **argv)
 		return usage_error("attach needs an interface: lifeline attach DEV");
 	if (o.mode == LL_MODE_TC && o.no_tc)
 		return usage_error("--mode tc and --no-tc exclude each other: tc is the policy point");
+	if (o.mode == LL_MODE_TC && o.multi)
+		return usage_error("--multi is for XDP: --mode tc puts the policy at tc");
 	if ((ret = iface_arg(dev, &ifindex)))
 		return ret;
 	if ((ret = session_open(&s, 1)))
@@ -525,6 +538,7 @@ static int do_attach(int argc, char **argv)
 	json_object_object_add(j, "already_attached", json_object_new_boolean(iface.already));
 	json_object_object_add(j, "replaced_foreign", json_object_new_boolean(iface.replaced));
 	json_object_object_add(j, "replaced_orphan", json_object_new_boolean(replaced_orphan));
+	json_object_object_add(j, "switched", json_object_new_boolean(iface.switched));
 	if (iface.fallback[0]) {
 		/* a notice, not an error: the attach worked, in another mode than asked */
 		fprintf(stderr, "lifeline: notice: %s\n", iface.fallback);
@@ -1630,6 +1644,15 @@ static int do_status(int argc, char **argv)
 	session_close(&s);
 	if (no) {
 		orphans_msg(orph, no, dir, msg, sizeof(msg));
+		return emit_failed(j, status_human, msg);
+	}
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(ifs[i].state, "enforcing"))
+			continue;
+		snprintf(msg, sizeof(msg), "%s (ifindex %d) is %s: %s; 'lifeline attach %s' "
+			 "attaches again, 'lifeline detach' removes the record",
+			 ifs[i].name[0] ? ifs[i].name : "(gone)", ifs[i].ifindex, ifs[i].state,
+			 ifs[i].why, ifs[i].name[0] ? ifs[i].name : "DEV");
 		return emit_failed(j, status_human, msg);
 	}
 	out_emit(j, status_human);
