@@ -59,7 +59,10 @@ DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev libxdp-dev bpftool libelf-
 # Keep objects and intermediate BPF files: parallel builds share them.
 .SECONDARY:
 
-all: $(BPF_OBJS) $(SKELS) $(PROGS) $(TESTS) $(BENCH_SKELS) $(BENCHES)
+# BPF objects of the tests (foreign programs sharing lifeline's hooks).
+TEST_BPF  := $(patsubst tests/obj/%.bpf.c,$(OUT)/tests/%.bpf.o,$(wildcard tests/obj/*.bpf.c))
+
+all: $(BPF_OBJS) $(SKELS) $(PROGS) $(TESTS) $(BENCH_SKELS) $(BENCHES) $(TEST_BPF)
 
 $(OUT) $(OUT)/user $(OUT)/tests $(OUT)/bench:
 	$(Q)mkdir -p $@
@@ -79,6 +82,10 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 $(OUT)/bench/%.tmp.o: bench/%.bpf.c $(BPF_HDRS) | $(OUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibench -c $< -o $@
+
+$(OUT)/tests/%.bpf.o: tests/obj/%.bpf.c $(BPF_HDRS) | $(OUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)

@@ -135,8 +135,15 @@ static void owned_read(const char *dir, int ifindex, struct owned *ow)
 		case P_XDPD:
 			n = ll_xdpm_progs(ifindex, ids, 64);
 			ow->id[i] = pinned_prog_id(path);
-			if (!id_in(ids, n, ow->id[i]))
+			if (n == -EPERM) {
+				/* unreadable (lifelined): a dispatcher there is taken for it */
+				LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+				if (bpf_xdp_query(ifindex, 0, &q) || !q.prog_id)
+					ow->id[i] = 0;
+			} else if (!id_in(ids, n, ow->id[i])) {
 				ow->id[i] = 0;
+			}
 			break;
 		case P_TCX_IN:
 		case P_TCX_EG:
@@ -817,9 +824,13 @@ void ll_iface_metrics(FILE *f, const struct ll_iface_watch *w)
 {
 	fprintf(f, "# HELP lifeline_iface_enforcing 1 if lifeline's policy program runs on the "
 		"interface, 0 if it is lost or replaced\n# TYPE lifeline_iface_enforcing gauge\n");
-	for (int k = 0; k < w->n; k++)
-		fprintf(f, "lifeline_iface_enforcing{iface=\"%s\",ifindex=\"%d\",state=\"%s\"} %d\n",
-			w->e[k].name, w->e[k].ifindex, w->e[k].state, w->e[k].enforcing);
+	for (int k = 0; k < w->n; k++) {
+		fprintf(f, "lifeline_iface_enforcing{iface=\"");
+		for (const char *c = w->e[k].name; *c; c++)	/* a label value, escaped */
+			fprintf(f, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+		fprintf(f, "\",ifindex=\"%d\",state=\"%s\"} %d\n", w->e[k].ifindex, w->e[k].state,
+			w->e[k].enforcing);
+	}
 }
 
 /* ---------------------------------------------------------------- orphans */

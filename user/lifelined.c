@@ -46,6 +46,7 @@
 #include "metrics.h"
 #include "vmscan.h"
 #include "reserve.h"
+#include "attach.h"
 
 #ifndef PR_SET_IO_FLUSHER
 #define PR_SET_IO_FLUSHER 57
@@ -274,6 +275,7 @@ static struct {
 	__u64 next_metrics;
 	int metrics_err;
 	struct ll_daemon_metrics dm;
+	struct ll_iface_watch ifw;	/* enforcement per interface (attach.h) */
 
 	char logbuf[1024];
 	char line[LINE_MAX_];
@@ -1123,6 +1125,8 @@ static void metrics_publish(__u64 now)
 	err = ll_metrics_write(d.mf, &d.maps);
 	if (!err)
 		err = ll_metrics_write_daemon(d.mf, &d.dm);
+	if (!err)
+		ll_iface_metrics(d.mf, &d.ifw);
 	if (fflush(d.mf) && !err)
 		err = -EIO;
 	len = ftell(d.mf);
@@ -1218,6 +1222,29 @@ static void tick(__u64 now)
 
 	d.dm.ticks++;
 	pins_check(now);
+	/* each tick: is lifeline's policy program still what runs on its interfaces? */
+	if (ll_iface_check(d.pin, &d.ifw) > 0) {
+		for (int i = 0; i < d.ifw.n; i++) {
+			size_t pos = 0;
+
+			if (!d.ifw.e[i].changed)
+				continue;
+			snprintf(d.reason, sizeof(d.reason), "enforcement on %s: %s%s%s",
+				 d.ifw.e[i].name, d.ifw.e[i].state, d.ifw.e[i].why[0] ? " (" : "",
+				 d.ifw.e[i].why[0] ? d.ifw.e[i].why : "");
+			dlog(d.ifw.e[i].enforcing ? LOG_NOTICE : LOG_WARNING, "%s%s", d.reason,
+			     d.ifw.e[i].why[0] ? ")" : "");
+			json_add(d.line, sizeof(d.line), &pos, "{\"event\":\"enforcement\",\"origin\":"
+				 "\"daemon\",\"ts_ns\":%llu,\"state\":\"%s\",\"interface\":\"",
+				 (unsigned long long)now, d.ifw.e[i].state);
+			json_str(d.line, sizeof(d.line) - 4, &pos, d.ifw.e[i].name);
+			json_add(d.line, sizeof(d.line), &pos, "\"}\n");
+			broadcast(d.line, pos);
+			if (!d.ifw.e[i].enforcing)	/* the alert hook, with the reason */
+				hook_request(now, d.out.level, d.out.source, d.reason, 1);
+		}
+		metrics_publish(now);
+	}
 	ll_sources_sample(&d.src, now, d.levels);
 	budget_write();		/* with [budget] share, the rate follows the memory left */
 	for (int i = 0; i < LL_SRC_MAX; i++) {

@@ -56,12 +56,19 @@ int ll_xdpm_present(int ifindex)
 
 int ll_xdpm_progs(int ifindex, __u32 *ids, int max)
 {
-	struct xdp_multiprog *mp = dispatcher(ifindex);
+	struct xdp_multiprog *mp;
 	struct xdp_program *p = NULL;
 	int n = 0;
 
-	if (!mp)
+	quiet();
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	n = (int)libxdp_get_error(mp);
+	if (n)
+		return n == -EPERM || n == -EACCES ? -EPERM : 0;
+	if (xdp_multiprog__is_legacy(mp) || !xdp_multiprog__main_prog(mp)) {
+		xdp_multiprog__close(mp);
 		return 0;
+	}
 	while ((p = xdp_multiprog__next_prog(p, mp)) && n < max)
 		ids[n++] = xdp_program__id(p);
 	xdp_multiprog__close(mp);

@@ -19,7 +19,11 @@ struct lifeline_bpf;
 /* 1 if ifindex runs a libxdp dispatcher, 0 if not (no XDP, or a single program). */
 int ll_xdpm_present(int ifindex);
 
-/* The ids of the programs in ifindex's dispatcher, in run order; their count or -errno. */
+/*
+ * The ids of the programs in ifindex's dispatcher, in run order; their
+ * count, 0 without a dispatcher, -EPERM when it cannot be read (naming a
+ * program by id needs CAP_SYS_ADMIN).
+ */
 int ll_xdpm_progs(int ifindex, __u32 *ids, int max);
 
 /*
