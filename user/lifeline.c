@@ -310,6 +310,7 @@ static json_object *iface_json(const struct ll_iface *i)
 	json_object_object_add(o, "xdp_via", json_object_new_string(i->xdp_via));
 	json_object_object_add(o, "tc_via", json_object_new_string(i->tc_via));
 	json_object_object_add(o, "lifeline_xdp_prog_id", json_object_new_int64(i->xdp_ours_id));
+	json_object_object_add(o, "lifeline_tc_ingress_prog_id", json_object_new_int64(i->tc_ingress_id));
 	if (i->why[0])
 		json_object_object_add(o, "why", json_object_new_string(i->why));
 	return o;
