@@ -475,6 +475,9 @@ static int tc_hook_set(const char *dir, int ifindex, int egress, int prog_fd, co
 		}
 		return ret;
 	}
+	ret = ll_links_dir(dir);
+	if (ret)
+		return ret;
 	pin_rm(dir, ifindex, tcx);	/* stale records of an earlier interface */
 	pin_rm(dir, ifindex, cls);
 	if (!no_tcx || strcmp(no_tcx, "1")) {
@@ -1000,8 +1003,19 @@ static int xdp_orphan_detach(int ifindex, __u32 prog_id)
 	/* no link holds it: attached by netlink, which must name the mode */
 	if (bpf_xdp_query(ifindex, 0, &q) || q.prog_id != prog_id)
 		return 0;	/* gone meanwhile */
-	return bpf_xdp_detach(ifindex, q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
-				       q.attach_mode == XDP_ATTACHED_DRV ? XDP_FLAGS_DRV_MODE : 0, NULL);
+	ret = bpf_xdp_detach(ifindex, q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
+				      q.attach_mode == XDP_ATTACHED_DRV ? XDP_FLAGS_DRV_MODE : 0, NULL);
+	/*
+	 * -EBUSY: a link still holds it, one whose last reference just went
+	 * (its pin removed by this detach): the kernel releases it from a
+	 * work queue. Wait for that, a second at most.
+	 */
+	for (int i = 0; ret == -EBUSY && i < 100; i++) {
+		usleep(10000);
+		if (bpf_xdp_query(ifindex, 0, &q) || q.prog_id != prog_id)
+			ret = 0;
+	}
+	return ret;
 }
 
 int ll_orphan_detach(const struct ll_orphan *o, char *err, size_t errlen)
