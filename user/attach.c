@@ -161,6 +161,23 @@ static void owned_read(const char *dir, int ifindex, struct owned *ow)
 				ow->id[i] = 0;
 		}
 	}
+	/*
+	 * An attachment of an earlier lifeline (clsact filters, no program
+	 * pinned): ours if the filter's program uses this pin path's state map.
+	 */
+	for (int eg = 0; eg < 2; eg++) {
+		__u32 id, state, mine = 0;
+		int policy;
+
+		if (ow->rec[P_TCX_IN + eg] || ow->rec[P_CLS_IN + eg])
+			continue;
+		id = tc_prog_id(ifindex, eg ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		if (id && ll_pinned_state_ids(dir, 0, &mine, 1) == 1 &&
+		    prog_state(id, &state, &policy) > 0 && state == mine) {
+			ow->rec[P_CLS_IN + eg] = 1;
+			ow->id[P_CLS_IN + eg] = id;
+		}
+	}
 }
 
 /* Something else runs at the tc ingress hook (a tcx program, a filter at lifeline's handle). */
