@@ -5,7 +5,7 @@ CLANG      ?= clang
 BPFTOOL    ?= bpftool
 CC         ?= cc
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-PKGS       := libbpf json-c inih
+PKGS       := libbpf libxdp json-c inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -58,7 +58,7 @@ BENCH_BPF := $(wildcard bench/*.bpf.c)
 BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF))
 
 # What the build, the tests, the benchmarks and the demo need from Debian 12.
-DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
+DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libinih-dev libsystemd-dev libcap-dev libclang-rt-14-dev \
             iproute2 ethtool nbdkit libnbd-bin libnbd-dev iperf3 xdp-tools jq nftables iptables \
             gnuplot-nox util-linux procps bc help2man ltrace bash-completion \
@@ -70,7 +70,10 @@ DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 # Keep objects and intermediate BPF files: parallel builds share them.
 .SECONDARY:
 
-all: $(BPF_OBJS) $(SKELS) $(PROGS) $(TESTS) $(BENCH_SKELS) $(BENCHES)
+# BPF objects of the tests (foreign programs sharing lifeline's hooks).
+TEST_BPF  := $(patsubst tests/obj/%.bpf.c,$(OUT)/tests/%.bpf.o,$(wildcard tests/obj/*.bpf.c))
+
+all: $(BPF_OBJS) $(SKELS) $(PROGS) $(TESTS) $(BENCH_SKELS) $(BENCHES) $(TEST_BPF)
 
 $(OUT) $(OUT)/user $(OUT)/user/daemon $(OUT)/tests $(OUT)/bench:
 	$(Q)mkdir -p $@
@@ -90,6 +93,10 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 $(OUT)/bench/%.tmp.o: bench/%.bpf.c $(BPF_HDRS) | $(OUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibench -c $< -o $@
+
+$(OUT)/tests/%.bpf.o: tests/obj/%.bpf.c $(BPF_HDRS) | $(OUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)

@@ -31,7 +31,7 @@
 #include "bare.skel.h"
 #include "floor.h"
 
-#define TC_ACT_OK 0
+#define TC_ACT_OK ((__u32)-1)	/* lifeline passes with TC_ACT_UNSPEC (the next program decides) */
 #define TC_ACT_SHOT 2
 
 #define XDPFILT_PROG "xdpfilt_dny_all"

@@ -15,8 +15,15 @@
 #include "policy.h"
 #include "sockreg.h"
 
-#define TC_ACT_OK 0
+#define TC_ACT_UNSPEC (-1)
 #define TC_ACT_SHOT 2
+/*
+ * What lifeline's tc programs return for a packet they let through: "no
+ * verdict, the next program decides" (TCX_NEXT; for a clsact filter the next
+ * filter). TC_ACT_OK would end the hook there: lifeline runs first, so
+ * every other tc program (tcx links, filters) would stop seeing traffic.
+ */
+#define LL_TC_PASS TC_ACT_UNSPEC
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
@@ -105,13 +112,13 @@ static __always_inline int ll_tc_in(struct __sk_buff *skb, int policy)
 
 	ctx.pfmemalloc = BPF_CORE_READ_BITFIELD(kskb, pfmemalloc) || ll_assume_pfmemalloc;
 	if (!ctx.pfmemalloc && !policy)
-		return TC_ACT_OK;
+		return LL_TC_PASS;
 	ctx.charge = kskb->truesize;
 	if (ctx.pfmemalloc)
 		ll_count(LL_HOOK_TC_INGRESS, LL_NOTE_PFMEMALLOC, ctx.bytes);
 	if (!ll_ingress(&ctx, &reason))
-		return TC_ACT_OK;
-	return ll_reason_is_drop(reason) ? TC_ACT_SHOT : TC_ACT_OK;
+		return LL_TC_PASS;
+	return ll_reason_is_drop(reason) ? TC_ACT_SHOT : LL_TC_PASS;
 }
 
 SEC("tc")
@@ -142,15 +149,15 @@ int ll_tc_egress(struct __sk_buff *skb)
 	__u32 zero = 0;
 
 	if (ll_parse_frame(&ctx, &p) != LL_P_IP || p.frag_later)
-		return TC_ACT_OK;
+		return LL_TC_PASS;
 	s = bpf_map_lookup_elem(&ll_state, &zero);
 	if (!s || !ll_registered(s, &p, skb->len, 1, NULL))
-		return TC_ACT_OK;
+		return LL_TC_PASS;
 	skb->priority = s->egress_priority;
 	if (s->egress_mark)
 		skb->mark = s->egress_mark;
 	ll_count(LL_HOOK_TC_EGRESS, LL_NOTE_MARKED, skb->len);
-	return TC_ACT_OK;
+	return LL_TC_PASS;
 }
 
 /*

@@ -382,7 +382,7 @@ static int run_prog(struct instance *in, enum prog p, const struct pkt_spec *ps,
 	if (p == XDP)
 		*verdict = opts.retval == XDP_PASS ? PASS : opts.retval == XDP_DROP ? DROP : -(int)opts.retval;
 	else
-		*verdict = opts.retval == 0 ? PASS : opts.retval == 2 ? DROP : -(int)opts.retval;
+		*verdict = opts.retval == (__u32)-1 ? PASS : opts.retval == 2 ? DROP : -(int)opts.retval;
 	return 0;
 }
 

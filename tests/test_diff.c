@@ -1583,7 +1583,7 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 	if (i->hook == LL_HOOK_XDP)
 		verdict = opts.retval == XDP_PASS ? 1 : opts.retval == XDP_DROP ? 0 : -1;
 	else
-		verdict = opts.retval == 0 ? 1 : opts.retval == 2 ? 0 : -1;
+		verdict = opts.retval == (__u32)-1 ? 1 : opts.retval == 2 ? 0 : -1;	/* TC_ACT_UNSPEC: passed on */
 	if (verdict != res.pass) {
 		mm("     verdict: datapath %s (retval %u), model %s (%s)\n",
 		   verdict < 0 ? "other" : verdict ? "pass" : "drop", opts.retval,

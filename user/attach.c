@@ -1,19 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <dirent.h>
 #include <errno.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "maps.h"
+#include "tcx.h"
+#include "xdpmulti.h"
 #include "lifeline.skel.h"
 
 #include "util.h"
+
+static __u32 tc_prog_id(int ifindex, enum bpf_tc_attach_point point);
+static int prog_state(__u32 id, __u32 *state, int *policy);
 
 int ll_mode_parse(const char *s, enum ll_xdp_mode *mode)
 {
@@ -27,6 +37,23 @@ int ll_mode_parse(const char *s, enum ll_xdp_mode *mode)
 	}
 	return -EINVAL;
 }
+
+/*
+ * What an instance owns on an interface, one pin each in PIN/links: the
+ * XDP link (IFINDEX), its program in a libxdp dispatcher (IFINDEX-xdpd),
+ * the tcx links (IFINDEX-tcx-in, -tcx-eg) or, on kernels without tcx, the
+ * programs of its clsact filters (IFINDEX-cls-in, -cls-eg: their ids say
+ * which filter is ours). Every pin is checked against the kernel: an
+ * object that no longer runs on IFINDEX is not lifeline's any more.
+ */
+enum { P_XDP, P_XDPD, P_TCX_IN, P_TCX_EG, P_CLS_IN, P_CLS_EG, P_MAX };
+static const char *const pin_sfx[P_MAX] = { "", "-xdpd", "-tcx-in", "-tcx-eg", "-cls-in",
+					    "-cls-eg" };
+
+struct owned {
+	int rec[P_MAX];		/* the pin exists */
+	__u32 id[P_MAX];	/* the program behind it, running on the interface; 0 if not */
+};
 
 static int link_path(char *buf, size_t len, const char *dir, int ifindex, const char *suffix)
 {
@@ -46,122 +73,357 @@ static const char *mode_name(__u8 attach_mode)
 	}
 }
 
-static int tc_present(int ifindex, enum bpf_tc_attach_point point)
+static int marker(const char *dir, int ifindex, const char *sfx)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE, .priority = LL_TC_PRIORITY);
+	char path[PATH_MAX];
 
-	return !bpf_tc_query(&hook, &opts);
+	return !link_path(path, sizeof(path), dir, ifindex, sfx) && !access(path, F_OK);
 }
 
-void ll_iface_query(const char *dir, int ifindex, struct ll_iface *out)
+static void marker_rm(const char *dir, int ifindex, const char *sfx)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	char marker[PATH_MAX];
+	char path[PATH_MAX];
 
-	memset(out, 0, sizeof(*out));
-	out->ifindex = ifindex;
-	out->mode = "none";
-	if (!if_indextoname(ifindex, out->name)) {
-		out->name[0] = '\0';
-		return;
-	}
-	if (!bpf_xdp_query(ifindex, 0, &q)) {
-		out->xdp_prog_id = q.prog_id;
-		out->mode = mode_name(q.attach_mode);
-	}
-	out->tc_ingress = tc_present(ifindex, BPF_TC_INGRESS);
-	out->tc_egress = tc_present(ifindex, BPF_TC_EGRESS);
-	/*
-	 * Which program our ingress filter runs is recorded by the marker, not
-	 * read back: naming a program by id needs CAP_SYS_ADMIN.
-	 */
-	out->tc_policy = out->tc_ingress && dir &&
-			 !link_path(marker, sizeof(marker), dir, ifindex, "-tc") &&
-			 !access(marker, F_OK);
+	if (!link_path(path, sizeof(path), dir, ifindex, sfx))
+		rmdir(path);
 }
 
-/* The program id our pinned link holds on ifindex, 0 if none or stale (pin removed then). */
-static __u32 pinned_link_prog(const char *path, int ifindex)
+static __u32 pinned_prog_id(const char *path)
 {
-	struct bpf_link_info info = {};
+	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 	int fd = bpf_obj_get(path);
 	__u32 id = 0;
 
 	if (fd < 0)
 		return 0;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_XDP &&
-	    (int)info.xdp.ifindex == ifindex)
-		id = info.prog_id;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		id = info.id;
 	close(fd);
-	if (!id)
-		unlink(path);	/* the interface went away under the link */
 	return id;
 }
 
-static int tc_attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
+static int id_in(const __u32 *ids, int n, __u32 id);
+
+/* Reads the pins of ifindex and checks each against what the kernel runs there. */
+static void owned_read(const char *dir, int ifindex, struct owned *ow)
+{
+	__u32 ids[64];
+	char path[PATH_MAX];
+
+	memset(ow, 0, sizeof(*ow));
+	for (int i = 0; i < P_MAX; i++) {
+		int fd, n;
+
+		if (link_path(path, sizeof(path), dir, ifindex, pin_sfx[i]) || access(path, F_OK))
+			continue;
+		ow->rec[i] = 1;
+		switch (i) {
+		case P_XDP: {
+			struct bpf_link_info info = {};
+			__u32 len = sizeof(info);
+
+			fd = bpf_obj_get(path);
+			if (fd < 0)
+				break;
+			if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+			    info.type == BPF_LINK_TYPE_XDP && (int)info.xdp.ifindex == ifindex)
+				ow->id[i] = info.prog_id;
+			close(fd);
+			break;
+		}
+		case P_XDPD:
+			n = ll_xdpm_progs(ifindex, ids, 64);
+			ow->id[i] = pinned_prog_id(path);
+			if (n == -EPERM) {
+				/* unreadable (lifelined): a dispatcher there is taken for it */
+				LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+				if (bpf_xdp_query(ifindex, 0, &q) || !q.prog_id)
+					ow->id[i] = 0;
+			} else if (!id_in(ids, n, ow->id[i])) {
+				ow->id[i] = 0;
+			}
+			break;
+		case P_TCX_IN:
+		case P_TCX_EG:
+			fd = bpf_obj_get(path);
+			if (fd < 0)
+				break;
+			if (ll_tcx_link_ifindex(fd, i == P_TCX_EG, &ow->id[i]) != ifindex)
+				ow->id[i] = 0;
+			close(fd);
+			break;
+		default:	/* clsact: the filter at lifeline's handle runs the recorded program */
+			ow->id[i] = pinned_prog_id(path);
+			if (!ow->id[i] || tc_prog_id(ifindex, i == P_CLS_IN ? BPF_TC_INGRESS :
+						     BPF_TC_EGRESS) != ow->id[i])
+				ow->id[i] = 0;
+		}
+	}
+	/*
+	 * An attachment of an earlier lifeline (clsact filters, no program
+	 * pinned): ours if the filter's program uses this pin path's state map.
+	 */
+	for (int eg = 0; eg < 2; eg++) {
+		__u32 id, state, mine = 0;
+		int policy;
+
+		if (ow->rec[P_TCX_IN + eg] || ow->rec[P_CLS_IN + eg])
+			continue;
+		id = tc_prog_id(ifindex, eg ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		if (id && ll_pinned_state_ids(dir, 0, &mine, 1) == 1 &&
+		    prog_state(id, &state, &policy) > 0 && state == mine) {
+			ow->rec[P_CLS_IN + eg] = 1;
+			ow->id[P_CLS_IN + eg] = id;
+		}
+	}
+}
+
+/* Something else runs at the tc ingress hook (a tcx program, a filter at lifeline's handle). */
+static int tc_ingress_busy(int ifindex)
+{
+	__u32 ids[64];
+
+	return ll_tcx_progs(ifindex, 0, ids, 64) > 0 || tc_prog_id(ifindex, BPF_TC_INGRESS);
+}
+
+void ll_iface_query(const char *dir, int ifindex, struct ll_iface *out)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct owned ow;
+	int live, tc_pol;
+
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ifindex;
+	out->mode = "none";
+	out->state = "lost";
+	out->xdp_via = out->tc_via = "none";
+	if (!if_indextoname(ifindex, out->name))
+		out->name[0] = '\0';
+	else if (!bpf_xdp_query(ifindex, 0, &q)) {
+		out->xdp_prog_id = q.prog_id;
+		out->mode = mode_name(q.attach_mode);
+	}
+	if (!dir)
+		return;
+	owned_read(dir, ifindex, &ow);
+	out->xdp_via = ow.id[P_XDP] ? "link" : ow.id[P_XDPD] ? "dispatcher" :
+		       ow.rec[P_XDP] ? "link" : ow.rec[P_XDPD] ? "dispatcher" : "none";
+	out->tc_via = ow.id[P_TCX_IN] || ow.id[P_TCX_EG] ? "tcx" :
+		      ow.id[P_CLS_IN] || ow.id[P_CLS_EG] ? "clsact" :
+		      ow.rec[P_TCX_IN] || ow.rec[P_TCX_EG] ? "tcx" :
+		      ow.rec[P_CLS_IN] || ow.rec[P_CLS_EG] ? "clsact" : "none";
+	out->xdp_ours_id = ow.id[P_XDP] ? ow.id[P_XDP] : ow.id[P_XDPD];
+	out->tc_ingress_id = ow.id[P_TCX_IN] ? ow.id[P_TCX_IN] : ow.id[P_CLS_IN];
+	out->tc_egress_id = ow.id[P_TCX_EG] ? ow.id[P_TCX_EG] : ow.id[P_CLS_EG];
+	out->tc_ingress = !!out->tc_ingress_id;
+	out->tc_egress = !!out->tc_egress_id;
+	for (int i = 0; i < P_MAX; i++)
+		out->owned |= ow.rec[i];
+	tc_pol = marker(dir, ifindex, "-tc");
+	out->tc_policy = tc_pol && out->tc_ingress;
+	live = tc_pol ? out->tc_ingress : !!out->xdp_ours_id;
+	if (!out->name[0]) {
+		snprintf(out->why, sizeof(out->why), "the interface is gone");
+	} else if (live) {
+		out->state = "enforcing";
+	} else if (tc_pol ? tc_ingress_busy(ifindex) : !!out->xdp_prog_id) {
+		out->state = "foreign";
+		snprintf(out->why, sizeof(out->why), "lifeline's %s program is gone; %s",
+			 tc_pol ? "tc" : "XDP", tc_pol ? "another tc program runs at ingress" :
+			 "another XDP program runs on the interface");
+	} else {
+		snprintf(out->why, sizeof(out->why), "lifeline's %s program no longer runs there",
+			 tc_pol ? "tc" : "XDP");
+	}
+}
+
+static int tc_attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_fd, int replace)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE, .priority = LL_TC_PRIORITY,
-			    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+			    .prog_fd = prog_fd, .flags = replace ? BPF_TC_F_REPLACE : 0);
 
 	return bpf_tc_attach(&hook, &opts);
 }
 
-static void tc_detach_all(const char *dir, int ifindex)
+/*
+ * The filters on ifindex's clsact qdisc (ingress and egress), by an
+ * rtnetlink dump; -errno if they cannot be counted.
+ */
+static int clsact_filters(int ifindex)
 {
-	enum bpf_tc_attach_point points[] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
-	char marker[PATH_MAX];
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req;
+	char buf[16384];
+	int fd, n = 0, ret = 0;
 
-	for (int i = 0; i < 2; i++) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = points[i]);
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
-				    .priority = LL_TC_PRIORITY);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	for (int side = 0; side < 2 && !ret; side++) {
+		int done = 0;
 
-		bpf_tc_detach(&hook, &opts);
+		memset(&req, 0, sizeof(req));
+		req.nh.nlmsg_len = sizeof(req);
+		req.nh.nlmsg_type = RTM_GETTFILTER;
+		req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		req.nh.nlmsg_seq = (__u32)side + 1;
+		req.tc.tcm_family = AF_UNSPEC;
+		req.tc.tcm_ifindex = ifindex;
+		req.tc.tcm_parent = TC_H_MAKE(TC_H_CLSACT, side ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+		if (send(fd, &req, sizeof(req), 0) < 0) {
+			ret = -errno;
+			break;
+		}
+		while (!done && !ret) {
+			ssize_t len = recv(fd, buf, sizeof(buf), 0);
+			struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+
+			if (len < 0) {
+				ret = -errno;
+				break;
+			}
+			for (; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
+				if (nh->nlmsg_type == NLMSG_DONE) {
+					done = 1;
+					break;
+				}
+				if (nh->nlmsg_type == NLMSG_ERROR) {
+					struct nlmsgerr *e = NLMSG_DATA(nh);
+
+					ret = e->error ? e->error : 0;
+					done = 1;
+					break;
+				}
+				/* a filter's chain head has no handle: count the filters themselves */
+				if (nh->nlmsg_type == RTM_NEWTFILTER &&
+				    ((struct tcmsg *)NLMSG_DATA(nh))->tcm_handle)
+					n++;
+			}
+		}
 	}
-	if (!link_path(marker, sizeof(marker), dir, ifindex, "-tc"))
-		rmdir(marker);
-	if (link_path(marker, sizeof(marker), dir, ifindex, "-qdisc"))
-		return;
-	if (!access(marker, F_OK)) {
+	close(fd);
+	return ret ? ret : n;
+}
+
+/* Removes what dir records on ifindex; only objects that are lifeline's (checked by id). */
+static void owned_remove(const char *dir, int ifindex)
+{
+	struct owned ow;
+	char path[PATH_MAX];
+	int ours_cls = 0;
+
+	owned_read(dir, ifindex, &ow);
+	for (int i = 0; i < P_MAX; i++) {
+		if (!ow.rec[i] || link_path(path, sizeof(path), dir, ifindex, pin_sfx[i]))
+			continue;
+		if (i == P_XDPD && ow.id[i])
+			ll_xdpm_detach(ifindex, ow.id[i]);
+		if ((i == P_CLS_IN || i == P_CLS_EG) && ow.id[i]) {
+			DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+					    .attach_point = i == P_CLS_IN ? BPF_TC_INGRESS :
+								   BPF_TC_EGRESS);
+			DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
+					    .priority = LL_TC_PRIORITY);
+
+			ours_cls |= !bpf_tc_detach(&hook, &opts);
+		}
+		unlink(path);	/* a link goes with its last reference: detached */
+	}
+	/*
+	 * The clsact qdisc only if lifeline created it on this interface (its
+	 * filters were ours, by program id) and no one else's filter is on it.
+	 */
+	if (marker(dir, ifindex, "-qdisc") && ours_cls && !clsact_filters(ifindex)) {
 		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 
 		bpf_tc_hook_destroy(&hook);
-		rmdir(marker);
 	}
+	marker_rm(dir, ifindex, "-qdisc");
+	marker_rm(dir, ifindex, "-tc");
 }
 
-/* The clsact filters; policy: the ingress filter applies the whole decision (--mode tc). */
-static int tc_attach(const char *dir, int ifindex, struct lifeline_bpf *skel, int policy)
+/* Where the state map state_id is pinned: the directory of another instance. */
+static int state_pin_dir(const char *top, int depth, __u32 state_id, char *out, size_t len)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-	char marker[PATH_MAX];
-	int err;
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(top);
+	int found = 0;
 
-	err = link_path(marker, sizeof(marker), dir, ifindex, "-qdisc");
-	if (err)
-		return err;
-	err = ll_links_dir(dir);
-	if (err)
-		return err;
-	err = bpf_tc_hook_create(&hook);
-	if (!err && mkdir(marker, 0700) && errno != EEXIST) {
-		err = -errno;
-		bpf_tc_hook_destroy(&hook);	/* we made it: leave no trace */
-	} else if (err == -EEXIST) {
-		err = 0;
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", top, de->d_name) >= (int)sizeof(path))
+			continue;
+		if (!strcmp(de->d_name, ll_map_names[LL_MAP_STATE])) {
+			struct bpf_map_info info = {};
+			__u32 ilen = sizeof(info);
+			int fd = bpf_obj_get(path);
+
+			if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &ilen) &&
+			    info.id == state_id) {
+				snprintf(out, len, "%s", top);
+				found = 1;
+			}
+			if (fd >= 0)
+				close(fd);
+		} else if (depth > 1 && de->d_type == DT_DIR) {
+			found = state_pin_dir(path, depth - 1, state_id, out, len);
+		}
 	}
-	if (err)
-		return err;
-	err = tc_attach_one(ifindex, BPF_TC_INGRESS, bpf_program__fd(policy ? skel->progs.ll_tc_policy :
-									 skel->progs.ll_tc_ingress));
-	if (!err)
-		err = tc_attach_one(ifindex, BPF_TC_EGRESS, bpf_program__fd(skel->progs.ll_tc_egress));
-	return err;	/* on error the caller removes what it added, never a working attachment */
+	closedir(d);
+	return found;
+}
+
+/*
+ * Another instance's program on ifindex (XDP, in a dispatcher, tcx, at
+ * lifeline's clsact handle): 1 and its pin path in other (or why it has
+ * none), 0 if there is none.
+ */
+static int other_instance(const char *dir, int ifindex, const struct ll_iface *me, char *other,
+			  size_t len)
+{
+	__u32 ids[200], mine[1] = { 0 }, state;
+	int n = 0, k, policy;
+
+	if (ll_pinned_state_ids(dir, 0, mine, 1) < 0)
+		mine[0] = 0;
+	if (me->xdp_prog_id)
+		ids[n++] = me->xdp_prog_id;
+	k = ll_xdpm_progs(ifindex, ids + n, 64);
+	n += k > 0 ? k : 0;
+	for (int eg = 0; eg < 2; eg++) {
+		k = ll_tcx_progs(ifindex, eg, ids + n, 64);
+		n += k > 0 ? k : 0;
+		ids[n] = tc_prog_id(ifindex, eg ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		n += !!ids[n];
+	}
+	for (int i = 0; i < n; i++) {
+		struct mntent *me_;
+		FILE *f;
+
+		if (ids[i] == me->xdp_ours_id || ids[i] == me->tc_ingress_id ||
+		    ids[i] == me->tc_egress_id || prog_state(ids[i], &state, &policy) <= 0 ||
+		    state == mine[0])
+			continue;
+		snprintf(other, len, "its pins are gone: an orphan, see 'lifeline status'");
+		f = setmntent("/proc/self/mounts", "r");
+		while (f && (me_ = getmntent(f)))
+			if (!strcmp(me_->mnt_type, "bpf") &&
+			    state_pin_dir(me_->mnt_dir, 4, state, other, len))
+				break;
+		if (f)
+			endmntent(f);
+		return 1;
+	}
+	return 0;
 }
 
 static int xdp_link(struct lifeline_bpf *skel, int ifindex, enum ll_xdp_mode mode)
@@ -175,52 +437,188 @@ static int xdp_link(struct lifeline_bpf *skel, int ifindex, enum ll_xdp_mode mod
 	return fd < 0 ? -errno : fd;
 }
 
+static int pin_fd(int fd, const char *dir, int ifindex, int which)
+{
+	char path[PATH_MAX];
+	int ret = link_path(path, sizeof(path), dir, ifindex, pin_sfx[which]);
+
+	if (!ret)
+		ret = ll_links_dir(dir);
+	if (!ret && bpf_obj_pin(fd, path))
+		ret = -errno;
+	if (!ret)
+		chmod(path, 0600);
+	return ret;
+}
+
+static void pin_rm(const char *dir, int ifindex, int which)
+{
+	char path[PATH_MAX];
+
+	if (!link_path(path, sizeof(path), dir, ifindex, pin_sfx[which]))
+		unlink(path);
+}
+
+/*
+ * lifeline's program at one tc hook: the tcx link updated or created
+ * (first in line), or on a kernel without tcx (or LIFELINE_NO_TCX=1) a
+ * clsact filter at lifeline's handle, its program pinned as the record.
+ * *made: what was created (for the caller to undo).
+ */
+static int tc_hook_set(const char *dir, int ifindex, int egress, int prog_fd, const struct owned *ow,
+		       int *made, int *made_qdisc)
+{
+	int tcx = egress ? P_TCX_EG : P_TCX_IN, cls = egress ? P_CLS_EG : P_CLS_IN;
+	enum bpf_tc_attach_point point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+	const char *no_tcx = getenv("LIFELINE_NO_TCX");
+	char path[PATH_MAX];
+	int fd, ret;
+
+	if (ow->id[tcx]) {	/* in place: the program may change (XDP <-> tc policy) */
+		if (link_path(path, sizeof(path), dir, ifindex, pin_sfx[tcx]))
+			return -ENAMETOOLONG;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return -errno;
+		ret = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
+		close(fd);
+		return ret;
+	}
+	if (ow->id[cls]) {
+		ret = tc_attach_one(ifindex, point, prog_fd, 1);
+		if (!ret) {
+			pin_rm(dir, ifindex, cls);
+			ret = pin_fd(prog_fd, dir, ifindex, cls);
+		}
+		return ret;
+	}
+	ret = ll_links_dir(dir);
+	if (ret)
+		return ret;
+	pin_rm(dir, ifindex, tcx);	/* stale records of an earlier interface */
+	pin_rm(dir, ifindex, cls);
+	if (!no_tcx || strcmp(no_tcx, "1")) {
+		fd = ll_tcx_attach(prog_fd, ifindex, egress);
+		if (fd >= 0) {
+			ret = pin_fd(fd, dir, ifindex, tcx);
+			close(fd);
+			*made |= !ret << tcx;
+			return ret;
+		}
+		if (fd != -EINVAL && fd != -EOPNOTSUPP)
+			return fd;
+	}
+	/* no tcx: clsact, with a qdisc of our own only if there is none */
+	{
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+		ret = bpf_tc_hook_create(&hook);
+		if (!ret) {
+			*made_qdisc = 1;
+			if (link_path(path, sizeof(path), dir, ifindex, "-qdisc") ||
+			    (mkdir(path, 0700) && errno != EEXIST))
+				return -errno;
+		} else if (ret != -EEXIST) {
+			return ret;
+		}
+	}
+	if (tc_prog_id(ifindex, point))
+		return -EBUSY;	/* lifeline's handle, another program: not ours to replace */
+	ret = tc_attach_one(ifindex, point, prog_fd, 0);
+	if (!ret) {
+		ret = pin_fd(prog_fd, dir, ifindex, cls);
+		*made |= 1 << cls;
+		if (ret)
+			return ret;
+	}
+	return ret;
+}
+
+/* Undoes what one attach created (made: bits of P_*), nothing else. */
+static void undo(const char *dir, int ifindex, int made, int made_qdisc, int made_marker)
+{
+	struct owned ow;
+
+	owned_read(dir, ifindex, &ow);
+	for (int i = 0; i < P_MAX; i++) {
+		if (!(made & (1 << i)))
+			continue;
+		if (i == P_XDPD && ow.id[i])
+			ll_xdpm_detach(ifindex, ow.id[i]);
+		if ((i == P_CLS_IN || i == P_CLS_EG) && ow.id[i]) {
+			DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+					    .attach_point = i == P_CLS_IN ? BPF_TC_INGRESS :
+								   BPF_TC_EGRESS);
+			DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
+					    .priority = LL_TC_PRIORITY);
+
+			bpf_tc_detach(&hook, &opts);
+		}
+		pin_rm(dir, ifindex, i);
+	}
+	if (made_qdisc && !clsact_filters(ifindex)) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+		bpf_tc_hook_destroy(&hook);
+		marker_rm(dir, ifindex, "-qdisc");
+	}
+	if (made_marker)
+		marker_rm(dir, ifindex, "-tc");
+}
+
+/* Removes lifeline's XDP program (its link or its place in the dispatcher), nothing else. */
+static void xdp_remove(const char *dir, int ifindex, const struct owned *ow)
+{
+	if (ow->id[P_XDPD])
+		ll_xdpm_detach(ifindex, ow->id[P_XDPD]);
+	pin_rm(dir, ifindex, P_XDPD);
+	pin_rm(dir, ifindex, P_XDP);
+}
+
 int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, struct ll_iface *out,
 	      char *err, size_t errlen)
 {
 	struct ll_load_opts lo = { .progs = LL_PROGS_NET, .max_flows = o->max_flows,
 				   .max_rules = o->max_rules };
 	struct lifeline_bpf *skel = NULL;
-	int tc_mode = o->mode == LL_MODE_TC;
-	char path[PATH_MAX], tc_marker[PATH_MAX];
-	int ret, link_fd = -1;
-	__u32 ours;
+	int tc_mode = o->mode == LL_MODE_TC, cur_tc, cur_xdp;
+	int made = 0, made_qdisc = 0, made_marker = 0, switched = 0;
+	char other[PATH_MAX], path[PATH_MAX];
+	struct owned ow;
+	int ret = 0, link_fd = -1;
 
 	ll_iface_query(dir, ifindex, out);
 	if (!out->name[0]) {
 		ERR("no interface with index %d", ifindex);
 		return -ENODEV;
 	}
-	ret = link_path(path, sizeof(path), dir, ifindex, "");
-	if (!ret)
-		ret = link_path(tc_marker, sizeof(tc_marker), dir, ifindex, "-tc");
-	if (ret)
-		goto fail_msg;
-	ours = pinned_link_prog(path, ifindex);
-	if (tc_mode) {
-		/* one policy point per interface: switching needs a detach in between */
-		if (ours) {
-			ERR("lifeline is attached to %s with XDP; run 'lifeline detach %s' first",
-			    out->name, out->name);
-			return -EEXIST;
-		}
-		out->already = out->tc_policy;
-	} else if (out->tc_policy && o->mode == LL_MODE_AUTO) {
+	if (link_path(path, sizeof(path), dir, ifindex, "-tc")) {
+		ERR("pin path too long");
+		return -ENAMETOOLONG;
+	}
+	if (other_instance(dir, ifindex, out, other, sizeof(other))) {
+		ERR("%s runs another lifeline instance's programs (pin path %s); detach them "
+		    "there, or use that pin path", out->name, other);
+		return -EBUSY;
+	}
+	owned_read(dir, ifindex, &ow);
+	cur_tc = out->tc_policy;
+	cur_xdp = out->xdp_ours_id && !cur_tc;
+	if (!cur_tc && !cur_xdp && !out->tc_ingress && !out->tc_egress)
+		owned_remove(dir, ifindex);	/* records of an earlier interface, or lost */
+	if (o->mode == LL_MODE_AUTO && !o->multi && cur_tc)
 		tc_mode = 1;	/* an earlier auto attach fell back to tc: it is in place */
-		out->already = 1;
-	} else if (out->tc_policy) {
-		ERR("lifeline is attached to %s with --mode tc; run 'lifeline detach %s' first",
-		    out->name, out->name);
-		return -EEXIST;
-	} else if (ours && ours == out->xdp_prog_id) {
-		out->already = 1;
-	} else if (out->xdp_prog_id) {
+	out->already = tc_mode ? cur_tc : cur_xdp;
+	if (!tc_mode && !cur_xdp && out->xdp_prog_id && !o->multi && !ll_xdpm_present(ifindex)) {
 		__u32 foreign_flags = !strcmp(out->mode, "generic") ? XDP_FLAGS_SKB_MODE :
 				      !strcmp(out->mode, "native") ? XDP_FLAGS_DRV_MODE : 0;
 
 		if (!o->force) {
-			ERR("%s already has an XDP program (id %u) that is not lifeline's; "
-			    "use --force to replace it", out->name, out->xdp_prog_id);
+			ERR("%s already has an XDP program (id %u) that is not lifeline's; load it "
+			    "through libxdp (xdp-loader) and attach with --multi to run both, attach "
+			    "with --mode tc to run behind it, or use --force to replace it", out->name, out->xdp_prog_id);
 			return -EEXIST;
 		}
 		/* a netlink detach must name the mode the program was attached in */
@@ -234,66 +632,103 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		out->replaced = 1;
 	}
 
+	if (out->already)
+		goto requery;	/* nothing to change: no program replaced by a copy */
 	ret = ll_skel_load(&skel, dir, &lo);
 	if (ret) {
 		ERR("cannot load the datapath: %s", strerror(-ret));
 		return ret;
 	}
-	if (!out->already && !tc_mode) {
-		rmdir(tc_marker);	/* stale: its filter went with an earlier interface */
-		link_fd = xdp_link(skel, ifindex, o->mode);
-		if (link_fd < 0 && o->mode == LL_MODE_AUTO && !o->no_tc && link_fd != -EPERM &&
-		    link_fd != -EACCES) {
-			/*
-			 * The driver refused XDP (an MTU over its limit, its queue
-			 * layout...): the tc policy applies the same decision at TC
-			 * ingress, on any interface.
-			 */
-			snprintf(out->fallback, sizeof(out->fallback),
-				 "%s refused XDP (%s): attached with --mode tc instead", out->name,
-				 strerror(-link_fd));
-			tc_mode = 1;
-			link_fd = -1;
-		} else if (link_fd < 0) {
-			ret = link_fd;
-			if (ret == -EOPNOTSUPP || (o->mode == LL_MODE_NATIVE && ret == -EINVAL))
-				ERR("%s has no native XDP support; use --mode generic, tc or auto",
-				    out->name);
+	if (!tc_mode && !cur_xdp) {
+		if (o->multi || ll_xdpm_present(ifindex)) {
+			char pin[PATH_MAX];
+
+			ret = link_path(pin, sizeof(pin), dir, ifindex, pin_sfx[P_XDPD]);
+			if (!ret)
+				ret = ll_links_dir(dir);
+			pin_rm(dir, ifindex, P_XDPD);
+			if (!ret)
+				ret = ll_xdpm_attach(skel, ifindex, o->mode == LL_MODE_GENERIC ? 1 :
+						     o->mode == LL_MODE_NATIVE ? 0 : -1, pin, err,
+						     errlen);
 			else
-				ERR("cannot attach XDP to %s: %s", out->name, strerror(-ret));
-			goto cleanup;
+				ERR("cannot create %s/links: %s", dir, strerror(-ret));
+			if (ret)
+				goto cleanup;
+			made |= 1 << P_XDPD;
+		} else {
+			link_fd = xdp_link(skel, ifindex, o->mode);
+			if (link_fd < 0 && o->mode == LL_MODE_AUTO && !o->no_tc && link_fd != -EPERM &&
+			    link_fd != -EACCES) {
+				/*
+				 * The driver refused XDP (an MTU over its limit, its queue
+				 * layout...): the tc policy applies the same decision at TC
+				 * ingress, on any interface.
+				 */
+				snprintf(out->fallback, sizeof(out->fallback),
+					 "%s refused XDP (%s): attached with --mode tc instead",
+					 out->name, strerror(-link_fd));
+				tc_mode = 1;
+				link_fd = -1;
+			} else if (link_fd < 0) {
+				ret = link_fd;
+				if (ret == -EOPNOTSUPP || (o->mode == LL_MODE_NATIVE && ret == -EINVAL))
+					ERR("%s has no native XDP support; use --mode generic, tc "
+					    "or auto", out->name);
+				else
+					ERR("cannot attach XDP to %s: %s", out->name,
+					    strerror(-ret));
+				goto cleanup;
+			} else {
+				pin_rm(dir, ifindex, P_XDP);
+				ret = pin_fd(link_fd, dir, ifindex, P_XDP);
+				if (ret) {
+					ERR("cannot pin the XDP link in %s/links: %s", dir,
+					    strerror(-ret));
+					goto cleanup;
+				}
+				made |= 1 << P_XDP;
+			}
 		}
 	}
-	if (!o->no_tc) {
-		ret = tc_attach(dir, ifindex, skel, tc_mode);
+	if (!o->no_tc || tc_mode) {
+		int pol = bpf_program__fd(tc_mode ? skel->progs.ll_tc_policy :
+					  skel->progs.ll_tc_ingress);
+
+		ret = tc_hook_set(dir, ifindex, 0, pol, &ow, &made, &made_qdisc);
+		if (!ret && !ow.id[P_TCX_EG] && !ow.id[P_CLS_EG])
+			ret = tc_hook_set(dir, ifindex, 1, bpf_program__fd(skel->progs.ll_tc_egress),
+					  &ow, &made, &made_qdisc);
 		if (ret) {
-			if (out->fallback[0])
+			if (ret == -EBUSY)
+				ERR("%s has a tc filter at lifeline's handle (0x%x) that is not "
+				    "lifeline's: not replacing it", out->name, LL_TC_HANDLE);
+			else if (out->fallback[0])
 				ERR("%s refused XDP and the tc programs: %s", out->name,
 				    strerror(-ret));
 			else
 				ERR("cannot attach the tc programs to %s: %s", out->name,
 				    strerror(-ret));
-			goto cleanup_tc;
+			goto cleanup;
 		}
 	}
-	if (tc_mode && mkdir(tc_marker, 0700) && errno != EEXIST) {
-		ret = -errno;
-		ERR("cannot create %s: %s", tc_marker, strerror(-ret));
-		goto cleanup_tc;
-	}
-	if (link_fd >= 0) {
-		ret = ll_links_dir(dir);
-		if (ret) {
-			ERR("cannot create %s/links: %s", dir, strerror(-ret));
-			goto cleanup_tc;
+	if (tc_mode && !cur_tc) {
+		if (mkdir(path, 0700) && errno != EEXIST) {
+			ret = -errno;
+			ERR("cannot create %s: %s", path, strerror(-ret));
+			goto cleanup;
 		}
-		ret = bpf_obj_pin(link_fd, path) ? -errno : 0;
-		if (ret) {
-			ERR("cannot pin the XDP link at %s: %s", path, strerror(-ret));
-			goto cleanup_tc;
+		made_marker = 1;
+		/* switched from XDP: the tc policy is in place first, then XDP goes */
+		if (cur_xdp) {
+			xdp_remove(dir, ifindex, &ow);
+			switched = 1;
 		}
-		chmod(path, 0600);
+	} else if (!tc_mode && cur_tc) {
+		marker_rm(dir, ifindex, "-tc");	/* switched from tc: XDP is in place */
+		switched = 1;
 	}
+requery:
 	{
 		int already = out->already, replaced = out->replaced;
 		char fallback[sizeof(out->fallback)];
@@ -302,20 +737,17 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		ll_iface_query(dir, ifindex, out);
 		out->already = already;
 		out->replaced = replaced;
+		out->switched = switched;
 		memcpy(out->fallback, fallback, sizeof(fallback));
 	}
-	goto cleanup;
+	goto out;
 
-cleanup_tc:
-	if (!o->no_tc && !out->already)
-		tc_detach_all(dir, ifindex);
 cleanup:
+	undo(dir, ifindex, made, made_qdisc, made_marker);
+out:
 	if (link_fd >= 0)
 		close(link_fd);	/* pinned: stays; not pinned: detached */
 	lifeline_bpf__destroy(skel);
-	return ret;
-fail_msg:
-	ERR("pin path too long");
 	return ret;
 }
 
@@ -328,12 +760,7 @@ int ll_detach(const char *dir, int ifindex, char *err, size_t errlen)
 		ERR("pin path too long");
 		return ret;
 	}
-	if (unlink(path) && errno != ENOENT) {
-		ret = -errno;
-		ERR("cannot remove %s: %s", path, strerror(errno));
-		return ret;
-	}
-	tc_detach_all(dir, ifindex);
+	owned_remove(dir, ifindex);
 	return 0;
 }
 
@@ -341,7 +768,7 @@ int ll_iface_list(const char *dir, struct ll_iface *out, int max)
 {
 	char links[PATH_MAX];
 	struct dirent *de;
-	int n = 0;
+	int seen[256], nseen = 0, n = 0;
 	DIR *d;
 
 	if (snprintf(links, sizeof(links), "%s/links", dir) >= (int)sizeof(links))
@@ -349,17 +776,81 @@ int ll_iface_list(const char *dir, struct ll_iface *out, int max)
 	d = opendir(links);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d)) && n < max) {
+	while ((de = readdir(d)) && n < max && nseen < 256) {
 		char *end;
 		long idx = strtol(de->d_name, &end, 10);
+		int known = !strcmp(end, "-tc"), dup = 0;
 
-		/* IFINDEX: an XDP link; IFINDEX-tc: attached with --mode tc */
-		if (end == de->d_name || (*end && strcmp(end, "-tc")) || idx <= 0)
+		for (int i = 0; i < P_MAX; i++)
+			known |= !strcmp(end, pin_sfx[i]);
+		if (end == de->d_name || !known || idx <= 0 || idx > 0x7fffffff)
 			continue;
-		ll_iface_query(dir, idx, &out[n++]);
+		for (int i = 0; i < nseen; i++)
+			dup |= seen[i] == idx;
+		if (dup)
+			continue;
+		seen[nseen++] = (int)idx;
+		ll_iface_query(dir, (int)idx, &out[n++]);
 	}
 	closedir(d);
 	return n;
+}
+
+int ll_iface_check(const char *dir, struct ll_iface_watch *w)
+{
+	struct ll_iface ifs[LL_WATCH_MAX];
+	int n = ll_iface_list(dir, ifs, LL_WATCH_MAX), changed = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		int on = !strcmp(ifs[i].state, "enforcing"), k;
+
+		for (k = 0; k < w->n && w->e[k].ifindex != ifs[i].ifindex; k++)
+			;
+		if (k == w->n) {
+			if (w->n == LL_WATCH_MAX)
+				continue;
+			w->n++;
+			w->e[k].enforcing = -1;
+		}
+		if (on != w->e[k].enforcing || strcmp(w->e[k].state, ifs[i].state)) {
+			w->e[k].changed = w->e[k].enforcing != -1 || !on;
+			changed |= w->e[k].changed;
+		} else {
+			w->e[k].changed = 0;
+		}
+		w->e[k].ifindex = ifs[i].ifindex;
+		w->e[k].enforcing = on;
+		snprintf(w->e[k].state, sizeof(w->e[k].state), "%s", ifs[i].state);
+		snprintf(w->e[k].name, sizeof(w->e[k].name), "%s",
+			 ifs[i].name[0] ? ifs[i].name : "(gone)");
+		snprintf(w->e[k].why, sizeof(w->e[k].why), "%s", ifs[i].why);
+		w->e[k].seen = 1;
+	}
+	/* detached meanwhile: no longer watched */
+	for (int k = 0; k < w->n; k++) {
+		int found = 0;
+
+		for (int i = 0; i < n; i++)
+			found |= ifs[i].ifindex == w->e[k].ifindex;
+		if (!found)
+			w->e[k--] = w->e[--w->n];
+	}
+	return changed;
+}
+
+void ll_iface_metrics(FILE *f, const struct ll_iface_watch *w)
+{
+	fprintf(f, "# HELP lifeline_iface_enforcing 1 if lifeline's policy program runs on the "
+		"interface, 0 if it is lost or replaced\n# TYPE lifeline_iface_enforcing gauge\n");
+	for (int k = 0; k < w->n; k++) {
+		fprintf(f, "lifeline_iface_enforcing{iface=\"");
+		for (const char *c = w->e[k].name; *c; c++)	/* a label value, escaped */
+			fprintf(f, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+		fprintf(f, "\",ifindex=\"%d\",state=\"%s\"} %d\n", w->e[k].ifindex, w->e[k].state,
+			w->e[k].enforcing);
+	}
 }
 
 /* ---------------------------------------------------------------- orphans */
@@ -529,8 +1020,19 @@ static int xdp_orphan_detach(int ifindex, __u32 prog_id)
 	/* no link holds it: attached by netlink, which must name the mode */
 	if (bpf_xdp_query(ifindex, 0, &q) || q.prog_id != prog_id)
 		return 0;	/* gone meanwhile */
-	return bpf_xdp_detach(ifindex, q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
-				       q.attach_mode == XDP_ATTACHED_DRV ? XDP_FLAGS_DRV_MODE : 0, NULL);
+	ret = bpf_xdp_detach(ifindex, q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
+				      q.attach_mode == XDP_ATTACHED_DRV ? XDP_FLAGS_DRV_MODE : 0, NULL);
+	/*
+	 * -EBUSY: a link still holds it, one whose last reference just went
+	 * (its pin removed by this detach): the kernel releases it from a
+	 * work queue. Wait for that, a second at most.
+	 */
+	for (int i = 0; ret == -EBUSY && i < 100; i++) {
+		usleep(10000);
+		if (bpf_xdp_query(ifindex, 0, &q) || q.prog_id != prog_id)
+			ret = 0;
+	}
+	return ret;
 }
 
 int ll_orphan_detach(const struct ll_orphan *o, char *err, size_t errlen)

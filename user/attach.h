@@ -1,18 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Attaching the datapath to interfaces. XDP through a bpf_link pinned at
- * PIN/links/IFINDEX, so it outlives the command; TC through clsact filters
- * with lifeline's own handle and priority. An empty directory
- * PIN/links/IFINDEX-qdisc records that lifeline created the clsact qdisc,
- * so detach removes it only then. With --mode tc there is no XDP link: the
- * TC ingress filter is ll_tc_policy, which applies the whole decision, and
- * an empty directory PIN/links/IFINDEX-tc records the attachment.
+ * Attaching the datapath to interfaces, next to other programs. XDP through
+ * a bpf_link pinned at PIN/links/IFINDEX, or, when the interface runs a
+ * libxdp dispatcher (or with --multi), as one program of that dispatcher,
+ * first in line (xdpmulti.h), pinned at PIN/links/IFINDEX-xdpd. TC through
+ * tcx links placed first (tcx.h), pinned at PIN/links/IFINDEX-tcx-in and
+ * -tcx-eg; on kernels without tcx through clsact filters at lifeline's
+ * handle, their programs pinned at IFINDEX-cls-in/-cls-eg (so a filter is
+ * known to be ours by its program id), and an empty directory
+ * IFINDEX-qdisc when lifeline created the qdisc (removed only if it holds
+ * no other filter). With --mode tc the TC ingress program is ll_tc_policy,
+ * which applies the whole decision; an empty directory IFINDEX-tc says so.
+ * The pins say what this instance attached; the kernel says whether it
+ * still runs (ll_iface.state).
  */
 #ifndef LL_ATTACH_H
 #define LL_ATTACH_H
 
 #include <net/if.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 enum ll_xdp_mode { LL_MODE_AUTO = 0, LL_MODE_NATIVE, LL_MODE_GENERIC, LL_MODE_TC };
@@ -25,10 +32,25 @@ struct ll_iface {
 	char name[IF_NAMESIZE];	/* "" when the interface is gone */
 	__u32 xdp_prog_id;
 	const char *mode;	/* "native", "generic", "offload" or "none" */
-	int tc_ingress;		/* our filters present */
+	int tc_ingress;		/* our tc programs run there */
 	int tc_egress;
-	int tc_policy;		/* the ingress filter applies the policy (--mode tc) */
+	int tc_policy;		/* the ingress program applies the policy (--mode tc) */
+	/*
+	 * "enforcing": the policy program this instance attached runs on the
+	 * interface; "lost": it no longer does (the interface went, the link
+	 * was detached); "foreign": it no longer does and another program runs
+	 * at that hook. Derived from the kernel objects behind the pins.
+	 */
+	const char *state;
+	const char *xdp_via;	/* "link", "dispatcher" (libxdp) or "none" */
+	const char *tc_via;	/* "tcx", "clsact" or "none" */
+	__u32 xdp_ours_id;	/* lifeline's XDP program there, 0 none */
+	__u32 tc_ingress_id;	/* lifeline's tc programs there, 0 none */
+	__u32 tc_egress_id;
+	int owned;		/* this pin path records an attachment there */
+	char why[160];		/* what is wrong when not enforcing */
 	int already;		/* attach found it attached already */
+	int switched;		/* attach moved the policy between XDP and tc */
 	int replaced;		/* attach replaced a foreign XDP program (--force) */
 	char fallback[192];	/* --mode auto fell back to tc: why ("" otherwise) */
 };
@@ -37,6 +59,7 @@ struct ll_attach_opts {
 	enum ll_xdp_mode mode;
 	int no_tc;
 	int force;
+	int multi;		/* XDP through a libxdp dispatcher even if there is none yet */
 	__u32 max_flows;
 	__u32 max_rules;
 };
@@ -53,6 +76,29 @@ int ll_iface_list(const char *dir, struct ll_iface *out, int max);
 
 /* Fills the live state of one interface (dir: the pin directory, for the --mode tc marker). */
 void ll_iface_query(const char *dir, int ifindex, struct ll_iface *out);
+
+/*
+ * Ownership watch (lifelined, every tick): the state of every interface
+ * this pin path records. ll_iface_check returns 1 when one changed
+ * (e[].changed; the first sight counts as a change only when not
+ * enforcing), 0 if none, -errno.
+ */
+#define LL_WATCH_MAX 64
+struct ll_iface_watch {
+	int n;
+	struct {
+		int ifindex;
+		int enforcing;	/* -1: not seen yet */
+		int changed;
+		int seen;
+		char state[12];
+		char name[IF_NAMESIZE + 8];
+		char why[160];
+	} e[LL_WATCH_MAX];
+};
+int ll_iface_check(const char *dir, struct ll_iface_watch *w);
+/* lifeline_iface_enforcing{iface=...} 0/1, Prometheus text */
+void ll_iface_metrics(FILE *f, const struct ll_iface_watch *w);
 
 int ll_mode_parse(const char *s, enum ll_xdp_mode *mode);
 

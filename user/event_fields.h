@@ -13,6 +13,7 @@
 #define LL_EVT_HEARTBEAT	"heartbeat"	/* every heartbeat_ms, from the loop */
 #define LL_EVT_LEVEL		"level"		/* level changed (a kernel event too) */
 #define LL_EVT_STOP		"stop"		/* the daemon exits */
+#define LL_EVT_ENFORCEMENT	"enforcement"	/* an interface's policy program found lost or back */
 /* kernel events are named by ll_event_names[] (maps.h): pfmemalloc, level, lease_expired */
 
 /* "origin": who produced it */
@@ -33,5 +34,7 @@
 #define LL_EVF_LEASE_MS		"lease_ms"
 #define LL_EVF_IFINDEX		"ifindex"
 #define LL_EVF_SUPPRESSED	"suppressed"
+#define LL_EVF_STATE		"state"		/* enforcement: enforcing, lost, foreign */
+#define LL_EVF_INTERFACE	"interface"
 
 #endif

@@ -354,6 +354,7 @@ static int daemon_start(struct lld *d)
 		return err;
 	}
 	err = metrics_open(&d->metrics, &d->cfg, &d->log);
+	d->metrics.ifw = &d->ifw;
 	if (err) {
 		dlog(&d->log, LOG_ERR, "metrics buffer: %s", strerror(-err));
 		return err;

@@ -33,7 +33,16 @@ json_object *iface_json(const struct ll_iface *i)
 	json_object_object_add(o, "tc_ingress", json_object_new_boolean(i->tc_ingress));
 	json_object_object_add(o, "tc_egress", json_object_new_boolean(i->tc_egress));
 	json_object_object_add(o, "policy_hook", json_object_new_string(
-		i->tc_policy ? "tc_ingress" : i->xdp_prog_id ? "xdp" : "none"));
+		i->tc_policy ? "tc_ingress" : i->xdp_ours_id ? "xdp" : "none"));
+	/* from the kernel objects this pin path owns: what a monitor alerts on */
+	json_object_object_add(o, "state", json_object_new_string(i->state));
+	json_object_object_add(o, "enforcing", json_object_new_boolean(!strcmp(i->state, "enforcing")));
+	json_object_object_add(o, "xdp_via", json_object_new_string(i->xdp_via));
+	json_object_object_add(o, "tc_via", json_object_new_string(i->tc_via));
+	json_object_object_add(o, "lifeline_xdp_prog_id", json_object_new_int64(i->xdp_ours_id));
+	json_object_object_add(o, "lifeline_tc_ingress_prog_id", json_object_new_int64(i->tc_ingress_id));
+	if (i->why[0])
+		json_object_object_add(o, "why", json_object_new_string(i->why));
 	return o;
 }
 
@@ -75,6 +84,9 @@ static const struct cli_opt attach_opts_tab[] = {
 	{ "no-tc", CLI_FLAG, &attach_opts.no_tc,
 	  .help = "XDP only: no tc programs (no pfmemalloc check, no egress marks)" },
 	{ "force", CLI_FLAG, &attach_opts.force, .help = "replace a foreign XDP program" },
+	{ "multi", CLI_FLAG, &attach_opts.multi,
+	  .help = "XDP through libxdp's dispatcher, first in line (automatic when DEV already "
+		  "runs one), so other XDP programs keep running after lifeline's" },
 	{ NULL },
 };
 
@@ -82,6 +94,8 @@ static int attach_prepare(struct cli_ctx *c)
 {
 	if (attach_opts.mode == LL_MODE_TC && attach_opts.no_tc)
 		return usage_error("--mode tc and --no-tc exclude each other: tc is the policy point");
+	if (attach_opts.mode == LL_MODE_TC && attach_opts.multi)
+		return usage_error("--multi is for XDP: --mode tc puts the policy at tc");
 	return iface_arg(c->argv[0], &attach_ifindex);
 }
 
@@ -125,6 +139,7 @@ static int do_attach(struct cli_ctx *c)
 	json_object_object_add(j, "already_attached", json_object_new_boolean(iface.already));
 	json_object_object_add(j, "replaced_foreign", json_object_new_boolean(iface.replaced));
 	json_object_object_add(j, "replaced_orphan", json_object_new_boolean(replaced_orphan));
+	json_object_object_add(j, "switched", json_object_new_boolean(iface.switched));
 	if (iface.fallback[0]) {
 		/* a notice, not an error: the attach worked, in another mode than asked */
 		fprintf(stderr, "lifeline: notice: %s\n", iface.fallback);

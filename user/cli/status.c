@@ -138,6 +138,15 @@ static int do_status(struct cli_ctx *c)
 		orphans_msg(orph, no, c->dir, msg, sizeof(msg));
 		return cli_failed(c, j, status_human, msg);
 	}
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(ifs[i].state, "enforcing"))
+			continue;
+		snprintf(msg, sizeof(msg), "%s (ifindex %d) is %s: %s; 'lifeline attach %s' "
+			 "attaches again, 'lifeline detach' removes the record",
+			 ifs[i].name[0] ? ifs[i].name : "(gone)", ifs[i].ifindex, ifs[i].state,
+			 ifs[i].why, ifs[i].name[0] ? ifs[i].name : "DEV");
+		return cli_failed(c, j, status_human, msg);
+	}
 	return cli_emit(c, j, status_human);
 }
 

@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "config.h"
 #include "vmscan.h"
+#include "attach.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
 #include "daemon/events.h"
@@ -82,6 +83,7 @@ struct lld {
 	struct ll_engine eng;
 	struct ring_buffer *rb;
 	struct ll_vmscan vmscan;
+	struct ll_iface_watch ifw;	/* enforcement per interface (attach.h) */
 
 	struct dlog log;
 	struct notify notify;

@@ -253,6 +253,18 @@ void events_stop(struct events *ev, __u64 now, __u32 level, __u32 source)
 	broadcast(ev, jw_end(&w));
 }
 
+void events_enforcement(struct events *ev, __u64 now, const char *iface, const char *state)
+{
+	struct jw w;
+
+	if (!events_clients(ev))
+		return;
+	head(ev, &w, LL_EVT_ENFORCEMENT, LL_EVO_DAEMON, now);
+	jw_str(&w, LL_EVF_STATE, state);
+	jw_str(&w, LL_EVF_INTERFACE, iface);
+	broadcast(ev, jw_end(&w));
+}
+
 void events_close(struct events *ev)
 {
 	for (int i = 0; i < LLD_MAX_CLIENTS; i++)

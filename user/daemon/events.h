@@ -44,6 +44,8 @@ void events_accept(struct events *ev, const struct events_hello *h);
 void events_pollfds(const struct events *ev, struct pollfd *fds);
 void events_input(struct events *ev, const struct pollfd *fds);
 void events_heartbeat(struct events *ev, __u64 now, const struct events_hello *h);
+/* An interface's enforcement changed (attach.h's ll_iface_check). */
+void events_enforcement(struct events *ev, __u64 now, const char *iface, const char *state);
 void events_level(struct events *ev, __u64 now, __u32 level, __u32 prev, __u32 source,
 		  __u32 vote, const char *reason);
 void events_kernel(struct events *ev, const struct ll_event *e);

@@ -327,6 +327,32 @@ static void kernel_fold(struct lld *d, const struct ll_state *snap)
 		 "in-kernel raise to %s", ll_level_name(k->level));
 }
 
+/*
+ * Is lifeline's policy program still what runs on its interfaces? A change
+ * is logged, sent as an event and published; a loss runs the alert hook.
+ */
+static void iface_check(struct lld *d, __u64 now)
+{
+	if (ll_iface_check(d->pin, &d->ifw) <= 0)
+		return;
+	for (int i = 0; i < d->ifw.n; i++) {
+		const char *why = d->ifw.e[i].why;
+
+		if (!d->ifw.e[i].changed)
+			continue;
+		snprintf(d->loop.reason, sizeof(d->loop.reason), "enforcement on %s: %s%s%s%s",
+			 d->ifw.e[i].name, d->ifw.e[i].state, why[0] ? " (" : "", why,
+			 why[0] ? ")" : "");
+		dlog(&d->log, d->ifw.e[i].enforcing ? LOG_NOTICE : LOG_WARNING, "%s",
+		     d->loop.reason);
+		events_enforcement(&d->events, now, d->ifw.e[i].name, d->ifw.e[i].state);
+		if (!d->ifw.e[i].enforcing)
+			hook_request(&d->hook, now, d->loop.out.level, d->loop.out.source,
+				     d->loop.reason, 1);
+	}
+	metrics_write(d, now);
+}
+
 /* This tick's source levels: the readings, with the kernel's raises since the last. */
 static void sample(struct lld *d, __u64 now)
 {
@@ -376,6 +402,7 @@ void tick(struct lld *d, __u64 now)
 
 	d->loop.ticks++;
 	pins_check(d, now);
+	iface_check(d, now);
 	sample(d, now);
 	ll_state_snapshot(d->maps.state, &snap);
 	kernel_fold(d, &snap);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "config.h"
+#include "attach.h"
 #include "daemon/publish.h"
 
 int metrics_open(struct publisher *p, const struct ll_config *cfg, struct dlog *log)
@@ -40,6 +41,8 @@ void metrics_publish(struct publisher *p, const struct ll_maps *m, __u64 now)
 	err = ll_metrics_write(p->f, m);
 	if (!err)
 		err = ll_metrics_write_daemon(p->f, &p->dm);
+	if (!err && p->ifw)
+		ll_iface_metrics(p->f, p->ifw);
 	if (fflush(p->f) && !err)
 		err = -EIO;
 	len = ftell(p->f);

@@ -16,6 +16,7 @@
 #define LLD_METRICS_BUF (128 * 1024)
 
 struct ll_config;
+struct ll_iface_watch;
 
 struct publisher {
 	const struct ll_config *cfg;	/* metrics_path, metrics_interval_ns */
@@ -24,6 +25,7 @@ struct publisher {
 	__u64 next;			/* time of the next write */
 	int err;			/* last write's result */
 	struct ll_daemon_metrics dm;	/* the daemon's figures; counters kept by the loop */
+	const struct ll_iface_watch *ifw; /* enforcement per interface, or NULL */
 	char buf[LLD_METRICS_BUF];
 };
 
