@@ -23,6 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "declare.h"
 #include "maps.h"
 #include "out.h"
 #include "registry.h"
@@ -130,6 +131,13 @@ static const char usage_text[] =
 "                         1 s, not printed) for 3 heartbeats or its lease,\n"
 "                         whichever is longer, or no hello within 5 s\n"
 "  metrics                the counters and state in Prometheus exposition format\n"
+"  apply [--check] [--keep] [FILE]\n"
+"                         make the state equal to the registry FILE (default\n"
+"                         " LL_DECL_DEFAULT " and registry.d/*.conf):\n"
+"                         prints the difference, applies it all or nothing;\n"
+"                         removes what the file does not name unless --keep;\n"
+"                         --check changes nothing, exit 1 on a difference\n"
+"  save [FILE|-]          write the state in the registry format (atomic)\n"
 "  reserve show [--state-dir DIR]\n"
 "                         the reserve sysctls, now and as recorded before any\n"
 "                         change\n"
@@ -1996,6 +2004,251 @@ static int do_strict(int argc, char **argv)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- apply, save (declare.c) */
+
+static const char apply_help[] =
+"Usage: lifeline apply [--check] [--keep] [FILE]\n"
+"\n"
+"Makes the kernel state equal to the registry FILE (default " LL_DECL_DEFAULT ",\n"
+"then FILE-without-.conf.d/*.conf in name order): prints the difference as '-'\n"
+"and '+' lines of the file's format and applies it all or nothing (when a step\n"
+"fails the state is put back as it was). By default interfaces, rules and flows\n"
+"that the files do not name are removed (detached, deleted); settings (tune,\n"
+"strict) they do not name keep their value. Flows registered by sock_ops or a\n"
+"cgroup are never touched. Applying the same file again prints nothing.\n"
+"  --check   validate and print the difference, change nothing; exit 0 when the\n"
+"            state equals the file, 1 when there is a difference\n"
+"  --keep    leave interfaces, rules and flows that the files do not name\n"
+"Exit status: 0 applied (or nothing to do), 1 failure (nothing changed) or, with\n"
+"--check, a difference; 2 a usage error or an invalid file (one line FILE:LINE:\n"
+"message; nothing is applied).\n";
+
+static const char save_help[] =
+"Usage: lifeline save [FILE]\n"
+"\n"
+"Writes the current state (interfaces, rules, CLI flows, tune and strict, table\n"
+"sizes) to FILE (default " LL_DECL_DEFAULT "; - for standard output) in the\n"
+"registry format, atomically (a temporary file renamed over FILE). 'lifeline\n"
+"apply FILE' then changes nothing.\n";
+
+struct diff_out {
+	json_object *arr;
+};
+
+static void diff_line(char op, const char *line, void *arg)
+{
+	struct diff_out *d = arg;
+	json_object *e;
+
+	if (!d->arr) {
+		printf("%c %s\n", op, line);
+		return;
+	}
+	e = json_object_new_object();
+	json_object_object_add(e, "op", json_object_new_string(op == '+' ? "+" : "-"));
+	json_object_object_add(e, "line", json_object_new_string(line));
+	json_object_array_add(d->arr, e);
+}
+
+static void apply_human(json_object *o)
+{
+	json_object *arr;
+
+	if (!json_object_object_get_ex(o, "changes", &arr))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+
+		printf("%s %s\n", js(e, "op"), js(e, "line"));
+	}
+}
+
+static int do_apply(int argc, char **argv)
+{
+	const char *file = LL_DECL_DEFAULT, *dir;
+	struct ll_decl want, have;
+	struct ll_decl_diff diff;
+	struct session s = { .lock_fd = -1 };
+	struct diff_out dout = {};
+	int check = 0, keep = 0, have_file = 0, ret, open_maps;
+	char err[1024];
+	json_object *j;
+	size_t n;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(apply_help, stdout);
+			return EXIT_SUCCESS;
+		} else if (!strcmp(argv[i], "--check")) {
+			check = 1;
+		} else if (!strcmp(argv[i], "--keep")) {
+			keep = 1;
+		} else if ((argv[i][0] == '-' && argv[i][1]) || have_file) {
+			return usage_error("unexpected argument '%s' to apply", argv[i]);
+		} else {
+			file = argv[i];
+			have_file = 1;
+		}
+	}
+	ll_decl_init(&want);
+	ret = ll_decl_load(&want, file, err, sizeof(err));
+	if (ret) {
+		ll_decl_free(&want);
+		return out_error(ret == -EINVAL ? EXIT_USAGE : EXIT_FAILURE, "%s; nothing was applied",
+				 err);
+	}
+	if ((ret = pin_dir(&dir)) || (ret = need_privileges() ? EXIT_FAILURE : 0)) {
+		ll_decl_free(&want);
+		return ret;
+	}
+	open_maps = pins_present(dir);
+	if (open_maps && (ret = session_open(&s, 0))) {
+		ll_decl_free(&want);
+		return ret;
+	}
+	/* without maps, the state is the interfaces only (none, normally) */
+	ret = ll_decl_state(open_maps ? &s.m : NULL, dir, &have, err, sizeof(err));
+	if (!ret)
+		ret = ll_decl_diff(&want, &have, keep, &diff, err, sizeof(err));
+	if (ret)
+		goto fail_state;
+	n = ll_decl_diff_count(&diff);
+	if (n && !check && !open_maps) {
+		/* the maps, sized as the file says unless the command line does */
+		if (!load_opts.max_flows)
+			load_opts.max_flows = want.max_flows;
+		if (!load_opts.max_rules)
+			load_opts.max_rules = want.max_rules;
+		ll_decl_diff_free(&diff);
+		ll_decl_free(&have);
+		if ((ret = session_open(&s, 1))) {
+			ll_decl_free(&want);
+			return ret;
+		}
+		/* the new maps' defaults are the state now: the settings may already match */
+		ret = ll_decl_state(&s.m, dir, &have, err, sizeof(err));
+		if (!ret)
+			ret = ll_decl_diff(&want, &have, keep, &diff, err, sizeof(err));
+		if (ret)
+			goto fail_state;
+		n = ll_decl_diff_count(&diff);
+	}
+	if (n && !check) {
+		ret = ll_decl_apply(&s.m, &diff, &have, load_opts.max_flows, load_opts.max_rules,
+				    err, sizeof(err));
+		if (ret && s.created) {
+			/* nothing half-applied: the maps this apply created go with it */
+			char links[PATH_MAX + 8];
+
+			snprintf(links, sizeof(links), "%s/links", s.m.dir);
+			rmdir(links);
+			ll_maps_unpin(s.m.dir);
+		}
+		if (ret) {
+			ll_decl_diff_free(&diff);
+			goto fail_state;
+		}
+	}
+	session_close(&s);
+	j = json_object_new_object();
+	json_object_object_add(j, "file", json_object_new_string(file));
+	json_object_object_add(j, "check", json_object_new_boolean(check));
+	json_object_object_add(j, "keep", json_object_new_boolean(keep));
+	json_object_object_add(j, "equal", json_object_new_boolean(!n));
+	json_object_object_add(j, "applied", json_object_new_boolean(n && !check));
+	dout.arr = json_object_new_array();
+	ll_decl_diff_walk(&diff, diff_line, &dout);
+	json_object_object_add(j, "changes", dout.arr);
+	ll_decl_diff_free(&diff);
+	ll_decl_free(&want);
+	ll_decl_free(&have);
+	out_emit(j, apply_human);
+	return check && n ? EXIT_FAILURE : EXIT_SUCCESS;
+
+fail_state:
+	session_close(&s);
+	ll_decl_free(&want);
+	ll_decl_free(&have);
+	return out_error(EXIT_FAILURE, "%s", err);
+}
+
+static void save_human(json_object *o)
+{
+	printf("saved %lld interfaces, %lld rules, %lld flows and the settings to %s\n",
+	       ji(o, "interfaces"), ji(o, "rules"), ji(o, "flows"), js(o, "file"));
+}
+
+static int do_save(int argc, char **argv)
+{
+	const char *file = LL_DECL_DEFAULT, *dir;
+	char tmp[PATH_MAX], err[512];
+	struct session s = { .lock_fd = -1 };
+	struct ll_decl have;
+	int ret, fd = -1;
+	FILE *f = NULL;
+	json_object *j;
+
+	if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+		fputs(save_help, stdout);
+		return EXIT_SUCCESS;
+	}
+	if (argc > 1 || (argc == 1 && argv[0][0] == '-' && argv[0][1]))
+		return usage_error("save takes one FILE, or - for standard output");
+	if (argc == 1)
+		file = argv[0];
+	if ((ret = pin_dir(&dir)))
+		return ret;
+	if (need_privileges())
+		return EXIT_FAILURE;
+	if (pins_present(dir) && (ret = session_open(&s, 0)))
+		return ret;
+	ret = ll_decl_state(s.lock_fd >= 0 ? &s.m : NULL, dir, &have, err, sizeof(err));
+	session_close(&s);
+	if (ret)
+		return out_error(EXIT_FAILURE, "%s", err);
+	if (!strcmp(file, "-")) {
+		ret = ll_decl_write(&have, stdout) || fflush(stdout) ? EXIT_FAILURE : 0;
+		ll_decl_free(&have);
+		return ret ? out_error(EXIT_FAILURE, "cannot write to standard output") : 0;
+	}
+	/* atomic: a temporary file next to FILE, synced, renamed over it */
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= (int)sizeof(tmp)) {
+		ll_decl_free(&have);
+		return usage_error("file name too long");
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0 || fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		ret = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		ll_decl_free(&have);
+		return out_error(EXIT_FAILURE, "cannot create a file next to %s: %s", file,
+				 strerror(ret));
+	}
+	ret = ll_decl_write(&have, f);
+	if (!ret && (fflush(f) || fsync(fileno(f))))
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, file))
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		ll_decl_free(&have);
+		return out_error(EXIT_FAILURE, "cannot write %s: %s", file, strerror(-ret));
+	}
+	j = json_object_new_object();
+	json_object_object_add(j, "file", json_object_new_string(file));
+	json_object_object_add(j, "interfaces", json_object_new_int64(have.nifs));
+	json_object_object_add(j, "rules", json_object_new_int64(have.nrecs));
+	json_object_object_add(j, "flows", json_object_new_int64(have.nkeys));
+	ll_decl_free(&have);
+	out_emit(j, save_human);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- monitor, metrics */
 
 /* A daemon that says no hello in this time hangs (or is not lifelined). */
@@ -2312,6 +2565,7 @@ static const struct cmd cmds[] = {
 	{ "stats", do_stats },       { "reserve", do_reserve }, { "sockets", do_sockets },
 	{ "strict", do_strict },     { "tune", do_tune }, { "monitor", do_monitor },
 	{ "metrics", do_metrics },
+	{ "apply", do_apply },       { "save", do_save },
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
