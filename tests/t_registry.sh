@@ -91,6 +91,7 @@ mkdir -p "$ETC/registry.d"
 R=$ETC/registry.conf
 cat >"$R" <<EOF
 # the test's registry: block storage at $SRV4, management from 198.51.100.0/24
+tables --max-flows 16384 --max-rules 64
 interface $DEV_CLI mode native
 interface $DUM mode tc
 
@@ -253,11 +254,11 @@ check "apply removes what the file does not name" ll apply "$R"
 # ------------------------------------------------------------------ errors: nothing changed
 S1=$(state)
 cp -r "$ETC" "$TMP/bad"
-sed -i "7s|.*|flow nbd://$SRV4/33|" "$TMP/bad/registry.conf"
+sed -i "8s|.*|flow nbd://$SRV4/33|" "$TMP/bad/registry.conf"
 echo "allow tcp://192.0.2.0/24:22 --name more" >>"$TMP/bad/registry.conf"
 err=$(ll apply "$TMP/bad/registry.conf" 2>&1 >/dev/null); rc=$?
-[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] && [[ $err == "lifeline: $TMP/bad/registry.conf:7: prefix length 33"* ]] &&
-	pass "bad line: exit 2, one line naming FILE:7" || fail "bad line" "rc $rc: $err"
+[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] && [[ $err == "lifeline: $TMP/bad/registry.conf:8: prefix length 33"* ]] &&
+	pass "bad line: exit 2, one line naming FILE:8" || fail "bad line" "rc $rc: $err"
 [ "$(state)" = "$S1" ] && pass "bad line: nothing changed" || fail "bad line" "state changed"
 cp "$R" "$TMP/bad/registry.conf"
 printf '# ok\nflow nbd://%s --name disk2\nfllow x\n' "$SRV4" >"$TMP/bad/registry.d/15-typo.conf"
@@ -271,12 +272,14 @@ err=$(ll apply "$TMP/bad/registry.conf" 2>&1 >/dev/null); rc=$?
 [ $rc = 1 ] && [[ $err == "lifeline: $TMP/bad/registry.conf:$n: no interface named 'nosuch$LL_NS_ID'"* ]] &&
 	[ "$(state)" = "$S1" ] && pass "missing interface: FILE:LINE, nothing changed" || fail "missing interface" "rc $rc: $err"
 # a failure after the attach: more host rules than the table holds
-cap=$(ll save - | sed -n 's/^tables.*--max-rules \([0-9]*\).*/\1/p')
+[ "$(ll save - | grep '^tables')" = "tables --max-flows 16384 --max-rules 64" ] &&
+	pass "the maps were created with the registry's table sizes" || fail "tables" "$(ll save - | grep '^tables')"
+cap=64
 {
 	grep -v '^allow\|^tune' "$R"	# the ssh rule and the settings would change
 	echo "tune --priority 1"
 	echo "interface $DUM2 mode generic"
-	for ((i = 0; i <= cap; i++)); do echo "flow tcp://[2001:db8:f::$(printf %x $i)]:7000"; done
+	for ((i = 0; i <= cap; i++)); do echo "flow tcp://198.51.100.$((i + 1)):7000"; done
 } >"$TMP/full.conf"
 in_cli ip link set $DUM2 up
 err=$(ll apply "$TMP/full.conf" 2>&1 >/dev/null); rc=$?
@@ -301,10 +304,12 @@ out=$(ll apply --check "$R" 2>&1); rc=$?
 	echo "tune --priority 3 --mark 1 --rcvbuf 65536 --sndbuf 65536 --budget-rate 5M --budget-burst 128K --budget-pps 1000"
 	echo "strict off"
 	for ((i = 0; i < 2500; i++)); do
+		printf -v a %x $((i + 16))
+		printf -v b %x $((i + 1))
 		echo "flow tcp://198.51.100.$((i % 250 + 1)):$((10000 + i)) --local 203.0.113.$((i / 250 + 1)):$((40000 + i)) --strict"
 		echo "flow udp://198.51.100.$((i % 250 + 1)):$((20000 + i)) --local 203.0.113.2:$((40000 + i))"
-		echo "flow nbd://[2001:db8:1::$(printf %x $((i + 16)))] --local [2001:db8:2::1]:$((30000 + i))"
-		echo "flow udp://[2001:db8:1::7]:$((1000 + i)) --local [2001:db8:2::$(printf %x $((i + 1)))]:2049"
+		echo "flow nbd://[2001:db8:1::$a] --local [2001:db8:2::1]:$((30000 + i))"
+		echo "flow udp://[2001:db8:1::7]:$((1000 + i)) --local [2001:db8:2::$b]:2049"
 	done
 } >"$TMP/big.conf"
 out=$(ll apply "$TMP/big.conf" 2>&1); rc=$?
