@@ -251,6 +251,12 @@ out=$(ll -j apply --check "$R"); rc=$?
 check "apply removes what the file does not name" ll apply "$R"
 [ "$(state)" = "$S1" ] && pass "state as the registry says" || fail "state" "differs"
 
+# the commented example parses (its interface renamed to one that exists)
+sed "s/^interface eth0 /interface $DEV_CLI /" "$TOP/docs/registry.conf" >"$TMP/example.conf"
+out=$(ll apply --check "$TMP/example.conf" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q '^+ flow nbd://198.51.100.7 --name nbd-disk$' <<<"$out" && pass "docs/registry.conf: valid, --check shows its difference" ||
+	fail "docs/registry.conf" "rc $rc: $(grep -v '^[-+] ' <<<"$out" | head -2)"
+
 # ------------------------------------------------------------------ errors: nothing changed
 S1=$(state)
 cp -r "$ETC" "$TMP/bad"
