@@ -352,7 +352,9 @@ jqt "10,000 flows removed" '(.flows | length) == 0 and (.rules | length) == 1' f
 
 # ------------------------------------------------------------------ fuzz the parser, bounded
 FZ=$TOP/build/fuzz/fuzz_declare
-if ! make -s -C "$TOP" build/fuzz/fuzz_declare >"$TMP/fuzz-build.log" 2>&1; then
+# two overlapping suite runs must not write the binary at the same time
+mkdir -p "$TOP/build"
+if ! flock "$TOP/build/.fuzz_declare.lock" make -s -C "$TOP" build/fuzz/fuzz_declare >"$TMP/fuzz-build.log" 2>&1; then
 	skip "fuzz_declare" "cannot build it (clang with libFuzzer): $(tail -1 "$TMP/fuzz-build.log")"
 else
 	mkdir -p "$TMP/corpus"

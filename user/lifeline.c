@@ -2184,7 +2184,7 @@ static int do_save(int argc, char **argv)
 	char tmp[PATH_MAX], err[512];
 	struct session s = { .lock_fd = -1 };
 	struct ll_decl have;
-	int ret, fd = -1;
+	int ret, fd = -1, open_maps;
 	FILE *f = NULL;
 	json_object *j;
 
@@ -2200,9 +2200,10 @@ static int do_save(int argc, char **argv)
 		return ret;
 	if (need_privileges())
 		return EXIT_FAILURE;
-	if (pins_present(dir) && (ret = session_open(&s, 0)))
+	open_maps = pins_present(dir);
+	if (open_maps && (ret = session_open(&s, 0)))
 		return ret;
-	ret = ll_decl_state(s.lock_fd >= 0 ? &s.m : NULL, dir, &have, err, sizeof(err));
+	ret = ll_decl_state(open_maps ? &s.m : NULL, dir, &have, err, sizeof(err));
 	session_close(&s);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
