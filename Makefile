@@ -172,6 +172,12 @@ install: all man
 		install -m 0644 docs/lifeline.conf $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf
 	sed 's|/usr/sbin/|$(SBINDIR)/|g' docs/lifelined.service >$(DESTDIR)$(UNITDIR)/lifelined.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/lifelined.service
+	# the declared state: unit, drop-in directory, the commented example (not
+	# installed as registry.conf: the unit would apply it at the next boot)
+	install -d $(DESTDIR)$(SYSCONFDIR)/lifeline/registry.d $(DESTDIR)$(PREFIX)/share/doc/lifeline
+	install -m 0644 docs/registry.conf $(DESTDIR)$(PREFIX)/share/doc/lifeline/registry.conf.example
+	sed 's|/usr/sbin/|$(SBINDIR)/|g' docs/lifeline.service >$(DESTDIR)$(UNITDIR)/lifeline.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/lifeline.service
 
 # Removes what install put, but a config the admin changed.
 uninstall:
@@ -179,6 +185,9 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/lifeline.8 $(DESTDIR)$(MANDIR)/man8/lifelined.8 \
 		$(DESTDIR)$(MANDIR)/man5/lifeline.conf.5 $(DESTDIR)$(UNITDIR)/lifelined.service \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lifeline
+	rm -f $(DESTDIR)$(UNITDIR)/lifeline.service $(DESTDIR)$(PREFIX)/share/doc/lifeline/registry.conf.example
+	@rmdir $(DESTDIR)$(PREFIX)/share/doc/lifeline 2>/dev/null || true
+	@rmdir $(DESTDIR)$(SYSCONFDIR)/lifeline/registry.d 2>/dev/null || true
 	@if cmp -s docs/lifeline.conf $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf; \
 		rmdir $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf.d $(DESTDIR)$(SYSCONFDIR)/lifeline 2>/dev/null || true; \

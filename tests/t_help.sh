@@ -48,7 +48,7 @@ while read -r cmd opts; do
 	[ "$(ll help $cmd 2>&1)" = "$out" ] || [ "$(wc -w <<<"$cmd")" = 2 ] || { grep -q "^Usage" <<<"$(ll help $cmd)" || fail "help $cmd" "no usage"; }
 	[ "$(wc -w <<<"$cmd")" = 2 ] && { [ "$(ll help $cmd 2>&1)" = "$out" ] && pass "help: help $cmd" || fail "help: help $cmd" "differs from --help"; }
 done <<'LIST'
-attach --mode --no-tc --force
+attach --mode --no-tc --force --multi
 detach --all
 flow_add --name --local --strict
 flow_del --local
@@ -73,6 +73,8 @@ strict_show
 monitor --state-dir --count
 metrics
 reserve_show --state-dir
+apply --check --keep
+save
 reserve_apply --kb --max-share --watermark-scale --state-dir
 reserve_restore --state-dir
 LIST

@@ -20,6 +20,7 @@
 #include "flowtab.h"
 #include "regargs.h"
 #include "config.h"
+#include "declare.h"
 #include "maps.h"
 #include "jsonw.h"
 #include "state.h"
@@ -1818,6 +1819,168 @@ static void test_state_writers(void)
 	ASSERT_EQ(s.generation, 7, "one bump per change");
 }
 
+/* ---------------------------------------------------------------- declare.c: the registry file */
+
+struct decl_case {
+	const char *text;
+	int ok;			/* 1 parses */
+	const char *err;	/* expected start of the message ("f:LINE: ...") */
+};
+
+static const struct decl_case decl_cases[] = {
+	{ "# only a comment\n\n   \t\n", 1, NULL },
+	{ "interface eth0\nflow nbd://198.51.100.7 --name disk # trailing comment\n", 1, NULL },
+	{ "interface eth0 mode tc\ninterface eth0 mode tc\n", 1, NULL },	/* same twice: once */
+	{ "interface eth0 mode tc\ninterface eth0 mode native\n", 0, "f:2: interface eth0 is declared differently at f:1" },
+	{ "interface eth0 mode tc no-tc\n", 0, "f:1: mode tc and no-tc" },
+	{ "interface eth0 mode bogus\n", 0, "f:1: unknown mode" },
+	{ "interface\n", 0, "f:1: interface needs a name" },
+	{ "interface a/b\n", 0, "f:1: " },
+	{ "\n\nflow nbd://198.51.100.7/33\n", 0, "f:3: prefix length 33" },
+	{ "allow tcp://192.0.2.0/24:22 --local 192.0.2.1:4\n", 0, "f:1: --local applies to flows only" },
+	{ "flow tcp://192.0.2.1:22 --local 192.0.2.2:4 --name x\n", 0, "f:1: --name applies to rules" },
+	{ "flow nbd://198.51.100.7 --name a\nflow nbd://198.51.100.7 --name b\n", 0, "f:2: the same rule is declared at f:1" },
+	{ "flow nbd://198.51.100.7 --name a\nallow tcp://192.0.2.0/24:22 --name a\n", 0, "f:2: the name 'a' is already used by the rule at f:1" },
+	{ "flow tcp://192.0.2.1:22 --local 192.0.2.2:4\nflow tcp://192.0.2.1:22 --local 192.0.2.2:4 --strict\n", 0, "f:2: the same flow is declared at f:1 without --strict" },
+	{ "tune --priority 3\ntune --priority 4\n", 0, "f:2: --priority is set differently at f:1" },
+	{ "tune --priority 3 --priority 3\n", 1, NULL },
+	{ "tune --priority 70000\n", 0, "f:1: " },
+	{ "tune --budget-rate 10M --budget-burst 100\n", 0, "f:1: --budget-burst " },
+	{ "tune --nope 1\n", 0, "f:1: unexpected '--nope' to tune" },
+	{ "tune --mark\n", 0, "f:1: tune needs OPTION VALUE" },
+	{ "strict maybe\n", 0, "f:1: strict takes on or off" },
+	{ "strict on\nstrict off\n", 0, "f:2: strict is set differently at f:1" },
+	{ "tables --max-flows 0\n", 0, "f:1: " },
+	{ "tables --max-flows 1000 --max-rules 64\n", 1, NULL },
+	{ "bogus line\n", 0, "f:1: unknown keyword 'bogus'" },
+	{ "flow nbd://198.51.100.7\x01\n", 0, "f:1: " },
+	{ "flow a b c d e f g h i j k l m n o p q\n", 0, "f:1: too many words" },
+};
+
+static void test_decl_parse(const struct decl_case *c)
+{
+	struct ll_decl d;
+	char err[512] = "";
+	int ret;
+
+	ll_decl_init(&d);
+	ret = ll_decl_parse(&d, "f", c->text, strlen(c->text), err, sizeof(err));
+	if (c->ok)
+		ASSERT_EQ(ret, 0, err);
+	else if (ASSERT_TRUE(ret < 0, c->text))
+		ASSERT_TRUE(!strncmp(err, c->err, strlen(c->err)), err);
+	for (const char *p = err; *p; p++)
+		ASSERT_TRUE(*p >= ' ' && *p <= '~', "error is one printable line");
+	ll_decl_free(&d);
+}
+
+static void test_decl_nul(void)
+{
+	static const char text[] = "flow nbd://198.51.100.7\n\0flow x\n";
+	struct ll_decl d;
+	char err[256];
+
+	ll_decl_init(&d);
+	ASSERT_TRUE(ll_decl_parse(&d, "f", text, sizeof(text) - 1, err, sizeof(err)) < 0, "NUL");
+	ASSERT_TRUE(!strncmp(err, "f:2: NUL byte", 13), err);
+	ll_decl_free(&d);
+}
+
+/* Parse, write, parse again: the same items, and the same text the second time. */
+static void test_decl_roundtrip(void)
+{
+	static const char text[] =
+		"tables --max-flows 1000\n"
+		"interface eth0 mode xdp\ninterface eth1 mode tc\ninterface eth2 mode generic no-tc\n"
+		"flow tcp://198.51.100.0/24\nflow udp://[2001:db8::/64]:2049-2050\n"
+		"flow nbd://198.51.100.7:10810 --name n1\nflow iscsi://[2001:db8::7]\n"
+		"flow nvme-tcp://203.0.113.0/25\nflow nfs://198.51.100.9\nflow ceph://[2001:db8:5::/48]\n"
+		"allow tcp://192.0.2.0/24:22 --name ssh\n"
+		"flow tcp://198.51.100.7:10809 --local 198.51.100.2:40000 --strict\n"
+		"flow udp://[2001:db8::7]:2049 --local [2001:db8::2]:700\n"
+		"flow nbd://[2001:db8::8] --local [2001:db8::2]:40001\n"
+		"tune --priority 6 --mark 9 --rcvbuf 1 --sndbuf 2 --budget-rate 10M --budget-burst 64K --budget-pps 5\n"
+		"strict off\n";
+	struct ll_decl a, b, c;
+	char err[512], *t1 = NULL, *t2 = NULL;
+	size_t l1 = 0, l2 = 0;
+	FILE *f;
+
+	ll_decl_init(&a);
+	ll_decl_init(&b);
+	ll_decl_init(&c);
+	if (!ASSERT_EQ(ll_decl_parse(&a, "a", text, strlen(text), err, sizeof(err)), 0, err))
+		goto out;
+	ASSERT_EQ(a.nifs, 3, "interfaces");
+	ASSERT_EQ(a.nrecs, 8, "rules");
+	ASSERT_EQ(a.nkeys, 3, "flows");
+	ASSERT_EQ(a.tune_set, (1U << LL_TUNE_MAX) - 1, "every tune option");
+	ASSERT_EQ(a.strict, 0, "strict off");
+	f = open_memstream(&t1, &l1);
+	ll_decl_write(&a, f);
+	fclose(f);
+	if (!ASSERT_EQ(ll_decl_parse(&b, "b", t1, l1, err, sizeof(err)), 0, err))
+		goto out;
+	f = open_memstream(&t2, &l2);
+	ll_decl_write(&b, f);
+	fclose(f);
+	ASSERT_STREQ(t2, t1, "written twice, the same text");
+	{
+		struct ll_decl_diff x;
+
+		/* b against a as state: the same (interfaces are looked up: none here) */
+		b.nifs = a.nifs = 0;
+		ASSERT_EQ(ll_decl_diff(&b, &a, 0, &x, err, sizeof(err)), 0, err);
+		ASSERT_EQ(ll_decl_diff_count(&x), 0, "no difference after a round trip");
+		ll_decl_diff_free(&x);
+		/* against nothing: everything added; with keep, nothing removed the other way */
+		ASSERT_EQ(ll_decl_diff(&b, &c, 0, &x, err, sizeof(err)), 0, err);
+		ASSERT_EQ(x.nrecs_add + x.nkeys_add, 11, "all added");
+		ll_decl_diff_free(&x);
+		c.strict = -1;
+		ASSERT_EQ(ll_decl_diff(&c, &a, 1, &x, err, sizeof(err)), 0, err);
+		ASSERT_EQ(ll_decl_diff_count(&x), 0, "--keep: an empty file changes nothing");
+		ll_decl_diff_free(&x);
+		ASSERT_EQ(ll_decl_diff(&c, &a, 0, &x, err, sizeof(err)), 0, err);
+		ASSERT_EQ(x.nrecs_del + x.nkeys_del, 11, "no --keep: an empty file removes all");
+		ASSERT_EQ(x.tune_set, 0, "settings not named keep their value");
+		ll_decl_diff_free(&x);
+	}
+out:
+	free(t1);
+	free(t2);
+	ll_decl_free(&a);
+	ll_decl_free(&b);
+	ll_decl_free(&c);
+}
+
+/* A rename and a --strict change are changes of the item, not remove + add. */
+static void test_decl_diff_changes(void)
+{
+	static const char s1[] = "flow nbd://198.51.100.7 --name a\n"
+				 "flow tcp://198.51.100.7:1 --local 198.51.100.2:2 --strict\n";
+	static const char s2[] = "flow nbd://198.51.100.7 --name b\n"
+				 "flow tcp://198.51.100.7:1 --local 198.51.100.2:2\n";
+	struct ll_decl a, b;
+	struct ll_decl_diff x;
+	char err[256];
+
+	ll_decl_init(&a);
+	ll_decl_init(&b);
+	ASSERT_EQ(ll_decl_parse(&a, "a", s1, strlen(s1), err, sizeof(err)), 0, err);
+	ASSERT_EQ(ll_decl_parse(&b, "b", s2, strlen(s2), err, sizeof(err)), 0, err);
+	if (ASSERT_EQ(ll_decl_diff(&b, &a, 0, &x, err, sizeof(err)), 0, err)) {
+		ASSERT_EQ(x.nrecs_ren, 1, "renamed");
+		ASSERT_STREQ(x.recs_ren[0].name, "b", "new name");
+		ASSERT_EQ(x.nkeys_flag, 1, "strict cleared");
+		ASSERT_EQ(x.kflags_flag[0], 0, "to no flags");
+		ASSERT_EQ(x.nrecs_add + x.nrecs_del + x.nkeys_add + x.nkeys_del, 0, "nothing else");
+		ll_decl_diff_free(&x);
+	}
+	ll_decl_free(&a);
+	ll_decl_free(&b);
+}
+
 int main(int argc, char **argv)
 {
 	char name[256];
@@ -1886,5 +2049,14 @@ int main(int argc, char **argv)
 	TEST_RUN("jsonw", test_jsonw);
 	TEST_RUN("duration_str", test_duration_str);
 	TEST_RUN("state_writers", test_state_writers);
+	for (size_t i = 0; i < sizeof(decl_cases) / sizeof(decl_cases[0]); i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "decl_parse %zu", i);
+		TEST_RUN(name, test_decl_parse, &decl_cases[i]);
+	}
+	TEST_RUN("decl_nul", test_decl_nul);
+	TEST_RUN("decl_roundtrip", test_decl_roundtrip);
+	TEST_RUN("decl_diff_changes", test_decl_diff_changes);
 	return test_summary();
 }

@@ -10,7 +10,7 @@
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(OUT)/fuzz
 FUZZ_TARGETS := fuzz_spec fuzz_duration fuzz_addr fuzz_proc fuzz_config fuzz_flowline \
-                fuzz_pinpath
+                fuzz_pinpath fuzz_declare
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
@@ -32,6 +32,9 @@ FUZZ_SRCS_fuzz_pinpath  := user/maps.c user/flowtab.c
 FUZZ_LIBS_fuzz_config   := -linih $(shell pkg-config --libs libbpf) -lelf -lz
 FUZZ_LIBS_fuzz_proc     := $(shell pkg-config --libs libbpf) -lelf -lz
 FUZZ_LIBS_fuzz_pinpath  := $(shell pkg-config --libs libbpf) -lelf -lz
+# The registry parser only (declare.c without its kernel half).
+FUZZ_SRCS_fuzz_declare  := user/declare.c user/regargs.c $(FUZZ_SRCS_fuzz_config)
+FUZZ_LIBS_fuzz_declare  := -DLL_DECL_PARSE_ONLY $(FUZZ_LIBS_fuzz_config)
 
 .SECONDEXPANSION:
 $(FUZZ_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $$(FUZZ_SRCS_$$*) $(SKELS) \

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * lifeline apply [--check] [--keep] [FILE] and lifeline save [FILE|-]: the
+ * declared state (user/declare.c). The file is parsed before any session,
+ * so an invalid file touches nothing. Both take the pin path only
+ * (CLI_SESS_PIN) and open the maps themselves: they read them when they
+ * exist, and apply creates them only when there is something to apply.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "cli.h"
+#include "declare.h"
+
+static struct {
+	int check, keep;
+	const char *file;
+	struct ll_decl want;
+} ap;
+
+static void diff_line(char op, const char *line, void *arg)
+{
+	json_object *arr = arg, *e = json_object_new_object();
+
+	json_object_object_add(e, "op", json_object_new_string(op == '+' ? "+" : "-"));
+	json_object_object_add(e, "line", json_object_new_string(line));
+	json_object_array_add(arr, e);
+}
+
+static void apply_human(json_object *o)
+{
+	json_object *arr;
+
+	if (!json_object_object_get_ex(o, "changes", &arr))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+
+		printf("%s %s\n", js(e, "op"), js(e, "line"));
+	}
+}
+
+/* the file first: an invalid one is a usage error (exit 2), nothing touched */
+static int apply_prepare(struct cli_ctx *c)
+{
+	char err[1024];
+	int ret;
+
+	ap.file = c->argc ? c->argv[0] : LL_DECL_DEFAULT;
+	ll_decl_init(&ap.want);
+	ret = ll_decl_load(&ap.want, ap.file, err, sizeof(err));
+	if (ret) {
+		ll_decl_free(&ap.want);
+		return out_error(ret == -EINVAL ? EXIT_USAGE : EXIT_FAILURE,
+				 "%s; nothing was applied", err);
+	}
+	return 0;
+}
+
+/* the difference between the file and the state of the maps in s (NULL: none yet) */
+static int apply_diff(struct session *s, const char *dir, struct ll_decl *have,
+		      struct ll_decl_diff *diff, char *err, size_t len)
+{
+	int ret = ll_decl_state(s ? &s->m : NULL, dir, have, err, len);
+
+	if (!ret)
+		ret = ll_decl_diff(&ap.want, have, ap.keep, diff, err, len);
+	return ret;
+}
+
+/* maps created by this apply go again when it fails: nothing half-applied */
+static void apply_undo_maps(struct session *s)
+{
+	char links[PATH_MAX + 8];
+
+	if (!s->created)
+		return;
+	snprintf(links, sizeof(links), "%s/links", s->m.dir);
+	rmdir(links);
+	ll_maps_unpin(s->m.dir);
+}
+
+static int apply_run(struct cli_ctx *c)
+{
+	struct ll_decl have = {};
+	struct ll_decl_diff diff = {};
+	char err[1024];
+	size_t n = 0;
+	int ret;
+	json_object *j, *arr;
+
+	if (pins_present(c->dir)) {
+		if ((ret = session_open(&c->s, 0)))
+			goto out;
+		c->have_session = 1;
+	}
+	ret = apply_diff(c->have_session ? &c->s : NULL, c->dir, &have, &diff, err, sizeof(err));
+	if (ret)
+		goto fail;
+	n = ll_decl_diff_count(&diff);
+	if (n && !ap.check && !c->have_session) {
+		/* the maps, sized as the file says unless the command line does */
+		if (!cli_load_opts.max_flows)
+			cli_load_opts.max_flows = ap.want.max_flows;
+		if (!cli_load_opts.max_rules)
+			cli_load_opts.max_rules = ap.want.max_rules;
+		ll_decl_diff_free(&diff);
+		ll_decl_free(&have);
+		if ((ret = session_open(&c->s, 1)))
+			goto out;
+		c->have_session = 1;
+		/* the new maps' defaults are the state now: the settings may already match */
+		if ((ret = apply_diff(&c->s, c->dir, &have, &diff, err, sizeof(err))))
+			goto fail;
+		n = ll_decl_diff_count(&diff);
+	}
+	if (n && !ap.check) {
+		ret = ll_decl_apply(&c->s.m, &diff, &have, cli_load_opts.max_flows,
+				    cli_load_opts.max_rules, err, sizeof(err));
+		if (ret) {
+			apply_undo_maps(&c->s);
+			goto fail;
+		}
+	}
+	j = json_object_new_object();
+	json_object_object_add(j, "file", json_object_new_string(ap.file));
+	json_object_object_add(j, "check", json_object_new_boolean(ap.check));
+	json_object_object_add(j, "keep", json_object_new_boolean(ap.keep));
+	json_object_object_add(j, "equal", json_object_new_boolean(!n));
+	json_object_object_add(j, "applied", json_object_new_boolean(n && !ap.check));
+	arr = json_object_new_array();
+	ll_decl_diff_walk(&diff, diff_line, arr);
+	json_object_object_add(j, "changes", arr);
+	cli_emit(c, j, apply_human);
+	ret = ap.check && n ? EXIT_FAILURE : EXIT_SUCCESS;
+	goto out;
+fail:
+	ret = out_error(EXIT_FAILURE, "%s", err);
+out:
+	ll_decl_diff_free(&diff);
+	ll_decl_free(&have);
+	ll_decl_free(&ap.want);
+	return ret;
+}
+
+static void save_human(json_object *o)
+{
+	printf("saved %lld interfaces, %lld rules, %lld flows and the settings to %s\n",
+	       ji(o, "interfaces"), ji(o, "rules"), ji(o, "flows"), js(o, "file"));
+}
+
+/* atomic: a temporary file next to FILE, synced, renamed over it */
+static int save_file(const struct ll_decl *have, const char *file)
+{
+	char tmp[PATH_MAX];
+	FILE *f = NULL;
+	int fd, ret;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= (int)sizeof(tmp))
+		return usage_error("file name too long");
+	fd = mkstemp(tmp);
+	if (fd < 0 || fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		ret = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		return out_error(EXIT_FAILURE, "cannot create a file next to %s: %s", file,
+				 strerror(ret));
+	}
+	ret = ll_decl_write(have, f);
+	if (!ret && (fflush(f) || fsync(fileno(f))))
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, file))
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		return out_error(EXIT_FAILURE, "cannot write %s: %s", file, strerror(-ret));
+	}
+	return 0;
+}
+
+static int save_run(struct cli_ctx *c)
+{
+	const char *file = c->argc ? c->argv[0] : LL_DECL_DEFAULT;
+	struct ll_decl have;
+	char err[512];
+	int ret;
+	json_object *j;
+
+	if (pins_present(c->dir)) {
+		if ((ret = session_open(&c->s, 0)))
+			return ret;
+		c->have_session = 1;
+	}
+	ret = ll_decl_state(c->have_session ? &c->s.m : NULL, c->dir, &have, err, sizeof(err));
+	if (ret)
+		return out_error(EXIT_FAILURE, "%s", err);
+	if (!strcmp(file, "-")) {
+		ret = ll_decl_write(&have, stdout) || fflush(stdout);
+		ll_decl_free(&have);
+		return ret ? out_error(EXIT_FAILURE, "cannot write to standard output") : 0;
+	}
+	ret = save_file(&have, file);
+	if (!ret) {
+		j = json_object_new_object();
+		json_object_object_add(j, "file", json_object_new_string(file));
+		json_object_object_add(j, "interfaces", json_object_new_int64(have.nifs));
+		json_object_object_add(j, "rules", json_object_new_int64(have.nrecs));
+		json_object_object_add(j, "flows", json_object_new_int64(have.nkeys));
+		cli_emit(c, j, save_human);
+	}
+	ll_decl_free(&have);
+	return ret;
+}
+
+static const struct cli_opt apply_opts[] = {
+	{ "check", CLI_FLAG, &ap.check,
+	  .help = "validate and print the difference, change nothing; exit 0 when the state equals "
+		  "the file, 1 when there is a difference" },
+	{ "keep", CLI_FLAG, &ap.keep,
+	  .help = "leave interfaces, rules and flows that the files do not name" },
+	{ NULL },
+};
+
+static const struct cli_verb apply_verbs[] = {
+	{ NULL, apply_prepare, apply_run, CLI_SESS_PIN, apply_opts, "[FILE]", 0, 1,
+	  .summary = "make the state equal to the registry FILE (default " LL_DECL_DEFAULT
+		     " and registry.d/*.conf): prints the difference, applies it all or nothing; "
+		     "removes what the file does not name unless --keep",
+	  .help = "FILE-without-.conf.d/*.conf are read after FILE, in name order. The "
+		  "difference is printed as '-' and '+' lines of the file's format; when a step "
+		  "fails the state is put back as it was. Settings (tune, strict) that no file "
+		  "names keep their value; flows registered by sock_ops or a cgroup are never "
+		  "touched. Applying the same file again prints nothing. Exit status: 0 applied "
+		  "(or nothing to do), 1 failure (nothing changed) or, with --check, a "
+		  "difference; 2 a usage error or an invalid file (one line FILE:LINE: message; "
+		  "nothing is applied). docs/registry.conf is a commented example.",
+	  .examples = "apply\napply --check /etc/lifeline/registry.conf\napply --keep site.conf" },
+};
+
+static const struct cli_verb save_verbs[] = {
+	{ NULL, NULL, save_run, CLI_SESS_PIN, NULL, "[FILE|-]", 0, 1,
+	  .summary = "write the state (interfaces, rules, CLI flows, tune, strict, table sizes) "
+		     "in the registry format to FILE (default " LL_DECL_DEFAULT "; - for "
+		     "standard output), atomically; 'apply FILE' then changes nothing",
+	  .examples = "save\nsave - | less\nsave /etc/lifeline/registry.conf" },
+};
+
+const struct cli_object cli_apply = { "apply", apply_verbs, CLI_NVERBS(apply_verbs), NULL };
+const struct cli_object cli_save = { "save", save_verbs, CLI_NVERBS(save_verbs), NULL };
