@@ -29,7 +29,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	[ "$(comp lifeline pre)" = "pressure" ] && pass "completion: command" || fail completion "pre -> $(comp lifeline pre)"
 	[ "$(comp lifeline pressure set c)" = "critical" ] && pass "completion: level" || fail completion "$(comp lifeline pressure set c)"
 	[ "$(comp lifeline flow add is)" = "iscsi://" ] && pass "completion: scheme" || fail completion "$(comp lifeline flow add is)"
-	[ "$(comp lifeline attach lo --m)" = "--mode" ] && pass "completion: option" || fail completion "$(comp lifeline attach lo --m)"
+	[ "$(comp lifeline attach lo --mo)" = "--mode" ] && pass "completion: option" || fail completion "$(comp lifeline attach lo --mo)"
 	[ "$(comp lifeline attach lo --mode g)" = "generic" ] && pass "completion: mode" || fail completion "$(comp lifeline attach lo --mode g)"
 else
 	skip completion "bash-completion not installed"
