@@ -313,7 +313,13 @@ vmscan = no
 [metrics]
 textfile = $TMP/d/lifeline.prom
 interval = 1h
+[alert]
+on_change = $TMP/d/hook.sh
+hook_interval = 1h
 EOF
+# the hook records every run's event and reason
+printf '#!/bin/sh\necho "$LIFELINE_EVENT $LIFELINE_REASON" >>%s\n' "$TMP/d/hook.log" >"$TMP/d/hook.sh"
+chmod +x "$TMP/d/hook.sh"
 ll attach $DEV_CLI --mode native >/dev/null
 in_cli env LIFELINE_PIN_PATH=$PIN "$LLD" --foreground --config "$TMP/d/conf" >"$TMP/d/log" 2>&1 &
 DPID=$!
@@ -331,6 +337,11 @@ if enf 0 && [ $ms -le 600 ] && grep -q "enforcement on $DEV_CLI: lost" "$TMP/d/l
 else
 	fail "daemon alert" "${ms} ms; $(grep -i enforc "$TMP/d/log" | head -3)"
 fi
+# the alert hook runs for the loss though the level did not change (and within a
+# 1 h hook_interval): before, it ran only on level changes
+wait_for 3 grep -q "^enforcement enforcement on $DEV_CLI: lost" "$TMP/d/hook.log" &&
+	pass "lifelined: the on_change hook ran with LIFELINE_EVENT=enforcement" ||
+	fail "hook on enforcement loss" "$(cat "$TMP/d/hook.log" 2>&1 | head -3)"
 kill $DPID; wait $DPID 2>/dev/null; DPID=
 ll detach $DEV_CLI >/dev/null 2>&1
 

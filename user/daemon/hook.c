@@ -60,7 +60,9 @@ static void hook_env(struct hook *h)
 		 ll_source_name(h->highest_source));
 	snprintf(h->env[8], sizeof(h->env[8]), "LIFELINE_HIGHEST_TIME=%s", h->highest_time);
 	snprintf(h->env[9], sizeof(h->env[9]), "LIFELINE_CHANGES=%u", h->changes);
-	snprintf(h->env[10], sizeof(h->env[10]), "%s", HOOK_PATH_ENV);
+	snprintf(h->env[10], sizeof(h->env[10]), "LIFELINE_EVENT=%s",
+		 h->alert ? "enforcement" : "level");
+	snprintf(h->env[11], sizeof(h->env[11]), "%s", HOOK_PATH_ENV);
 }
 
 /* the hook must stay killable: give back the protection it inherited */
@@ -86,6 +88,7 @@ static void hook_spawn(struct hook *h, __u64 now)
 
 	hook_env(h);
 	h->pending = 0;
+	h->alert = 0;
 	h->last_ns = now;
 	err = posix_spawn(&pid, h->cfg->hook, &h->fa, &h->attr, argv, h->envp);
 	if (err) {
@@ -110,8 +113,17 @@ static void hook_spawn(struct hook *h, __u64 now)
 static void hook_forget(struct hook *h)
 {
 	h->pending = 0;
+	h->alert = 0;
 	h->changes = 0;
 	h->highest = LL_LEVEL_NONE;
+}
+
+void hook_alert(struct hook *h, __u64 now, const char *reason)
+{
+	snprintf(h->reason, sizeof(h->reason), "%s", reason);
+	h->alert = 1;
+	h->pending = 1;
+	hook_service(h, now, 1);
 }
 
 void hook_service(struct hook *h, __u64 now, int force)
@@ -137,7 +149,7 @@ void hook_service(struct hook *h, __u64 now, int force)
 	if (!h->pending)
 		return;
 	/* back where the hook was last told, with nothing higher in between: nothing to say */
-	if (h->level == h->told && h->highest <= h->level) {
+	if (!h->alert && h->level == h->told && h->highest <= h->level) {
 		hook_forget(h);
 		return;
 	}

@@ -13,7 +13,7 @@
 #include "lifeline.h"
 #include "daemon/log.h"
 
-#define LLD_HOOK_ENVS 11
+#define LLD_HOOK_ENVS 12
 #define LLD_REASON_LEN (LL_WHY_LEN + 96)
 
 struct ll_config;
@@ -28,6 +28,7 @@ struct hook {
 	__u64 started_ns;
 	__u64 last_ns;			/* start of the last run */
 	int pending;			/* a change the hook has not heard of */
+	int alert;			/* news that is not a level: enforcement lost */
 	__u32 told;			/* the level the hook was last told of */
 	__u32 level, source;		/* what to tell it next */
 	char reason[LLD_REASON_LEN];
@@ -46,6 +47,12 @@ void hook_init(struct hook *h, const struct ll_config *cfg, struct dlog *log);
 /* A level change to tell; force: run now, whatever the interval or a running hook. */
 void hook_request(struct hook *h, __u64 now, __u32 level, __u32 source, const char *reason,
 		  int force);
+/*
+ * News that is not a level change (enforcement lost on an interface): the
+ * hook runs now with LIFELINE_EVENT=enforcement and reason, even at the
+ * level it was last told of.
+ */
+void hook_alert(struct hook *h, __u64 now, const char *reason);
 /* Starts the hook when there is news for it, it is not running, and the interval passed. */
 void hook_service(struct hook *h, __u64 now, int force);
 /* SIGCHLD: collects exited children, logs the hook's status. */

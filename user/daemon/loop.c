@@ -347,8 +347,7 @@ static void iface_check(struct lld *d, __u64 now)
 		     d->loop.reason);
 		events_enforcement(&d->events, now, d->ifw.e[i].name, d->ifw.e[i].state);
 		if (!d->ifw.e[i].enforcing)
-			hook_request(&d->hook, now, d->loop.out.level, d->loop.out.source,
-				     d->loop.reason, 1);
+			hook_alert(&d->hook, now, d->loop.reason);
 	}
 	metrics_write(d, now);
 }
