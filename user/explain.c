@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <arpa/inet.h>
@@ -13,8 +15,12 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include "attach.h"
 #include "explain.h"
 #include "maps.h"
+#include "out.h"
+#include "spec.h"
 #include "lifeline.skel.h"
 
 #define XDP_DROP_ 1
@@ -52,38 +58,27 @@ void ll_explain_close(struct ll_explain *x)
 static int read_sums(struct ll_explain *x, int fd, __u32 n, __u64 *pk, __u64 *by)
 {
 	const struct ll_counter *v = x->pcbuf;
-	__u32 done = 0;
+	__u32 *keys = calloc(n, sizeof(__u32)), count = n, out;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int err;
 
-	while (done < n) {
-		__u32 key = done, count = 0;
-		__u32 chunk = n - done < 1024 ? n - done : 1024;
-		__u32 keys[1024], out;
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		int err;
+	if (!keys)
+		return -ENOMEM;
+	err = bpf_map_lookup_batch(fd, NULL, &out, keys, (void *)v, &count, &opts);
+	err = err && errno != ENOENT ? -errno : count != n ? -EIO : 0;
+	free(keys);
+	if (err)
+		return err;
+	for (__u32 k = 0; k < n; k++) {
+		__u64 p = 0, b = 0;
 
-		count = chunk;
-		err = bpf_map_lookup_batch(fd, done ? &key : NULL, &out, keys, (void *)v, &count,
-					   &opts);
-		if (err && errno != ENOENT)
-			return -errno;
-		if (count != chunk)
-			return -EIO;
-		for (__u32 k = 0; k < count; k++) {
-			__u64 p = 0, b = 0;
-
-			for (int c = 0; c < x->ncpus; c++) {
-				p += v[(size_t)k * x->ncpus + c].packets;
-				b += v[(size_t)k * x->ncpus + c].bytes;
-			}
-			pk[done + k] = p;
-			if (by)
-				by[done + k] = b;
+		for (int c = 0; c < x->ncpus; c++) {
+			p += v[(size_t)k * x->ncpus + c].packets;
+			b += v[(size_t)k * x->ncpus + c].bytes;
 		}
-		/* the batch's next key is that of the entry after the last one read */
-		key = out;
-		done += count;
-		if (done < n && key != done)
-			return -EIO;
+		pk[k] = p;
+		if (by)
+			by[k] = b;
 	}
 	return 0;
 }
@@ -164,7 +159,7 @@ int ll_explain_open(struct ll_explain *x, const struct ll_explain_src *src, char
 		x->priv_b = NULL;
 		return fail(err, errlen, -errno, "mapping the private flow table");
 	}
-	pc = (x->nhits > LL_COUNTER_SLOTS ? 1024 : LL_COUNTER_SLOTS) * (size_t)x->ncpus *
+	pc = (x->nhits > LL_COUNTER_SLOTS ? x->nhits : LL_COUNTER_SLOTS) * (size_t)x->ncpus *
 	     sizeof(struct ll_counter);
 	x->pcbuf = calloc(1, pc > sizeof(struct ll_bucket) * x->ncpus ? pc :
 			  sizeof(struct ll_bucket) * x->ncpus);
@@ -445,4 +440,405 @@ int ll_explain_frame(const struct ll_explain_pkt *p, __u8 *buf, size_t len)
 		      csum_fold(sum));
 	}
 	return (int)total;
+}
+
+/* ---------------------------------------------------------------- the command */
+
+static int bad(char *err, size_t len, const char *fmt, const char *arg)
+{
+	char a[64];
+
+	snprintf(err, len, fmt, ll_text_escape(arg, 48, a, sizeof(a)));
+	return -EINVAL;
+}
+
+static const struct {
+	const char *name;
+	__u8 bit;
+} tcp_flag_names[] = {
+	{ "fin", 0x01 }, { "syn", 0x02 }, { "rst", 0x04 }, { "psh", 0x08 },
+	{ "ack", 0x10 }, { "urg", 0x20 }, { "ece", 0x40 }, { "cwr", 0x80 },
+};
+
+static int tcp_flags_parse(const char *s, __u8 *out, char *err, size_t errlen)
+{
+	char buf[64], *save = NULL;
+
+	if (strlen(s) >= sizeof(buf))
+		return bad(err, errlen, "flags '%s': too long", s);
+	snprintf(buf, sizeof(buf), "%s", s);
+	*out = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(tcp_flag_names) / sizeof(tcp_flag_names[0]); i++)
+			if (!strcasecmp(t, tcp_flag_names[i].name))
+				break;
+		if (i == sizeof(tcp_flag_names) / sizeof(tcp_flag_names[0]))
+			return bad(err, errlen, "unknown TCP flag '%s' (fin, syn, rst, psh, ack, urg, "
+				   "ece, cwr)", t);
+		*out |= tcp_flag_names[i].bit;
+	}
+	return 0;
+}
+
+int ll_explain_args(int argc, char **argv, struct ll_explain_pkt *p, const char **dev, char *err,
+		    size_t errlen)
+{
+	int have_from = 0, have_to = 0, flags_set = 0, v4s = 0, v4d = 0;
+	__u32 n;
+
+	memset(p, 0, sizeof(*p));
+	*dev = NULL;
+	if (argc < 1)
+		return bad(err, errlen, "%smissing PROTO: explain PROTO from ADDR[:PORT] to "
+			   "ADDR[:PORT] [dev IF]", "");
+	if (!strcmp(argv[0], "tcp"))
+		p->proto = IPPROTO_TCP;
+	else if (!strcmp(argv[0], "udp"))
+		p->proto = IPPROTO_UDP;
+	else if (!strcmp(argv[0], "icmp"))
+		p->proto = IPPROTO_ICMP;
+	else if (!strcmp(argv[0], "icmpv6") || !strcmp(argv[0], "ipv6-icmp"))
+		p->proto = IPPROTO_ICMPV6;
+	else if (!ll_u32_parse(argv[0], 0, 255, &n, "PROTO", err, errlen))
+		p->proto = (__u8)n;
+	else
+		return bad(err, errlen, "unknown protocol '%s' (tcp, udp, icmp, icmpv6 or a "
+			   "number 0-255)", argv[0]);
+	for (int i = 1; i < argc; i++) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int ret;
+
+		if (!v)
+			return bad(err, errlen, "'%s' needs a value", k);
+		i++;
+		if (!strcmp(k, "from") || !strcmp(k, "to")) {
+			int from = k[0] == 'f';
+
+			ret = ll_addr_port_parse(v, from ? p->src : p->dst, from ? &v4s : &v4d,
+						 from ? &p->sport : &p->dport, 0, err, errlen);
+			if (ret)
+				return ret;
+			*(from ? &have_from : &have_to) = 1;
+		} else if (!strcmp(k, "dev")) {
+			ret = ll_ifname_check(v, err, errlen);
+			if (ret)
+				return ret;
+			*dev = v;
+		} else if (!strcmp(k, "flags")) {
+			ret = tcp_flags_parse(v, &p->tcp_flags, err, errlen);
+			if (ret)
+				return ret;
+			flags_set = 1;
+		} else if (!strcmp(k, "type") || !strcmp(k, "code")) {
+			ret = ll_u32_parse(v, 0, 255, &n, k, err, errlen);
+			if (ret)
+				return ret;
+			*(k[0] == 't' ? &p->icmp_type : &p->icmp_code) = (__u8)n;
+		} else if (!strcmp(k, "len")) {
+			ret = ll_u32_parse(v, 0, 1400, &p->payload, "len", err, errlen);
+			if (ret)
+				return ret;
+		} else {
+			return bad(err, errlen, "unexpected '%s' (from, to, dev, flags, type, code, "
+				   "len)", k);
+		}
+	}
+	if (!have_from || !have_to)
+		return bad(err, errlen, "%sboth 'from ADDR[:PORT]' and 'to ADDR[:PORT]' are needed",
+			   "");
+	if (v4s != v4d)
+		return bad(err, errlen, "%sfrom and to must be of one family (IPv4 or IPv6)", "");
+	p->v4 = v4s;
+	if ((p->sport || p->dport) && p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return bad(err, errlen, "%sports are for tcp and udp only", "");
+	if (flags_set && p->proto != IPPROTO_TCP)
+		return bad(err, errlen, "%sflags are for tcp only", "");
+	if (p->proto == IPPROTO_ICMP && !p->v4)
+		return bad(err, errlen, "%sicmp is IPv4's: use icmpv6", "");
+	if (p->proto == IPPROTO_ICMPV6 && p->v4)
+		return bad(err, errlen, "%sicmpv6 is IPv6's: use icmp", "");
+	if (p->proto == IPPROTO_TCP && !flags_set)
+		p->tcp_flags = 0x10;	/* an established connection's segment */
+	return 0;
+}
+
+/* The interface's MAC (the frame's destination), left zero if unknown. */
+static void iface_mac(const char *name, __u8 mac[6])
+{
+	char path[64 + IF_NAMESIZE];
+	unsigned int b[6];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", name);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) == 6)
+		for (int i = 0; i < 6; i++)
+			mac[i] = (__u8)b[i];
+	fclose(f);
+}
+
+static const char *proto_name(__u8 proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	}
+	snprintf(buf, len, "proto %u", proto);
+	return buf;
+}
+
+static void addr_port(const __u8 a[16], int v4, __u16 port, int has_port, char *buf, size_t len)
+{
+	char s[LL_ADDR_FMT_LEN];
+
+	ll_addr_format(a, v4, s, sizeof(s));
+	if (!has_port)
+		snprintf(buf, len, "%s", s);
+	else if (v4)
+		snprintf(buf, len, "%s:%u", s, port);
+	else
+		snprintf(buf, len, "[%s]:%u", s, port);
+}
+
+static json_object *packet_json(const struct ll_explain_pkt *p)
+{
+	json_object *o = json_object_new_object();
+	int ports = p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP;
+	char a[80], b[80], pn[16];
+
+	addr_port(p->src, p->v4, p->sport, ports, a, sizeof(a));
+	addr_port(p->dst, p->v4, p->dport, ports, b, sizeof(b));
+	json_object_object_add(o, "proto", json_object_new_string(proto_name(p->proto, pn,
+									     sizeof(pn))));
+	json_object_object_add(o, "from", json_object_new_string(a));
+	json_object_object_add(o, "to", json_object_new_string(b));
+	if (p->proto == IPPROTO_TCP) {
+		char f[64] = "";
+
+		for (size_t i = 0; i < sizeof(tcp_flag_names) / sizeof(tcp_flag_names[0]); i++)
+			if (p->tcp_flags & tcp_flag_names[i].bit)
+				snprintf(f + strlen(f), sizeof(f) - strlen(f), "%s%s", f[0] ? "," : "",
+					 tcp_flag_names[i].name);
+		json_object_object_add(o, "flags", json_object_new_string(f));
+	}
+	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+		json_object_object_add(o, "type", json_object_new_int(p->icmp_type));
+		json_object_object_add(o, "code", json_object_new_int(p->icmp_code));
+	}
+	return o;
+}
+
+static json_object *match_json(const struct ll_maps *m, const struct ll_explain_res *r)
+{
+	json_object *o = json_object_new_object();
+	char buf[LL_SPEC_FMT_LEN + 64];
+
+	if (r->rule_id >= 0) {
+		struct ll_rule_rec rec = {};
+		__u32 id = (__u32)r->rule_id;
+
+		bpf_map_lookup_elem(m->fd[LL_MAP_RULE_RECS], &id, &rec);
+		json_object_object_add(o, "kind", json_object_new_string(
+			rec.kind == LL_RULE_ALLOW ? "allow" : "endpoint"));
+		json_object_object_add(o, "id", json_object_new_int((int)id));
+		if (rec.kind != LL_RULE_FREE && !ll_spec_format(&rec, buf, sizeof(buf)))
+			json_object_object_add(o, "spec", json_object_new_string(buf));
+		if (rec.name[0])
+			json_object_object_add(o, "name", json_object_new_string(rec.name));
+	} else if (r->flow) {
+		const struct ll_flow_key *k = &r->flow_key;
+		static const __u8 v4map[12] = { [10] = 0xff, [11] = 0xff };
+		int v4 = !memcmp(k->remote, v4map, 12);
+		char a[80], b[80], pn[16];
+
+		addr_port(k->remote, v4, ntohs(k->remote_port), 1, a, sizeof(a));
+		addr_port(k->local, v4, ntohs(k->local_port), 1, b, sizeof(b));
+		snprintf(buf, sizeof(buf), "%s %s > %s", proto_name(k->proto, pn, sizeof(pn)), a, b);
+		json_object_object_add(o, "kind", json_object_new_string("flow"));
+		json_object_object_add(o, "spec", json_object_new_string(buf));
+		json_object_object_add(o, "origin", json_object_new_string(
+			r->flow_val.origin < LL_ORIGIN_MAX ? ll_origin_names[r->flow_val.origin] : "?"));
+		json_object_object_add(o, "strict", json_object_new_boolean(
+			r->flow_val.flags & LL_FLOW_F_STRICT));
+	} else if (r->decided && r->reason == LL_PASS_ESSENTIAL) {
+		json_object_object_add(o, "kind", json_object_new_string("essential"));
+	} else {
+		json_object_object_add(o, "kind", json_object_new_string("none"));
+	}
+	return o;
+}
+
+static json_object *verdict_json(const char *level, const struct ll_explain_res *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "level", json_object_new_string(level));
+	json_object_object_add(o, "verdict", json_object_new_string(r->pass ? "pass" : "drop"));
+	json_object_object_add(o, "reason", r->decided ?
+			       json_object_new_string(ll_reason_names[r->reason]) : NULL);
+	return o;
+}
+
+int ll_explain_cli(const struct ll_maps *m, struct ll_explain_pkt *p, const char *dev,
+		   json_object **out, char *err, size_t errlen)
+{
+	struct ll_explain_src src = {
+		.state = m->fd[LL_MAP_STATE], .flows = m->fd[LL_MAP_FLOWS],
+		.rules = m->fd[LL_MAP_RULES], .allow = m->fd[LL_MAP_ALLOW],
+		.rule_hosts = m->fd[LL_MAP_RULE_HOSTS], .allow_hosts = m->fd[LL_MAP_ALLOW_HOSTS],
+		.remotes = m->fd[LL_MAP_REMOTES], .frags = m->fd[LL_MAP_FRAGS],
+		.bucket = m->fd[LL_MAP_BUCKET], .pool = m->fd[LL_MAP_POOL],
+	};
+	struct ll_explain_res res[LL_LEVEL_MAX], now;
+	struct ll_explain_req rq = { .strict = -1, .split = -1 };
+	struct ll_iface ifc = {}, list[16];
+	__u8 frame[LL_EXPLAIN_FRAME_MAX];
+	struct ll_explain x;
+	json_object *o, *lv;
+	int len, e, attached;
+
+	*out = NULL;
+	if (dev) {
+		int idx = (int)if_nametoindex(dev);
+
+		if (!idx) {
+			snprintf(err, errlen, "no interface '%s' in this network namespace", dev);
+			return -ENODEV;
+		}
+		ll_iface_query(m->dir, idx, &ifc);
+	} else {
+		int n = ll_iface_list(m->dir, list, 16);
+
+		if (n < 0) {
+			snprintf(err, errlen, "listing the attached interfaces: %s", strerror(-n));
+			return n;
+		}
+		if (n != 1) {
+			snprintf(err, errlen, "%s: say which one the packet comes in on with 'dev IF'",
+				 n ? "lifeline is attached to several interfaces" :
+				     "lifeline is attached to no interface");
+			return -EINVAL;
+		}
+		ifc = list[0];
+	}
+	attached = ifc.xdp_prog_id || ifc.tc_policy;
+	rq.ifindex = (__u32)ifc.ifindex;
+	rq.tc = ifc.tc_policy;
+	src.progs = rq.tc ? LL_EXPLAIN_TC : LL_EXPLAIN_XDP;
+	iface_mac(ifc.name, p->mac);
+	len = ll_explain_frame(p, frame, sizeof(frame));
+	if (len < 0) {
+		snprintf(err, errlen, "building the packet: %s", strerror(-len));
+		return len;
+	}
+	rq.frame = frame;
+	rq.len = (__u32)len;
+	e = ll_explain_open(&x, &src, err, errlen);
+	if (e) {
+		ll_explain_close(&x);
+		return e;
+	}
+	rq.level = LL_EXPLAIN_LIVE;
+	e = ll_explain_run(&x, &rq, &now);
+	for (int l = 0; !e && l < LL_LEVEL_MAX; l++) {
+		rq.level = l;
+		e = ll_explain_run(&x, &rq, &res[l]);
+	}
+	ll_explain_close(&x);
+	if (e) {
+		snprintf(err, errlen, "running the packet through the datapath: %s", strerror(-e));
+		return e;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "packet", packet_json(p));
+	json_object_object_add(o, "dev", json_object_new_string(ifc.name));
+	json_object_object_add(o, "hook", json_object_new_string(rq.tc ? "tc" : "xdp"));
+	json_object_object_add(o, "attached", json_object_new_boolean(attached));
+	json_object_object_add(o, "strict", json_object_new_boolean(m->state->strict));
+	/* the registration as the lookup at elevated found it (critical's strict check may stop first) */
+	json_object_object_add(o, "match", match_json(m, &res[LL_LEVEL_ELEVATED]));
+	lv = json_object_new_array();
+	for (int l = 0; l < LL_LEVEL_MAX; l++)
+		json_object_array_add(lv, verdict_json(ll_level_names[l], &res[l]));
+	json_object_object_add(o, "levels", lv);
+	json_object_object_add(o, "now", verdict_json(ll_level_names[now.level < LL_LEVEL_MAX ?
+								   now.level : 0], &now));
+	*out = o;
+	return 0;
+}
+
+/* A string member, NULL when absent or null. */
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static const char *reason_text(json_object *v, const char *level)
+{
+	const char *r = jstr(v, "reason");
+
+	if (!r)
+		return strcmp(level, "none") ? "(not counted)" : "level none: not looked at";
+	if (!strcmp(r, "pass_mgmt")) return "pass_mgmt: allow rule";
+	if (!strcmp(r, "pass_flow")) return "pass_flow: exact flow";
+	if (!strcmp(r, "pass_rule")) return "pass_rule: endpoint rule";
+	if (!strcmp(r, "pass_essential")) return "pass_essential";
+	if (!strcmp(r, "pass_budget")) return "pass_budget: unregistered, within the budget now";
+	if (!strcmp(r, "drop_budget")) return "drop_budget: unregistered, over the budget now";
+	if (!strcmp(r, "drop_critical")) return "drop_critical: unregistered";
+	if (!strcmp(r, "drop_strict")) return "drop_strict: strict on, no local socket for it";
+	if (!strcmp(r, "pass_lease_expired")) return "pass_lease_expired: the daemon's lease ran out";
+	return r;
+}
+
+void ll_explain_print(json_object *o)
+{
+	json_object *pk = NULL, *m = NULL, *lv = NULL, *now = NULL;
+	static const char *const hdr[] = { "LEVEL", "VERDICT", "REASON" };
+	struct table t;
+	const char *kind;
+
+	json_object_object_get_ex(o, "packet", &pk);
+	json_object_object_get_ex(o, "match", &m);
+	json_object_object_get_ex(o, "levels", &lv);
+	json_object_object_get_ex(o, "now", &now);
+	printf("%s %s > %s", js(pk, "proto"), js(pk, "from"), js(pk, "to"));
+	if (jstr(pk, "flags"))
+		printf(" flags %s", jstr(pk, "flags"));
+	if (jstr(pk, "type"))
+		printf(" type %lld code %lld", ji(pk, "type"), ji(pk, "code"));
+	printf(" dev %s (%s%s), strict %s\n", js(o, "dev"), js(o, "hook"),
+	       ji(o, "attached") ? "" : "; NOT ATTACHED there: nothing decides",
+	       ji(o, "strict") ? "on" : "off");
+	kind = js(m, "kind");
+	if (!strcmp(kind, "allow") || !strcmp(kind, "endpoint"))
+		printf("matches %s rule %lld %s%s%s\n", kind, ji(m, "id"), js(m, "spec"),
+		       jstr(m, "name") ? " name " : "", jstr(m, "name") ? jstr(m, "name") : "");
+	else if (!strcmp(kind, "flow"))
+		printf("matches flow %s (origin %s%s)\n", js(m, "spec"), js(m, "origin"),
+		       ji(m, "strict") ? ", strict" : "");
+	else if (!strcmp(kind, "essential"))
+		printf("matches nothing registered: an essential packet (ARP, ND, ICMP errors)\n");
+	else
+		printf("matches nothing registered\n");
+	table_init(&t, 3, 0, hdr);
+	for (size_t i = 0; i < json_object_array_length(lv); i++) {
+		json_object *v = json_object_array_get_idx(lv, i);
+
+		table_row(&t, js(v, "level"), js(v, "verdict"), reason_text(v, js(v, "level")));
+	}
+	table_print(&t, stdout, "");
+	table_free(&t);
+	printf("now, at level %s: %s (%s)\n", js(now, "level"), js(now, "verdict"),
+	       reason_text(now, js(now, "level")));
 }

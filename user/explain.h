@@ -96,3 +96,27 @@ struct ll_explain_pkt {
 int ll_explain_frame(const struct ll_explain_pkt *p, __u8 *buf, size_t len);
 
 #endif
+
+/* ---------------------------------------------------------------- the command */
+
+struct ll_maps;
+struct json_object;
+
+/*
+ * Parses `PROTO from ADDR[:PORT] to ADDR[:PORT] [dev IF] [flags F,...]
+ * [type N] [code N] [len BYTES]` into p and *dev (NULL if not given).
+ * 0, or -EINVAL with one line in err.
+ */
+int ll_explain_args(int argc, char **argv, struct ll_explain_pkt *p, const char **dev, char *err,
+		    size_t errlen);
+
+/*
+ * Runs p, received on dev (NULL: the only attached interface), through the
+ * instance whose maps m holds: at the live level and at each level forced.
+ * *out: the report (see ll_explain_print). 0 or -errno with err set.
+ */
+int ll_explain_cli(const struct ll_maps *m, struct ll_explain_pkt *p, const char *dev,
+		   struct json_object **out, char *err, size_t errlen);
+
+/* The report for humans. */
+void ll_explain_print(struct json_object *o);

@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "spec.h"
+#include "explain.h"
 
 #define EXIT_USAGE 2
 #define LL_VERSION "0.1"
@@ -2299,6 +2300,52 @@ static int do_reserve(int argc, char **argv)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- explain */
+
+static const char explain_usage[] =
+"Usage: lifeline explain PROTO from ADDR[:PORT] to ADDR[:PORT] [dev IF] [flags F,...]\n"
+"                        [type N] [code N] [len BYTES]\n"
+"\n"
+"Runs a packet received on IF (default: the one attached interface) through the\n"
+"datapath's own decision, in a private copy over the live tables: which allow\n"
+"rule, flow or endpoint rule it matches and its verdict at each level, strict as\n"
+"configured; counters, flow hits, budget and level stay as they are.\n"
+"PROTO: tcp, udp, icmp, icmpv6 or a number; flags (tcp, default ack): fin, syn,\n"
+"rst, psh, ack, urg, ece, cwr.\n"
+"\n"
+"Examples:\n"
+"  lifeline explain tcp from 198.51.100.7:10809 to 192.0.2.1:40000 dev eth0\n"
+"  lifeline explain tcp from [2001:db8::7]:50000 to [2001:db8::1]:3260 flags syn\n"
+"  lifeline -j explain udp from 203.0.113.5:53 to 192.0.2.1:41000\n";
+
+static int do_explain(int argc, char **argv)
+{
+	struct ll_explain_pkt p;
+	const char *dev;
+	struct session s;
+	json_object *o;
+	char err[512];
+	int ret;
+
+	if (argc && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
+		     !strcmp(argv[0], "help"))) {
+		fputs(explain_usage, stdout);
+		return EXIT_SUCCESS;
+	}
+	if (ll_explain_args(argc, argv, &p, &dev, err, sizeof(err)))
+		return usage_error("%s", err);
+	if ((ret = session_open(&s, 0)))
+		return ret;
+	/* loading the private instance takes a while: changes need not wait for it */
+	flock(s.lock_fd, LOCK_UN);
+	ret = ll_explain_cli(&s.m, &p, dev, &o, err, sizeof(err));
+	session_close(&s);
+	if (ret)
+		return out_error(EXIT_FAILURE, "%s", err);
+	out_emit(o, ll_explain_print);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 struct cmd {
@@ -2312,6 +2359,7 @@ static const struct cmd cmds[] = {
 	{ "stats", do_stats },       { "reserve", do_reserve }, { "sockets", do_sockets },
 	{ "strict", do_strict },     { "tune", do_tune }, { "monitor", do_monitor },
 	{ "metrics", do_metrics },
+	{ "explain", do_explain },
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
