@@ -7,6 +7,9 @@
 # case's packets for real from the server namespace (AF_PACKET, exact ports)
 # and check that the datapath counted them under the reason explain gave for
 # critical, and that UDP explain passes is received and UDP it drops is not.
+# explain --sockets, with a registered and an unregistered connection held
+# open, must flag the unregistered one only; real segments on its 4-tuple
+# are then dropped at critical.
 # Namespaces are created and removed here.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +32,8 @@ trap cleanup EXIT
 if ! ns_setup || ! nbd_start 16M; then fail setup "namespaces or nbdkit"; summary; exit 1; fi
 # an unregistered listener on the client (any service would do): spoofed SYNs go to it
 in_cli nbdkit -i $CLI4 -p 2222 -P "$TMP/lis.pid" memory 1M >/dev/null 2>&1
+# an unregistered server on the server side, for a connection explain --sockets must flag
+in_srv nbdkit -i $FLOOD4 -p 2223 -P "$TMP/lis2.pid" memory 1M >/dev/null 2>&1
 for _ in $(seq 50); do
 	[ "$(in_cli ss -Htln "( sport = :2222 )" | wc -l)" = 1 ] && break
 	sleep 0.05
@@ -67,6 +72,7 @@ endpoint rule, spoofed SYN to a listener|tcp from $SRV4:10809 to $CLI4:2222 flag
 exact UDP flow|udp from $SRV4:9000 to $CLI4:9001|udp $SRV4 9000 $CLI4 9001|$CLI4 9001
 allow rule|udp from $FLOOD4:5000 to $CLIF4:7000|udp $FLOOD4 5000 $CLIF4 7000|$CLIF4 7000
 unregistered UDP|udp from $FLOOD4:5000 to $CLIF4:6000|udp $FLOOD4 5000 $CLIF4 6000|$CLIF4 6000
+unregistered live connection|tcp from $FLOOD4:2223 to $CLIF4:\$HELD2 flags syn|syn $FLOOD4 2223 $CLIF4 \$HELD2|-
 EOF
 }
 
@@ -83,6 +89,12 @@ for mode in native tc; do
 	for _ in $(seq 50); do grep -q connected "$TMP/held" && break; sleep 0.1; done
 	HELD=$(awk '/connected/ {print $2}' "$TMP/held")
 	[ -n "$HELD" ] || { fail "$mode: held NBD connection" "$(cat "$TMP/held")"; continue; }
+	# and an unregistered one
+	in_cli "$NET" tcphold $FLOOD4 2223 900 >"$TMP/held2" 2>&1 &
+	echo $! >"$TMP/held2.pid"
+	for _ in $(seq 50); do grep -q connected "$TMP/held2" && break; sleep 0.1; done
+	HELD2=$(awk '/connected/ {print $2}' "$TMP/held2")
+	[ -n "$HELD2" ] || { fail "$mode: held unregistered connection" "$(cat "$TMP/held2")"; continue; }
 	check "$mode: pressure set critical" ll pressure set critical
 
 	# phase 1: explain each case; nothing may move (once the link is quiet)
@@ -95,14 +107,17 @@ for mode in native tc; do
 	done
 	i=0
 	while IFS='|' read -r label args raw recv; do
+		args=${args//\$HELD2/$HELD2}
 		args=${args//\$HELD/$HELD}
 		ll -j explain $args dev $DEV_CLI >"$TMP/ex$i.json" 2>"$TMP/ex$i.err" ||
 			fail "$mode: explain $label" "$(cat "$TMP/ex$i.err")"
 		i=$((i + 1))
 	done < <(cases)
+	ll -j explain --sockets >"$TMP/socks.json" 2>"$TMP/socks.err" ||
+		fail "$mode: explain --sockets" "$(cat "$TMP/socks.err")"
 	after=$(state)
 	if [ "$before" = "$after" ]; then
-		pass "$mode: $i explains at critical left every counter, hit, budget and the level as they were"
+		pass "$mode: $i explains and explain --sockets at critical left every counter, hit, budget and the level as they were"
 	else
 		fail "$mode: explain changed the live state" "$(diff <(echo "$before") <(echo "$after") | head -20)"
 	fi
@@ -120,9 +135,16 @@ for mode in native tc; do
 	jf "$mode: unregistered: none passes uncounted, critical drops" ex4.json \
 		'.match.kind == "none" and .levels[0].verdict == "pass" and .levels[0].reason == null and .levels[2].reason == "drop_critical" and .now.level == "critical"'
 
+	jf "$mode: explain --sockets: the unregistered connection would be dropped, the NBD one passes, as explain says for each" socks.json \
+		"(.dropped | map(select(.from == \"$FLOOD4:2223\" and .to == \"$CLIF4:$HELD2\" and .reason == \"drop_critical\")) | length) == 1 and
+		 (.dropped | map(select(.from == \"$SRV4:10809\")) | length) == 0 and
+		 (.passed | map(select(.from == \"$SRV4:10809\" and .to == \"$CLI4:$HELD\" and .reason == \"pass_rule\" and .match.kind == \"endpoint\")) | length) == 1"
+	jf "$mode: explain of the unregistered connection's 4-tuple: drop_critical" ex5.json '.match.kind == "none" and .levels[2].reason == "drop_critical"'
+
 	# phase 2: the same packets for real, at critical
 	i=0
 	while IFS='|' read -r label args raw recv; do
+		raw=${raw//\$HELD2/$HELD2}
 		raw=${raw//\$HELD/$HELD}
 		want=$(jq -r '.levels[2].reason' "$TMP/ex$i.json")
 		verdict=$(jq -r '.levels[2].verdict' "$TMP/ex$i.json")
@@ -173,7 +195,7 @@ for mode in native tc; do
 	else
 		fail "$mode: unregistered UDP at none" "received $got of $N"
 	fi
-	kill "$(cat "$TMP/held.pid")" 2>/dev/null
+	kill "$(cat "$TMP/held.pid")" "$(cat "$TMP/held2.pid")" 2>/dev/null
 	wait 2>/dev/null
 	check "$mode: detach" ll detach $DEV_CLI
 done

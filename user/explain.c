@@ -685,25 +685,12 @@ static json_object *verdict_json(const char *level, const struct ll_explain_res 
 	return o;
 }
 
-int ll_explain_cli(const struct ll_maps *m, struct ll_explain_pkt *p, const char *dev,
-		   json_object **out, char *err, size_t errlen)
+/* The interface a packet comes in on: dev, else the only attached one. */
+static int pick_iface(const struct ll_maps *m, const char *dev, struct ll_iface *ifc, char *err,
+		      size_t errlen)
 {
-	struct ll_explain_src src = {
-		.state = m->fd[LL_MAP_STATE], .flows = m->fd[LL_MAP_FLOWS],
-		.rules = m->fd[LL_MAP_RULES], .allow = m->fd[LL_MAP_ALLOW],
-		.rule_hosts = m->fd[LL_MAP_RULE_HOSTS], .allow_hosts = m->fd[LL_MAP_ALLOW_HOSTS],
-		.remotes = m->fd[LL_MAP_REMOTES], .frags = m->fd[LL_MAP_FRAGS],
-		.bucket = m->fd[LL_MAP_BUCKET], .pool = m->fd[LL_MAP_POOL],
-	};
-	struct ll_explain_res res[LL_LEVEL_MAX], now;
-	struct ll_explain_req rq = { .strict = -1, .split = -1 };
-	struct ll_iface ifc = {}, list[16];
-	__u8 frame[LL_EXPLAIN_FRAME_MAX];
-	struct ll_explain x;
-	json_object *o, *lv;
-	int len, e, attached;
+	struct ll_iface list[16];
 
-	*out = NULL;
 	if (dev) {
 		int idx = (int)if_nametoindex(dev);
 
@@ -711,7 +698,7 @@ int ll_explain_cli(const struct ll_maps *m, struct ll_explain_pkt *p, const char
 			snprintf(err, errlen, "no interface '%s' in this network namespace", dev);
 			return -ENODEV;
 		}
-		ll_iface_query(m->dir, idx, &ifc);
+		ll_iface_query(m->dir, idx, ifc);
 	} else {
 		int n = ll_iface_list(m->dir, list, 16);
 
@@ -725,8 +712,33 @@ int ll_explain_cli(const struct ll_maps *m, struct ll_explain_pkt *p, const char
 				     "lifeline is attached to no interface");
 			return -EINVAL;
 		}
-		ifc = list[0];
+		*ifc = list[0];
 	}
+	return 0;
+}
+
+int ll_explain_cli(const struct ll_maps *m, struct ll_explain_pkt *p, const char *dev,
+		   json_object **out, char *err, size_t errlen)
+{
+	struct ll_explain_src src = {
+		.state = m->fd[LL_MAP_STATE], .flows = m->fd[LL_MAP_FLOWS],
+		.rules = m->fd[LL_MAP_RULES], .allow = m->fd[LL_MAP_ALLOW],
+		.rule_hosts = m->fd[LL_MAP_RULE_HOSTS], .allow_hosts = m->fd[LL_MAP_ALLOW_HOSTS],
+		.remotes = m->fd[LL_MAP_REMOTES], .frags = m->fd[LL_MAP_FRAGS],
+		.bucket = m->fd[LL_MAP_BUCKET], .pool = m->fd[LL_MAP_POOL],
+	};
+	struct ll_explain_res res[LL_LEVEL_MAX], now;
+	struct ll_explain_req rq = { .strict = -1, .split = -1 };
+	struct ll_iface ifc = {};
+	__u8 frame[LL_EXPLAIN_FRAME_MAX];
+	struct ll_explain x;
+	json_object *o, *lv;
+	int len, e, attached;
+
+	*out = NULL;
+	e = pick_iface(m, dev, &ifc, err, errlen);
+	if (e)
+		return e;
 	attached = ifc.xdp_prog_id || ifc.tc_policy;
 	rq.ifindex = (__u32)ifc.ifindex;
 	rq.tc = ifc.tc_policy;
@@ -841,4 +853,154 @@ void ll_explain_print(json_object *o)
 	table_free(&t);
 	printf("now, at level %s: %s (%s)\n", js(now, "level"), js(now, "verdict"),
 	       reason_text(now, js(now, "level")));
+}
+
+/* ---------------------------------------------------------------- explain --sockets */
+
+/* One line of /proc/net/tcp or tcp6: an established connection, as its incoming packet. */
+static int proc_tcp_line(const char *line, int v6, struct ll_explain_pkt *p)
+{
+	static const __u8 v4map[12] = { [10] = 0xff, [11] = 0xff };
+	char la[33], ra[33];
+	unsigned int lp, rp, st;
+	__u32 w[4];
+
+	if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %x", la, &lp, ra, &rp, &st) != 5 ||
+	    st != 1 /* TCP_ESTABLISHED */ || strlen(la) != (v6 ? 32u : 8u) || strlen(ra) != strlen(la))
+		return 0;
+	memset(p, 0, sizeof(*p));
+	p->proto = IPPROTO_TCP;
+	p->tcp_flags = 0x10;
+	/* each 32-bit word as the kernel printed it: the address bytes in memory order */
+	for (int pass = 0; pass < 2; pass++) {
+		const char *a = pass ? ra : la;
+		__u8 *out = pass ? p->src : p->dst;
+
+		for (int i = 0; i < (v6 ? 4 : 1); i++) {
+			char word[9];
+
+			memcpy(word, a + 8 * i, 8);
+			word[8] = 0;
+			w[i] = (__u32)strtoul(word, NULL, 16);
+		}
+		if (v6) {
+			memcpy(out, w, 16);
+		} else {
+			memcpy(out, v4map, 12);
+			memcpy(out + 12, w, 4);
+		}
+	}
+	p->v4 = !memcmp(p->src, v4map, 12) && !memcmp(p->dst, v4map, 12);
+	p->dport = (__u16)lp;
+	p->sport = (__u16)rp;
+	/* loopback never crosses an attached interface */
+	if ((p->v4 && p->src[12] == 127) ||
+	    (!p->v4 && !memcmp(p->src, (const __u8[16]){ [15] = 1 }, 16)))
+		return 0;
+	return 1;
+}
+
+int ll_explain_sockets(const struct ll_maps *m, const char *dev, json_object **out, char *err,
+		       size_t errlen)
+{
+	struct ll_explain_src src = {
+		.state = m->fd[LL_MAP_STATE], .flows = m->fd[LL_MAP_FLOWS],
+		.rules = m->fd[LL_MAP_RULES], .allow = m->fd[LL_MAP_ALLOW],
+		.rule_hosts = m->fd[LL_MAP_RULE_HOSTS], .allow_hosts = m->fd[LL_MAP_ALLOW_HOSTS],
+		.remotes = m->fd[LL_MAP_REMOTES], .frags = m->fd[LL_MAP_FRAGS],
+		.bucket = m->fd[LL_MAP_BUCKET], .pool = m->fd[LL_MAP_POOL],
+	};
+	struct ll_explain_req rq = { .strict = -1, .split = -1, .level = LL_LEVEL_CRITICAL };
+	json_object *o, *drop, *pass;
+	struct ll_explain x;
+	struct ll_iface ifc;
+	int e, checked = 0;
+
+	*out = NULL;
+	e = pick_iface(m, dev, &ifc, err, errlen);
+	if (e)
+		return e;
+	rq.ifindex = (__u32)ifc.ifindex;
+	rq.tc = ifc.tc_policy;
+	src.progs = rq.tc ? LL_EXPLAIN_TC : LL_EXPLAIN_XDP;
+	e = ll_explain_open(&x, &src, err, errlen);
+	if (e) {
+		ll_explain_close(&x);
+		return e;
+	}
+	drop = json_object_new_array();
+	pass = json_object_new_array();
+	for (int v6 = 0; !e && v6 < 2; v6++) {
+		FILE *f = fopen(v6 ? "/proc/net/tcp6" : "/proc/net/tcp", "re");
+		char line[512];
+
+		if (!f)
+			continue;	/* no IPv6 */
+		while (!e && fgets(line, sizeof(line), f)) {
+			struct ll_explain_pkt p;
+			struct ll_explain_res r;
+			__u8 frame[LL_EXPLAIN_FRAME_MAX];
+			json_object *c;
+			int len;
+
+			if (!proc_tcp_line(line, v6, &p))
+				continue;
+			iface_mac(ifc.name, p.mac);
+			len = ll_explain_frame(&p, frame, sizeof(frame));
+			if (len < 0)
+				continue;
+			rq.frame = frame;
+			rq.len = (__u32)len;
+			e = ll_explain_run(&x, &rq, &r);
+			if (e)
+				break;
+			checked++;
+			c = packet_json(&p);
+			json_object_object_add(c, "reason", r.decided ?
+					       json_object_new_string(ll_reason_names[r.reason]) : NULL);
+			json_object_object_add(c, "match", match_json(m, &r));
+			json_object_array_add(r.pass ? pass : drop, c);
+		}
+		fclose(f);
+	}
+	ll_explain_close(&x);
+	if (e) {
+		json_object_put(drop);
+		json_object_put(pass);
+		snprintf(err, errlen, "running the connections through the datapath: %s",
+			 strerror(-e));
+		return e;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "dev", json_object_new_string(ifc.name));
+	json_object_object_add(o, "hook", json_object_new_string(rq.tc ? "tc" : "xdp"));
+	json_object_object_add(o, "level", json_object_new_string("critical"));
+	json_object_object_add(o, "checked", json_object_new_int(checked));
+	json_object_object_add(o, "dropped", drop);
+	json_object_object_add(o, "passed", pass);
+	*out = o;
+	return 0;
+}
+
+void ll_explain_sockets_print(json_object *o)
+{
+	static const char *const hdr[] = { "FROM", "TO", "REASON" };
+	json_object *drop = NULL, *pass = NULL;
+	struct table t;
+
+	json_object_object_get_ex(o, "dropped", &drop);
+	json_object_object_get_ex(o, "passed", &pass);
+	printf("%lld established TCP connections checked as received on %s (%s) at critical: "
+	       "%zu would pass, %zu would be dropped\n", ji(o, "checked"), js(o, "dev"), js(o, "hook"),
+	       json_object_array_length(pass), json_object_array_length(drop));
+	if (!json_object_array_length(drop))
+		return;
+	table_init(&t, 3, 0, hdr);
+	for (size_t i = 0; i < json_object_array_length(drop); i++) {
+		json_object *c = json_object_array_get_idx(drop, i);
+
+		table_row(&t, js(c, "from"), js(c, "to"), js(c, "reason"));
+	}
+	table_print(&t, stdout, "");
+	table_free(&t);
 }

@@ -120,3 +120,12 @@ int ll_explain_cli(const struct ll_maps *m, struct ll_explain_pkt *p, const char
 
 /* The report for humans. */
 void ll_explain_print(struct json_object *o);
+
+/*
+ * explain --sockets: every established TCP connection of this namespace
+ * (loopback aside), as its next incoming segment on dev (NULL: the only
+ * attached interface), at critical: *out has dropped[] and passed[].
+ */
+int ll_explain_sockets(const struct ll_maps *m, const char *dev, struct json_object **out,
+		       char *err, size_t errlen);
+void ll_explain_sockets_print(struct json_object *o);

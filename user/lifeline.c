@@ -2305,11 +2305,14 @@ static int do_reserve(int argc, char **argv)
 static const char explain_usage[] =
 "Usage: lifeline explain PROTO from ADDR[:PORT] to ADDR[:PORT] [dev IF] [flags F,...]\n"
 "                        [type N] [code N] [len BYTES]\n"
+"       lifeline explain --sockets [dev IF]\n"
 "\n"
 "Runs a packet received on IF (default: the one attached interface) through the\n"
 "datapath's own decision, in a private copy over the live tables: which allow\n"
 "rule, flow or endpoint rule it matches and its verdict at each level, strict as\n"
 "configured; counters, flow hits, budget and level stay as they are.\n"
+"--sockets: every established TCP connection here, as its next incoming segment\n"
+"at critical; lists those that would be dropped (a check before pressure).\n"
 "PROTO: tcp, udp, icmp, icmpv6 or a number; flags (tcp, default ack): fin, syn,\n"
 "rst, psh, ack, urg, ece, cwr.\n"
 "\n"
@@ -2332,17 +2335,28 @@ static int do_explain(int argc, char **argv)
 		fputs(explain_usage, stdout);
 		return EXIT_SUCCESS;
 	}
-	if (ll_explain_args(argc, argv, &p, &dev, err, sizeof(err)))
+	if (argc && !strcmp(argv[0], "--sockets")) {
+		if (argc != 1 && (argc != 3 || strcmp(argv[1], "dev")))
+			return usage_error("explain --sockets takes only 'dev IF'");
+		dev = argc == 3 ? argv[2] : NULL;
+		if (dev && ll_ifname_check(dev, err, sizeof(err)))
+			return usage_error("%s", err);
+	} else if (ll_explain_args(argc, argv, &p, &dev, err, sizeof(err))) {
 		return usage_error("%s", err);
+	}
 	if ((ret = session_open(&s, 0)))
 		return ret;
 	/* loading the private instance takes a while: changes need not wait for it */
 	flock(s.lock_fd, LOCK_UN);
-	ret = ll_explain_cli(&s.m, &p, dev, &o, err, sizeof(err));
+	if (argc && !strcmp(argv[0], "--sockets"))
+		ret = ll_explain_sockets(&s.m, dev, &o, err, sizeof(err));
+	else
+		ret = ll_explain_cli(&s.m, &p, dev, &o, err, sizeof(err));
 	session_close(&s);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
-	out_emit(o, ll_explain_print);
+	out_emit(o, argc && !strcmp(argv[0], "--sockets") ? ll_explain_sockets_print :
+		 ll_explain_print);
 	return 0;
 }
 
