@@ -974,6 +974,8 @@ int ll_explain_sockets(const struct ll_maps *m, const char *dev, json_object **o
 	o = json_object_new_object();
 	json_object_object_add(o, "dev", json_object_new_string(ifc.name));
 	json_object_object_add(o, "hook", json_object_new_string(rq.tc ? "tc" : "xdp"));
+	json_object_object_add(o, "attached", json_object_new_boolean(ifc.xdp_prog_id ||
+								      ifc.tc_policy));
 	json_object_object_add(o, "level", json_object_new_string("critical"));
 	json_object_object_add(o, "checked", json_object_new_int(checked));
 	json_object_object_add(o, "dropped", drop);
@@ -990,8 +992,9 @@ void ll_explain_sockets_print(json_object *o)
 
 	json_object_object_get_ex(o, "dropped", &drop);
 	json_object_object_get_ex(o, "passed", &pass);
-	printf("%lld established TCP connections checked as received on %s (%s) at critical: "
+	printf("%lld established TCP connections checked as received on %s (%s%s) at critical: "
 	       "%zu would pass, %zu would be dropped\n", ji(o, "checked"), js(o, "dev"), js(o, "hook"),
+	       ji(o, "attached") ? "" : "; NOT ATTACHED there: nothing decides",
 	       json_object_array_length(pass), json_object_array_length(drop));
 	if (!json_object_array_length(drop))
 		return;
