@@ -8,7 +8,7 @@
  *   1. explain runs the frame (user/explain.c: a private instance over the
  *      live rule tables) and must leave every live map as it was: state,
  *      flow table (entries and hit counters), counters, rule hits, budget
- *      bucket and pool, remembered fragments;
+ *      bucket and pool, remembered fragments, the remote prefilter;
  *   2. the frame then runs through the live instance, at that level;
  *   3. both must agree on the verdict, on the reason counted (or none: the
  *      fast path), on the notes, and on the matched object: the rule whose
@@ -96,7 +96,19 @@ struct live_snap {
 	__u64 pk[LL_COUNTER_SLOTS], by[LL_COUNTER_SLOTS], hp[HIT_IDS], hb[HIT_IDS];
 	__u8 flows[sizeof(struct ll_flow_bucket) * 32];
 	int nfrags;
+	__u64 remotes;		/* hash of the remote prefilter (shared with explain, read-only) */
 };
+
+/* n bytes, a multiple of 8, hashed by words */
+static __u64 fnv(const void *p, size_t n)
+{
+	const __u64 *w = p;
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n / 8; i++)
+		h = (h ^ w[i] ^ (w[i] >> 29)) * 0x100000001b3ULL;
+	return h;
+}
 
 static int snap_live(const struct inst *i, struct live_snap *s)
 {
@@ -115,6 +127,7 @@ static int snap_live(const struct inst *i, struct live_snap *s)
 	    read_sums(i->fd_hits, HIT_IDS, s->hp, s->hb))
 		return -EIO;
 	memcpy(s->flows, i->ft.b, i->ft.len);
+	s->remotes = fnv(i->ft.rc, sizeof(struct ll_remote_cnt) * LL_REMOTE_ENTRIES);
 	while (!bpf_map_get_next_key(i->fd_frags, first ? NULL : &k, &n)) {
 		first = 0;
 		k = n;
@@ -251,7 +264,8 @@ static void check_frame(struct ctx *c, int k, const struct frame *f, int level)
 	    memcmp(&s0->pool, &s1->pool, sizeof(s0->pool)) ||
 	    memcmp(s0->pk, s1->pk, sizeof(s0->pk)) || memcmp(s0->by, s1->by, sizeof(s0->by)) ||
 	    memcmp(s0->hp, s1->hp, sizeof(s0->hp)) || memcmp(s0->hb, s1->hb, sizeof(s0->hb)) ||
-	    memcmp(s0->flows, s1->flows, sizeof(s0->flows)) || s0->nfrags != s1->nfrags)
+	    memcmp(s0->flows, s1->flows, sizeof(s0->flows)) || s0->nfrags != s1->nfrags ||
+	    s0->remotes != s1->remotes)
 		mismatch(c, k, level, f, "explain changed the live instance");
 	/* the datapath at the same level: the live state with the same override */
 	forced = s0->st;
