@@ -75,6 +75,7 @@ metrics
 reserve_show --state-dir
 apply --check --keep
 save
+explain --sockets
 reserve_apply --kb --max-share --watermark-scale --state-dir
 reserve_restore --state-dir
 LIST

@@ -22,7 +22,7 @@
 const struct cli_object *const cli_objects[] = {
 	&cli_attach, &cli_detach, &cli_flow,  &cli_allow,   &cli_pressure, &cli_status, &cli_stats,
 	&cli_sockets, &cli_tune,  &cli_strict, &cli_monitor, &cli_metrics, &cli_reserve,
-	&cli_apply,   &cli_save,
+	&cli_apply,   &cli_save,    &cli_explain,
 };
 const size_t cli_nobjects = sizeof(cli_objects) / sizeof(cli_objects[0]);
 

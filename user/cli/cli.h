@@ -130,7 +130,7 @@ struct cli_ctx {
 /* the objects, one per file */
 extern const struct cli_object cli_attach, cli_detach, cli_flow, cli_allow, cli_pressure,
 	cli_status, cli_stats, cli_sockets, cli_strict, cli_tune, cli_monitor, cli_metrics,
-	cli_reserve, cli_apply, cli_save;
+	cli_reserve, cli_apply, cli_save, cli_explain;
 
 /* cli.c: parse argv (after the command word) per the object's table, run it */
 int cli_run(const struct cli_object *obj, int argc, char **argv);
