@@ -162,7 +162,7 @@ static int dp_run(struct inst *i, const struct frame *f, int split, struct ll_ex
 		return e;
 	}
 	out->retval = opts.retval;
-	out->pass = i->hook == LL_HOOK_XDP ? opts.retval == XDP_PASS : opts.retval == 0;
+	out->pass = i->hook == LL_HOOK_XDP ? opts.retval == XDP_PASS : opts.retval != 2;	/* TC_ACT_SHOT drops; OK or UNSPEC pass */
 	e = snap_live(i, after);
 	if (e) {
 		free(after);

@@ -26,6 +26,7 @@
 #define XDP_DROP_ 1
 #define XDP_PASS_ 2
 #define TC_ACT_OK_ 0
+#define TC_ACT_UNSPEC_ ((__u32)-1)	/* a pass: the next tc program decides */
 #define TC_ACT_SHOT_ 2
 
 static int fail(char *err, size_t len, int e, const char *what)
@@ -288,10 +289,11 @@ int ll_explain_run(struct ll_explain *x, const struct ll_explain_req *r, struct 
 	if (bpf_prog_test_run_opts(prog, &opts))
 		return -errno;
 	out->retval = opts.retval;
-	if (r->tc ? opts.retval != TC_ACT_OK_ && opts.retval != TC_ACT_SHOT_ :
+	if (r->tc ? opts.retval != TC_ACT_OK_ && opts.retval != TC_ACT_UNSPEC_ &&
+		    opts.retval != TC_ACT_SHOT_ :
 		    opts.retval != XDP_PASS_ && opts.retval != XDP_DROP_)
 		return -EPROTO;
-	out->pass = r->tc ? opts.retval == TC_ACT_OK_ : opts.retval == XDP_PASS_;
+	out->pass = r->tc ? opts.retval != TC_ACT_SHOT_ : opts.retval == XDP_PASS_;
 
 	e = read_sums(x, x->fd_counters, LL_COUNTER_SLOTS, pk1, NULL);
 	if (e)
