@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "registry.h"
 #include "engine.h"
+#include "state.h"
 
 static void help(FILE *f, const char *name, const char *type, const char *text)
 {
@@ -58,7 +59,7 @@ static int read_state(const struct ll_maps *m, struct ll_state *s)
 
 	if (m->state) {
 		/* one copy, so every line describes the same moment */
-		memcpy(s, (const void *)m->state, sizeof(*s));
+		ll_state_snapshot(m->state, s);
 		return 0;
 	}
 	return bpf_map_lookup_elem(m->fd[LL_MAP_STATE], &zero, s) ? -errno : 0;
