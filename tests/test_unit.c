@@ -1818,6 +1818,22 @@ static void test_state_writers(void)
 	ASSERT_EQ(s.generation, 7, "one bump per change");
 }
 
+/* ll_state_init: the defaults of a created map, generation 0 -> 1 last */
+static void test_state_init(void)
+{
+	struct ll_state s = {};
+
+	ll_state_init(&s, 1234);
+	ASSERT_EQ(s.generation, 1, "published");
+	ASSERT_EQ(s.layout, LL_LAYOUT, "layout");
+	ASSERT_EQ(s.strict, 1, "strict by default");
+	ASSERT_EQ(s.flow_max, 1234, "flow_max");
+	ASSERT_EQ(s.egress_priority, LL_TC_PRIO_INTERACTIVE, "priority");
+	ASSERT_EQ(s.budget_rate, LL_DEFAULT_BUDGET_RATE, "budget rate");
+	ASSERT_EQ(s.budget_burst, LL_DEFAULT_BUDGET_BURST, "budget burst");
+	ASSERT_EQ(s.override_active, 0, "no override");
+}
+
 int main(int argc, char **argv)
 {
 	char name[256];
@@ -1886,5 +1902,6 @@ int main(int argc, char **argv)
 	TEST_RUN("jsonw", test_jsonw);
 	TEST_RUN("duration_str", test_duration_str);
 	TEST_RUN("state_writers", test_state_writers);
+	TEST_RUN("state_init", test_state_init);
 	return test_summary();
 }

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "maps.h"
+#include "state.h"
 #include "lifeline.skel.h"
 
 const char *const ll_map_names[LL_MAP_MAX] = {
@@ -418,16 +419,9 @@ int ll_maps_open_or_create(struct ll_maps *m, const char *dir, const struct ll_l
 		return err;
 	/* New maps: the defaults. */
 	err = ll_maps_open(m, dir);
-	if (!err && !m->state->generation) {
-		m->state->egress_priority = LL_TC_PRIO_INTERACTIVE;
-		m->state->budget_rate = LL_DEFAULT_BUDGET_RATE;
-		m->state->budget_burst = LL_DEFAULT_BUDGET_BURST;
-		/* strict by default: at critical a spoofed registered TCP packet gets nothing */
-		m->state->strict = 1;
-		m->state->flow_max = opts && opts->max_flows ? opts->max_flows : LL_DEFAULT_MAX_FLOWS;
-		m->state->layout = LL_LAYOUT;
-		m->state->generation = 1;
-	}
+	if (!err && !m->state->generation)
+		ll_state_init(m->state, opts && opts->max_flows ? opts->max_flows :
+				       LL_DEFAULT_MAX_FLOWS);
 	lifeline_bpf__destroy(skel);
 	return err;
 }
