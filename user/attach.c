@@ -310,6 +310,36 @@ static int clsact_filters(int ifindex)
 	return ret ? ret : n;
 }
 
+/*
+ * Detaches the program of record i (the XDP dispatcher's, a clsact
+ * filter) when ow found it lifeline's; 1 when a clsact filter went.
+ */
+static int owned_detach(int ifindex, const struct owned *ow, int i)
+{
+	if (!ow->id[i])
+		return 0;
+	if (i == P_XDPD)
+		ll_xdpm_detach(ifindex, ow->id[i]);
+	if (i == P_CLS_IN || i == P_CLS_EG) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+				    .attach_point = i == P_CLS_IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
+				    .priority = LL_TC_PRIORITY);
+
+		return !bpf_tc_detach(&hook, &opts);
+	}
+	return 0;
+}
+
+/* The clsact qdisc (ingress and egress) on ifindex. */
+static void clsact_destroy(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	bpf_tc_hook_destroy(&hook);
+}
+
 /* Removes what dir records on ifindex; only objects that are lifeline's (checked by id). */
 static void owned_remove(const char *dir, int ifindex)
 {
@@ -321,29 +351,15 @@ static void owned_remove(const char *dir, int ifindex)
 	for (int i = 0; i < P_MAX; i++) {
 		if (!ow.rec[i] || link_path(path, sizeof(path), dir, ifindex, pin_sfx[i]))
 			continue;
-		if (i == P_XDPD && ow.id[i])
-			ll_xdpm_detach(ifindex, ow.id[i]);
-		if ((i == P_CLS_IN || i == P_CLS_EG) && ow.id[i]) {
-			DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-					    .attach_point = i == P_CLS_IN ? BPF_TC_INGRESS :
-								   BPF_TC_EGRESS);
-			DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
-					    .priority = LL_TC_PRIORITY);
-
-			ours_cls |= !bpf_tc_detach(&hook, &opts);
-		}
+		ours_cls |= owned_detach(ifindex, &ow, i);
 		unlink(path);	/* a link goes with its last reference: detached */
 	}
 	/*
 	 * The clsact qdisc only if lifeline created it on this interface (its
 	 * filters were ours, by program id) and no one else's filter is on it.
 	 */
-	if (marker(dir, ifindex, "-qdisc") && ours_cls && !clsact_filters(ifindex)) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-		bpf_tc_hook_destroy(&hook);
-	}
+	if (marker(dir, ifindex, "-qdisc") && ours_cls && !clsact_filters(ifindex))
+		clsact_destroy(ifindex);
 	marker_rm(dir, ifindex, "-qdisc");
 	marker_rm(dir, ifindex, "-tc");
 }
@@ -544,24 +560,11 @@ static void undo(const char *dir, int ifindex, int made, int made_qdisc, int mad
 	for (int i = 0; i < P_MAX; i++) {
 		if (!(made & (1 << i)))
 			continue;
-		if (i == P_XDPD && ow.id[i])
-			ll_xdpm_detach(ifindex, ow.id[i]);
-		if ((i == P_CLS_IN || i == P_CLS_EG) && ow.id[i]) {
-			DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-					    .attach_point = i == P_CLS_IN ? BPF_TC_INGRESS :
-								   BPF_TC_EGRESS);
-			DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
-					    .priority = LL_TC_PRIORITY);
-
-			bpf_tc_detach(&hook, &opts);
-		}
+		owned_detach(ifindex, &ow, i);
 		pin_rm(dir, ifindex, i);
 	}
 	if (made_qdisc && !clsact_filters(ifindex)) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-		bpf_tc_hook_destroy(&hook);
+		clsact_destroy(ifindex);
 		marker_rm(dir, ifindex, "-qdisc");
 	}
 	if (made_marker)
