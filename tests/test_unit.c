@@ -1981,6 +1981,22 @@ static void test_decl_diff_changes(void)
 	ll_decl_free(&b);
 }
 
+/* ll_state_init: the defaults of a created map, generation 0 -> 1 last */
+static void test_state_init(void)
+{
+	struct ll_state s = {};
+
+	ll_state_init(&s, 1234);
+	ASSERT_EQ(s.generation, 1, "published");
+	ASSERT_EQ(s.layout, LL_LAYOUT, "layout");
+	ASSERT_EQ(s.strict, 1, "strict by default");
+	ASSERT_EQ(s.flow_max, 1234, "flow_max");
+	ASSERT_EQ(s.egress_priority, LL_TC_PRIO_INTERACTIVE, "priority");
+	ASSERT_EQ(s.budget_rate, LL_DEFAULT_BUDGET_RATE, "budget rate");
+	ASSERT_EQ(s.budget_burst, LL_DEFAULT_BUDGET_BURST, "budget burst");
+	ASSERT_EQ(s.override_active, 0, "no override");
+}
+
 int main(int argc, char **argv)
 {
 	char name[256];
@@ -2058,5 +2074,6 @@ int main(int argc, char **argv)
 	TEST_RUN("decl_nul", test_decl_nul);
 	TEST_RUN("decl_roundtrip", test_decl_roundtrip);
 	TEST_RUN("decl_diff_changes", test_decl_diff_changes);
+	TEST_RUN("state_init", test_state_init);
 	return test_summary();
 }

@@ -310,6 +310,36 @@ static int clsact_filters(int ifindex)
 	return ret ? ret : n;
 }
 
+/*
+ * Detaches the program of record i (the XDP dispatcher's, a clsact
+ * filter) when ow found it lifeline's; 1 when a clsact filter went.
+ */
+static int owned_detach(int ifindex, const struct owned *ow, int i)
+{
+	if (!ow->id[i])
+		return 0;
+	if (i == P_XDPD)
+		ll_xdpm_detach(ifindex, ow->id[i]);
+	if (i == P_CLS_IN || i == P_CLS_EG) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+				    .attach_point = i == P_CLS_IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
+				    .priority = LL_TC_PRIORITY);
+
+		return !bpf_tc_detach(&hook, &opts);
+	}
+	return 0;
+}
+
+/* The clsact qdisc (ingress and egress) on ifindex. */
+static void clsact_destroy(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	bpf_tc_hook_destroy(&hook);
+}
+
 /* Removes what dir records on ifindex; only objects that are lifeline's (checked by id). */
 static void owned_remove(const char *dir, int ifindex)
 {
@@ -321,29 +351,15 @@ static void owned_remove(const char *dir, int ifindex)
 	for (int i = 0; i < P_MAX; i++) {
 		if (!ow.rec[i] || link_path(path, sizeof(path), dir, ifindex, pin_sfx[i]))
 			continue;
-		if (i == P_XDPD && ow.id[i])
-			ll_xdpm_detach(ifindex, ow.id[i]);
-		if ((i == P_CLS_IN || i == P_CLS_EG) && ow.id[i]) {
-			DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-					    .attach_point = i == P_CLS_IN ? BPF_TC_INGRESS :
-								   BPF_TC_EGRESS);
-			DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
-					    .priority = LL_TC_PRIORITY);
-
-			ours_cls |= !bpf_tc_detach(&hook, &opts);
-		}
+		ours_cls |= owned_detach(ifindex, &ow, i);
 		unlink(path);	/* a link goes with its last reference: detached */
 	}
 	/*
 	 * The clsact qdisc only if lifeline created it on this interface (its
 	 * filters were ours, by program id) and no one else's filter is on it.
 	 */
-	if (marker(dir, ifindex, "-qdisc") && ours_cls && !clsact_filters(ifindex)) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-		bpf_tc_hook_destroy(&hook);
-	}
+	if (marker(dir, ifindex, "-qdisc") && ours_cls && !clsact_filters(ifindex))
+		clsact_destroy(ifindex);
 	marker_rm(dir, ifindex, "-qdisc");
 	marker_rm(dir, ifindex, "-tc");
 }
@@ -544,24 +560,11 @@ static void undo(const char *dir, int ifindex, int made, int made_qdisc, int mad
 	for (int i = 0; i < P_MAX; i++) {
 		if (!(made & (1 << i)))
 			continue;
-		if (i == P_XDPD && ow.id[i])
-			ll_xdpm_detach(ifindex, ow.id[i]);
-		if ((i == P_CLS_IN || i == P_CLS_EG) && ow.id[i]) {
-			DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-					    .attach_point = i == P_CLS_IN ? BPF_TC_INGRESS :
-								   BPF_TC_EGRESS);
-			DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE,
-					    .priority = LL_TC_PRIORITY);
-
-			bpf_tc_detach(&hook, &opts);
-		}
+		owned_detach(ifindex, &ow, i);
 		pin_rm(dir, ifindex, i);
 	}
 	if (made_qdisc && !clsact_filters(ifindex)) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-		bpf_tc_hook_destroy(&hook);
+		clsact_destroy(ifindex);
 		marker_rm(dir, ifindex, "-qdisc");
 	}
 	if (made_marker)
@@ -577,177 +580,243 @@ static void xdp_remove(const char *dir, int ifindex, const struct owned *ow)
 	pin_rm(dir, ifindex, P_XDP);
 }
 
+/* One attach: what it was asked, what it found, and what it made (for undo). */
+struct attach_run {
+	const char *dir;
+	int ifindex;
+	const struct ll_attach_opts *o;
+	struct ll_iface *out;
+	struct lifeline_bpf *skel;
+	int tc_mode, cur_tc, cur_xdp;
+	int made, made_qdisc, made_marker, switched;
+	int link_fd;
+	struct owned ow;
+	char path[PATH_MAX];	/* the tc mode marker */
+};
+
+/* A foreign XDP program on the interface: refused, or with --force removed. */
+static int attach_replace_foreign(struct attach_run *a, char *err, size_t errlen)
+{
+	struct ll_iface *out = a->out;
+	__u32 foreign_flags = !strcmp(out->mode, "generic") ? XDP_FLAGS_SKB_MODE :
+			      !strcmp(out->mode, "native") ? XDP_FLAGS_DRV_MODE : 0;
+	int ret;
+
+	if (!a->o->force) {
+		ERR("%s already has an XDP program (id %u) that is not lifeline's; load it "
+		    "through libxdp (xdp-loader) and attach with --multi to run both, attach "
+		    "with --mode tc to run behind it, or use --force to replace it", out->name, out->xdp_prog_id);
+		return -EEXIST;
+	}
+	/* a netlink detach must name the mode the program was attached in */
+	ret = bpf_xdp_detach(a->ifindex, foreign_flags, NULL);
+	if (ret) {
+		ERR("cannot remove the XDP program (id %u) on %s: %s (it may be held by a "
+		    "bpf_link; detach it with the tool that attached it)",
+		    out->xdp_prog_id, out->name, strerror(-ret));
+		return ret;
+	}
+	out->replaced = 1;
+	return 0;
+}
+
+/* The interface as it is, the checks that refuse before anything is loaded, the mode. */
+static int attach_prepare(struct attach_run *a, char *err, size_t errlen)
+{
+	const struct ll_attach_opts *o = a->o;
+	struct ll_iface *out = a->out;
+	char other[PATH_MAX];
+
+	ll_iface_query(a->dir, a->ifindex, out);
+	if (!out->name[0]) {
+		ERR("no interface with index %d", a->ifindex);
+		return -ENODEV;
+	}
+	if (link_path(a->path, sizeof(a->path), a->dir, a->ifindex, "-tc")) {
+		ERR("pin path too long");
+		return -ENAMETOOLONG;
+	}
+	if (other_instance(a->dir, a->ifindex, out, other, sizeof(other))) {
+		ERR("%s runs another lifeline instance's programs (pin path %s); detach them "
+		    "there, or use that pin path", out->name, other);
+		return -EBUSY;
+	}
+	owned_read(a->dir, a->ifindex, &a->ow);
+	a->tc_mode = o->mode == LL_MODE_TC;
+	a->cur_tc = out->tc_policy;
+	a->cur_xdp = out->xdp_ours_id && !a->cur_tc;
+	if (!a->cur_tc && !a->cur_xdp && !out->tc_ingress && !out->tc_egress)
+		owned_remove(a->dir, a->ifindex);	/* records of an earlier interface, or lost */
+	if (o->mode == LL_MODE_AUTO && !o->multi && a->cur_tc)
+		a->tc_mode = 1;	/* an earlier auto attach fell back to tc: it is in place */
+	out->already = a->tc_mode ? a->cur_tc : a->cur_xdp;
+	if (!a->tc_mode && !a->cur_xdp && out->xdp_prog_id && !o->multi &&
+	    !ll_xdpm_present(a->ifindex))
+		return attach_replace_foreign(a, err, errlen);
+	return 0;
+}
+
+/* XDP through libxdp's dispatcher (--multi, or one is there already). */
+static int attach_xdp_multi(struct attach_run *a, char *err, size_t errlen)
+{
+	const struct ll_attach_opts *o = a->o;
+	char pin[PATH_MAX];
+	int ret;
+
+	ret = link_path(pin, sizeof(pin), a->dir, a->ifindex, pin_sfx[P_XDPD]);
+	if (!ret)
+		ret = ll_links_dir(a->dir);
+	pin_rm(a->dir, a->ifindex, P_XDPD);
+	if (!ret)
+		ret = ll_xdpm_attach(a->skel, a->ifindex, o->mode == LL_MODE_GENERIC ? 1 :
+				     o->mode == LL_MODE_NATIVE ? 0 : -1, pin, err, errlen);
+	else
+		ERR("cannot create %s/links: %s", a->dir, strerror(-ret));
+	if (!ret)
+		a->made |= 1 << P_XDPD;
+	return ret;
+}
+
+/* XDP as a bpf_link of our own; auto falls back to the tc policy when the driver refuses. */
+static int attach_xdp_link(struct attach_run *a, char *err, size_t errlen)
+{
+	const struct ll_attach_opts *o = a->o;
+	struct ll_iface *out = a->out;
+	int ret;
+
+	a->link_fd = xdp_link(a->skel, a->ifindex, o->mode);
+	if (a->link_fd < 0 && o->mode == LL_MODE_AUTO && !o->no_tc && a->link_fd != -EPERM &&
+	    a->link_fd != -EACCES) {
+		/*
+		 * The driver refused XDP (an MTU over its limit, its queue
+		 * layout...): the tc policy applies the same decision at TC
+		 * ingress, on any interface.
+		 */
+		snprintf(out->fallback, sizeof(out->fallback),
+			 "%s refused XDP (%s): attached with --mode tc instead",
+			 out->name, strerror(-a->link_fd));
+		a->tc_mode = 1;
+		a->link_fd = -1;
+		return 0;
+	}
+	if (a->link_fd < 0) {
+		ret = a->link_fd;
+		if (ret == -EOPNOTSUPP || (o->mode == LL_MODE_NATIVE && ret == -EINVAL))
+			ERR("%s has no native XDP support; use --mode generic, tc "
+			    "or auto", out->name);
+		else
+			ERR("cannot attach XDP to %s: %s", out->name, strerror(-ret));
+		return ret;
+	}
+	pin_rm(a->dir, a->ifindex, P_XDP);
+	ret = pin_fd(a->link_fd, a->dir, a->ifindex, P_XDP);
+	if (ret) {
+		ERR("cannot pin the XDP link in %s/links: %s", a->dir, strerror(-ret));
+		return ret;
+	}
+	a->made |= 1 << P_XDP;
+	return 0;
+}
+
+/* The tc programs: the policy (tc mode) or the ingress observer, and egress. */
+static int attach_tc(struct attach_run *a, char *err, size_t errlen)
+{
+	struct lifeline_bpf *skel = a->skel;
+	struct ll_iface *out = a->out;
+	int pol = bpf_program__fd(a->tc_mode ? skel->progs.ll_tc_policy :
+				  skel->progs.ll_tc_ingress);
+	int ret;
+
+	ret = tc_hook_set(a->dir, a->ifindex, 0, pol, &a->ow, &a->made, &a->made_qdisc);
+	if (!ret && !a->ow.id[P_TCX_EG] && !a->ow.id[P_CLS_EG])
+		ret = tc_hook_set(a->dir, a->ifindex, 1, bpf_program__fd(skel->progs.ll_tc_egress),
+				  &a->ow, &a->made, &a->made_qdisc);
+	if (!ret)
+		return 0;
+	if (ret == -EBUSY)
+		ERR("%s has a tc filter at lifeline's handle (0x%x) that is not "
+		    "lifeline's: not replacing it", out->name, LL_TC_HANDLE);
+	else if (out->fallback[0])
+		ERR("%s refused XDP and the tc programs: %s", out->name, strerror(-ret));
+	else
+		ERR("cannot attach the tc programs to %s: %s", out->name, strerror(-ret));
+	return ret;
+}
+
+/* The tc mode marker; a switch between XDP and tc removes the old one last. */
+static int attach_switch(struct attach_run *a, char *err, size_t errlen)
+{
+	int ret;
+
+	if (a->tc_mode && !a->cur_tc) {
+		if (mkdir(a->path, 0700) && errno != EEXIST) {
+			ret = -errno;
+			ERR("cannot create %s: %s", a->path, strerror(-ret));
+			return ret;
+		}
+		a->made_marker = 1;
+		/* switched from XDP: the tc policy is in place first, then XDP goes */
+		if (a->cur_xdp) {
+			xdp_remove(a->dir, a->ifindex, &a->ow);
+			a->switched = 1;
+		}
+	} else if (!a->tc_mode && a->cur_tc) {
+		marker_rm(a->dir, a->ifindex, "-tc");	/* switched from tc: XDP is in place */
+		a->switched = 1;
+	}
+	return 0;
+}
+
+/* The interface as the attach left it, with what this attach did. */
+static void attach_requery(struct attach_run *a)
+{
+	struct ll_iface *out = a->out;
+	int already = out->already, replaced = out->replaced;
+	char fallback[sizeof(out->fallback)];
+
+	memcpy(fallback, out->fallback, sizeof(fallback));
+	ll_iface_query(a->dir, a->ifindex, out);
+	out->already = already;
+	out->replaced = replaced;
+	out->switched = a->switched;
+	memcpy(out->fallback, fallback, sizeof(fallback));
+}
+
 int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, struct ll_iface *out,
 	      char *err, size_t errlen)
 {
 	struct ll_load_opts lo = { .progs = LL_PROGS_NET, .max_flows = o->max_flows,
 				   .max_rules = o->max_rules };
-	struct lifeline_bpf *skel = NULL;
-	int tc_mode = o->mode == LL_MODE_TC, cur_tc, cur_xdp;
-	int made = 0, made_qdisc = 0, made_marker = 0, switched = 0;
-	char other[PATH_MAX], path[PATH_MAX];
-	struct owned ow;
-	int ret = 0, link_fd = -1;
+	struct attach_run a = { .dir = dir, .ifindex = ifindex, .o = o, .out = out,
+				.link_fd = -1 };
+	int ret;
 
-	ll_iface_query(dir, ifindex, out);
-	if (!out->name[0]) {
-		ERR("no interface with index %d", ifindex);
-		return -ENODEV;
+	ret = attach_prepare(&a, err, errlen);
+	if (ret)
+		return ret;
+	if (out->already) {
+		attach_requery(&a);	/* nothing to change: no program replaced by a copy */
+		return 0;
 	}
-	if (link_path(path, sizeof(path), dir, ifindex, "-tc")) {
-		ERR("pin path too long");
-		return -ENAMETOOLONG;
-	}
-	if (other_instance(dir, ifindex, out, other, sizeof(other))) {
-		ERR("%s runs another lifeline instance's programs (pin path %s); detach them "
-		    "there, or use that pin path", out->name, other);
-		return -EBUSY;
-	}
-	owned_read(dir, ifindex, &ow);
-	cur_tc = out->tc_policy;
-	cur_xdp = out->xdp_ours_id && !cur_tc;
-	if (!cur_tc && !cur_xdp && !out->tc_ingress && !out->tc_egress)
-		owned_remove(dir, ifindex);	/* records of an earlier interface, or lost */
-	if (o->mode == LL_MODE_AUTO && !o->multi && cur_tc)
-		tc_mode = 1;	/* an earlier auto attach fell back to tc: it is in place */
-	out->already = tc_mode ? cur_tc : cur_xdp;
-	if (!tc_mode && !cur_xdp && out->xdp_prog_id && !o->multi && !ll_xdpm_present(ifindex)) {
-		__u32 foreign_flags = !strcmp(out->mode, "generic") ? XDP_FLAGS_SKB_MODE :
-				      !strcmp(out->mode, "native") ? XDP_FLAGS_DRV_MODE : 0;
-
-		if (!o->force) {
-			ERR("%s already has an XDP program (id %u) that is not lifeline's; load it "
-			    "through libxdp (xdp-loader) and attach with --multi to run both, attach "
-			    "with --mode tc to run behind it, or use --force to replace it", out->name, out->xdp_prog_id);
-			return -EEXIST;
-		}
-		/* a netlink detach must name the mode the program was attached in */
-		ret = bpf_xdp_detach(ifindex, foreign_flags, NULL);
-		if (ret) {
-			ERR("cannot remove the XDP program (id %u) on %s: %s (it may be held by a "
-			    "bpf_link; detach it with the tool that attached it)",
-			    out->xdp_prog_id, out->name, strerror(-ret));
-			return ret;
-		}
-		out->replaced = 1;
-	}
-
-	if (out->already)
-		goto requery;	/* nothing to change: no program replaced by a copy */
-	ret = ll_skel_load(&skel, dir, &lo);
+	ret = ll_skel_load(&a.skel, dir, &lo);
 	if (ret) {
 		ERR("cannot load the datapath: %s", strerror(-ret));
 		return ret;
 	}
-	if (!tc_mode && !cur_xdp) {
-		if (o->multi || ll_xdpm_present(ifindex)) {
-			char pin[PATH_MAX];
-
-			ret = link_path(pin, sizeof(pin), dir, ifindex, pin_sfx[P_XDPD]);
-			if (!ret)
-				ret = ll_links_dir(dir);
-			pin_rm(dir, ifindex, P_XDPD);
-			if (!ret)
-				ret = ll_xdpm_attach(skel, ifindex, o->mode == LL_MODE_GENERIC ? 1 :
-						     o->mode == LL_MODE_NATIVE ? 0 : -1, pin, err,
-						     errlen);
-			else
-				ERR("cannot create %s/links: %s", dir, strerror(-ret));
-			if (ret)
-				goto cleanup;
-			made |= 1 << P_XDPD;
-		} else {
-			link_fd = xdp_link(skel, ifindex, o->mode);
-			if (link_fd < 0 && o->mode == LL_MODE_AUTO && !o->no_tc && link_fd != -EPERM &&
-			    link_fd != -EACCES) {
-				/*
-				 * The driver refused XDP (an MTU over its limit, its queue
-				 * layout...): the tc policy applies the same decision at TC
-				 * ingress, on any interface.
-				 */
-				snprintf(out->fallback, sizeof(out->fallback),
-					 "%s refused XDP (%s): attached with --mode tc instead",
-					 out->name, strerror(-link_fd));
-				tc_mode = 1;
-				link_fd = -1;
-			} else if (link_fd < 0) {
-				ret = link_fd;
-				if (ret == -EOPNOTSUPP || (o->mode == LL_MODE_NATIVE && ret == -EINVAL))
-					ERR("%s has no native XDP support; use --mode generic, tc "
-					    "or auto", out->name);
-				else
-					ERR("cannot attach XDP to %s: %s", out->name,
-					    strerror(-ret));
-				goto cleanup;
-			} else {
-				pin_rm(dir, ifindex, P_XDP);
-				ret = pin_fd(link_fd, dir, ifindex, P_XDP);
-				if (ret) {
-					ERR("cannot pin the XDP link in %s/links: %s", dir,
-					    strerror(-ret));
-					goto cleanup;
-				}
-				made |= 1 << P_XDP;
-			}
-		}
-	}
-	if (!o->no_tc || tc_mode) {
-		int pol = bpf_program__fd(tc_mode ? skel->progs.ll_tc_policy :
-					  skel->progs.ll_tc_ingress);
-
-		ret = tc_hook_set(dir, ifindex, 0, pol, &ow, &made, &made_qdisc);
-		if (!ret && !ow.id[P_TCX_EG] && !ow.id[P_CLS_EG])
-			ret = tc_hook_set(dir, ifindex, 1, bpf_program__fd(skel->progs.ll_tc_egress),
-					  &ow, &made, &made_qdisc);
-		if (ret) {
-			if (ret == -EBUSY)
-				ERR("%s has a tc filter at lifeline's handle (0x%x) that is not "
-				    "lifeline's: not replacing it", out->name, LL_TC_HANDLE);
-			else if (out->fallback[0])
-				ERR("%s refused XDP and the tc programs: %s", out->name,
-				    strerror(-ret));
-			else
-				ERR("cannot attach the tc programs to %s: %s", out->name,
-				    strerror(-ret));
-			goto cleanup;
-		}
-	}
-	if (tc_mode && !cur_tc) {
-		if (mkdir(path, 0700) && errno != EEXIST) {
-			ret = -errno;
-			ERR("cannot create %s: %s", path, strerror(-ret));
-			goto cleanup;
-		}
-		made_marker = 1;
-		/* switched from XDP: the tc policy is in place first, then XDP goes */
-		if (cur_xdp) {
-			xdp_remove(dir, ifindex, &ow);
-			switched = 1;
-		}
-	} else if (!tc_mode && cur_tc) {
-		marker_rm(dir, ifindex, "-tc");	/* switched from tc: XDP is in place */
-		switched = 1;
-	}
-requery:
-	{
-		int already = out->already, replaced = out->replaced;
-		char fallback[sizeof(out->fallback)];
-
-		memcpy(fallback, out->fallback, sizeof(fallback));
-		ll_iface_query(dir, ifindex, out);
-		out->already = already;
-		out->replaced = replaced;
-		out->switched = switched;
-		memcpy(out->fallback, fallback, sizeof(fallback));
-	}
-	goto out;
-
-cleanup:
-	undo(dir, ifindex, made, made_qdisc, made_marker);
-out:
-	if (link_fd >= 0)
-		close(link_fd);	/* pinned: stays; not pinned: detached */
-	lifeline_bpf__destroy(skel);
+	if (!a.tc_mode && !a.cur_xdp)
+		ret = o->multi || ll_xdpm_present(ifindex) ? attach_xdp_multi(&a, err, errlen) :
+							      attach_xdp_link(&a, err, errlen);
+	if (!ret && (!o->no_tc || a.tc_mode))
+		ret = attach_tc(&a, err, errlen);
+	if (!ret)
+		ret = attach_switch(&a, err, errlen);
+	if (ret)
+		undo(dir, ifindex, a.made, a.made_qdisc, a.made_marker);
+	else
+		attach_requery(&a);
+	if (a.link_fd >= 0)
+		close(a.link_fd);	/* pinned: stays; not pinned: detached */
+	lifeline_bpf__destroy(a.skel);
 	return ret;
 }
 

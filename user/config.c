@@ -283,21 +283,15 @@ static void fmt_bound(const struct key *k, double x, char *buf, size_t len)
 		ll_duration_str(buf, len, (__u64)x, LL_DUR_EXACT);
 }
 
-static int set_value(struct ll_config *c, const struct key *k, const char *v)
+/* The numeric kinds: parsed, then checked against the key's range. */
+static int set_number(const struct key *k, const char *v, void *dst)
 {
-	void *dst = (char *)c + k->off;
 	__u64 u;
 	__u32 u32;
 	double d;
-	int b;
 	char *end, e[128];
 
 	switch (k->type) {
-	case K_BOOL:
-		if (ll_parse_bool(v, &b))
-			return -EINVAL;
-		*(int *)dst = b;
-		return 0;
 	case K_DURATION:
 		/* one duration grammar for the CLI and the config (spec.h); 0 means off */
 		if (!strcmp(v, "0"))
@@ -351,8 +345,15 @@ static int set_value(struct ll_config *c, const struct key *k, const char *v)
 			return -ERANGE;
 		*(__u64 *)dst = u;
 		return 0;
-	case K_AMOUNT:
-		return ll_parse_amount(v, (struct ll_amount *)dst) ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The text kinds: paths, strings (bounded by the key's size) and the version. */
+static int set_text(const struct key *k, const char *v, void *dst)
+{
+	switch (k->type) {
 	case K_PATH:
 		if (*v && *v != '/')
 			return -EINVAL;
@@ -376,6 +377,36 @@ static int set_value(struct ll_config *c, const struct key *k, const char *v)
 		else
 			return -EINVAL;
 		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int set_value(struct ll_config *c, const struct key *k, const char *v)
+{
+	void *dst = (char *)c + k->off;
+	int b;
+
+	switch (k->type) {
+	case K_BOOL:
+		if (ll_parse_bool(v, &b))
+			return -EINVAL;
+		*(int *)dst = b;
+		return 0;
+	case K_AMOUNT:
+		return ll_parse_amount(v, (struct ll_amount *)dst) ? -EINVAL : 0;
+	case K_DURATION:
+	case K_PERCENT:
+	case K_RATIO:
+	case K_COUNT:
+	case K_UINT:
+	case K_SIZE:
+		return set_number(k, v, dst);
+	case K_PATH:
+	case K_CGPATH:
+	case K_STRING:
+	case K_VERSION:
+		return set_text(k, v, dst);
 	}
 	return -EINVAL;
 }
@@ -728,10 +759,10 @@ static int textfile_check(const char *path, char *why, size_t len)
 	return 0;
 }
 
-static int validate(struct loader *l)
+/* [daemon]: the loop's timing and its directories. */
+static int validate_daemon(struct loader *l)
 {
 	const struct ll_config *c = l->c;
-	const struct ll_sources_cfg *s = &c->src;
 
 	if (c->tick_ns < 10000000ULL || c->tick_ns > 60000000000ULL)
 		return check_fail(l, "daemon", "tick", NULL, "tick must be from 10ms to 60s");
@@ -761,6 +792,14 @@ static int validate(struct loader *l)
 					  c->state_dir, e == -ENOTDIR ? "not a directory (nor "
 					  "creatable as one)" : strerror(-e));
 	}
+	return 0;
+}
+
+/* The pressure sources: each critical threshold beyond its elevated one. */
+static int validate_sources(struct loader *l)
+{
+	const struct ll_sources_cfg *s = &l->c->src;
+
 	if (s->psi.trigger[0]) {
 		char why[200];
 
@@ -798,6 +837,14 @@ static int validate(struct loader *l)
 				  "enable = yes needs path (the cgroup to watch)");
 	if (s->memcg.enable && !s->memcg.root[0])
 		return check_fail(l, "memcg", "cgroup_root", NULL, "cgroup_root must not be empty");
+	return 0;
+}
+
+/* [alert], [metrics], [budget]: what the daemon runs, writes and hands the datapath. */
+static int validate_outputs(struct loader *l)
+{
+	const struct ll_config *c = l->c;
+
 	if (c->hook[0]) {
 		struct stat st;
 
@@ -820,6 +867,17 @@ static int validate(struct loader *l)
 		return check_fail(l, "budget", "burst", NULL,
 				  "burst must hold a full-size packet (1514 bytes or more)");
 	return 0;
+}
+
+static int validate(struct loader *l)
+{
+	int err = validate_daemon(l);
+
+	if (!err)
+		err = validate_sources(l);
+	if (!err)
+		err = validate_outputs(l);
+	return err;
 }
 
 int ll_config_load(struct ll_config *c, const char *path, int must_exist,

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "maps.h"
+#include "state.h"
 #include "lifeline.skel.h"
 
 const char *const ll_map_names[LL_MAP_MAX] = {
@@ -242,12 +243,97 @@ static struct bpf_map *skel_map(struct lifeline_bpf *skel, int id)
 	return bpf_object__find_map_by_name(skel->obj, ll_map_names[id]);
 }
 
+/* Loads only the program groups asked for (LL_PROGS_*). */
+static void skel_autoload(struct lifeline_bpf *skel, __u32 want)
+{
+	struct { struct bpf_program *prog; __u32 group; } progs[] = {
+		{ skel->progs.ll_xdp, LL_PROGS_NET },
+		{ skel->progs.ll_tc_ingress, LL_PROGS_NET },
+		{ skel->progs.ll_tc_policy, LL_PROGS_NET },
+		{ skel->progs.ll_tc_egress, LL_PROGS_NET },
+		{ skel->progs.ll_sockops, LL_PROGS_SOCK },
+		{ skel->progs.ll_sockops_cgroup, LL_PROGS_SOCK },
+		{ skel->progs.ll_iter_tcp, LL_PROGS_SOCK },
+		{ skel->progs.ll_tp_kswapd_wake, LL_PROGS_VMSCAN },
+		{ skel->progs.ll_tp_direct_reclaim, LL_PROGS_VMSCAN },
+		{ skel->progs.ll_tp_memcg_reclaim, LL_PROGS_VMSCAN },
+	};
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_autoload(progs[i].prog, !!(want & progs[i].group));
+}
+
+/* The table sizes of maps created by this load. */
+static void skel_sizes(struct lifeline_bpf *skel, __u32 flows, __u32 rules)
+{
+	bpf_map__set_max_entries(skel->maps.ll_flows, ll_flow_buckets(flows));
+	bpf_map__set_max_entries(skel->maps.ll_rules, rules);
+	bpf_map__set_max_entries(skel->maps.ll_allow, rules);
+	bpf_map__set_max_entries(skel->maps.ll_rule_hosts, rules);
+	bpf_map__set_max_entries(skel->maps.ll_allow_hosts, rules);
+	bpf_map__set_max_entries(skel->maps.ll_rule_hits, 2 * rules);
+	bpf_map__set_max_entries(skel->maps.ll_rule_recs, 2 * rules);
+}
+
+/* Reuse what is pinned, with its own size, so every program shares one state. */
+static int skel_reuse_pins(struct lifeline_bpf *skel, const char *dir, int *state_fresh)
+{
+	char path[PATH_MAX];
+	int err;
+
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		struct bpf_map *map = skel_map(skel, i);
+		struct bpf_map_info info = {};
+		__u32 ilen = sizeof(info);
+		int fd;
+
+		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
+		if (err)
+			return err;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			if (errno == ENOENT) {
+				*state_fresh |= i == LL_MAP_STATE;
+				continue;
+			}
+			return -errno;
+		}
+		if (!bpf_obj_get_info_by_fd(fd, &info, &ilen) && bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
+			bpf_map__set_max_entries(map, info.max_entries);
+		err = bpf_map__reuse_fd(map, fd);
+		close(fd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Pins the maps this load created (mode 0600); the ones reused are pinned already. */
+static int skel_pin_new(struct lifeline_bpf *skel, const char *dir)
+{
+	char path[PATH_MAX];
+	int err;
+
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
+		if (err)
+			return err;
+		if (!access(path, F_OK))
+			continue;
+		err = bpf_map__pin(skel_map(skel, i), path);
+		if (err)
+			return err;
+		if (chmod(path, 0600))
+			return -errno;
+	}
+	return 0;
+}
+
 int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_load_opts *opts)
 {
 	__u32 flows = opts && opts->max_flows ? opts->max_flows : LL_DEFAULT_MAX_FLOWS;
 	__u32 rules = opts && opts->max_rules ? opts->max_rules : LL_DEFAULT_MAX_RULES;
 	struct lifeline_bpf *skel;
-	char path[PATH_MAX];
 	int err, state_fresh = 0;
 
 	*out = NULL;
@@ -258,93 +344,27 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 	if (!skel)
 		return -errno;
 	skel->rodata->ll_watch_memcg = opts ? opts->watch_memcg : 0;
-	{
-		__u32 want = opts ? opts->progs : 0;
-		struct { struct bpf_program *prog; __u32 group; } progs[] = {
-			{ skel->progs.ll_xdp, LL_PROGS_NET },
-			{ skel->progs.ll_tc_ingress, LL_PROGS_NET },
-			{ skel->progs.ll_tc_policy, LL_PROGS_NET },
-			{ skel->progs.ll_tc_egress, LL_PROGS_NET },
-			{ skel->progs.ll_sockops, LL_PROGS_SOCK },
-			{ skel->progs.ll_sockops_cgroup, LL_PROGS_SOCK },
-			{ skel->progs.ll_iter_tcp, LL_PROGS_SOCK },
-			{ skel->progs.ll_tp_kswapd_wake, LL_PROGS_VMSCAN },
-			{ skel->progs.ll_tp_direct_reclaim, LL_PROGS_VMSCAN },
-			{ skel->progs.ll_tp_memcg_reclaim, LL_PROGS_VMSCAN },
-		};
-
-		for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
-			bpf_program__set_autoload(progs[i].prog, !!(want & progs[i].group));
-	}
-
-	bpf_map__set_max_entries(skel->maps.ll_flows, ll_flow_buckets(flows));
-	bpf_map__set_max_entries(skel->maps.ll_rules, rules);
-	bpf_map__set_max_entries(skel->maps.ll_allow, rules);
-	bpf_map__set_max_entries(skel->maps.ll_rule_hosts, rules);
-	bpf_map__set_max_entries(skel->maps.ll_allow_hosts, rules);
-	bpf_map__set_max_entries(skel->maps.ll_rule_hits, 2 * rules);
-	bpf_map__set_max_entries(skel->maps.ll_rule_recs, 2 * rules);
-
-	/* Reuse what is pinned, with its own size, so every program shares one state. */
-	for (int i = 0; i < LL_MAP_MAX; i++) {
-		struct bpf_map *map = skel_map(skel, i);
-		struct bpf_map_info info = {};
-		__u32 ilen = sizeof(info);
-		int fd;
-
-		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
-		if (err)
-			goto fail;
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			if (errno == ENOENT) {
-				state_fresh |= i == LL_MAP_STATE;
-				continue;
-			}
-			err = -errno;
-			goto fail;
-		}
-		if (!bpf_obj_get_info_by_fd(fd, &info, &ilen) && bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
-			bpf_map__set_max_entries(map, info.max_entries);
-		err = bpf_map__reuse_fd(map, fd);
-		close(fd);
-		if (err)
-			goto fail;
-	}
-	err = lifeline_bpf__load(skel);
-	if (err)
-		goto fail;
-	if (state_fresh) {
+	skel_autoload(skel, opts ? opts->progs : 0);
+	skel_sizes(skel, flows, rules);
+	err = skel_reuse_pins(skel, dir, &state_fresh);
+	if (!err)
+		err = lifeline_bpf__load(skel);
+	if (!err && state_fresh) {
 		/* a new set of maps: stamp its layout before anyone can see it */
 		struct ll_state st = { .layout = LL_LAYOUT };
 		__u32 zero = 0;
 
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ll_state), &zero, &st, BPF_ANY)) {
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ll_state), &zero, &st, BPF_ANY))
 			err = -errno;
-			goto fail;
-		}
 	}
-	for (int i = 0; i < LL_MAP_MAX; i++) {
-		struct bpf_map *map = skel_map(skel, i);
-
-		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
-		if (err)
-			goto fail;
-		if (!access(path, F_OK))
-			continue;
-		err = bpf_map__pin(map, path);
-		if (err)
-			goto fail;
-		if (chmod(path, 0600)) {
-			err = -errno;
-			goto fail;
-		}
+	if (!err)
+		err = skel_pin_new(skel, dir);
+	if (err) {
+		lifeline_bpf__destroy(skel);
+		return err < 0 ? err : -EINVAL;
 	}
 	*out = skel;
 	return 0;
-fail:
-	lifeline_bpf__destroy(skel);
-	return err < 0 ? err : -EINVAL;
 }
 
 void ll_maps_close(struct ll_maps *m)
@@ -418,16 +438,9 @@ int ll_maps_open_or_create(struct ll_maps *m, const char *dir, const struct ll_l
 		return err;
 	/* New maps: the defaults. */
 	err = ll_maps_open(m, dir);
-	if (!err && !m->state->generation) {
-		m->state->egress_priority = LL_TC_PRIO_INTERACTIVE;
-		m->state->budget_rate = LL_DEFAULT_BUDGET_RATE;
-		m->state->budget_burst = LL_DEFAULT_BUDGET_BURST;
-		/* strict by default: at critical a spoofed registered TCP packet gets nothing */
-		m->state->strict = 1;
-		m->state->flow_max = opts && opts->max_flows ? opts->max_flows : LL_DEFAULT_MAX_FLOWS;
-		m->state->layout = LL_LAYOUT;
-		m->state->generation = 1;
-	}
+	if (!err && !m->state->generation)
+		ll_state_init(m->state, opts && opts->max_flows ? opts->max_flows :
+				       LL_DEFAULT_MAX_FLOWS);
 	lifeline_bpf__destroy(skel);
 	return err;
 }

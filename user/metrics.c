@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "registry.h"
 #include "engine.h"
+#include "state.h"
 
 static void help(FILE *f, const char *name, const char *type, const char *text)
 {
@@ -58,7 +59,7 @@ static int read_state(const struct ll_maps *m, struct ll_state *s)
 
 	if (m->state) {
 		/* one copy, so every line describes the same moment */
-		memcpy(s, (const void *)m->state, sizeof(*s));
+		ll_state_snapshot(m->state, s);
 		return 0;
 	}
 	return bpf_map_lookup_elem(m->fd[LL_MAP_STATE], &zero, s) ? -errno : 0;
@@ -69,22 +70,15 @@ static __u32 vote_level(const struct ll_vote *v, __u64 now)
 	return ll_vote_live(v, now) ? v->level : LL_LEVEL_NONE;
 }
 
-int ll_metrics_write(FILE *f, const struct ll_maps *m)
+/* The effective level, the votes and the daemon's lease. */
+static void metrics_level(FILE *f, const struct ll_state *s, __u64 now)
 {
-	struct ll_state s;
-	__u64 now = ll_now_ns();
 	__u32 level, source;
-	__u32 rules[2], rules_max;
-	long flows;
+	int expired, override;
 	double lease;
-	int expired, override, err;
 
-	err = read_state(m, &s);
-	if (err)
-		return err;
-	level = ll_level_of(&s, now, &source, &expired);
-	override = ll_override_in_effect(&s, now);
-
+	level = ll_level_of(s, now, &source, &expired);
+	override = ll_override_in_effect(s, now);
 	help(f, "lifeline_level", "gauge",
 	     "Effective pressure level: 0 none, 1 elevated, 2 critical.");
 	fprintf(f, "lifeline_level %u\n", level);
@@ -93,45 +87,50 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 		ll_source_name(source));
 	help(f, "lifeline_vote_level", "gauge",
 	     "Level of each live vote in the state map (0 when expired or inactive).");
-	fprintf(f, "lifeline_vote_level{vote=\"daemon\"} %u\n", vote_level(&s.daemon, now));
+	fprintf(f, "lifeline_vote_level{vote=\"daemon\"} %u\n", vote_level(&s->daemon, now));
 	fprintf(f, "lifeline_vote_level{vote=\"override\"} %u\n",
-		override ? vote_level(&s.override, now) : 0);
-	fprintf(f, "lifeline_vote_level{vote=\"kernel\"} %u\n", vote_level(&s.kernel, now));
+		override ? vote_level(&s->override, now) : 0);
+	fprintf(f, "lifeline_vote_level{vote=\"kernel\"} %u\n", vote_level(&s->kernel, now));
 	help(f, "lifeline_override_active", "gauge",
 	     "1 while a manual override is in effect (set and not expired).");
 	fprintf(f, "lifeline_override_active %d\n", override);
-	lease = s.daemon.expires_ns ? ((double)s.daemon.expires_ns - (double)now) / 1e9 : 0;
+	lease = s->daemon.expires_ns ? ((double)s->daemon.expires_ns - (double)now) / 1e9 : 0;
 	help(f, "lifeline_lease_seconds", "gauge",
 	     "Seconds until the daemon's lease runs out; negative once it has, 0 without a lease.");
 	fprintf(f, "lifeline_lease_seconds %.3f\n", lease);
 	help(f, "lifeline_lease_expired", "gauge",
 	     "1 while the daemon holds a level whose lease ran out (the datapath fails open).");
 	fprintf(f, "lifeline_lease_expired %d\n", expired);
+}
+
+/* The elevated budget: its settings and, when readable, what it admitted. */
+static void metrics_budget(FILE *f, const struct ll_maps *m, const struct ll_state *s)
+{
+	__u64 charged = 0, held = 0;
+
 	help(f, "lifeline_budget_rate_bytes_per_second", "gauge",
 	     "Bytes per second allowed to unregistered traffic at level elevated, whole host.");
 	fprintf(f, "lifeline_budget_rate_bytes_per_second %llu\n",
-		(unsigned long long)s.budget_rate);
+		(unsigned long long)s->budget_rate);
 	help(f, "lifeline_budget_burst_bytes", "gauge",
 	     "Depth of the host's budget pool, bytes.");
-	fprintf(f, "lifeline_budget_burst_bytes %llu\n", (unsigned long long)s.budget_burst);
-	{
-		__u64 charged = 0, held = 0;
+	fprintf(f, "lifeline_budget_burst_bytes %llu\n", (unsigned long long)s->budget_burst);
+	if (ll_budget_admitted(m, &charged, &held))
+		return;
+	help(f, "lifeline_budget_admitted_bytes_total", "counter",
+	     "Memory (truesize) held by unregistered packets passed at level elevated.");
+	fprintf(f, "lifeline_budget_admitted_bytes_total %llu\n", (unsigned long long)held);
+	help(f, "lifeline_budget_charged_bytes_total", "counter",
+	     "Bytes charged against the elevated budget: the memory, at least "
+	     "rate / pps a packet with a packet rate cap.");
+	fprintf(f, "lifeline_budget_charged_bytes_total %llu\n", (unsigned long long)charged);
+}
 
-		if (!ll_budget_admitted(m, &charged, &held)) {
-			help(f, "lifeline_budget_admitted_bytes_total", "counter",
-			     "Memory (truesize) held by unregistered packets passed at level elevated.");
-			fprintf(f, "lifeline_budget_admitted_bytes_total %llu\n",
-				(unsigned long long)held);
-			help(f, "lifeline_budget_charged_bytes_total", "counter",
-			     "Bytes charged against the elevated budget: the memory, at least "
-			     "rate / pps a packet with a packet rate cap.");
-			fprintf(f, "lifeline_budget_charged_bytes_total %llu\n",
-				(unsigned long long)charged);
-		}
-	}
-
-	/* each counter read once, printed twice (packets, then bytes) */
+/* The verdict and note counters: each read once, printed twice (packets, then bytes). */
+static int metrics_counters(FILE *f, const struct ll_maps *m)
+{
 	struct ll_counter cnt[LL_COUNTER_SLOTS];
+	int err;
 
 	for (int i = 0; i < LL_COUNTER_SLOTS; i++) {
 		err = ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], i, &cnt[i]);
@@ -154,21 +153,27 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	counters(f, "lifeline_notes_total", "note", cnt, LL_FIRST_NOTE, LL_REASON_MAX, 0);
 	help(f, "lifeline_note_bytes_total", "counter", "Bytes of the annotated packets.");
 	counters(f, "lifeline_note_bytes_total", "note", cnt, LL_FIRST_NOTE, LL_REASON_MAX, 1);
+	return 0;
+}
+
+/* Registered flows and rules against the tables' capacities. */
+static int metrics_tables(FILE *f, const struct ll_maps *m)
+{
+	__u32 rules[2], rules_max;
+	struct ll_flowtab t;
+	long flows;
+	int err;
 
 	/*
 	 * Counting reads every bucket: a transient mapping, so a long-running
 	 * reader (lifelined) does not keep the table resident.
 	 */
-	{
-		struct ll_flowtab t;
-		int err = m->flows.b ? 0 : ll_flowtab_map(&t, m->fd[LL_MAP_FLOWS], -1);
-
-		if (err)
-			return err;
-		flows = ll_flowtab_scan(m->flows.b ? &m->flows : &t, NULL);
-		if (!m->flows.b)
-			ll_flowtab_unmap(&t);
-	}
+	err = m->flows.b ? 0 : ll_flowtab_map(&t, m->fd[LL_MAP_FLOWS], -1);
+	if (err)
+		return err;
+	flows = ll_flowtab_scan(m->flows.b ? &m->flows : &t, NULL);
+	if (!m->flows.b)
+		ll_flowtab_unmap(&t);
 	if (flows < 0)
 		return (int)flows;
 	help(f, "lifeline_flows", "gauge", "Registered exact flows.");
@@ -184,6 +189,25 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	fprintf(f, "lifeline_rules{kind=\"allow\"} %u\n", rules[1]);
 	help(f, "lifeline_rules_max", "gauge", "Capacity of the rule table (both kinds together).");
 	fprintf(f, "lifeline_rules_max %u\n", rules_max);
+	return 0;
+}
+
+int ll_metrics_write(FILE *f, const struct ll_maps *m)
+{
+	struct ll_state s;
+	__u64 now = ll_now_ns();
+	int err;
+
+	err = read_state(m, &s);
+	if (err)
+		return err;
+	metrics_level(f, &s, now);
+	metrics_budget(f, m, &s);
+	err = metrics_counters(f, m);
+	if (!err)
+		err = metrics_tables(f, m);
+	if (err)
+		return err;
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -100,6 +100,18 @@ void ll_state_strict(struct ll_state *s, __u32 strict)
 	bump(s);
 }
 
+void ll_state_init(struct ll_state *s, __u32 flow_max)
+{
+	STORE(s->egress_priority, (__u32)LL_TC_PRIO_INTERACTIVE);
+	STORE(s->budget_rate, (__u64)LL_DEFAULT_BUDGET_RATE);
+	STORE(s->budget_burst, (__u64)LL_DEFAULT_BUDGET_BURST);
+	/* strict by default: at critical a spoofed registered TCP packet gets nothing */
+	STORE(s->strict, 1U);
+	STORE(s->flow_max, flow_max);
+	STORE(s->layout, (__u32)LL_LAYOUT);
+	__atomic_store_n(&s->generation, 1, __ATOMIC_RELEASE);
+}
+
 void ll_state_snapshot(const struct ll_state *s, struct ll_state *snap)
 {
 	memcpy(snap, (const void *)s, sizeof(*snap));

@@ -22,8 +22,9 @@
  *    under the lock and is overwritten by the daemon's next change.
  *  - Readers copy the map (ll_state_snapshot) and compute from the copy.
  *
- * Created maps are initialised by ll_maps_open_or_create (generation 0 to
- * 1, before any reader); the rule table sizes are kept by ll_reg_sync.
+ * Created maps are initialised by ll_state_init, called from
+ * ll_maps_open_or_create (generation 0 to 1, before any reader); the rule
+ * table sizes are kept by ll_reg_sync.
  */
 #ifndef LL_STATE_H
 #define LL_STATE_H
@@ -61,6 +62,12 @@ struct ll_tune {
 
 void ll_state_tune(struct ll_state *s, const struct ll_tune *t);
 void ll_state_strict(struct ll_state *s, __u32 strict);
+
+/*
+ * A map created a moment ago (generation 0): the defaults, then generation
+ * 1 published with release, before any reader takes the map as set up.
+ */
+void ll_state_init(struct ll_state *s, __u32 flow_max);
 
 /* A copy of the map for a reader. */
 void ll_state_snapshot(const struct ll_state *s, struct ll_state *snap);

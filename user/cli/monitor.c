@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "config.h"
 #include "engine.h"
+#include "event_fields.h"
 
 /* A daemon that says no hello in this time hangs (or is not lifelined). */
 #define MONITOR_HELLO_MS 5000
@@ -24,34 +25,36 @@
 static int monitor_line(const char *line, long long *pid, int *stopped, long long *quiet_ms)
 {
 	json_object *o = json_tokener_parse(line);
-	const char *ev = o ? js(o, "event") : "";
+	const char *ev = o ? js(o, LL_EVF_EVENT) : "";
 
-	if (!strcmp(ev, "hello") || !strcmp(ev, "heartbeat")) {
-		long long hb = ji(o, "heartbeat_ms"), lease = ji(o, "lease_ms");
+	if (!strcmp(ev, LL_EVT_HELLO) || !strcmp(ev, LL_EVT_HEARTBEAT)) {
+		long long hb = ji(o, LL_EVF_HEARTBEAT_MS), lease = ji(o, LL_EVF_LEASE_MS);
 
 		*quiet_ms = hb > 0 ? (3 * hb > lease ? 3 * hb : lease) : -1;
 	}
-	if (!strcmp(ev, "heartbeat")) {
+	if (!strcmp(ev, LL_EVT_HEARTBEAT)) {
 		json_object_put(o);
 		return 0;
 	}
-	if (!strcmp(ev, "hello"))
-		*pid = ji(o, "pid");
-	else if (!strcmp(ev, "stop"))
+	if (!strcmp(ev, LL_EVT_HELLO))
+		*pid = ji(o, LL_EVF_PID);
+	else if (!strcmp(ev, LL_EVT_STOP))
 		*stopped = 1;
 	if (ll_out.json || !o) {
 		puts(line);
 	} else {
-		if (!strcmp(ev, "hello"))
-			printf("connected to lifelined (pid %lld): level %s, source %s\n", ji(o, "pid"),
-			       js(o, "level"), js(o, "source"));
-		else if (!strcmp(ev, "level"))
-			printf("%s  level %s -> %s  source %s  %s\n", js(o, "time"), js(o, "previous"),
-			       js(o, "level"), js(o, "source"), js(o, "reason"));
+		if (!strcmp(ev, LL_EVT_HELLO))
+			printf("connected to lifelined (pid %lld): level %s, source %s\n",
+			       ji(o, LL_EVF_PID), js(o, LL_EVF_LEVEL), js(o, LL_EVF_SOURCE));
+		else if (!strcmp(ev, LL_EVT_LEVEL))
+			printf("%s  level %s -> %s  source %s  %s\n", js(o, LL_EVF_TIME),
+			       js(o, LL_EVF_PREVIOUS), js(o, LL_EVF_LEVEL), js(o, LL_EVF_SOURCE),
+			       js(o, LL_EVF_REASON));
 		else
-			printf("%s  %s  level %s  source %s%s\n", js(o, "time"), ev, js(o, "level"),
-			       js(o, "source"), !strcmp(ev, "pfmemalloc") ? "  (reserve-backed skb "
-			       "of unregistered traffic dropped)" : "");
+			printf("%s  %s  level %s  source %s%s\n", js(o, LL_EVF_TIME), ev,
+			       js(o, LL_EVF_LEVEL), js(o, LL_EVF_SOURCE),
+			       !strcmp(ev, ll_event_names[LL_EV_PFMEMALLOC]) ?
+			       "  (reserve-backed skb of unregistered traffic dropped)" : "");
 	}
 	fflush(stdout);
 	json_object_put(o);
@@ -67,14 +70,15 @@ static int monitor_end(const struct sockaddr_un *sa, long long pid, int stopped,
 {
 	struct timeval tv = { .tv_sec = 2 };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	char hello[16];
+	static const char hello_head[] = "{\"" LL_EVF_EVENT "\":\"" LL_EVT_HELLO "\"";
+	char hello[sizeof(hello_head) - 1];
 	int alive = 0;
 
 	/* a dying daemon may still hold its listening socket: alive means it says hello */
 	if (fd >= 0 && !setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
 	    !connect(fd, (const struct sockaddr *)sa, sizeof(*sa)))
 		alive = recv(fd, hello, sizeof(hello), MSG_WAITALL) == (ssize_t)sizeof(hello) &&
-			!memcmp(hello, "{\"event\":\"hello\"", sizeof(hello));
+			!memcmp(hello, hello_head, sizeof(hello));
 	if (fd >= 0)
 		close(fd);
 	if (stopped)

@@ -6,15 +6,14 @@
 #include "cli.h"
 #include "engine.h"
 #include "spec.h"
+#include "state.h"
 
 static json_object *vote_json(const struct ll_vote *v, __u64 now, int active)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "level", json_object_new_string(
-		v->level < LL_LEVEL_MAX ? ll_level_names[v->level] : "?"));
-	json_object_object_add(o, "source", json_object_new_string(
-		v->source < LL_SRC_MAX ? ll_source_names[v->source] : "?"));
+	json_object_object_add(o, "level", json_object_new_string(ll_level_name(v->level)));
+	json_object_object_add(o, "source", json_object_new_string(ll_source_name(v->source)));
 	json_object_object_add(o, "active", json_object_new_boolean(active));
 	if (v->expires_ns)
 		json_object_object_add(o, "expires_in_s", json_object_new_double(
@@ -24,19 +23,22 @@ static json_object *vote_json(const struct ll_vote *v, __u64 now, int active)
 	return o;
 }
 
-json_object *pressure_json(const struct ll_state *st)
+json_object *pressure_json(const struct ll_state *map)
 {
 	json_object *o = json_object_new_object(), *votes = json_object_new_object();
+	struct ll_state snap, *st = &snap;
 	__u64 now = ll_now_ns();
-	__u32 src;
+	__u32 src, level;
 	int expired;
-	__u32 level = ll_level_of(st, now, &src, &expired);
-	const struct ll_vote *win = src == LL_SRC_MANUAL ? &st->override :
-				    st->kernel.level > st->daemon.level || expired ? &st->kernel :
-										      &st->daemon;
+	const struct ll_vote *win;
 
-	json_object_object_add(o, "level", json_object_new_string(ll_level_names[level]));
-	json_object_object_add(o, "source", json_object_new_string(ll_source_names[src]));
+	ll_state_snapshot(map, &snap);
+	level = ll_level_of(st, now, &src, &expired);
+	win = src == LL_SRC_MANUAL ? &st->override :
+	      st->kernel.level > st->daemon.level || expired ? &st->kernel : &st->daemon;
+
+	json_object_object_add(o, "level", json_object_new_string(ll_level_name(level)));
+	json_object_object_add(o, "source", json_object_new_string(ll_source_name(src)));
 	json_object_object_add(o, "since_s", level && win->since_ns ?
 			       json_object_new_double(((double)now - (double)win->since_ns) / 1e9) : NULL);
 	json_object_object_add(o, "lease_expired", json_object_new_boolean(expired));
@@ -121,13 +123,6 @@ static void pressure_human(json_object *o)
 	pressure_human_body(o, "");
 }
 
-static void override_clear(struct ll_state *st)
-{
-	st->override_active = 0;
-	__atomic_store_n(&st->override.level, LL_LEVEL_NONE, __ATOMIC_RELEASE);
-	st->generation++;
-}
-
 static void pressure_clear_human(json_object *o)
 {
 	json_object *arr;
@@ -187,7 +182,7 @@ static int pressure_clear(struct cli_ctx *c)
 		return clear_open_failed(&orph[i], fd[i]);
 	}
 	if (c->have_session) {
-		override_clear(c->s.m.state);
+		ll_state_override_clear(c->s.m.state);
 		j = pressure_json(c->s.m.state);
 	} else {
 		j = json_object_new_object();
@@ -197,7 +192,7 @@ static int pressure_clear(struct cli_ctx *c)
 	arr = json_object_new_array();
 	for (int i = 0; i < no; i++) {
 		if (st[i])
-			override_clear(st[i]);
+			ll_state_override_clear(st[i]);
 		ll_state_close(fd[i], st[i]);
 		json_object_array_add(arr, orphan_json(&orph[i]));
 	}
@@ -250,17 +245,9 @@ static int pressure_set_prepare(struct cli_ctx *c)
 static int pressure_set(struct cli_ctx *c)
 {
 	struct ll_state *st = c->s.m.state;
-	__u64 now = ll_now_ns();
 
-	/* Deactivate, rewrite, reactivate: the datapath never sees a mixed override. */
-	__atomic_store_n(&st->override_active, 0, __ATOMIC_RELEASE);
-	st->override.level = set_level;
-	st->override.source = LL_SRC_MANUAL;
-	st->override.since_ns = now;
-	/* the duration is at most LL_DURATION_MAX_NS (365d): now + it cannot wrap */
-	st->override.expires_ns = set_for_ns ? now + set_for_ns : 0;
-	__atomic_store_n(&st->override_active, 1, __ATOMIC_RELEASE);
-	st->generation++;
+	/* --for is at most LL_DURATION_MAX_NS (365d): now + it cannot wrap */
+	ll_state_override_set(st, set_level, ll_now_ns(), set_for_ns);
 	return cli_emit(c, pressure_json(st), pressure_human);
 }
 

@@ -16,15 +16,14 @@
 #include "registry.h"
 #include "sockets.h"
 #include "spec.h"
+#include "util.h"
 
 void rec_of_flow(const struct ll_flow_key *k, struct ll_rule_rec *r)
 {
-	static const __u8 v4map[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
 	memset(r, 0, sizeof(*r));
 	r->kind = LL_RULE_FLOW;
 	r->proto = k->proto;
-	r->is_v4 = !memcmp(k->remote, v4map, 12);
+	r->is_v4 = ll_is_v4mapped(k->remote);
 	r->plen = r->is_v4 ? 32 : 128;
 	r->nranges = 1;
 	r->ranges[0].lo = r->ranges[0].hi = be16toh(k->remote_port);

@@ -7,6 +7,16 @@
 
 #define PLURAL(n) ((n) == 1 ? "" : "s")
 
+/* Prints the table (indented), or the line none when it has no rows; frees it. */
+static void table_done(struct table *t, const char *none)
+{
+	if (t->nrows > 1)
+		table_print(t, stdout, "  ");
+	else
+		printf("  %s\n", none);
+	table_free(t);
+}
+
 static void status_human(json_object *o)
 {
 	json_object *ifs, *pr, *cnt;
@@ -31,11 +41,7 @@ static void status_human(json_object *o)
 			  ji(e, "tc_ingress") && ji(e, "tc_egress") ? "ingress+egress" :
 			  ji(e, "tc_ingress") ? "ingress" : ji(e, "tc_egress") ? "egress" : "none");
 	}
-	if (t.nrows > 1)
-		table_print(&t, stdout, "  ");
-	else
-		printf("  not attached to any interface\n");
-	table_free(&t);
+	table_done(&t, "not attached to any interface");
 	json_object_object_get_ex(o, "pressure", &pr);
 	pressure_human_body(pr, "");
 	printf("registered: %lld endpoint rule%s, %lld allow rule%s, %lld flow%s (capacity %lld "
@@ -53,11 +59,7 @@ static void status_human(json_object *o)
 		fmt_bytes(by, sizeof(by), ji(val, "bytes"));
 		table_row(&t, key, pk, by);
 	}
-	if (t.nrows > 1)
-		table_print(&t, stdout, "  ");
-	else
-		printf("  no packets counted (at level none the fast path counts nothing)\n");
-	table_free(&t);
+	table_done(&t, "no packets counted (at level none the fast path counts nothing)");
 	json_object_object_get_ex(o, "orphaned", &cnt);
 	orphans_human(cnt);
 }

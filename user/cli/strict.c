@@ -3,20 +3,21 @@
 #include <stdio.h>
 #include "cli.h"
 #include "emit.h"
+#include "state.h"
 
 static int strict_run(struct cli_ctx *c, int set)
 {
+	struct ll_state snap;
 	struct emit e;
 
-	if (set >= 0) {
-		c->s.m.state->strict = set;
-		c->s.m.state->generation++;
-	}
+	if (set >= 0)
+		ll_state_strict(c->s.m.state, set);
+	ll_state_snapshot(c->s.m.state, &snap);
 	emit_begin(&e);
 	emit_text(&e, "strict mode: ");
 	emit_bool(&e, FIELD_STRICT, "on (at critical, registered TCP packets for this host need a "
 		  "local socket; forwarded ones are not checked)", "off (per-flow --strict only)",
-		  c->s.m.state->strict);
+		  snap.strict);
 	emit_text(&e, "\n");
 	emit_end(&e);
 	return 0;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include "cli.h"
 #include "emit.h"
+#include "state.h"
 
 static void rate_text(char *buf, size_t len, double v)
 {
@@ -57,26 +58,40 @@ static const struct cli_opt tune_opts[] = {
 	{ NULL },
 };
 
+/* the options given, as one change of the state map */
+static void tune_collect(struct ll_tune *t)
+{
+	const struct {
+		enum ll_tune_field f;
+		int given;
+		__u64 val;
+	} opt[] = {
+		{ LL_TUNE_PRIORITY, tune.priority_set, tune.priority },
+		{ LL_TUNE_MARK, tune.mark_set, tune.mark },
+		{ LL_TUNE_RCVBUF, tune.rcvbuf_set, tune.rcvbuf },
+		{ LL_TUNE_SNDBUF, tune.sndbuf_set, tune.sndbuf },
+		{ LL_TUNE_BUDGET_RATE, tune.rate_set, tune.rate },
+		{ LL_TUNE_BUDGET_BURST, tune.burst_set, tune.burst },
+		{ LL_TUNE_BUDGET_PPS, tune.pps_set, tune.pps },
+	};
+
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
+		if (!opt[i].given)
+			continue;
+		t->set |= 1U << opt[i].f;
+		t->val[opt[i].f] = opt[i].val;
+	}
+}
+
 static int do_tune(struct cli_ctx *c)
 {
-	struct ll_state *st = c->s.m.state;
+	struct ll_tune t = {};
+	struct ll_state snap;
 
-	if (tune.priority_set)
-		st->egress_priority = tune.priority;
-	if (tune.mark_set)
-		st->egress_mark = tune.mark;
-	if (tune.rcvbuf_set)
-		st->sock_rcvbuf = tune.rcvbuf;
-	if (tune.sndbuf_set)
-		st->sock_sndbuf = tune.sndbuf;
-	if (tune.rate_set)
-		st->budget_rate = tune.rate;
-	if (tune.burst_set)
-		st->budget_burst = tune.burst;
-	if (tune.pps_set)
-		st->budget_pps = tune.pps;
-	st->generation++;
-	tune_emit(st);
+	tune_collect(&t);
+	ll_state_tune(c->s.m.state, &t);
+	ll_state_snapshot(c->s.m.state, &snap);
+	tune_emit(&snap);
 	return 0;
 }
 
