@@ -569,6 +569,26 @@ static void truncation_sweep(const struct pkt_spec *base, size_t hdr_end, int fa
 	}
 }
 
+/*
+ * The remote prefilter's slots: the hosts of one /24 with TCP and with UDP
+ * must not share slots by construction. With the protocol XORed into the
+ * address's last byte (layout 4), a.b.c.x over UDP and a.b.c.(x^6^17)
+ * over TCP always shared one, so a flood from the registered storage
+ * server's own subnet skipped the prefilter for every such source.
+ */
+static void test_prefilter_slots(void)
+{
+	int same = 0;
+
+	for (__u32 x = 0; x < 256; x++) {
+		__u32 a[4] = { 0, 0, htonl(0xffff), htonl(0xc0000200 | x) };
+		__u32 b[4] = { 0, 0, htonl(0xffff), htonl(0xc0000200 | (x ^ 6 ^ 17)) };
+
+		same += ll_remote_slot(a, IPPROTO_UDP) == ll_remote_slot(b, IPPROTO_TCP);
+	}
+	ASSERT_EQ(same, 0, "192.0.2.x/UDP and 192.0.2.(x^23)/TCP never share a prefilter slot");
+}
+
 static void test_truncation_v4(void)
 {
 	struct pkt_spec p = { T(NBD4, LOCAL4, 10809, 40000), .vlans = 2, .ip4_opt_words = 2 };
@@ -910,6 +930,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
 		TEST_RUN(special[i].name, run_fixture, &special[i]);
 	run_matrix();
+	TEST_RUN("prefilter/protocols of one /24 in their own slots", test_prefilter_slots);
 	TEST_RUN("truncation/every offset, IPv4 QinQ with options", test_truncation_v4);
 	TEST_RUN("truncation/every offset, IPv6 VLAN with extension headers", test_truncation_v6);
 	TEST_RUN("events/pfmemalloc sightings rate-limited", test_events);
