@@ -108,10 +108,18 @@ int ll_tc_policy(struct __sk_buff *skb)
 	return ll_tc_in(skb, LL_TC_POLICY);
 }
 
-/* TC egress: packets of registered flows get the configured priority and mark. */
+/*
+ * TC egress: packets of registered flows get the configured priority and
+ * mark. A socket sock_ops registered has both already (SO_PRIORITY,
+ * SO_MARK): its packets, every packet of the block-I/O path at every
+ * level, leave without a parse or a lookup. Only flows without such a
+ * socket (CLI flows, connections of endpoint rules made before lifeline,
+ * UDP) are looked up.
+ */
 SEC("tc")
 int ll_tc_egress(struct __sk_buff *skb)
 {
+	struct ll_state *s = bpf_map_lookup_elem(&ll_state, &(__u32){ 0 });
 	struct ll_ctx ctx = {
 		.prog_ctx = skb,
 		.data = (void *)(long)skb->data,
@@ -120,13 +128,15 @@ int ll_tc_egress(struct __sk_buff *skb)
 		.hook = LL_HOOK_TC_EGRESS,
 	};
 	struct ll_pkt p = {};
-	struct ll_state *s;
-	__u32 zero = 0;
 
+	if (!s)
+		return TC_ACT_OK_;
+	/* nothing to set: marked by its socket */
+	if (skb->priority == s->egress_priority && (!s->egress_mark || skb->mark == s->egress_mark))
+		return TC_ACT_OK_;
 	if (ll_parse_frame(&ctx, &p) != LL_P_IP || p.frag_later)
 		return TC_ACT_OK_;
-	s = bpf_map_lookup_elem(&ll_state, &zero);
-	if (!s || !ll_registered(s, &p, skb->len, LL_DIR_OUT, NULL))
+	if (!ll_registered(s, &p, skb->len, LL_DIR_OUT, NULL))
 		return TC_ACT_OK_;
 	skb->priority = s->egress_priority;
 	if (s->egress_mark)
