@@ -161,7 +161,7 @@ static struct row *row_add(const char *fmt, ...)
 static void row_target(struct row *r, double max_ratio)
 {
 	r->target = max_ratio;
-	snprintf(r->target_desc, sizeof(r->target_desc), "<= %.1fx", max_ratio);
+	snprintf(r->target_desc, sizeof(r->target_desc), "<= %.2gx", max_ratio);
 }
 
 static __u64 counter_packets(struct bench *b, int idx)
@@ -926,18 +926,18 @@ static void emit(FILE *out, int json, const char *when)
 	}
 	fprintf(out, "pktcost %s: BPF_PROG_TEST_RUN, %u packets/run, median of %d runs, "
 		"each paired with its baseline\n", when, opt.repeat, opt.runs);
-	fprintf(out, "%-54s %9s  %-14s %8s %7s  %-16s %s\n", "case", "ns/pkt", "baseline",
+	fprintf(out, "%-66s %9s  %-14s %8s %7s  %-16s %s\n", "case", "ns/pkt", "baseline",
 		"base ns", "ratio", "target", "verdict");
 	for (int i = 0; i < nrows; i++) {
 		const struct row *r = &rows[i];
 
 		if (r->verdict == V_SKIPPED || r->verdict == V_WRONG) {
-			fprintf(out, "%-54s %9s  %-14s %8s %7s  %-16s %s: %s\n", r->name, "-",
+			fprintf(out, "%-66s %9s  %-14s %8s %7s  %-16s %s: %s\n", r->name, "-",
 				base_names[r->base], "-", "-", r->target_desc[0] ? r->target_desc : "-",
 				verdict_names[r->verdict], r->note);
 			continue;
 		}
-		fprintf(out, "%-54s %9.2f  %-14s %8.2f %6.2fx  %-16s %s%s%s%s\n", r->name, r->ns,
+		fprintf(out, "%-66s %9.2f  %-14s %8.2f %6.2fx  %-16s %s%s%s%s\n", r->name, r->ns,
 			base_names[r->base], r->base_ns, r->ratio,
 			r->target_desc[0] ? r->target_desc : "-", verdict_names[r->verdict],
 			r->note[0] ? " (" : "", r->note, r->note[0] ? ")" : "");
