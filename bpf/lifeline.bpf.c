@@ -38,7 +38,6 @@ int ll_xdp(struct xdp_md *xdp)
 		.data = (void *)(long)xdp->data,
 		.data_end = (void *)(long)xdp->data_end,
 		.hook = LL_HOOK_XDP,
-		.ifindex = xdp->ingress_ifindex,
 		.xdp_buff = bpf_cast_to_kern_ctx(xdp),
 	};
 	/* a multi-buffer frame's whole length is read by ll_ingress */
@@ -86,7 +85,6 @@ static __always_inline int ll_tc_in(struct __sk_buff *skb, enum ll_tc_mode mode)
 		.bytes = skb->len,
 		.charge = kskb->truesize,
 		.hook = LL_HOOK_TC_INGRESS,
-		.ifindex = skb->ifindex,
 		.pfmemalloc = pfmemalloc,
 	};
 	if (pfmemalloc)

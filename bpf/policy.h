@@ -479,10 +479,21 @@ struct ll_ctx {
 	__u64 bytes;		/* wire length, all fragments included */
 	__u64 charge;		/* tc: skb->truesize (XDP: ll_charge reads the buffer's) */
 	__u32 hook;		/* enum ll_hook */
-	__u32 ifindex;
 	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
 	struct xdp_buff *xdp_buff;	/* XDP: the kernel's view (multi-buffer flag) */
 };
+
+/*
+ * The ingress interface, read where it is needed (events, strict's FIB
+ * lookup): for XDP it is three dependent loads (rxq, dev, ifindex) that
+ * every packet paid when the context was built.
+ */
+static __always_inline __u32 ll_ifindex(const struct ll_ctx *ctx)
+{
+	if (ctx->hook == LL_HOOK_XDP)
+		return ((struct xdp_md *)ctx->prog_ctx)->ingress_ifindex;
+	return ((struct __sk_buff *)ctx->prog_ctx)->ifindex;
+}
 
 /* SKB_DATA_ALIGN(sizeof(struct sk_buff)), as the kernel adds it to every truesize */
 #define LL_SKB_HEAD ((bpf_core_type_size(struct sk_buff) + 63) & ~63ULL)
@@ -756,7 +767,7 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 
 registered:
 	strict.prog_ctx = ctx->prog_ctx;
-	strict.ifindex = ctx->ifindex;
+	strict.ifindex = level == LL_LEVEL_CRITICAL ? ll_ifindex(ctx) : 0;
 	reason = ll_registered(s, &p, ctx->bytes, LL_DIR_IN,
 			       level == LL_LEVEL_CRITICAL ? &strict : NULL);
 	if (reason == LL_DROP_STRICT)
@@ -776,7 +787,7 @@ unregistered:
 		reason = LL_DROP_PFMEMALLOC;
 		ll_kernel_raise(s, LL_LEVEL_CRITICAL, LL_SRC_PFMEMALLOC, now);
 		ll_event(ctx->hook, LL_EV_PFMEMALLOC, LL_LEVEL_CRITICAL, LL_SRC_PFMEMALLOC,
-			 ctx->ifindex, now);
+			 ll_ifindex(ctx), now);
 		goto out;
 	}
 	reason = ll_unregistered(ctx, s, level, now);
@@ -811,7 +822,7 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, struct ll_state *s, __
 		if (!expired)
 			return 0;
 		ll_event(ctx->hook, LL_EV_LEASE_EXPIRED, LL_LEVEL_NONE, s->daemon.source,
-			 ctx->ifindex, now);
+			 ll_ifindex(ctx), now);
 		*reason = LL_PASS_LEASE_EXPIRED;
 		ll_count(ctx->hook, *reason, ctx->bytes);
 		return 1;
