@@ -161,7 +161,7 @@ static struct row *row_add(const char *fmt, ...)
 static void row_target(struct row *r, double max_ratio)
 {
 	r->target = max_ratio;
-	snprintf(r->target_desc, sizeof(r->target_desc), "<= %.2gx", max_ratio);
+	snprintf(r->target_desc, sizeof(r->target_desc), "<= %gx", max_ratio);
 }
 
 static __u64 counter_packets(struct bench *b, int idx)
