@@ -9,6 +9,7 @@
 #include <bpf/bpf_endian.h>
 #include "floor.h"
 
+#define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
 
 SEC("xdp")
@@ -27,6 +28,12 @@ SEC("tc")
 int bare_tc_shot(struct __sk_buff *skb)
 {
 	return TC_ACT_SHOT;
+}
+
+SEC("tc")
+int bare_tc_ok(struct __sk_buff *skb)
+{
+	return TC_ACT_OK;
 }
 
 struct {

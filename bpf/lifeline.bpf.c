@@ -9,55 +9,22 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "lifeline.h"
+#include "compat.h"
 #include "maps.h"
 #include "parse.h"
 #include "flowtab.h"
 #include "policy.h"
 #include "sockreg.h"
 
-#define TC_ACT_UNSPEC (-1)
-#define TC_ACT_SHOT 2
 /*
  * What lifeline's tc programs return for a packet they let through: "no
  * verdict, the next program decides" (TCX_NEXT; for a clsact filter the next
  * filter). TC_ACT_OK would end the hook there: lifeline runs first, so
  * every other tc program (tcx links, filters) would stop seeing traffic.
  */
-#define LL_TC_PASS TC_ACT_UNSPEC
+#define LL_TC_PASS TC_ACT_UNSPEC_
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
-
-/* SKB_DATA_ALIGN(sizeof(struct sk_buff)), as the kernel adds it to every truesize */
-#define LL_SKB_HEAD ((bpf_core_type_size(struct sk_buff) + 63) & ~63ULL)
-
-/* A fragment's buffer is at least a page (x86, arm64 with 4K pages; larger pages charge more) */
-#define LL_FRAG_MIN 4096ULL
-
-/*
- * The memory an XDP frame holds: its buffer (frame_sz: a page with most
- * drivers and veth, whatever the wire length), plus the fragments' buffers
- * of a multi-buffer frame, plus the sk_buff the stack builds around it if
- * it passes: what its truesize will be. The fragments are charged
- * skb_shared_info.xdp_frags_truesize but never less than a page each
- * (nr_frags): veth, for the frames it converts from skbs, and
- * BPF_PROG_TEST_RUN leave xdp_frags_truesize out (only xdp_frags_size is
- * set), and the charge must never be less than the memory the frame holds.
- */
-static __always_inline __u64 ll_xdp_charge(struct xdp_md *xdp)
-{
-	struct xdp_buff *xb = bpf_cast_to_kern_ctx(xdp);
-	__u64 charge = xb->frame_sz + LL_SKB_HEAD;
-
-	if (xb->flags & XDP_FLAGS_HAS_FRAGS) {
-		struct skb_shared_info *sh = xb->data_hard_start + xb->frame_sz -
-			((bpf_core_type_size(struct skb_shared_info) + 63) & ~63ULL);
-		__u64 truesize = BPF_CORE_READ(sh, xdp_frags_truesize);
-		__u64 pages = BPF_CORE_READ(sh, nr_frags) * LL_FRAG_MIN;
-
-		charge += truesize > pages ? truesize : pages;
-	}
-	return charge;
-}
 
 /*
  * Loaded with multi-buffer support (xdp.frags): a driver then keeps a jumbo
@@ -67,20 +34,23 @@ static __always_inline __u64 ll_xdp_charge(struct xdp_md *xdp)
 SEC("xdp.frags")
 int ll_xdp(struct xdp_md *xdp)
 {
-	struct ll_ctx ctx = {
+	struct ll_state *s = bpf_map_lookup_elem(&ll_state, &(__u32){ 0 });
+	struct ll_ctx ctx;
+	__u32 reason;
+
+	/* level none: nothing else is read */
+	if (!s || !ll_any_vote(s))
+		return XDP_PASS;
+	ctx = (struct ll_ctx){
 		.prog_ctx = xdp,
 		.data = (void *)(long)xdp->data,
 		.data_end = (void *)(long)xdp->data_end,
 		.hook = LL_HOOK_XDP,
-		.ifindex = xdp->ingress_ifindex,
+		.xdp_buff = bpf_cast_to_kern_ctx(xdp),
 	};
-	__u32 reason;
-
-	/* a multi-buffer frame's whole length is read by ll_ingress, past its fast path */
+	/* a multi-buffer frame's whole length is read by ll_ingress */
 	ctx.bytes = ctx.data_end - ctx.data;
-	ctx.charge = ll_xdp_charge(xdp);
-	ctx.xdp_buff = bpf_cast_to_kern_ctx(xdp);
-	if (!ll_ingress(&ctx, &reason))
+	if (!ll_ingress(&ctx, s, &reason))
 		return XDP_PASS;
 	return ll_reason_is_drop(reason) ? XDP_DROP : XDP_PASS;
 }
@@ -97,46 +67,65 @@ int ll_xdp(struct xdp_md *xdp)
  * saves: on a veth, native XDP copies every non-linear or cloned skb (all
  * of a local TCP sender's) into a fresh page to run any program at all.
  */
-static __always_inline int ll_tc_in(struct __sk_buff *skb, int policy)
+/* What the tc ingress program does with a plain (not reserve-backed) skb. */
+enum ll_tc_mode {
+	LL_TC_RESERVE_ONLY = 0,	/* ll_tc_ingress, behind XDP: pass it untouched */
+	LL_TC_POLICY = 1,	/* ll_tc_policy (attach --mode tc): the whole decision */
+};
+
+static __always_inline int ll_tc_in(struct __sk_buff *skb, enum ll_tc_mode mode)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
-	struct ll_ctx ctx = {
+	struct ll_state *s;
+	struct ll_ctx ctx;
+	__u32 reason;
+	int pfmemalloc = BPF_CORE_READ_BITFIELD(kskb, pfmemalloc) || ll_assume_pfmemalloc;
+
+	if (!pfmemalloc && mode == LL_TC_RESERVE_ONLY)
+		return LL_TC_PASS;
+	s = bpf_map_lookup_elem(&ll_state, &(__u32){ 0 });
+	if (!s || (!pfmemalloc && !ll_any_vote(s)))
+		return LL_TC_PASS;
+	ctx = (struct ll_ctx){
 		.prog_ctx = skb,
 		.data = (void *)(long)skb->data,
 		.data_end = (void *)(long)skb->data_end,
 		.bytes = skb->len,
+		.charge = kskb->truesize,
 		.hook = LL_HOOK_TC_INGRESS,
-		.ifindex = skb->ifindex,
+		.pfmemalloc = pfmemalloc,
 	};
-	__u32 reason;
-
-	ctx.pfmemalloc = BPF_CORE_READ_BITFIELD(kskb, pfmemalloc) || ll_assume_pfmemalloc;
-	if (!ctx.pfmemalloc && !policy)
-		return LL_TC_PASS;
-	ctx.charge = kskb->truesize;
-	if (ctx.pfmemalloc)
+	if (pfmemalloc)
 		ll_count(LL_HOOK_TC_INGRESS, LL_NOTE_PFMEMALLOC, ctx.bytes);
-	if (!ll_ingress(&ctx, &reason))
+	if (!ll_ingress(&ctx, s, &reason))
 		return LL_TC_PASS;
-	return ll_reason_is_drop(reason) ? TC_ACT_SHOT : LL_TC_PASS;
+	return ll_reason_is_drop(reason) ? TC_ACT_SHOT_ : LL_TC_PASS;
 }
 
 SEC("tc")
 int ll_tc_ingress(struct __sk_buff *skb)
 {
-	return ll_tc_in(skb, 0);
+	return ll_tc_in(skb, LL_TC_RESERVE_ONLY);
 }
 
 SEC("tc")
 int ll_tc_policy(struct __sk_buff *skb)
 {
-	return ll_tc_in(skb, 1);
+	return ll_tc_in(skb, LL_TC_POLICY);
 }
 
-/* TC egress: packets of registered flows get the configured priority and mark. */
+/*
+ * TC egress: packets of registered flows get the configured priority and
+ * mark. A socket sock_ops registered has both already (SO_PRIORITY,
+ * SO_MARK): its packets, every packet of the block-I/O path at every
+ * level, leave without a parse or a lookup. Only flows without such a
+ * socket (CLI flows, connections of endpoint rules made before lifeline,
+ * UDP) are looked up.
+ */
 SEC("tc")
 int ll_tc_egress(struct __sk_buff *skb)
 {
+	struct ll_state *s = bpf_map_lookup_elem(&ll_state, &(__u32){ 0 });
 	struct ll_ctx ctx = {
 		.prog_ctx = skb,
 		.data = (void *)(long)skb->data,
@@ -145,13 +134,15 @@ int ll_tc_egress(struct __sk_buff *skb)
 		.hook = LL_HOOK_TC_EGRESS,
 	};
 	struct ll_pkt p = {};
-	struct ll_state *s;
-	__u32 zero = 0;
 
+	if (!s)
+		return LL_TC_PASS;
+	/* nothing to set: marked by its socket */
+	if (skb->priority == s->egress_priority && (!s->egress_mark || skb->mark == s->egress_mark))
+		return LL_TC_PASS;
 	if (ll_parse_frame(&ctx, &p) != LL_P_IP || p.frag_later)
 		return LL_TC_PASS;
-	s = bpf_map_lookup_elem(&ll_state, &zero);
-	if (!s || !ll_registered(s, &p, skb->len, 1, NULL))
+	if (!ll_registered(s, &p, skb->len, LL_DIR_OUT, NULL))
 		return LL_TC_PASS;
 	skb->priority = s->egress_priority;
 	if (s->egress_mark)
@@ -215,14 +206,14 @@ int BPF_PROG(ll_tp_memcg_reclaim, int order, gfp_t gfp)
 SEC("sockops")
 int ll_sockops(struct bpf_sock_ops *skops)
 {
-	return ll_sockops_handle(skops, 0);
+	return ll_sockops_handle(skops, LL_SOCKOPS_ENDPOINTS);
 }
 
 /* sock_ops on a registered cgroup: every connection of its processes. */
 SEC("sockops")
 int ll_sockops_cgroup(struct bpf_sock_ops *skops)
 {
-	return ll_sockops_handle(skops, 1);
+	return ll_sockops_handle(skops, LL_SOCKOPS_ALL);
 }
 
 /*
@@ -250,7 +241,7 @@ int ll_iter_tcp(struct bpf_iter__tcp *ctx)
 			skc->skc_v6_rcv_saddr.in6_u.u6_addr32, skc->skc_daddr, skc->skc_rcv_saddr,
 			skc->skc_dport, skc->skc_num))
 		return 0;
-	if (s && ll_rule_match(s, 0, &p, k.remote, 1) >= 0)
+	if (s && ll_rule_match(s, LL_TAB_ENDPOINT, &p, k.remote, LL_HOSTS_MAYBE) >= 0)
 		origin = LL_ORIGIN_SOCKOPS;
 	else if (skc->skc_flags & (1UL << SOCK_MEMALLOC))
 		origin = LL_ORIGIN_KERNEL;

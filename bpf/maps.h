@@ -23,6 +23,13 @@ const volatile __u32 ll_assume_pfmemalloc = 0;
  * tracepoint): the inode number of its directory, v1 or v2; 0 = none.
  */
 const volatile __u64 ll_watch_memcg = 0;
+/*
+ * Test hook: count the frames that take the parser's fast entry in
+ * ll_fast_frames (tests/test_diff.c compares it with the model, frame by
+ * frame). A constant: in production the verifier removes the count.
+ */
+const volatile __u32 ll_count_fast = 0;
+__u64 ll_fast_frames = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

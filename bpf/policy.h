@@ -8,8 +8,6 @@
 #ifndef LL_POLICY_H
 #define LL_POLICY_H
 
-#define NSEC_PER_SEC_ 1000000000ULL
-
 /*
  * CLOCK_MONOTONIC at jiffy resolution, as the leases need it. The coarse
  * clock (a tenth of bpf_ktime_get_ns() here) only moves at a tick, so it is
@@ -96,6 +94,24 @@ static __always_inline int ll_kernel_raise(struct ll_state *s, __u32 level, __u3
 	return 0;
 }
 
+/* The rule tables ll_rule_match searches (also the index of host_entries, trie_entries). */
+enum ll_table {
+	LL_TAB_ENDPOINT = 0,	/* endpoint rules: ll_rule_hosts, ll_rules */
+	LL_TAB_ALLOW = 1,	/* management allow rules: ll_allow_hosts, ll_allow */
+};
+
+/* Whether the remote prefilter says the host hash may hold the remote. */
+enum ll_hosts {
+	LL_HOSTS_NONE = 0,	/* its slot counts no full-length entry: skip the host hash */
+	LL_HOSTS_MAYBE = 1,
+};
+
+/* Which way a packet goes: its remote is the source (in) or the destination (out). */
+enum ll_dir {
+	LL_DIR_IN = 0,
+	LL_DIR_OUT = 1,
+};
+
 static __always_inline int ll_port_in(__u16 port_be, const struct ll_port_range *r)
 {
 	__u16 port = bpf_ntohs(port_be);
@@ -122,14 +138,14 @@ static __always_inline long ll_ranges_match(const struct ll_rule_val *v, const s
 }
 
 /*
- * Looks the remote address up in one rule table (kind 0: endpoint rules,
- * 1: allow rules): the exact-host hash first, then the prefix trie, each
- * only when it holds entries; the host hash also only when the remote
- * prefilter says it may hold this remote (hosts_maybe). Returns the rule
- * id or -1.
+ * Looks the remote address up in one rule table: the exact-host hash
+ * first, then the prefix trie, each only when it holds entries; the host
+ * hash also only when the remote prefilter says it may hold this remote
+ * (LL_HOSTS_MAYBE). Returns the rule id or -1.
  */
-static __always_inline long ll_rule_match(const struct ll_state *s, int kind,
-					  const struct ll_pkt *p, const __u8 *remote, int hosts_maybe)
+static __always_inline long ll_rule_match(const struct ll_state *s, enum ll_table kind,
+					  const struct ll_pkt *p, const __u8 *remote,
+					  enum ll_hosts hosts_maybe)
 {
 	struct ll_rule_key key = { .prefixlen = LL_RULE_KEY_BITS, .proto = p->proto };
 	/* ll_pkt is 4-byte aligned and its addresses lead it */
@@ -162,24 +178,38 @@ static __always_inline void ll_rule_hit(long id, __u64 bytes)
 	}
 }
 
-static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p, int egress)
+/*
+ * The flow key of the packet, stored as the 64-bit words ll_flow_key_eq
+ * and the hash read: each load then finds one store to forward from, not
+ * a word assembled from byte and half-word stores (a store-forwarding
+ * stall per word, the largest part of a lookup's cost when it was built
+ * field by field).
+ */
+static __always_inline void ll_flow_key_of(struct ll_flow_key *key, const __u8 *remote,
+					   const __u8 *local, __u16 remote_port, __u16 local_port,
+					   __u8 proto)
 {
-	struct ll_flow_key key = { .proto = p->proto };
+	const __u32 *r = (const __u32 *)remote, *l = (const __u32 *)local;
+	__u64 *w = (__u64 *)key;
+
+	w[0] = r[0] | (__u64)r[1] << 32;
+	w[1] = r[2] | (__u64)r[3] << 32;
+	w[2] = l[0] | (__u64)l[1] << 32;
+	w[3] = l[2] | (__u64)l[3] << 32;
+	w[4] = remote_port | (__u32)local_port << 16 | (__u64)proto << 32;
+}
+
+static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p, enum ll_dir dir)
+{
+	struct ll_flow_key key;
 	struct ll_flow_entry *e;
 
 	if (!p->has_ports)
 		return NULL;
-	if (egress) {
-		__builtin_memcpy(key.remote, p->dst, 16);
-		__builtin_memcpy(key.local, p->src, 16);
-		key.remote_port = p->dport;
-		key.local_port = p->sport;
-	} else {
-		__builtin_memcpy(key.remote, p->src, 16);
-		__builtin_memcpy(key.local, p->dst, 16);
-		key.remote_port = p->sport;
-		key.local_port = p->dport;
-	}
+	if (dir == LL_DIR_OUT)
+		ll_flow_key_of(&key, p->dst, p->src, p->dport, p->sport, p->proto);
+	else
+		ll_flow_key_of(&key, p->src, p->dst, p->sport, p->dport, p->proto);
 	e = ll_flow_find(&key);
 	return e ? &e->val : NULL;
 }
@@ -192,8 +222,6 @@ static __always_inline void ll_frag_key(struct ll_frag_key *k, const struct ll_p
 	k->id = p->frag_id;
 	k->proto = p->frag_proto;
 }
-
-#define TCP_LISTEN_ 10
 
 enum { LL_SK_NONE = 0, LL_SK_CONN, LL_SK_LISTENER };
 
@@ -295,7 +323,7 @@ static __noinline int ll_for_this_host(const struct ll_strict *ctx, const struct
  */
 static __noinline int ll_strict_rule_unvouched(const struct ll_strict *ctx, const struct ll_state *s,
 					       const struct ll_pkt *p, const __u8 *remote,
-					       int hosts_maybe)
+					       enum ll_hosts hosts_maybe)
 {
 	struct ll_pkt q;
 	int sk = ll_sock_of(ctx->prog_ctx, p);
@@ -304,7 +332,7 @@ static __noinline int ll_strict_rule_unvouched(const struct ll_strict *ctx, cons
 		return sk == LL_SK_NONE;
 	q = *p;
 	q.sport = p->dport;
-	return ll_rule_match(s, 0, &q, remote, hosts_maybe) < 0;
+	return ll_rule_match(s, LL_TAB_ENDPOINT, &q, remote, hosts_maybe) < 0;
 }
 
 /*
@@ -313,22 +341,22 @@ static __noinline int ll_strict_rule_unvouched(const struct ll_strict *ctx, cons
  * never returned here, so 0 means "not registered"). strict_ctx is the
  * packet's context when strict mode applies (ingress at critical), else NULL.
  */
-static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_pkt *p,
-					   __u64 bytes, int egress, const struct ll_strict *strict_ctx)
+static __always_inline __u32 ll_registered(const struct ll_state *s, const struct ll_pkt *p,
+					   __u64 bytes, enum ll_dir dir, const struct ll_strict *strict_ctx)
 {
-	int strict_all = s->strict;
+	int strict_all = s->strict, egress = dir == LL_DIR_OUT;
 	const __u8 *remote = egress ? p->dst : p->src;
 	__u32 slot = ll_remote_slot((const __u32 *)remote, p->proto);
 	struct ll_remote_cnt *rc = bpf_map_lookup_elem(&ll_remotes, &slot);
 	struct ll_flow_val *fv = NULL;
-	int hosts_maybe;
+	enum ll_hosts hosts_maybe;
 	long id;
 
 	if (!rc)
 		return 0;
-	hosts_maybe = rc->hosts != 0;
+	hosts_maybe = rc->hosts ? LL_HOSTS_MAYBE : LL_HOSTS_NONE;
 	if (!egress) {
-		id = ll_rule_match(s, 1, p, remote, hosts_maybe);
+		id = ll_rule_match(s, LL_TAB_ALLOW, p, remote, hosts_maybe);
 		if (id >= 0) {
 			ll_rule_hit(id, bytes);
 			return LL_PASS_MGMT;
@@ -336,7 +364,7 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 	}
 	/* Hit counters count received packets only. */
 	if (rc->flows)
-		fv = ll_flow_match(p, egress);
+		fv = ll_flow_match(p, dir);
 	if (fv) {
 		/* an exact flow names its local port: a listener there is its target */
 		if (strict_ctx && p->proto == IPPROTO_TCP_ &&
@@ -355,7 +383,7 @@ static __noinline __u32 ll_registered(const struct ll_state *s, const struct ll_
 		}
 		return LL_PASS_FLOW;
 	}
-	id = ll_rule_match(s, 0, p, remote, hosts_maybe);
+	id = ll_rule_match(s, LL_TAB_ENDPOINT, p, remote, hosts_maybe);
 	if (id >= 0) {
 		if (strict_ctx && strict_all && p->proto == IPPROTO_TCP_ &&
 		    ll_strict_rule_unvouched(strict_ctx, s, p, remote, hosts_maybe) &&
@@ -444,6 +472,72 @@ static __always_inline int ll_pool_take(const struct ll_state *s, struct ll_buck
 	return 0;
 }
 
+struct ll_ctx {
+	void *prog_ctx;		/* xdp_md or __sk_buff, for socket lookups */
+	void *data;		/* the directly readable part: linear data, first buffer */
+	void *data_end;
+	__u64 bytes;		/* wire length, all fragments included */
+	__u64 charge;		/* tc: skb->truesize (XDP: ll_charge reads the buffer's) */
+	__u32 hook;		/* enum ll_hook */
+	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
+	struct xdp_buff *xdp_buff;	/* XDP: the kernel's view (multi-buffer flag) */
+};
+
+/*
+ * The ingress interface, read where it is needed (events, strict's FIB
+ * lookup): for XDP it is three dependent loads (rxq, dev, ifindex) that
+ * every packet paid when the context was built.
+ */
+static __always_inline __u32 ll_ifindex(const struct ll_ctx *ctx)
+{
+	if (ctx->hook == LL_HOOK_XDP)
+		return ((struct xdp_md *)ctx->prog_ctx)->ingress_ifindex;
+	return ((struct __sk_buff *)ctx->prog_ctx)->ifindex;
+}
+
+/* SKB_DATA_ALIGN(sizeof(struct sk_buff)), as the kernel adds it to every truesize */
+#define LL_SKB_HEAD ((bpf_core_type_size(struct sk_buff) + 63) & ~63ULL)
+
+/* A fragment's buffer is at least a page (x86, arm64 with 4K pages; larger pages charge more) */
+#define LL_FRAG_MIN 4096ULL
+
+/*
+ * The memory an XDP frame holds: its buffer (frame_sz: a page with most
+ * drivers and veth, whatever the wire length), plus the fragments' buffers
+ * of a multi-buffer frame, plus the sk_buff the stack builds around it if
+ * it passes: what its truesize will be. The fragments are charged
+ * skb_shared_info.xdp_frags_truesize but never less than a page each
+ * (nr_frags): veth, for the frames it converts from skbs, and
+ * BPF_PROG_TEST_RUN leave xdp_frags_truesize out (only xdp_frags_size is
+ * set), and the charge must never be less than the memory the frame holds.
+ */
+static __always_inline __u64 ll_xdp_charge(struct xdp_buff *xb)
+{
+	__u64 charge = xb->frame_sz + LL_SKB_HEAD;
+
+	if (xb->flags & XDP_FLAGS_HAS_FRAGS) {
+		struct skb_shared_info *sh = xb->data_hard_start + xb->frame_sz -
+			((bpf_core_type_size(struct skb_shared_info) + 63) & ~63ULL);
+		__u64 truesize = BPF_CORE_READ(sh, xdp_frags_truesize);
+		__u64 pages = BPF_CORE_READ(sh, nr_frags) * LL_FRAG_MIN;
+
+		charge += truesize > pages ? truesize : pages;
+	}
+	return charge;
+}
+
+/*
+ * What an unregistered packet is charged: the memory it holds, never less
+ * than its wire length, whatever the attach point measured. Read only at
+ * elevated, the one level that charges.
+ */
+static __always_inline __u64 ll_charge(const struct ll_ctx *ctx)
+{
+	__u64 charge = ctx->hook == LL_HOOK_XDP ? ll_xdp_charge(ctx->xdp_buff) : ctx->charge;
+
+	return charge > ctx->bytes ? charge : ctx->bytes;
+}
+
 /*
  * The level's policy for traffic that is not registered. At elevated the
  * packet is charged the memory it holds (charge, from the attach point),
@@ -451,18 +545,20 @@ static __always_inline int ll_pool_take(const struct ll_state *s, struct ll_buck
  * against this CPU's credit, which is refilled in chunks from the host's
  * pool: no shared write per packet.
  */
-static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 level, __u64 charge,
-					     __u64 now)
+static __always_inline __u32 ll_unregistered(const struct ll_ctx *ctx, const struct ll_state *s,
+					     __u32 level, __u64 now)
 {
 	struct ll_bucket *b;
 	__u32 zero = 0;
-	__u64 pps = s->budget_pps, held = charge;
+	__u64 pps, charge, held;
 
 	if (level == LL_LEVEL_NONE)
 		return LL_PASS_NONE;
 	if (level != LL_LEVEL_ELEVATED)
 		return LL_DROP_CRITICAL;
 
+	pps = s->budget_pps;
+	charge = held = ll_charge(ctx);
 	b = bpf_map_lookup_elem(&ll_bucket, &zero);
 	if (!b)
 		return LL_DROP_BUDGET;
@@ -476,17 +572,6 @@ static __always_inline __u32 ll_unregistered(const struct ll_state *s, __u32 lev
 	return LL_PASS_BUDGET;
 }
 
-struct ll_ctx {
-	void *prog_ctx;		/* xdp_md or __sk_buff, for socket lookups */
-	void *data;		/* the directly readable part: linear data, first buffer */
-	void *data_end;
-	__u64 bytes;		/* wire length, all fragments included */
-	__u64 charge;		/* memory held: XDP frame buffer + sk_buff, tc skb->truesize */
-	__u32 hook;		/* enum ll_hook */
-	__u32 ifindex;
-	int pfmemalloc;		/* TC ingress: skb backed by the emergency reserve */
-	struct xdp_buff *xdp_buff;	/* XDP: the kernel's view (multi-buffer flag) */
-};
 
 /*
  * Parses the frame wherever its headers are. In place first: that is every
@@ -529,19 +614,134 @@ static __always_inline int ll_parse_frame(const struct ll_ctx *ctx, struct ll_pk
 }
 
 /*
+ * The parser's fast entry: the common frame (untagged Ethernet; IPv4 with a
+ * 20-byte header and no fragment bits, or IPv6 whose next header is TCP or
+ * UDP; a complete TCP or UDP header, all in the readable part) recognised
+ * with a few loads. Anything else returns NULL and takes the general walk
+ * (ll_parse_frame), which gives such a frame the same ll_pkt that
+ * ll_fast_pkt completes, so the decision cannot tell the two apart: one
+ * parser with two entries (tests/test_diff.c checks it frame by frame).
+ * Only what the prefilter needs is filled here: p->src (v4-mapped for
+ * IPv4), p->proto and p->v4; the rest by ll_fast_pkt, only when the remote
+ * has registrations. Returns the IP header.
+ */
+static __always_inline void *ll_fast_parse(const struct ll_ctx *ctx, struct ll_pkt *p)
+{
+	void *data = ctx->data, *end = ctx->data_end;
+	struct ethhdr *eth = data;
+	__u32 *src = (__u32 *)p->src;
+	void *l3, *l4;
+
+	if ((void *)(eth + 1) > end)
+		return NULL;
+	l3 = eth + 1;
+	if (eth->h_proto == bpf_htons(ETH_P_IP_)) {
+		struct iphdr *iph = l3;
+
+		if ((void *)(iph + 1) > end)
+			return NULL;
+		/* version 4 with a 20-byte header, not a fragment, a length that holds it */
+		if (*(__u8 *)iph != 0x45 || (iph->frag_off & bpf_htons(0x3fff)) ||
+		    bpf_ntohs(iph->tot_len) < sizeof(*iph))
+			return NULL;
+		src[0] = 0;
+		src[1] = 0;
+		src[2] = bpf_htonl(0xffff);
+		src[3] = iph->saddr;
+		p->proto = iph->protocol;
+		p->v4 = 1;
+		l4 = iph + 1;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6_)) {
+		struct ipv6hdr *ip6 = l3;
+
+		if ((void *)(ip6 + 1) > end || ip6->version != 6)
+			return NULL;
+		__builtin_memcpy(src, &ip6->saddr, 16);
+		/* a v4-mapped source is malformed (parse_ipv6): the general walk says so */
+		if (!(src[0] | src[1]) && src[2] == bpf_htonl(0xffff))
+			return NULL;
+		p->proto = ip6->nexthdr;
+		p->v4 = 0;
+		l4 = ip6 + 1;
+	} else {
+		return NULL;
+	}
+	if (p->proto == IPPROTO_TCP_) {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) > end || th->doff < 5)
+			return NULL;
+	} else if (p->proto == IPPROTO_UDP_) {
+		if (l4 + sizeof(struct udphdr) > end)
+			return NULL;
+	} else {
+		return NULL;
+	}
+	return l3;
+}
+
+/* Completes the ll_pkt of ll_fast_parse as the general walk builds it (parse_ipv4/6, parse_l4). */
+static __always_inline void ll_fast_pkt(struct ll_pkt *p, void *l3)
+{
+	__u8 proto = p->proto, v4 = p->v4;
+	__u16 *ports;
+
+	__builtin_memset(&p->sport, 0, sizeof(*p) - offsetof(struct ll_pkt, sport));
+	if (v4) {
+		struct iphdr *iph = l3;
+
+		ll_v4mapped(p->dst, iph->daddr);
+		ports = (void *)(iph + 1);
+		p->v4 = 1;
+	} else {
+		struct ipv6hdr *ip6 = l3;
+
+		__builtin_memcpy(p->dst, &ip6->daddr, 16);
+		p->hop_limit = ip6->hop_limit;
+		ports = (void *)(ip6 + 1);
+	}
+	p->proto = proto;
+	p->sport = ports[0];
+	p->dport = ports[1];
+	p->has_ports = 1;
+}
+
+/*
  * The ingress decision. Returns the verdict reason; ll_reason_is_drop()
  * gives the verdict. Counts the reason and any notes.
+ *
+ * The common frame enters by the fast entry: a TCP or UDP packet is never
+ * an essential, so the first question is the prefilter's. A remote whose
+ * slot counts no exact flow and no full-length rule, when no prefix rule
+ * exists either, is unregistered (ll_registered would look nothing up and
+ * say so): the flood's packet is decided there, without building ll_pkt.
  */
 static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, __u32 level,
 				       __u64 now)
 {
-	struct ll_pkt p = {};
+	struct ll_pkt p;
 	struct ll_strict strict;
 	struct ll_frag_key fk;
 	struct ll_frag_val *fv;
 	__u32 reason;
 	int rc;
 
+	void *l3 = ll_fast_parse(ctx, &p);
+
+	if (l3) {
+		__u32 slot = ll_remote_slot((__u32 *)p.src, p.proto);
+		struct ll_remote_cnt *cnt = bpf_map_lookup_elem(&ll_remotes, &slot);
+
+		if (ll_count_fast)
+			__sync_fetch_and_add(&ll_fast_frames, 1);
+		if (!cnt || (!(cnt->flows | cnt->hosts) &&
+			     !(s->trie_entries[LL_TAB_ENDPOINT] | s->trie_entries[LL_TAB_ALLOW])))
+			goto unregistered;
+		ll_fast_pkt(&p, l3);
+		goto registered;
+	}
+
+	__builtin_memset(&p, 0, sizeof(p));
 	rc = ll_parse_frame(ctx, &p);
 	if (ll_essential(rc, &p, ctx->bytes)) {
 		reason = LL_PASS_ESSENTIAL;
@@ -565,9 +765,11 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 		goto unregistered;
 	}
 
+registered:
 	strict.prog_ctx = ctx->prog_ctx;
-	strict.ifindex = ctx->ifindex;
-	reason = ll_registered(s, &p, ctx->bytes, 0, level == LL_LEVEL_CRITICAL ? &strict : NULL);
+	strict.ifindex = level == LL_LEVEL_CRITICAL ? ll_ifindex(ctx) : 0;
+	reason = ll_registered(s, &p, ctx->bytes, LL_DIR_IN,
+			       level == LL_LEVEL_CRITICAL ? &strict : NULL);
 	if (reason == LL_DROP_STRICT)
 		goto out;
 	if (reason) {
@@ -585,33 +787,31 @@ unregistered:
 		reason = LL_DROP_PFMEMALLOC;
 		ll_kernel_raise(s, LL_LEVEL_CRITICAL, LL_SRC_PFMEMALLOC, now);
 		ll_event(ctx->hook, LL_EV_PFMEMALLOC, LL_LEVEL_CRITICAL, LL_SRC_PFMEMALLOC,
-			 ctx->ifindex, now);
+			 ll_ifindex(ctx), now);
 		goto out;
 	}
-	/* never less than the wire length, whatever the attach point measured */
-	reason = ll_unregistered(s, level, ctx->charge > ctx->bytes ? ctx->charge : ctx->bytes, now);
+	reason = ll_unregistered(ctx, s, level, now);
 out:
 	ll_count(ctx->hook, reason, ctx->bytes);
 	return reason;
 }
 
-/*
- * Common front of the ingress programs. Returns 1 with *reason set when the
- * packet was decided, 0 for the fast path (level none: pass, not counted).
- */
-static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
+/* Does anybody hold a level? The programs' first question, before anything else is read. */
+static __always_inline int ll_any_vote(const struct ll_state *s)
 {
-	__u32 zero = 0, level, source;
-	struct ll_state *s;
+	return s->daemon.level | s->kernel.level | s->override_active;
+}
+
+/*
+ * Common front of the ingress programs, once ll_any_vote() said yes or the
+ * skb is reserve-backed. Returns 1 with *reason set when the packet was
+ * decided, 0 for level none (pass, not counted).
+ */
+static __always_inline int ll_ingress(struct ll_ctx *ctx, struct ll_state *s, __u32 *reason)
+{
+	__u32 level, source;
 	int expired;
 	__u64 now;
-
-	s = bpf_map_lookup_elem(&ll_state, &zero);
-	if (!s)
-		return 0;
-	/* Fast path: nobody holds a level. */
-	if (!(s->daemon.level | s->kernel.level | s->override_active) && !ctx->pfmemalloc)
-		return 0;
 
 	/* a multi-buffer frame: bytes so far counted its first buffer only */
 	if (ctx->hook == LL_HOOK_XDP && (ctx->xdp_buff->flags & XDP_FLAGS_HAS_FRAGS))
@@ -622,7 +822,7 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, __u32 *reason)
 		if (!expired)
 			return 0;
 		ll_event(ctx->hook, LL_EV_LEASE_EXPIRED, LL_LEVEL_NONE, s->daemon.source,
-			 ctx->ifindex, now);
+			 ll_ifindex(ctx), now);
 		*reason = LL_PASS_LEASE_EXPIRED;
 		ll_count(ctx->hook, *reason, ctx->bytes);
 		return 1;

@@ -9,16 +9,6 @@
 #ifndef LL_SOCKREG_H
 #define LL_SOCKREG_H
 
-#define SOL_SOCKET_ 1
-#define SO_PRIORITY_ 12
-#define SO_MARK_ 36
-#define SO_RCVBUF_ 8
-#define SO_SNDBUF_ 7
-#define TCP_ESTABLISHED_ 1
-#define TCP_CLOSE_ 7
-#define SOL_TCP_ 6
-#define TCP_BPF_SOCK_OPS_CB_FLAGS_ 1008
-
 /* Flow key and the summary the rule matcher reads, from the socket's view. */
 static __always_inline int ll_sock_key(struct ll_flow_key *k, struct ll_pkt *p, __u32 family,
 				       const __u32 *rip6, const __u32 *lip6, __u32 rip4, __u32 lip4,
@@ -57,7 +47,14 @@ static __always_inline void ll_sock_del(const struct ll_flow_key *k)
 	ll_flow_remove_auto(k);
 }
 
-static __always_inline int ll_sockops_handle(struct bpf_sock_ops *skops, int all)
+/* Which connections a sock_ops program registers. */
+enum ll_sockops_scope {
+	LL_SOCKOPS_ENDPOINTS = 0,	/* those to a registered endpoint (cgroup-v2 root) */
+	LL_SOCKOPS_ALL = 1,		/* every one (attached to a registered cgroup) */
+};
+
+static __always_inline int ll_sockops_handle(struct bpf_sock_ops *skops,
+					     enum ll_sockops_scope scope)
 {
 	struct ll_flow_key k = {};
 	struct ll_pkt p = {};
@@ -88,9 +85,9 @@ static __always_inline int ll_sockops_handle(struct bpf_sock_ops *skops, int all
 	s = bpf_map_lookup_elem(&ll_state, &zero);
 	if (!s)
 		return 1;
-	if (all)
+	if (scope == LL_SOCKOPS_ALL)
 		origin = LL_ORIGIN_CGROUP;
-	else if (ll_rule_match(s, 0, &p, k.remote, 1) >= 0)
+	else if (ll_rule_match(s, LL_TAB_ENDPOINT, &p, k.remote, LL_HOSTS_MAYBE) >= 0)
 		origin = LL_ORIGIN_SOCKOPS;
 	else
 		return 1;

@@ -345,7 +345,8 @@ struct ll_remote_cnt {
 
 static inline __u32 ll_remote_slot(const __u32 *addr, __u32 proto)
 {
-	__u64 x = addr[0] ^ addr[1] ^ addr[2] ^ addr[3] ^ (proto << 24);
+	/* the protocol above the address bits: XORed into them, hosts of one /24 collided */
+	__u64 x = (__u64)(addr[0] ^ addr[1] ^ addr[2] ^ addr[3]) ^ ((__u64)proto << 32);
 
 	return (__u32)((x * 0x9e3779b97f4a7c15ULL) >> (64 - LL_REMOTE_BITS));
 }
@@ -528,8 +529,11 @@ struct ll_event {
  * 3: the elevated budget charges memory: ll_bucket without a clock, the
  *    host pool ll_pool, budget_pps in the state.
  * 4: ll_bucket counts the memory held apart from the charges (held).
+ * 5: the remote prefilter's slot hash keeps the protocol apart from the
+ *    address (ll_remote_slot): the counts of a layout-4 ll_remotes sit in
+ *    other slots.
  */
-#define LL_LAYOUT 4
+#define LL_LAYOUT 5
 
 /* Limits and defaults. */
 #define LL_DEFAULT_MAX_FLOWS 65536

@@ -594,4 +594,43 @@ static inline void dm_decide(struct dm_inst *m, const __u8 *frame, size_t len, _
 	}
 }
 
+/*
+ * Does the frame take the parser's fast entry (bpf/policy.h, ll_fast_parse)
+ * once the decision runs? Written from its definition, not from its code:
+ * untagged Ethernet; IPv4 with version 4, a 20-byte header, neither MF nor
+ * a fragment offset and a total length of at least 20, or IPv6 with
+ * version 6, a next header of TCP or UDP and a source that is not
+ * v4-mapped; then a complete TCP header with a data offset of at least 5
+ * words, or a complete UDP header; all within the first `avail` bytes (the
+ * readable part: the whole frame, or an XDP frame's first buffer).
+ */
+static inline int dm_fast_entry(const __u8 *b, size_t avail)
+{
+	static const __u8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	size_t l4;
+	__u8 proto;
+
+	if (avail < 14)
+		return 0;
+	if (dm_be16(b + 12) == 0x0800) {
+		if (avail < 34 || b[14] != 0x45 || (dm_be16(b + 20) & 0x3fff) ||
+		    dm_be16(b + 16) < 20)
+			return 0;
+		proto = b[23];
+		l4 = 34;
+	} else if (dm_be16(b + 12) == 0x86dd) {
+		if (avail < 54 || b[14] >> 4 != 6 || !memcmp(b + 22, mapped, 12))
+			return 0;
+		proto = b[20];
+		l4 = 54;
+	} else {
+		return 0;
+	}
+	if (proto == IPPROTO_TCP)
+		return avail >= l4 + 20 && b[l4 + 12] >> 4 >= 5;
+	if (proto == IPPROTO_UDP)
+		return avail >= l4 + 8;
+	return 0;
+}
+
 #endif /* LL_DIFF_MODEL_H */

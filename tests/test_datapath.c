@@ -569,6 +569,26 @@ static void truncation_sweep(const struct pkt_spec *base, size_t hdr_end, int fa
 	}
 }
 
+/*
+ * The remote prefilter's slots: the hosts of one /24 with TCP and with UDP
+ * must not share slots by construction. With the protocol XORed into the
+ * address's last byte (layout 4), a.b.c.x over UDP and a.b.c.(x^6^17)
+ * over TCP always shared one, so a flood from the registered storage
+ * server's own subnet skipped the prefilter for every such source.
+ */
+static void test_prefilter_slots(void)
+{
+	int same = 0;
+
+	for (__u32 x = 0; x < 256; x++) {
+		__u32 a[4] = { 0, 0, htonl(0xffff), htonl(0xc0000200 | x) };
+		__u32 b[4] = { 0, 0, htonl(0xffff), htonl(0xc0000200 | (x ^ 6 ^ 17)) };
+
+		same += ll_remote_slot(a, IPPROTO_UDP) == ll_remote_slot(b, IPPROTO_TCP);
+	}
+	ASSERT_EQ(same, 0, "192.0.2.x/UDP and 192.0.2.(x^23)/TCP never share a prefilter slot");
+}
+
 static void test_truncation_v4(void)
 {
 	struct pkt_spec p = { T(NBD4, LOCAL4, 10809, 40000), .vlans = 2, .ip4_opt_words = 2 };
@@ -760,6 +780,50 @@ static int load(struct instance *in, int assume_pfm, int every_event, __u32 flow
 static void unload(struct instance *in);
 
 /*
+ * Egress on a socket that sock_ops already gave the priority and mark
+ * (SO_PRIORITY, SO_MARK): its packets carry both, so tc egress has nothing
+ * to set and must not parse or look them up (every packet of the
+ * registered path paid that, at every level). Counted by note_marked only
+ * when egress itself marked.
+ */
+static void test_egress_premarked(void)
+{
+	struct instance in = {};
+	struct fixture f = { .prog = TC_EG, .pkt = { T(LOCAL4, NBD4, 40000, 10809) } };
+	struct __sk_buff skb = { .priority = LL_TC_PRIO_INTERACTIVE, .mark = 0x4c4c }, out = {};
+	__u8 buf[2048];
+	size_t len = pkt_build(buf, sizeof(buf), &f.pkt);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = len, .repeat = 1000,
+		    .ctx_in = &skb, .ctx_size_in = sizeof(skb), .ctx_out = &out,
+		    .ctx_size_out = sizeof(out));
+	int fd;
+	struct ll_counter marked;
+
+	if (!ASSERT_EQ(load(&in, 0, 0, 0), 0, "load") || !ASSERT_EQ(reset(&in, &f), 0, "reset"))
+		goto out;
+	fd = bpf_program__fd(in.skel->progs.ll_tc_egress);
+	ASSERT_EQ(bpf_prog_test_run_opts(fd, &opts), 0, "1000 runs, socket already marked");
+	ASSERT_EQ(opts.retval, 0, "passed");
+	ASSERT_EQ(out.priority, LL_TC_PRIO_INTERACTIVE, "priority as the socket set it");
+	ASSERT_EQ(out.mark, 0x4c4c, "mark as the socket set it");
+	ll_percpu_counter_sum(bpf_map__fd(in.skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_TC_EGRESS, LL_NOTE_MARKED), &marked);
+	ASSERT_EQ(marked.packets, 0, "no lookup: nothing marked by egress");
+	/* the same flow from a socket without them is still marked (once: a test run reuses its skb) */
+	skb.priority = 0;
+	skb.mark = 0;
+	opts.repeat = 1;
+	ASSERT_EQ(bpf_prog_test_run_opts(fd, &opts), 0, "a run, plain socket");
+	ASSERT_EQ(out.priority, LL_TC_PRIO_INTERACTIVE, "priority set by egress");
+	ASSERT_EQ(out.mark, 0x4c4c, "mark set by egress");
+	ll_percpu_counter_sum(bpf_map__fd(in.skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_TC_EGRESS, LL_NOTE_MARKED), &marked);
+	ASSERT_EQ(marked.packets, 1, "marked by egress");
+out:
+	unload(&in);
+}
+
+/*
  * Moves against lookups: a child process walks a tiny flow table full of
  * other flows (every insert then moves entries between buckets) while the
  * XDP program at critical looks up one flow that is never removed. Every
@@ -910,6 +974,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
 		TEST_RUN(special[i].name, run_fixture, &special[i]);
 	run_matrix();
+	TEST_RUN("prefilter/protocols of one /24 in their own slots", test_prefilter_slots);
+	TEST_RUN("egress/socket already marked: left as it is, no lookup", test_egress_premarked);
 	TEST_RUN("truncation/every offset, IPv4 QinQ with options", test_truncation_v4);
 	TEST_RUN("truncation/every offset, IPv6 VLAN with extension headers", test_truncation_v6);
 	TEST_RUN("events/pfmemalloc sightings rate-limited", test_events);

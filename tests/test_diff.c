@@ -153,6 +153,7 @@ static int load(struct inst *i, int pfm, int tc)
 	i->skel = s;
 	s->rodata->ll_assume_pfmemalloc = pfm;
 	s->rodata->ll_event_interval_ns = 0;	/* every event emitted: compared per frame */
+	s->rodata->ll_count_fast = 1;		/* ll_fast_frames: compared per frame */
 	err = lifeline_bpf__load(s);
 	if (err) {
 		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
@@ -1503,6 +1504,8 @@ static int tc_refused(const struct frame *f)
 }
 
 static __u64 xdp_split_runs;
+/* Runs that took the parser's fast entry, as counted by the datapath (ll_fast_frames). */
+static __u64 fast_runs, fast_by_inst[8];
 
 /*
  * Where an XDP frame's first buffer ends: for one frame in three, at a
@@ -1535,7 +1538,7 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 	struct dm_result res;
 	__u64 pk[LL_COUNTER_SLOTS], by[LL_COUNTER_SLOTS], want_pk[LL_COUNTER_SLOTS] = {};
 	int verdict, bad = 0, was_raised = i->m.raised;
-	__u64 t0, charge;
+	__u64 t0, charge, fast_before;
 
 	mism[0] = 0;
 	if (i->hook == LL_HOOK_TC_INGRESS && tc_refused(f)) {
@@ -1575,10 +1578,30 @@ static int run_one(struct ctx *c, struct inst *i, const struct frame *f)
 		xdp_split_runs++;
 		mm("     multi-buffer: first buffer %d of %zu bytes\n", split, f->len);
 	}
+	fast_before = i->skel->bss->ll_fast_frames;
 	if (bpf_prog_test_run_opts(i->prog_fd, &opts)) {
 		mm("     BPF_PROG_TEST_RUN failed: %s\n", strerror(errno));
 		report(c, i, f, CAUSE_NONE);
 		return -1;
+	}
+	/*
+	 * The fast entry: taken by every frame of its shape that reaches the
+	 * decision (a reason other than the lease's, which is decided before
+	 * the parse), by no other.
+	 */
+	{
+		size_t avail = split >= 0 && (size_t)split < f->len ? (size_t)split : f->len;
+		__u64 got = i->skel->bss->ll_fast_frames - fast_before;
+		int want = res.reason != DM_NO_COUNT && res.reason != LL_PASS_LEASE_EXPIRED &&
+			   dm_fast_entry(f->b, avail);
+
+		fast_runs += got;
+		fast_by_inst[i - in] += got;
+		if (got != (__u64)want) {
+			mm("     fast entry: datapath took it %llu times, model says %s\n", got,
+			   want ? "once" : "never");
+			bad = 1;
+		}
 	}
 	if (i->hook == LL_HOOK_XDP)
 		verdict = opts.retval == XDP_PASS ? 1 : opts.retval == XDP_DROP ? 0 : -1;
@@ -2329,6 +2352,10 @@ int main(int argc, char **argv)
 	       " %.0f runs/s\n",
 	       total_frames, total_runs - tc_skipped, tc_skipped, xdp_split_runs, total_mismatches, secs,
 	       secs > 0 ? (total_runs - tc_skipped) / secs : 0);
+	printf("test_diff: %llu runs took the parser's fast entry (", fast_runs);
+	for (int k = 0; k < NINST; k++)
+		printf("%s%s %llu", k ? ", " : "", inst_names[k], fast_by_inst[k]);
+	printf("), each one the model expected\n");
 	if (total_mismatches) {
 		printf("test_diff: mismatches by cause:");
 		for (int k = 0; k <= NDIV; k++)
