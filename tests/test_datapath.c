@@ -803,7 +803,7 @@ static void test_egress_premarked(void)
 		goto out;
 	fd = bpf_program__fd(in.skel->progs.ll_tc_egress);
 	ASSERT_EQ(bpf_prog_test_run_opts(fd, &opts), 0, "1000 runs, socket already marked");
-	ASSERT_EQ(opts.retval, 0, "passed");
+	ASSERT_EQ(opts.retval, (__u32)-1, "passed on (TC_ACT_UNSPEC)");
 	ASSERT_EQ(out.priority, LL_TC_PRIO_INTERACTIVE, "priority as the socket set it");
 	ASSERT_EQ(out.mark, 0x4c4c, "mark as the socket set it");
 	ll_percpu_counter_sum(bpf_map__fd(in.skel->maps.ll_counters),
