@@ -155,8 +155,8 @@ EOF
 # time, level, source, flood packets offered (leaving the flooder), reaching
 # the client's stack, dropped by lifeline; the memory cgroup's usage in %.
 # Each counter's instant is the middle of the command that read it, and the
-# sampler runs at nice -15, so a loaded machine does not stretch a read
-# (under load 18, reads took up to a second); rates are derived afterwards,
+# sampler runs at nice -5, so a loaded machine stretches a read less
+# (under load 18, reads took up to a second; at -15 it starved the script itself, whose Ctrl-C then took 56 s); rates are derived afterwards,
 # each counter over its own instants (demo_rates). Before, one interval for
 # all three counters, read one after the other, made "dropped" or
 # "reaching" exceed "offered" by up to 10 %.
@@ -193,12 +193,23 @@ demo_rates() {
 		{ po = $4; pco = $5; pr = $6; pcr = $7; pd = $8; pcd = $9 }'
 }
 # demo_phase_rates A B <NET: "offered reaching dropped usage level" over A < t <= B,
-# from each cumulative counter's first and last reading in it, by its own
-# reading instants (so reaching + dropped <= offered but for packets in flight)
+# from each cumulative counter interpolated at A and B between its own
+# readings: the same interval for all three (so reaching + dropped <= offered
+# but for packets in flight and the interpolation at a sharp change)
 demo_phase_rates() {
-	awk -v a="$1" -v b="$2" 'function take(k, t, c) { if (t > a && t <= b) { if (!(k in t0)) { t0[k] = t; c0[k] = c } t1[k] = t; c1[k] = c } }
-		function rate(k) { return (k in t0) && t1[k] > t0[k] ? (c1[k] - c0[k]) / (t1[k] - t0[k]) : 0 }
-		{ take("o", $4, $5); take("r", $6, $7); take("d", $8, $9) }
+	awk -v a="$1" -v b="$2" '
+		# each counter at A and at B, interpolated linearly between its own readings
+		function at(k, x,   i) { if (x <= T[k, 1]) return C[k, 1]; for (i = 2; i <= N[k]; i++) if (T[k, i] >= x)
+			return C[k, i - 1] + (C[k, i] - C[k, i - 1]) * (x - T[k, i - 1]) / (T[k, i] - T[k, i - 1]); return C[k, N[k]] }
+		# over its own first and last reading inside the window when it has
+		# two there (a reading outside may already count the next phase)
+		function rate(k,   x, y, i, f, l) { if (N[k] < 2) return 0
+			for (i = 1; i <= N[k]; i++) if (T[k, i] > a && T[k, i] <= b) { if (!f) f = i; l = i }
+			if (f && l > f) return (C[k, l] - C[k, f]) / (T[k, l] - T[k, f])
+			x = a < T[k, 1] ? T[k, 1] : a; y = b > T[k, N[k]] ? T[k, N[k]] : b
+			return y > x ? (at(k, y) - at(k, x)) / (y - x) : 0 }
+		function add(k, t, c) { if (N[k] && t <= T[k, N[k]]) return; N[k]++; T[k, N[k]] = t; C[k, N[k]] = c }
+		{ add("o", $4, $5); add("r", $6, $7); add("d", $8, $9) }
 		$1 > a && $1 <= b { u += $10; n++; lv[$2]++ }
 		END { best = ""; for (l in lv) if (lv[l] > lv[best]) best = l
 			um = n ? u / n : 0; if (best == "") best = "-"
@@ -245,7 +256,7 @@ one_run() {
 	fi
 	T0=$(date +%s.%N)
 	echo "$T0" >"$RUN/$name.t0"
-	( trap - INT TERM; exec setsid nice -n -15 bash -c "$(declare -f sampler nftc nftn now in_cli); $(declare -p LL NS_SRV NS_CLI CGDIR); sampler $T0 $att" ) >"$RUN/$name.net" &
+	( trap - INT TERM; exec setsid nice -n -5 bash -c "$(declare -f sampler nftc nftn now in_cli); $(declare -p LL NS_SRV NS_CLI CGDIR); sampler $T0 $att" ) >"$RUN/$name.net" &
 	pids+=($!)
 	flood_idle
 	echo "$(date +%s.%N) - $T0" | bc >"$RUN/$name.off"
@@ -367,15 +378,11 @@ for run in without with; do
 	wdat $run seq | awk '{ print $1, $2, $3, $2 * $3 }' | smooth 3 4 | awk '{ print $1, $2, ($5 > 0 ? $6 / $5 : 0) }' >"$RUN/$run.seq.dat"
 	wdat $run fsync | smooth 4 5 >"$RUN/$run.fsync.dat"	# t MB/s span p50 p99 p50s p99s
 	# t lv src o r d u lvn os rs ds: the smoothed rates are each counter's
-	# change over the window's first and last readings, over its own instants
-	demo_rates <"$RUN/$run.net" | paste -d' ' - <(tail -n +2 "$RUN/$run.net") | awk '{ n++; for (i = 1; i <= 8; i++) v[n, i] = $i
-		to[n] = $12; o[n] = $13; tr[n] = $14; r[n] = $15; td[n] = $16; d[n] = $17 }
-		END { for (i = 1; i <= n; i++) { a = i; b = i
-			while (a > 1 && v[a - 1, 1] >= v[i, 1] - 1.5) a--
-			while (b < n && v[b + 1, 1] <= v[i, 1] + 1.5) b++
-			line = ""; for (k = 1; k <= 8; k++) line = line v[i, k] " "
-			printf "%s%.0f %.0f %.0f\n", line, (to[b] > to[a] ? (o[b] - o[a]) / (to[b] - to[a]) : v[i, 4]),
-				(tr[b] > tr[a] ? (r[b] - r[a]) / (tr[b] - tr[a]) : v[i, 5]), (td[b] > td[a] ? (d[b] - d[a]) / (td[b] - td[a]) : v[i, 6]) } }' >"$RUN/$run.net.dat"
+	# change over the same 3 s window, interpolated between its own readings
+	demo_rates <"$RUN/$run.net" | while read -r line; do
+		t=${line%% *}
+		echo "$line $(demo_phase_rates "$(echo "$t - 1.5" | bc)" "$(echo "$t + 1.5" | bc)" <"$RUN/$run.net" | cut -d' ' -f1-3)"
+	done >"$RUN/$run.net.dat"
 done
 XMAX=$(cat "$RUN"/*.phases | awk '$1 == "end" && $2 > m { m = $2 } END { print int(m) + 1 }')
 YMB=$(cat "$RUN"/*.seq.dat | awk '$2 > m { m = $2 } END { print m * 1.35 + 1 }')

@@ -73,7 +73,11 @@ done
 # the plot's own data: per sample, the smoothed dropped + reaching within offered
 D=$(ls -d "$TMP"/out/demo-*.data 2>/dev/null | head -1)
 if [ -n "$D" ] && [ -s "$D/with.net.dat" ]; then
-	bad=$(awk '$9 > 1000 && $10 + $11 > $9 * 1.10 + 1000 { n++ } END { print n + 0 }' "$D/with.net.dat" "$D/without.net.dat")
+	# (within 2 s of a phase change a windowed rate of counters read one
+	# after the other cannot be exact: those samples are not held to it)
+	near() { awk '{ printf "%s ", $2 }' "$D/$1.phases"; }
+	bad=$(for r in with without; do awk -v m="$(near $r)" 'BEGIN { n = split(m, c, " ") } { for (i = 1; i <= n; i++) if ($1 > c[i] - 2 && $1 < c[i] + 2) next }
+		$9 > 1000 && $10 + $11 > $9 * 1.10 + 1000 { k++ } END { print k + 0 }' "$D/$r.net.dat"; done | awk '{ s += $1 } END { print s }')
 	[ "$bad" = 0 ] && pass "plot: no sample with dropped + reaching above offered" ||
 		fail "plot: no sample with dropped + reaching above offered" "$bad samples: $(awk '$9 > 1000 && $10 + $11 > $9 * 1.10 + 1000 { printf "%s: t %s offered %s reaching %s dropped %s; ", FILENAME, $1, $9, $10, $11 }' "$D/with.net.dat" "$D/without.net.dat" | sed "s|$D/||g")"
 	grep -q "set lmargin 12; set rmargin 9" "$D/plot.gp" && [ "$(grep -c "set xrange \[0:" "$D/plot.gp")" = 1 ] &&
