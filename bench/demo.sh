@@ -217,8 +217,9 @@ demo_rates() {
 # The three counters are read one after the other (two namespaces, one
 # lifeline call), each with its own instant, so no two are read at one
 # instant: every counter is interpolated linearly between its own readings
-# at the same two instants X and Y (A and B, or the nearest instants inside
-# that all three counters cover) and all three rates are taken over X..Y.
+# at the same two instants X and Y (the latest of the counters' first
+# readings inside A..B and the earliest of their last ones; A and B when
+# there are too few) and all three rates are taken over X..Y.
 # Where a rate is steady this is exact; across a phase change (a rate
 # stepping by S inside a gap G between two readings) a counter's value at X
 # or Y can be off by up to S * G / 4 (the chord across the kink), which
@@ -232,9 +233,18 @@ demo_phase_rates() {
 		$1 > a && $1 <= b { u += $10; n++; lv[$2]++ }
 		END { best = ""; for (l in lv) if (lv[l] > lv[best]) best = l
 			um = n ? u / n : 0; if (best == "") best = "-"
-			x = a; y = b; split("o r d", K, " ")
-			for (j = 1; j <= 3; j++) { k = K[j]; if (N[k] < 2) { x = 1; y = 0; break }
-				if (T[k, 1] > x) x = T[k, 1]; if (T[k, N[k]] < y) y = T[k, N[k]] }
+			# X: the latest first reading inside of the three counters, Y:
+			# the earliest last reading inside of them, so that every
+			# counter is interpolated between readings taken inside A..B;
+			# with too few readings inside, A and B (or the readings nearest)
+			x = y = ""; split("o r d", K, " ")
+			for (j = 1; j <= 3; j++) { k = K[j]; f = l = 0
+				for (i = 1; i <= N[k]; i++) if (T[k, i] > a && T[k, i] <= b) { if (!f) f = i; l = i }
+				if (!f) { x = y = ""; break }
+				if (x == "" || T[k, f] > x) x = T[k, f]; if (y == "" || T[k, l] < y) y = T[k, l] }
+			if (x == "" || y <= x) { x = a; y = b
+				for (j = 1; j <= 3; j++) { k = K[j]; if (N[k] < 2) { x = 1; y = 0; break }
+					if (T[k, 1] > x) x = T[k, 1]; if (T[k, N[k]] < y) y = T[k, N[k]] } }
 			w = y - x; ro = rr = rd = 0
 			if (w > 0) { ro = (at("o", y) - at("o", x)) / w; rr = (at("r", y) - at("r", x)) / w; rd = (at("d", y) - at("d", x)) / w }
 			printf "%d %d %d %d %s\n", ro, rr, rd, um, best }'
@@ -293,8 +303,9 @@ one_run() {
 	say "== calm: the writers write and fsync; the flooder aims at itself"
 	mark calm; progress "$name" calm $PHASE_S
 	say "== flood: UDP flood from $FLOOD4 to a socket on the client; no memory pressure"
-	flood_on
-	mark flood; progress "$name" flood $PHASE_S
+	# marked before the flood starts: the calm phase's rates end before it
+	mark flood; flood_on
+	progress "$name" flood $PHASE_S
 	say "== pressure: a memory hog fills cgroup $CG (page cache, 512 MiB limit)"
 	setsid bash -c "echo \$\$ >$CGDIR/cgroup.procs; dd if=/dev/zero of=$HOGFILE bs=1M count=640 status=none;
 		i=0; while :; do dd if=/dev/zero of=$HOGFILE.\$((i % 8)) bs=1M count=4 status=none; i=\$((i + 1)); sleep 0.5; done" &
