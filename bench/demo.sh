@@ -8,8 +8,10 @@
 # writers run in a memory cgroup: sequential 1 MiB writes with an fsync
 # every 8 MiB (MB/s) and 4 KiB writes each followed by fsync (latency). The
 # same four phases run twice, first without lifeline, then with lifeline
-# attached to the client's veth (--mode tc, what the README recommends on a
-# veth), the server registered, and lifelined watching the memory cgroup:
+# attached to the client's veth (--mode native by default: with RPS, XDP
+# drops the flood on the flooder's CPU before RPS moves it, where tc ingress
+# would drop it on the writers' CPU; README "The demo"), the server
+# registered, and lifelined watching the memory cgroup:
 #   calm      the flooder aims at itself
 #   flood     a UDP flood to a listening socket on the client; no pressure,
 #             so lifeline passes it. The flood has the same strength in
@@ -40,8 +42,8 @@ LOAD=$TOP/build/bench/fsload
 FLOOD=$TOP/build/bench/flood
 FLOOD_PPS=${FLOOD_PPS:-50000}
 OUTDIR=${LIFELINE_DEMO_OUT:-$TOP/build/demo}
-PHASE_S=10 MODE=tc RPS=on
-usage() { echo "Usage: bench/demo.sh [--quick] [--mode tc|native] [--no-rps]   (--quick: 5 s phases instead of 10; --mode: how lifeline attaches, default tc; --no-rps: the flood's stack stays on the flooder's CPU)"; }
+PHASE_S=10 MODE=native RPS=on
+usage() { echo "Usage: bench/demo.sh [--quick] [--mode tc|native] [--no-rps]   (--quick: 5 s phases instead of 10; --mode: how lifeline attaches, default native (XDP, before RPS); --no-rps: the flood's stack stays on the flooder's CPU)"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) PHASE_S=5 ;;
@@ -464,7 +466,7 @@ plot '$RUN/$run.fsync.dat' using 1:7 with lines lw 3 lc rgb '#a50f15' notitle, '
 	done
 	for run in without with; do
 		echo "unset object; unset label; $(shade $run 0)
-set key top right font ",9" opaque box lc rgb "gray70" samplen 2; set title '$run lifeline: the UDP flood, packets per second'; set ylabel 'thousand packets/s'; unset logscale y; set yrange [0:$YPK]
+set key top right font ',9' opaque box lc rgb 'gray70' samplen 2; set title '$run lifeline: the UDP flood, packets per second'; set ylabel 'thousand packets/s'; unset logscale y; set yrange [0:$YPK]
 plot '$RUN/$run.net.dat' using 1:(\$10/1000) with filledcurves x1 fs solid 0.5 lc rgb '#6a51a3' title 'reaching the client''s stack', '' using 1:((\$10+\$11)/1000):(\$10/1000) with filledcurves fs solid 0.5 lc rgb '#238b45' title 'dropped by lifeline', '' using 1:(\$9/1000) with lines lw 2 lc rgb 'black' title 'offered by the flooder (all: over 3 s moving windows)'"
 	done
 	for run in without with; do

@@ -41,7 +41,8 @@ DPID=""
 [ $rc = 0 ] && pass "demo --quick exits 0" || fail "demo --quick exits 0" "exit $rc: $(tail -5 "$TMP/log" | tr '\r\n' '  ')"
 T=$TMP/out/demo-latest.txt
 [ -s "$T" ] || { fail "demo writes its table" "no $T: $(tail -5 "$TMP/log" | tr '\r\n' '  ')"; summary; exit $?; }
-[ -s "$TMP/out/demo-latest.png" ] && pass "demo writes its plot" || fail "demo writes its plot" "no PNG"
+[ -s "$TMP/out/demo-latest.png" ] && ! grep -q 'gnuplot failed' "$TMP/log" && pass "demo writes its plot, gnuplot without error" ||
+	fail "demo writes its plot, gnuplot without error" "$(grep -A3 'gnuplot failed' "$TMP/log" | head -4)"
 
 # table rows: RUN PHASE MB/s p50 ms p99 ms offered dropped reaching memcg% LEVEL
 # -> "RUN PHASE offered dropped reaching LEVEL"
