@@ -13,6 +13,13 @@
  *	attaches (native mode) the bare XDP_DROP program, or lifeline at
  *	critical with FLOWS exact flows and the benchmark's endpoint rules,
  *	and exits; the program stays attached until `ip link set DEV xdp off`.
+ *   flood send SRC_IP DST_IP DPORT SECONDS [PPS]
+ *	sends 64-byte UDP datagrams from a socket bound to SRC_IP (sendmmsg,
+ *	64 at a time), through the sender's own stack, at most PPS a second
+ *	if given (0 or absent: as fast as it can). The pacing holds the
+ *	average over the run, so a flood is of the same strength in every
+ *	case of a benchmark as long as the CPU can send PPS. Prints "sent N
+ *	datagrams in S s" at the end (SIGTERM ends it early).
  *   flood tc DEV [lifeline [FLOWS]]
  *	attaches the bare tc program (TC_ACT_SHOT), or lifeline's ll_tc_policy
  *	(attach --mode tc) at critical with FLOWS exact flows and the
@@ -29,6 +36,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -322,15 +331,76 @@ cleanup:
 	return EXIT_SUCCESS;
 }
 
+static int cmd_send(int argc, char **argv)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET }, dst = { .sin_family = AF_INET };
+	static char payload[64];
+	struct iovec iov = { payload, sizeof(payload) };
+	struct mmsghdr msgs[64];
+	unsigned long long sent = 0;
+	double secs, pps = 0, t0, t;
+	int fd;
+
+	if (argc < 5 || argc > 6) {
+		fprintf(stderr, "usage: flood send SRC_IP DST_IP DPORT SECONDS [PPS]\n");
+		return EXIT_FAILURE;
+	}
+	if (inet_pton(AF_INET, argv[1], &src.sin_addr) != 1 ||
+	    inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1 || atoi(argv[3]) <= 0 || atoi(argv[3]) > 65535) {
+		fprintf(stderr, "flood send: bad IPv4 address or port: %s -> %s:%s\n", argv[1], argv[2], argv[3]);
+		return EXIT_FAILURE;
+	}
+	dst.sin_port = htons(atoi(argv[3]));
+	secs = strtod(argv[4], NULL);
+	if (argc == 6)
+		pps = strtod(argv[5], NULL);
+	if (secs <= 0 || pps < 0) {
+		fprintf(stderr, "flood send: SECONDS %s / PPS %s out of range\n", argv[4], argc == 6 ? argv[5] : "-");
+		return EXIT_FAILURE;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof(src)) ||
+	    connect(fd, (struct sockaddr *)&dst, sizeof(dst))) {
+		fprintf(stderr, "flood send: %s -> %s:%s: %s\n", argv[1], argv[2], argv[3], strerror(errno));
+		return EXIT_FAILURE;
+	}
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < 64; i++) {
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	t0 = now_s();
+	for (t = t0; !stop && t - t0 < secs; t = now_s()) {
+		int r;
+
+		if (pps && sent >= (t - t0) * pps) {
+			double ahead = sent / pps - (t - t0);
+
+			usleep(ahead > 0.01 ? 10000 : (useconds_t)(ahead * 1e6) + 1);
+			continue;
+		}
+		r = sendmmsg(fd, msgs, 64, 0);
+		if (r > 0)
+			sent += r;
+	}
+	close(fd);
+	printf("sent %llu datagrams in %.2f s\n", sent, now_s() - t0);
+	return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
 	libbpf_set_print(libbpf_print);
+	if (argc >= 2 && !strcmp(argv[1], "send"))
+		return cmd_send(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "gen"))
 		return cmd_gen(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "xdp"))
 		return cmd_xdp(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "tc"))
 		return cmd_tc(argc - 1, argv + 1);
-	fprintf(stderr, "usage: flood gen|xdp|tc ... (see bench/flood.sh)\n");
+	fprintf(stderr, "usage: flood gen|send|xdp|tc ... (see bench/flood.sh)\n");
 	return EXIT_FAILURE;
 }
