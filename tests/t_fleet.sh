@@ -26,7 +26,7 @@ trap cleanup EXIT
 
 # ---- the files ----
 if python3 -c 'import yaml' 2>/dev/null; then
-	out=$(python3 - "$DEP/daemonset.yaml" "$TMP/prestop" <<'EOF'
+	out=$(python3 - "$DEP/daemonset.yaml" "$TMP/prestop" "$TMP/registry.conf" <<'EOF'
 import sys, yaml
 docs = list(yaml.safe_load_all(open(sys.argv[1])))
 ds = [d for d in docs if d and d.get("kind") == "DaemonSet"][0]
@@ -51,10 +51,17 @@ else:
     if "/var/lib/prometheus/node-exporter" not in mounts:
         bad.append("textfile directory not Debian's")
     print(pre.split(" ", 2)[2] if pre.startswith("/bin/sh -c ") else pre, file=open(sys.argv[2], "w"))
+    if "lifeline apply /config/registry.conf" not in " ".join(c.get("command", [])):
+        bad.append("lifelined's container does not apply the registry first")
+init = [i for i in pod.get("initContainers", []) if i.get("command") == ["lifeline", "apply", "/config/registry.conf"]]
+if not init:
+    bad.append("no init container applying /config/registry.conf")
+cm = [d for d in docs if d and d.get("kind") == "ConfigMap"][0]
+open(sys.argv[3], "w").write(cm["data"]["registry.conf"])
 print("; ".join(bad))
 sys.exit(1 if bad else 0)
 EOF
-	) && pass "daemonset: tolerates every taint, probes, preStop detach, Debian textfile directory" ||
+	) && pass "daemonset: tolerates every taint, probes, preStop detach, Debian textfile directory, registry applied" ||
 		fail daemonset "$out"
 	PRESTOP=$(cat "$TMP/prestop" 2>/dev/null)
 else
@@ -127,7 +134,21 @@ start() {
 	DPID=$!
 	wait_for 10 grep -qs '^lifeline_daemon_vote_level 2$' "$TMP/textfile/lifeline.prom"
 }
-in_ns "$LL" attach "$DEV" >/dev/null || fail attach "$DEV"
+# the init container's command on the ConfigMap's registry, its interface
+# the test's: everything it declares is there
+if [ -s "$TMP/registry.conf" ]; then
+	sed -i "s/^interface eth0 /interface $DEV /" "$TMP/registry.conf"
+	if in_ns "$LL" apply "$TMP/registry.conf" >"$TMP/apply.out" 2>&1 &&
+		[ "$(in_ns "$LL" -j flow list | jq '[.rules[]?, .flows[]?] | length')" -ge 2 ] &&
+		in_ns "$LL" -j allow list | jq -e '[.rules[]? | select(.name == "ssh")] | length == 1' >/dev/null &&
+		in_ns "$LL" apply --check "$TMP/registry.conf" >/dev/null; then
+		pass "the ConfigMap's registry applies: interface, flows, allow rule; apply --check then equal"
+	else
+		fail "registry apply" "$(cat "$TMP/apply.out"; in_ns "$LL" -j flow list 2>&1 | head -5)"
+	fi
+else
+	in_ns "$LL" attach "$DEV" >/dev/null || fail attach "$DEV"
+fi
 start || fail "lifelined" "$(tail -3 "$TMP/daemon.log")"
 probe live && probe ready && pass "attached, lifelined at critical: live and ready" ||
 	fail "probes healthy" "$(cat "$TMP/probe.err")"
