@@ -93,6 +93,26 @@ static int parse_digits(const char *s, size_t len, __u64 max, __u64 *out)
 	return 0;
 }
 
+/* hexadecimal digits only (after a 0x the caller saw), at most max */
+static int parse_hex(const char *s, size_t len, __u64 max, __u64 *out)
+{
+	__u64 v = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		unsigned int d = c >= '0' && c <= '9' ? (unsigned int)(c - '0') :
+				 c >= 'a' && c <= 'f' ? (unsigned int)(c - 'a' + 10) :
+				 c >= 'A' && c <= 'F' ? (unsigned int)(c - 'A' + 10) : 16;
+
+		if (d > 15)
+			return -EINVAL;
+		if (v > (max - d) / 16)
+			return -ERANGE;
+		v = v * 16 + d;
+	}
+	*out = v;
+	return 0;
+}
 
 void ll_addr_mask(__u8 out[16], const __u8 in[16], unsigned int bits)
 {
@@ -610,6 +630,9 @@ int ll_name_check(const char *s, char *err, size_t errlen)
 		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] > '~')
 			return fail(err, errlen, "a name is printable ASCII without spaces; byte "
 				    "0x%02x at offset %zu is not", (unsigned char)s[i], i);
+	if (strchr(s, '#'))
+		return fail(err, errlen, "name '%s' contains '#', which starts a comment in the "
+			    "registry file (lifeline save/apply)", s);
 	if (strstr(s, "://"))
 		return fail(err, errlen, "name '%s' looks like a SPEC; a name must not contain "
 			    "'://'", s);
@@ -692,10 +715,11 @@ int ll_u32_parse(const char *s, __u32 min, __u32 max, __u32 *out, const char *wh
 		what = "value";
 	if (!len)
 		return fail(err, errlen, "%s: empty; give a number from %u to %u", what, min, max);
-	ret = parse_digits(s, len, max, &v);
+	ret = len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ?
+		parse_hex(s + 2, len - 2, max, &v) : parse_digits(s, len, max, &v);
 	if (ret == -EINVAL)
-		return fail(err, errlen, "%s: '%.*s' is not a whole number (digits only)", what,
-			    ECHO(s, len));
+		return fail(err, errlen, "%s: '%.*s' is not a whole number (decimal digits, or "
+			    "hexadecimal after 0x)", what, ECHO(s, len));
 	if (ret == -ERANGE)
 		return fail(err, errlen, "%s: %.*s is over the maximum of %u", what, ECHO(s, len),
 			    max);

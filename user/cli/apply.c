@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include "cli.h"
 #include "declare.h"
@@ -153,17 +154,70 @@ static void save_human(json_object *o)
 	       ji(o, "interfaces"), ji(o, "rules"), ji(o, "flows"), js(o, "file"));
 }
 
-/* atomic: a temporary file next to FILE, synced, renamed over it */
+/*
+ * Where save may write: a regular file or a new one (a symlink is followed,
+ * its target written); never over a device, FIFO or directory. FILE's
+ * drop-ins (FILE without .conf, then .d/NAME.conf) are read by apply after
+ * FILE: saving the whole state over FILE would declare their items twice.
+ */
+static int save_target(const char *file, char *path, size_t len, struct stat *st, int *exists)
+{
+	char dropins[PATH_MAX];
+	size_t n = strlen(file);
+	DIR *d;
+	struct dirent *e;
+
+	*exists = 0;
+	if (!realpath(file, path)) {
+		if (errno != ENOENT)
+			return out_error(EXIT_FAILURE, "cannot save to %s: %s", file, strerror(errno));
+		if (snprintf(path, len, "%s", file) >= (int)len)
+			return usage_error("file name too long");
+	} else if (stat(path, st)) {
+		return out_error(EXIT_FAILURE, "cannot save to %s: %s", file, strerror(errno));
+	} else if (!S_ISREG(st->st_mode)) {
+		return out_error(EXIT_FAILURE, "cannot save to %s: not a regular file", file);
+	} else {
+		*exists = 1;
+	}
+	if (n > 5 && !strcmp(file + n - 5, ".conf") &&
+	    snprintf(dropins, sizeof(dropins), "%.*s.d", (int)(n - 5), file) < (int)sizeof(dropins) &&
+	    (d = opendir(dropins))) {
+		int found = 0;
+
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.' && strlen(e->d_name) > 5 &&
+			    !strcmp(e->d_name + strlen(e->d_name) - 5, ".conf"))
+				found++;
+		closedir(d);
+		if (found)
+			return out_error(EXIT_FAILURE, "cannot save to %s: apply also reads the %d "
+					 "file%s in %s/, so their items would be declared twice; "
+					 "save to another file (or - ) and merge by hand", file,
+					 found, found == 1 ? "" : "s", dropins);
+	}
+	return 0;
+}
+
+/* atomic: a temporary file next to FILE, synced, renamed over it; an existing FILE keeps its owner and mode */
 static int save_file(const struct ll_decl *have, const char *file)
 {
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], path[PATH_MAX];
+	struct stat st;
 	FILE *f = NULL;
-	int fd, ret;
+	int fd, ret, exists;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= (int)sizeof(tmp))
+	if ((ret = save_target(file, path, sizeof(path), &st, &exists)))
+		return ret;
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return usage_error("file name too long");
 	fd = mkstemp(tmp);
-	if (fd < 0 || fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+	if (fd >= 0 && exists && fchown(fd, st.st_uid, st.st_gid)) {
+		close(fd);
+		unlink(tmp);
+		return out_error(EXIT_FAILURE, "cannot keep the owner of %s: %s", file, strerror(errno));
+	}
+	if (fd < 0 || fchmod(fd, exists ? st.st_mode & 07777 : 0644) || !(f = fdopen(fd, "w"))) {
 		ret = errno;
 		if (fd >= 0) {
 			close(fd);
@@ -177,7 +231,7 @@ static int save_file(const struct ll_decl *have, const char *file)
 		ret = -errno;
 	if (fclose(f) && !ret)
 		ret = -errno;
-	if (!ret && rename(tmp, file))
+	if (!ret && rename(tmp, path))
 		ret = -errno;
 	if (ret) {
 		unlink(tmp);
@@ -194,12 +248,14 @@ static int save_run(struct cli_ctx *c)
 	int ret;
 	json_object *j;
 
-	if (pins_present(c->dir)) {
-		if ((ret = session_open(&c->s, 0)))
-			return ret;
-		c->have_session = 1;
-	}
-	ret = ll_decl_state(c->have_session ? &c->s.m : NULL, c->dir, &have, err, sizeof(err));
+	/* no maps (a boot before lifeline.service ran): an empty registry must not replace FILE */
+	if (!pins_present(c->dir))
+		return out_error(EXIT_FAILURE, "nothing is set up at %s: not saving an empty state "
+				 "(lifeline apply sets it up from a registry)", c->dir);
+	if ((ret = session_open(&c->s, 0)))
+		return ret;
+	c->have_session = 1;
+	ret = ll_decl_state(&c->s.m, c->dir, &have, err, sizeof(err));
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
 	if (!strcmp(file, "-")) {
