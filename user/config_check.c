@@ -140,14 +140,16 @@ static int validate_daemon(struct loader *l, struct ll_config *c)
 		strcpy(c->pin_path, norm);
 	}
 	if (!c->state_dir[0])
-		return cfg_check_fail(l, "daemon", "state_dir", NULL, "state_dir must not be empty");
+		return cfg_check_fail(l, "daemon", "state_dir", NULL,
+				      "state_dir must not be empty");
 	{
 		int e = dir_creatable(c->state_dir);
 
 		if (e)
-			return cfg_check_fail(l, "daemon", "state_dir", NULL, "state_dir %.200s: %s",
-					  c->state_dir, e == -ENOTDIR ? "not a directory (nor "
-					  "creatable as one)" : strerror(-e));
+			return cfg_check_fail(l, "daemon", "state_dir", NULL,
+					      "state_dir %.200s: %s", c->state_dir,
+					      e == -ENOTDIR ? "not a directory (nor "
+					      "creatable as one)" : strerror(-e));
 	}
 	return 0;
 }
@@ -191,9 +193,10 @@ static int validate_sources(struct loader *l, const struct ll_config *c)
 				  "usage_critical must be above usage_elevated");
 	if (s->memcg.enable && !s->memcg.path[0])
 		return cfg_check_fail(l, "memcg", "enable", "path",
-				  "enable = yes needs path (the cgroup to watch)");
+				      "enable = yes needs path (the cgroup to watch)");
 	if (s->memcg.enable && !s->memcg.root[0])
-		return cfg_check_fail(l, "memcg", "cgroup_root", NULL, "cgroup_root must not be empty");
+		return cfg_check_fail(l, "memcg", "cgroup_root", NULL,
+				      "cgroup_root must not be empty");
 	return 0;
 }
 
@@ -205,10 +208,10 @@ static int validate_outputs(struct loader *l, const struct ll_config *c)
 
 		if (stat(c->hook, &st) || access(c->hook, X_OK))
 			return cfg_check_fail(l, "alert", "on_change", NULL, "on_change %s: %s",
-					  c->hook, strerror(errno));
+					      c->hook, strerror(errno));
 		if (!S_ISREG(st.st_mode))
 			return cfg_check_fail(l, "alert", "on_change", NULL, "on_change %s: not a "
-					  "regular file (give an executable program)", c->hook);
+					      "regular file (give an executable program)", c->hook);
 	}
 	if (c->metrics_path[0]) {
 		char why[500];
@@ -220,7 +223,7 @@ static int validate_outputs(struct loader *l, const struct ll_config *c)
 		return cfg_check_fail(l, "metrics", "interval", NULL, "interval must be above 0");
 	if (c->budget_burst < 1514)
 		return cfg_check_fail(l, "budget", "burst", NULL,
-				  "burst must hold a full-size packet (1514 bytes or more)");
+				      "burst must hold a full-size packet (1514 bytes or more)");
 	return 0;
 }
 

@@ -52,14 +52,11 @@ size_t ll_decl_diff_count(const struct ll_decl_diff *x)
 }
 
 
-int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int keep,
-		 struct ll_decl_diff *x, char *err, size_t errlen)
+static int diff_alloc(struct ll_decl_diff *x, const struct ll_decl *want,
+		      const struct ll_decl *have)
 {
-	size_t nw = want->nrecs, nh = have->nrecs, a, b, *iw = NULL, *ih = NULL;
-	int ret = -ENOMEM;
+	size_t nw = want->nrecs, nh = have->nrecs;
 
-	memset(x, 0, sizeof(*x));
-	x->strict = x->strict_old = -1;
 	if (ALLOC(x->ifs_add, want->nifs) || ALLOC(x->ifs_del, have->nifs + want->nifs) ||
 	    ALLOC(x->recs_add, nw) || ALLOC(x->recs_del, nh) || ALLOC(x->recs_del_id, nh) ||
 	    ALLOC(x->recs_ren, nh) || ALLOC(x->recs_ren_id, nh) || ALLOC(x->recs_ren_old, nh) ||
@@ -67,9 +64,14 @@ int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int kee
 	    ALLOC(x->keys_del, have->nkeys) || ALLOC(x->kflags_del, have->nkeys) ||
 	    ALLOC(x->keys_flag, have->nkeys) || ALLOC(x->kflags_flag, have->nkeys) ||
 	    ALLOC(x->kflags_flag_old, have->nkeys))
-		goto fail;
+		return -ENOMEM;
+	return 0;
+}
 
-	/* interfaces, by name: the file's must exist */
+/* Interfaces, by name: the file's must exist. */
+static int diff_ifs(const struct ll_decl *want, const struct ll_decl *have, int keep,
+		    struct ll_decl_diff *x, char *err, size_t errlen)
+{
 	for (size_t i = 0; i < want->nifs; i++) {
 		struct ll_decl_iface w = want->ifs[i];
 		const struct ll_decl_iface *h = NULL;
@@ -78,8 +80,7 @@ int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int kee
 		if (!w.ifindex) {
 			ERR("%.200s:%u: no interface named '%s' (see 'ip link')",
 			    decl_src_file(want, want->ifs_src[i]), want->ifs_src[i].line, w.name);
-			ret = -ENODEV;
-			goto fail;
+			return -ENODEV;
 		}
 		for (size_t k = 0; k < have->nifs; k++)
 			if (have->ifs[k].ifindex == w.ifindex)
@@ -98,72 +99,103 @@ int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int kee
 		if (!named)
 			x->ifs_del[x->nifs_del++] = have->ifs[k];
 	}
+	return 0;
+}
 
-	/* rules: merged in one order */
-	if (!(iw = decl_index_of(nw, decl_idx_rec_cmp, want->recs)) ||
-	    !(ih = decl_index_of(nh, decl_idx_rec_cmp, have->recs)))
-		goto fail;
+/* Rules: both sides merged in one order; a rule under another name is renamed. */
+static int diff_recs(const struct ll_decl *want, const struct ll_decl *have, int keep,
+		     struct ll_decl_diff *x)
+{
+	size_t nw = want->nrecs, nh = have->nrecs, a, b, *iw, *ih;
+
+	iw = decl_index_of(nw, decl_idx_rec_cmp, want->recs);
+	ih = iw ? decl_index_of(nh, decl_idx_rec_cmp, have->recs) : NULL;
+	if (!ih) {
+		free(iw);
+		return -ENOMEM;
+	}
 	for (a = 0, b = 0; a < nw || b < nh;) {
-		int c = a == nw ? 1 : b == nh ? -1 : decl_rec_cmp(&want->recs[iw[a]], &have->recs[ih[b]]);
+		int c = a == nw ? 1 :
+			b == nh ? -1 : decl_rec_cmp(&want->recs[iw[a]], &have->recs[ih[b]]);
+		const struct ll_rule_rec *w, *h;
 
 		if (c < 0) {
 			x->recs_add[x->nrecs_add++] = want->recs[iw[a++]];
-		} else if (c > 0) {
+			continue;
+		}
+		if (c > 0) {
 			if (!keep) {
 				x->recs_del[x->nrecs_del] = have->recs[ih[b]];
 				x->recs_del_id[x->nrecs_del++] = have->recs_id ? have->recs_id[ih[b]] : 0;
 			}
 			b++;
-		} else {
-			const struct ll_rule_rec *w = &want->recs[iw[a]], *h = &have->recs[ih[b]];
-
-			if (strncmp(w->name, h->name, LL_NAME_LEN)) {
-				x->recs_ren_old[x->nrecs_ren] = *h;
-				x->recs_ren[x->nrecs_ren] = *h;
-				memcpy(x->recs_ren[x->nrecs_ren].name, w->name, LL_NAME_LEN);
-				x->recs_ren_id[x->nrecs_ren++] = have->recs_id ? have->recs_id[ih[b]] : 0;
-			}
-			a++;
-			b++;
+			continue;
 		}
+		w = &want->recs[iw[a]];
+		h = &have->recs[ih[b]];
+		if (strncmp(w->name, h->name, LL_NAME_LEN)) {
+			x->recs_ren_old[x->nrecs_ren] = *h;
+			x->recs_ren[x->nrecs_ren] = *h;
+			memcpy(x->recs_ren[x->nrecs_ren].name, w->name, LL_NAME_LEN);
+			x->recs_ren_id[x->nrecs_ren++] = have->recs_id ? have->recs_id[ih[b]] : 0;
+		}
+		a++;
+		b++;
 	}
 	free(iw);
 	free(ih);
-	iw = ih = NULL;
+	return 0;
+}
 
-	/* flows */
-	nw = want->nkeys;
-	nh = have->nkeys;
-	if (!(iw = decl_index_of(nw, decl_idx_key_cmp, want->keys)) ||
-	    !(ih = decl_index_of(nh, decl_idx_key_cmp, have->keys)))
-		goto fail;
+/* Flows: merged likewise; the same flow with another --strict changes its flag. */
+static int diff_keys(const struct ll_decl *want, const struct ll_decl *have, int keep,
+		     struct ll_decl_diff *x)
+{
+	size_t nw = want->nkeys, nh = have->nkeys, a, b, *iw, *ih;
+
+	iw = decl_index_of(nw, decl_idx_key_cmp, want->keys);
+	ih = iw ? decl_index_of(nh, decl_idx_key_cmp, have->keys) : NULL;
+	if (!ih) {
+		free(iw);
+		return -ENOMEM;
+	}
 	for (a = 0, b = 0; a < nw || b < nh;) {
-		int c = a == nw ? 1 : b == nh ? -1 : decl_key_cmp(&want->keys[iw[a]], &have->keys[ih[b]]);
+		int c = a == nw ? 1 :
+			b == nh ? -1 : decl_key_cmp(&want->keys[iw[a]], &have->keys[ih[b]]);
+		__u32 fw, fh;
 
 		if (c < 0) {
 			x->keys_add[x->nkeys_add] = want->keys[iw[a]];
 			x->kflags_add[x->nkeys_add++] = want->kflags[iw[a++]];
-		} else if (c > 0) {
+			continue;
+		}
+		if (c > 0) {
 			if (!keep) {
 				x->keys_del[x->nkeys_del] = have->keys[ih[b]];
 				x->kflags_del[x->nkeys_del++] = have->kflags[ih[b]];
 			}
 			b++;
-		} else {
-			__u32 fw = want->kflags[iw[a]] & LL_FLOW_F_STRICT;
-			__u32 fh = have->kflags[ih[b]] & LL_FLOW_F_STRICT;
-
-			if (fw != fh) {
-				x->keys_flag[x->nkeys_flag] = have->keys[ih[b]];
-				x->kflags_flag_old[x->nkeys_flag] = fh;
-				x->kflags_flag[x->nkeys_flag++] = fw;
-			}
-			a++;
-			b++;
+			continue;
 		}
+		fw = want->kflags[iw[a]] & LL_FLOW_F_STRICT;
+		fh = have->kflags[ih[b]] & LL_FLOW_F_STRICT;
+		if (fw != fh) {
+			x->keys_flag[x->nkeys_flag] = have->keys[ih[b]];
+			x->kflags_flag_old[x->nkeys_flag] = fh;
+			x->kflags_flag[x->nkeys_flag++] = fw;
+		}
+		a++;
+		b++;
 	}
+	free(iw);
+	free(ih);
+	return 0;
+}
 
-	/* settings the file names */
+/* The settings the file names. */
+static void diff_settings(const struct ll_decl *want, const struct ll_decl *have,
+			  struct ll_decl_diff *x)
+{
 	for (int t = 0; t < LL_TUNE_MAX; t++) {
 		if (!(want->tune_set & (1U << t)))
 			continue;
@@ -178,10 +210,24 @@ int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int kee
 		x->strict = want->strict;
 		x->strict_old = have->strict;
 	}
-	ret = 0;
-fail:
-	free(iw);
-	free(ih);
+}
+
+int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int keep,
+		 struct ll_decl_diff *x, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(x, 0, sizeof(*x));
+	x->strict = x->strict_old = -1;
+	ret = diff_alloc(x, want, have);
+	if (!ret)
+		ret = diff_ifs(want, have, keep, x, err, errlen);
+	if (!ret)
+		ret = diff_recs(want, have, keep, x);
+	if (!ret)
+		ret = diff_keys(want, have, keep, x);
+	if (!ret)
+		diff_settings(want, have, x);
 	if (ret == -ENOMEM)
 		ERR("out of memory");
 	if (ret)
@@ -286,59 +332,62 @@ static int iface_detach(struct ll_maps *m, const struct ll_decl_iface *i, char *
 	return ll_detach(m->dir, i->ifindex, err, errlen);
 }
 
-/* One pass over the diff, stopping at the first failure. */
-static int apply_steps(struct ll_maps *m, const struct ll_decl_diff *x, __u32 max_flows,
-		       __u32 max_rules, char *err, size_t errlen)
+/* Renames rules in r (read just before), each checked against it. */
+static int apply_renames(struct ll_maps *m, struct ll_registry *r, const struct ll_decl_diff *x,
+			 char *err, size_t errlen)
+{
+	for (size_t i = 0; i < x->nrecs_ren; i++) {
+		__u32 id = x->recs_ren_id[i];
+		int other = x->recs_ren[i].name[0] ? ll_reg_find(r, NULL, x->recs_ren[i].name) : -1;
+
+		if (other >= 0 && (__u32)other != id) {
+			ERR("the name '%.*s' is already used by another rule", LL_NAME_LEN,
+			    x->recs_ren[i].name);
+			return -EEXIST;
+		}
+		if (id >= r->cap || !ll_rec_same(&r->recs[id], &x->recs_ren[i])) {
+			ERR("rule %u changed meanwhile", id);
+			return -ESTALE;
+		}
+		if (bpf_map_update_elem(m->fd[LL_MAP_RULE_RECS], &id, &x->recs_ren[i], BPF_EXIST)) {
+			int e = errno;
+
+			ERR("cannot rename rule %u: %s", id, strerror(e));
+			return -e;
+		}
+		r->recs[id] = x->recs_ren[i];
+	}
+	return 0;
+}
+
+/* Rules: removed, renamed, added; each batch all or nothing. */
+static int apply_recs(struct ll_maps *m, const struct ll_decl_diff *x, char *err, size_t errlen)
 {
 	struct ll_registry r;
 	size_t dup;
 	int ret;
 
-	/* 1. interfaces: a mode change detaches the old one first, then every attach */
-	for (size_t i = 0; i < x->nifs_del; i++)
-		for (size_t k = 0; k < x->nifs_add; k++)
-			if (x->ifs_del[i].ifindex == x->ifs_add[k].ifindex &&
-			    (ret = iface_detach(m, &x->ifs_del[i], err, errlen)))
-				return ret;
-	for (size_t k = 0; k < x->nifs_add; k++)
-		if ((ret = iface_attach(m, &x->ifs_add[k], max_flows, max_rules, err, errlen)))
-			return ret;
-
-	/* 2. rules: removed, renamed, added; each batch all or nothing */
-	if (x->nrecs_del || x->nrecs_ren || x->nrecs_add) {
-		if ((ret = ll_reg_read(m, &r))) {
-			ERR("cannot read the rules: %s", strerror(-ret));
-			return ret;
-		}
-		ret = x->nrecs_del ? ll_reg_del(m, &r, x->recs_del_id, x->nrecs_del, err, errlen) : 0;
-		for (size_t i = 0; !ret && i < x->nrecs_ren; i++) {
-			__u32 id = x->recs_ren_id[i];
-			int other = x->recs_ren[i].name[0] ?
-				    ll_reg_find(&r, NULL, x->recs_ren[i].name) : -1;
-
-			if (other >= 0 && (__u32)other != id) {
-				ERR("the name '%.*s' is already used by another rule", LL_NAME_LEN,
-				    x->recs_ren[i].name);
-				ret = -EEXIST;
-			} else if (id >= r.cap || !ll_rec_same(&r.recs[id], &x->recs_ren[i])) {
-				ERR("rule %u changed meanwhile", id);
-				ret = -ESTALE;
-			} else if (bpf_map_update_elem(m->fd[LL_MAP_RULE_RECS], &id, &x->recs_ren[i],
-						       BPF_EXIST)) {
-				ret = -errno;
-				ERR("cannot rename rule %u: %s", id, strerror(errno));
-			} else {
-				r.recs[id] = x->recs_ren[i];
-			}
-		}
-		if (!ret && x->nrecs_add)
-			ret = ll_reg_add(m, &r, x->recs_add, x->nrecs_add, &dup, err, errlen);
-		ll_reg_free(&r);
-		if (ret)
-			return ret;
+	if (!x->nrecs_del && !x->nrecs_ren && !x->nrecs_add)
+		return 0;
+	if ((ret = ll_reg_read(m, &r))) {
+		ERR("cannot read the rules: %s", strerror(-ret));
+		return ret;
 	}
+	ret = x->nrecs_del ? ll_reg_del(m, &r, x->recs_del_id, x->nrecs_del, err, errlen) : 0;
+	if (!ret)
+		ret = apply_renames(m, &r, x, err, errlen);
+	if (!ret && x->nrecs_add)
+		ret = ll_reg_add(m, &r, x->recs_add, x->nrecs_add, &dup, err, errlen);
+	ll_reg_free(&r);
+	return ret;
+}
 
-	/* 3. flows: removed, strict changed, added (one batch) */
+/* Flows: removed, strict changed, added (one batch). */
+static int apply_keys(struct ll_maps *m, const struct ll_decl_diff *x, char *err, size_t errlen)
+{
+	size_t dup;
+	int ret;
+
 	for (size_t i = 0; i < x->nkeys_del; i++) {
 		ret = ll_flows_del(m, &x->keys_del[i]);
 		if (ret && ret != -ENOENT) {
@@ -362,8 +411,40 @@ static int apply_steps(struct ll_maps *m, const struct ll_decl_diff *x, __u32 ma
 		else
 			__atomic_fetch_and(&e->val.flags, ~LL_FLOW_F_STRICT, __ATOMIC_RELEASE);
 	}
-	if (x->nkeys_add && (ret = ll_flows_add(m, x->keys_add, x->nkeys_add, LL_ORIGIN_CLI,
-						x->kflags_add, &dup, err, errlen)))
+	if (x->nkeys_add)
+		return ll_flows_add(m, x->keys_add, x->nkeys_add, LL_ORIGIN_CLI, x->kflags_add, &dup,
+				    err, errlen);
+	return 0;
+}
+
+/* Is interface i of ifs_del attached again (a mode change)? */
+static int reattached(const struct ll_decl_diff *x, size_t i)
+{
+	int changed = 0;
+
+	for (size_t k = 0; k < x->nifs_add; k++)
+		changed |= x->ifs_del[i].ifindex == x->ifs_add[k].ifindex;
+	return changed;
+}
+
+/* One pass over the diff, stopping at the first failure. */
+static int apply_steps(struct ll_maps *m, const struct ll_decl_diff *x, __u32 max_flows,
+		       __u32 max_rules, char *err, size_t errlen)
+{
+	int ret;
+
+	/* 1. interfaces: a mode change detaches the old one first, then every attach */
+	for (size_t i = 0; i < x->nifs_del; i++)
+		for (size_t k = 0; k < x->nifs_add; k++)
+			if (x->ifs_del[i].ifindex == x->ifs_add[k].ifindex &&
+			    (ret = iface_detach(m, &x->ifs_del[i], err, errlen)))
+				return ret;
+	for (size_t k = 0; k < x->nifs_add; k++)
+		if ((ret = iface_attach(m, &x->ifs_add[k], max_flows, max_rules, err, errlen)))
+			return ret;
+
+	/* 2. rules, 3. flows */
+	if ((ret = apply_recs(m, x, err, errlen)) || (ret = apply_keys(m, x, err, errlen)))
 		return ret;
 
 	/* 4. settings, through state.c's writers */
@@ -377,14 +458,9 @@ static int apply_steps(struct ll_maps *m, const struct ll_decl_diff *x, __u32 ma
 		ll_state_strict(m->state, x->strict);
 
 	/* 5. interfaces not in the file, last */
-	for (size_t i = 0; i < x->nifs_del; i++) {
-		int changed = 0;
-
-		for (size_t k = 0; k < x->nifs_add; k++)
-			changed |= x->ifs_del[i].ifindex == x->ifs_add[k].ifindex;
-		if (!changed && (ret = iface_detach(m, &x->ifs_del[i], err, errlen)))
+	for (size_t i = 0; i < x->nifs_del; i++)
+		if (!reattached(x, i) && (ret = iface_detach(m, &x->ifs_del[i], err, errlen)))
 			return ret;
-	}
 	return 0;
 }
 

@@ -269,29 +269,25 @@ static int parse_line(struct ll_decl *d, struct ll_decl_src src, char *line, cha
 	return -EINVAL;
 }
 
-/* Drops the later of identical items, refuses contradicting ones (both lines named). */
-static int check_items(struct ll_decl *d, struct ll_decl_src *where, char *err, size_t errlen)
+/* Rules: the same rule twice must carry the same name, a name names one rule. */
+static int check_recs(struct ll_decl *d, unsigned char *drop, struct ll_decl_src *where,
+		      char *err, size_t errlen)
 {
 	size_t *idx, w = 0;
-	unsigned char *drop;
 	int ret = 0;
 
-	drop = calloc((d->nrecs > d->nkeys ? d->nrecs : d->nkeys) + 1, 1);
-	if (!drop)
+	if (!(idx = decl_index_of(d->nrecs, decl_idx_rec_cmp, d->recs)))
 		return -ENOMEM;
-	/* rules: the same rule twice must carry the same name */
-	if (!(idx = decl_index_of(d->nrecs, decl_idx_rec_cmp, d->recs))) {
-		free(drop);
-		return -ENOMEM;
-	}
 	for (size_t i = 1; i < d->nrecs && !ret; i++) {
 		const struct ll_rule_rec *a = &d->recs[idx[i - 1]], *b = &d->recs[idx[i]];
 
 		if (decl_rec_cmp(a, b))
 			continue;
 		if (strncmp(a->name, b->name, LL_NAME_LEN)) {
+			struct ll_decl_src first = d->recs_src[idx[i - 1]];
+
 			ERR("the same rule is declared at %s:%u with another name",
-			    decl_src_file(d, d->recs_src[idx[i - 1]]), d->recs_src[idx[i - 1]].line);
+			    decl_src_file(d, first), first.line);
 			ret = -EINVAL;
 			*where = d->recs_src[idx[i]];
 		}
@@ -303,12 +299,13 @@ static int check_items(struct ll_decl *d, struct ll_decl_src *where, char *err, 
 	if (!ret && (idx = decl_index_of(d->nrecs, decl_idx_name_cmp, d->recs))) {
 		for (size_t i = 1; i < d->nrecs && !ret; i++) {
 			const struct ll_rule_rec *a = &d->recs[idx[i - 1]], *b = &d->recs[idx[i]];
+			struct ll_decl_src first = d->recs_src[idx[i - 1]];
 
 			if (drop[idx[i]] || drop[idx[i - 1]] || !a->name[0] ||
 			    strncmp(a->name, b->name, LL_NAME_LEN))
 				continue;
 			ERR("the name '%.*s' is already used by the rule at %s:%u", LL_NAME_LEN,
-			    b->name, decl_src_file(d, d->recs_src[idx[i - 1]]), d->recs_src[idx[i - 1]].line);
+			    b->name, decl_src_file(d, first), first.line);
 			ret = -EINVAL;
 			*where = d->recs_src[idx[i]];
 		}
@@ -316,22 +313,26 @@ static int check_items(struct ll_decl *d, struct ll_decl_src *where, char *err, 
 	} else if (!ret) {
 		ret = -ENOMEM;
 	}
-	if (ret) {
-		free(drop);
+	if (ret)
 		return ret;
-	}
 	for (size_t i = 0; i < d->nrecs; i++)
 		if (!drop[i]) {
 			d->recs[w] = d->recs[i];
 			d->recs_src[w++] = d->recs_src[i];
 		}
 	d->nrecs = w;
-	/* flows: the same flow twice must have the same --strict */
-	memset(drop, 0, d->nkeys + 1);
-	if (!(idx = decl_index_of(d->nkeys, decl_idx_key_cmp, d->keys))) {
-		free(drop);
+	return 0;
+}
+
+/* Flows: the same flow twice must have the same --strict. */
+static int check_keys(struct ll_decl *d, unsigned char *drop, struct ll_decl_src *where,
+		      char *err, size_t errlen)
+{
+	size_t *idx, w = 0;
+	int ret = 0;
+
+	if (!(idx = decl_index_of(d->nkeys, decl_idx_key_cmp, d->keys)))
 		return -ENOMEM;
-	}
 	for (size_t i = 1; i < d->nkeys && !ret; i++) {
 		if (decl_key_cmp(&d->keys[idx[i - 1]], &d->keys[idx[i]]))
 			continue;
@@ -346,15 +347,31 @@ static int check_items(struct ll_decl *d, struct ll_decl_src *where, char *err, 
 		idx[i] = idx[i - 1];
 	}
 	free(idx);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < d->nkeys; i++)
+		if (!drop[i]) {
+			d->keys[w] = d->keys[i];
+			d->kflags[w] = d->kflags[i];
+			d->keys_src[w++] = d->keys_src[i];
+		}
+	d->nkeys = w;
+	return 0;
+}
+
+/* Drops the later of identical items, refuses contradicting ones (both lines named). */
+static int check_items(struct ll_decl *d, struct ll_decl_src *where, char *err, size_t errlen)
+{
+	unsigned char *drop;
+	int ret;
+
+	drop = calloc((d->nrecs > d->nkeys ? d->nrecs : d->nkeys) + 1, 1);
+	if (!drop)
+		return -ENOMEM;
+	ret = check_recs(d, drop, where, err, errlen);
 	if (!ret) {
-		w = 0;
-		for (size_t i = 0; i < d->nkeys; i++)
-			if (!drop[i]) {
-				d->keys[w] = d->keys[i];
-				d->kflags[w] = d->kflags[i];
-				d->keys_src[w++] = d->keys_src[i];
-			}
-		d->nkeys = w;
+		memset(drop, 0, d->nkeys + 1);
+		ret = check_keys(d, drop, where, err, errlen);
 	}
 	free(drop);
 	return ret;

@@ -104,24 +104,20 @@ int ll_decl_write(const struct ll_decl *d, FILE *f)
 #include "maps.h"
 #include "registry.h"
 
-int ll_decl_state(struct ll_maps *m, const char *dir, struct ll_decl *d, char *err,
-		  size_t errlen)
+/* The attachments, from the pins under dir. */
+static int state_ifs(const char *dir, struct ll_decl *d, char *err, size_t errlen)
 {
 	struct ll_iface ifs[256];
-	struct ll_flow_key *keys = NULL;
-	struct ll_flow_val *vals = NULL;
-	struct ll_registry r = {};
-	long nf;
-	int n, ret;
+	int n = ll_iface_list(dir, ifs, 256);
 
-	ll_decl_init(d);
-	n = ll_iface_list(dir, ifs, 256);
 	if (n < 0) {
 		ERR("cannot read %.200s/links: %s", dir, strerror(-n));
 		return n;
 	}
-	if (ALLOC(d->ifs, n))
-		goto nomem;
+	if (ALLOC(d->ifs, n)) {
+		ERR("out of memory");
+		return -ENOMEM;
+	}
 	for (int i = 0; i < n; i++) {
 		struct ll_decl_iface *o = &d->ifs[d->nifs];
 
@@ -135,18 +131,23 @@ int ll_decl_state(struct ll_maps *m, const char *dir, struct ll_decl *d, char *e
 		o->no_tc = !ifs[i].tc_policy && !ifs[i].tc_ingress && !ifs[i].tc_egress;
 		d->nifs++;
 	}
-	if (!m)
-		return 0;
+	return 0;
+}
 
-	ret = ll_reg_read(m, &r);
+/* The endpoint and allow rules, with their ids. */
+static int state_recs(struct ll_maps *m, struct ll_decl *d, char *err, size_t errlen)
+{
+	struct ll_registry r = {};
+	int ret = ll_reg_read(m, &r);
+
 	if (ret) {
 		ERR("cannot read the rules: %s", strerror(-ret));
-		ll_decl_free(d);
 		return ret;
 	}
 	if (ALLOC(d->recs, r.cap) || ALLOC(d->recs_id, r.cap)) {
 		ll_reg_free(&r);
-		goto nomem;
+		ERR("out of memory");
+		return -ENOMEM;
 	}
 	for (__u32 i = 0; i < r.cap; i++) {
 		if (r.recs[i].kind != LL_RULE_ENDPOINT && r.recs[i].kind != LL_RULE_ALLOW)
@@ -156,52 +157,72 @@ int ll_decl_state(struct ll_maps *m, const char *dir, struct ll_decl *d, char *e
 	}
 	d->max_rules = ll_map_capacity(m->fd[LL_MAP_RULES]);	/* --max-rules as asked */
 	ll_reg_free(&r);
+	return 0;
+}
 
-	nf = ll_flows_dump(m, &keys, &vals);
+/* Keeps the file's order stable: d's flows sorted. */
+static int sort_keys(struct ll_decl *d)
+{
+	size_t *idx = decl_index_of(d->nkeys, decl_idx_key_cmp, d->keys);
+	struct ll_flow_key *k2;
+	__u32 *f2;
+
+	if (!idx || ALLOC(k2, d->nkeys)) {
+		free(idx);
+		return -ENOMEM;
+	}
+	if (ALLOC(f2, d->nkeys)) {
+		free(idx);
+		free(k2);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < d->nkeys; i++) {
+		k2[i] = d->keys[idx[i]];
+		f2[i] = d->kflags[idx[i]];
+	}
+	free(idx);
+	free(d->keys);
+	free(d->kflags);
+	d->keys = k2;
+	d->kflags = f2;
+	return 0;
+}
+
+/* The flows the CLI registered (sock_ops, cgroup: connection state, not declared). */
+static int state_keys(struct ll_maps *m, struct ll_decl *d, char *err, size_t errlen)
+{
+	struct ll_flow_key *keys = NULL;
+	struct ll_flow_val *vals = NULL;
+	long nf = ll_flows_dump(m, &keys, &vals);
+
 	if (nf < 0) {
 		ERR("cannot read the flows: %s", strerror((int)-nf));
-		ll_decl_free(d);
 		return (int)nf;
 	}
 	if (ALLOC(d->keys, nf) || ALLOC(d->kflags, nf)) {
 		free(keys);
 		free(vals);
-		goto nomem;
+		ERR("out of memory");
+		return -ENOMEM;
 	}
 	for (long i = 0; i < nf; i++) {
 		if (vals[i].origin != LL_ORIGIN_CLI)
-			continue;	/* sock_ops, cgroup: connection state */
+			continue;
 		d->keys[d->nkeys] = keys[i];
 		d->kflags[d->nkeys++] = vals[i].flags & LL_FLOW_F_STRICT;
 	}
 	free(keys);
 	free(vals);
-	/* keep the file's order stable: flows sorted */
-	{
-		size_t *idx = decl_index_of(d->nkeys, decl_idx_key_cmp, d->keys);
-		struct ll_flow_key *k2;
-		__u32 *f2;
-
-		if (!idx || ALLOC(k2, d->nkeys)) {
-			free(idx);
-			goto nomem;
-		}
-		if (ALLOC(f2, d->nkeys)) {
-			free(idx);
-			free(k2);
-			goto nomem;
-		}
-		for (size_t i = 0; i < d->nkeys; i++) {
-			k2[i] = d->keys[idx[i]];
-			f2[i] = d->kflags[idx[i]];
-		}
-		free(idx);
-		free(d->keys);
-		free(d->kflags);
-		d->keys = k2;
-		d->kflags = f2;
+	if (sort_keys(d)) {
+		ERR("out of memory");
+		return -ENOMEM;
 	}
 	d->max_flows = ll_flows_max(m);
+	return 0;
+}
+
+static void state_settings(const struct ll_maps *m, struct ll_decl *d)
+{
 	d->tune[LL_TUNE_PRIORITY] = m->state->egress_priority;
 	d->tune[LL_TUNE_MARK] = m->state->egress_mark;
 	d->tune[LL_TUNE_RCVBUF] = m->state->sock_rcvbuf;
@@ -211,11 +232,24 @@ int ll_decl_state(struct ll_maps *m, const char *dir, struct ll_decl *d, char *e
 	d->tune[LL_TUNE_BUDGET_PPS] = m->state->budget_pps;
 	d->tune_set = (1U << LL_TUNE_MAX) - 1;
 	d->strict = !!m->state->strict;
-	return 0;
-nomem:
-	ERR("out of memory");
-	ll_decl_free(d);
-	return -ENOMEM;
+}
+
+int ll_decl_state(struct ll_maps *m, const char *dir, struct ll_decl *d, char *err,
+		  size_t errlen)
+{
+	int ret;
+
+	ll_decl_init(d);
+	ret = state_ifs(dir, d, err, errlen);
+	if (!ret && m)
+		ret = state_recs(m, d, err, errlen);
+	if (!ret && m)
+		ret = state_keys(m, d, err, errlen);
+	if (!ret && m)
+		state_settings(m, d);
+	if (ret)
+		ll_decl_free(d);
+	return ret;
 }
 
 #endif /* LL_DECL_PARSE_ONLY */
