@@ -269,7 +269,11 @@ static int parse_line(struct ll_decl *d, struct ll_decl_src src, char *line, cha
 	return -EINVAL;
 }
 
-/* Rules: the same rule twice must carry the same name, a name names one rule. */
+/*
+ * Rules: the same rule twice must carry the same name, a name names one
+ * rule. The repeats are dropped before the names are compared, so one
+ * cannot sit between two rules of the same name and hide the clash.
+ */
 static int check_recs(struct ll_decl *d, unsigned char *drop, struct ll_decl_src *where,
 		      char *err, size_t errlen)
 {
@@ -295,24 +299,6 @@ static int check_recs(struct ll_decl *d, unsigned char *drop, struct ll_decl_src
 		idx[i] = idx[i - 1];	/* later duplicates compare with the first */
 	}
 	free(idx);
-	/* names: one rule each (endpoint and allow rules share them) */
-	if (!ret && (idx = decl_index_of(d->nrecs, decl_idx_name_cmp, d->recs))) {
-		for (size_t i = 1; i < d->nrecs && !ret; i++) {
-			const struct ll_rule_rec *a = &d->recs[idx[i - 1]], *b = &d->recs[idx[i]];
-			struct ll_decl_src first = d->recs_src[idx[i - 1]];
-
-			if (drop[idx[i]] || drop[idx[i - 1]] || !a->name[0] ||
-			    strncmp(a->name, b->name, LL_NAME_LEN))
-				continue;
-			ERR("the name '%.*s' is already used by the rule at %s:%u", LL_NAME_LEN,
-			    b->name, decl_src_file(d, first), first.line);
-			ret = -EINVAL;
-			*where = d->recs_src[idx[i]];
-		}
-		free(idx);
-	} else if (!ret) {
-		ret = -ENOMEM;
-	}
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < d->nrecs; i++)
@@ -321,7 +307,22 @@ static int check_recs(struct ll_decl *d, unsigned char *drop, struct ll_decl_src
 			d->recs_src[w++] = d->recs_src[i];
 		}
 	d->nrecs = w;
-	return 0;
+	/* names: one rule each (endpoint and allow rules share them) */
+	if (!(idx = decl_index_of(d->nrecs, decl_idx_name_cmp, d->recs)))
+		return -ENOMEM;
+	for (size_t i = 1; i < d->nrecs && !ret; i++) {
+		const struct ll_rule_rec *a = &d->recs[idx[i - 1]], *b = &d->recs[idx[i]];
+		struct ll_decl_src first = d->recs_src[idx[i - 1]];
+
+		if (!a->name[0] || strncmp(a->name, b->name, LL_NAME_LEN))
+			continue;
+		ERR("the name '%.*s' is already used by the rule at %s:%u", LL_NAME_LEN, b->name,
+		    decl_src_file(d, first), first.line);
+		ret = -EINVAL;
+		*where = d->recs_src[idx[i]];
+	}
+	free(idx);
+	return ret;
 }
 
 /* Flows: the same flow twice must have the same --strict. */
