@@ -1841,6 +1841,8 @@ static const struct decl_case decl_cases[] = {
 	{ "flow tcp://192.0.2.1:22 --local 192.0.2.2:4 --name x\n", 0, "f:1: --name applies to rules" },
 	{ "flow nbd://198.51.100.7 --name a\nflow nbd://198.51.100.7 --name b\n", 0, "f:2: the same rule is declared at f:1" },
 	{ "flow nbd://198.51.100.7 --name a\nallow tcp://192.0.2.0/24:22 --name a\n", 0, "f:2: the name 'a' is already used by the rule at f:1" },
+	/* a repeated rule between two rules of one name hid the clash (fuzz_declare) */
+	{ "flow nbd://198.51.100.7 --name a\nflow nbd://198.51.100.7 --name a\nflow nbd://198.51.100.8 --name a\n", 0, "f:3: the name 'a' is already used by the rule at f:1" },
 	{ "flow tcp://192.0.2.1:22 --local 192.0.2.2:4\nflow tcp://192.0.2.1:22 --local 192.0.2.2:4 --strict\n", 0, "f:2: the same flow is declared at f:1 without --strict" },
 	{ "tune --priority 3\ntune --priority 4\n", 0, "f:2: --priority is set differently at f:1" },
 	{ "tune --priority 3 --priority 3\n", 1, NULL },

@@ -27,13 +27,14 @@ FUZZ_SRCS_fuzz_duration := user/spec.c user/util.c
 FUZZ_SRCS_fuzz_addr     := user/spec.c user/util.c
 FUZZ_SRCS_fuzz_flowline := user/regargs.c user/spec.c user/util.c
 FUZZ_SRCS_fuzz_proc     := user/sources.c user/engine.c user/maps.c user/flowtab.c user/state.c
-FUZZ_SRCS_fuzz_config   := user/config.c user/util.c user/sources.c user/spec.c user/engine.c user/maps.c user/flowtab.c user/state.c
+FUZZ_SRCS_fuzz_config   := user/config.c user/config_check.c user/util.c user/sources.c user/spec.c user/engine.c user/maps.c user/flowtab.c user/state.c
 FUZZ_SRCS_fuzz_pinpath  := user/maps.c user/flowtab.c user/state.c
 FUZZ_LIBS_fuzz_config   := -linih $(shell pkg-config --libs libbpf) -lelf -lz
 FUZZ_LIBS_fuzz_proc     := $(shell pkg-config --libs libbpf) -lelf -lz
 FUZZ_LIBS_fuzz_pinpath  := $(shell pkg-config --libs libbpf) -lelf -lz
-# The registry parser only (declare.c without its kernel half).
-FUZZ_SRCS_fuzz_declare  := user/declare.c user/regargs.c $(FUZZ_SRCS_fuzz_config)
+# The registry parser only (declare*.c without their kernel half).
+FUZZ_SRCS_fuzz_declare  := user/declare.c user/declare_parse.c user/declare_state.c \
+                           user/declare_apply.c user/regargs.c $(FUZZ_SRCS_fuzz_config)
 FUZZ_LIBS_fuzz_declare  := -DLL_DECL_PARSE_ONLY $(FUZZ_LIBS_fuzz_config)
 
 .SECONDEXPANSION:
