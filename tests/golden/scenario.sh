@@ -24,6 +24,9 @@ trap cleanup EXIT
 
 ip netns add $NS || exit 1
 ip link add $DEV netns $NS type veth peer name $PEER netns $NS || exit 1
+# no IPv6 on the pair: router and neighbour solicitations would reach the
+# datapath at random moments and show up in the counters
+nsenter --net=/run/netns/$NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 nsenter --net=/run/netns/$NS ip link set $DEV up
 nsenter --net=/run/netns/$NS ip link set $PEER up
 nsenter --net=/run/netns/$NS ip addr add 198.51.100.2/24 dev $DEV
