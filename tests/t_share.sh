@@ -94,8 +94,8 @@ check "detach" ll detach $DEV_CLI
 in_cli tc qdisc add dev $DEV_CLI clsact
 in_cli tc filter add dev $DEV_CLI ingress pref 10 handle 1 bpf da object-pinned $FP/progs/foreign_tc ||
 	fail "foreign tc filter" "tc filter add failed"
-"$TCX" attach $FP/progs/foreign_tc $IFX ingress $FP/tcxlink || fail "foreign tcx" "tool_tcx attach failed"
-FID=$("$TCX" progs $IFX ingress | head -1)
+in_cli "$TCX" attach $FP/progs/foreign_tc $IFX ingress $FP/tcxlink || fail "foreign tcx" "tool_tcx attach failed"
+FID=$(in_cli "$TCX" progs $IFX ingress | head -1)
 grows flood_rx && pass "foreign tc programs count before lifeline" || fail "foreign count" "$(fcount 0)"
 out=$(ll -j attach $DEV_CLI --mode tc)
 first=$(in_cli "$TCX" progs $IFX ingress | head -1)
@@ -114,10 +114,10 @@ grows nbd_ok && pass "critical: NBD passes lifeline and the foreign programs cou
 ll pressure clear >/dev/null
 check "detach (tc mode, foreign programs around)" ll detach $DEV_CLI
 if in_cli tc filter show dev $DEV_CLI ingress | grep -q foreign_tc &&
-	"$TCX" progs $IFX ingress | grep -qx "$FID" && grows flood_rx; then
+	in_cli "$TCX" progs $IFX ingress | grep -qx "$FID" && grows flood_rx; then
 	pass "after detach: the user's clsact, filter and tcx link stay and count"
 else
-	fail "after detach" "$(in_cli tc filter show dev $DEV_CLI ingress | head -3); tcx $("$TCX" progs $IFX ingress | tr '\n' ' ')"
+	fail "after detach" "$(in_cli tc filter show dev $DEV_CLI ingress | head -3); tcx $(in_cli "$TCX" progs $IFX ingress | tr '\n' ' ')"
 fi
 rm -f $FP/tcxlink
 

@@ -3,6 +3,8 @@
  * tool_tcx: another tool's tcx link, for tests/t_share.sh.
  *   tool_tcx attach PROG_PIN IFINDEX ingress|egress LINK_PIN   (appended last, pinned)
  *   tool_tcx progs IFINDEX ingress|egress                      (ids in run order)
+ *   tool_tcx first PROG_PIN IFINDEX ingress|egress LINK_PIN    (placed first, pinned)
+ *   tool_tcx update LINK_PIN PROG_PIN                          (bpf_link_update)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,8 +16,18 @@
 
 int main(int argc, char **argv)
 {
-	if (argc == 6 && !strcmp(argv[1], "attach")) {
-		LIBBPF_OPTS(bpf_link_create_opts, opts);
+	if (argc == 4 && !strcmp(argv[1], "update")) {
+		int link = bpf_obj_get(argv[2]), prog = bpf_obj_get(argv[3]);
+
+		if (link < 0 || prog < 0 || bpf_link_update(link, prog, NULL)) {
+			fprintf(stderr, "tool_tcx: update: %s\n", strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (argc == 6 && (!strcmp(argv[1], "attach") || !strcmp(argv[1], "first"))) {
+		LIBBPF_OPTS(bpf_link_create_opts, opts,
+			    .flags = strcmp(argv[1], "first") ? 0 : LL_BPF_F_BEFORE);
 		int prog = bpf_obj_get(argv[2]), fd;
 
 		if (prog < 0) {

@@ -53,6 +53,8 @@ static const char *const pin_sfx[P_MAX] = { "", "-xdpd", "-tcx-in", "-tcx-eg", "
 struct owned {
 	int rec[P_MAX];		/* the pin exists */
 	__u32 id[P_MAX];	/* the program behind it, running on the interface; 0 if not */
+	int moved[P_MAX];	/* a link alive on another device (moved to another netns) */
+	__u32 swapped[P_MAX];	/* a program that is not this instance's, behind our link */
 };
 
 static int link_path(char *buf, size_t len, const char *dir, int ifindex, const char *suffix)
@@ -104,11 +106,64 @@ static __u32 pinned_prog_id(const char *path)
 }
 
 static int id_in(const __u32 *ids, int n, __u32 id);
+static int clsact_filters(int ifindex, int before);
+
+/*
+ * A link of ours that reports link_ifindex: it runs here only if the device
+ * with ifindex in this network namespace runs its program (a device moved
+ * to another netns keeps its links and its ifindex, and a new device here
+ * may get the same ifindex).
+ */
+static void link_here(struct owned *ow, int i, int ifindex, int link_ifindex, __u32 prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	__u32 ids[64];
+	int n, here = 0;
+
+	if (link_ifindex == ifindex) {
+		if (i == P_XDP) {
+			here = !bpf_xdp_query(ifindex, 0, &q) && q.prog_id == prog_id;
+		} else {
+			n = ll_tcx_progs(ifindex, i == P_TCX_EG, ids, 64);
+			here = n == -EPERM || id_in(ids, n, prog_id);
+		}
+	}
+	if (here)
+		ow->id[i] = prog_id;
+	else
+		ow->moved[i] = 1;
+}
+
+/*
+ * The program behind each of our links must be this instance's: one of
+ * lifeline's programs using this pin path's state map (bpf_link_update can
+ * swap any program into a link). Unreadable by id (-EPERM): trusted.
+ */
+static void owned_verify(const char *dir, struct owned *ow)
+{
+	static const int links[] = { P_XDP, P_TCX_IN, P_TCX_EG };
+	__u32 mine = 0, state;
+	int policy;
+
+	if (ll_pinned_state_ids(dir, 0, &mine, 1) != 1)
+		return;
+	for (size_t k = 0; k < sizeof(links) / sizeof(links[0]); k++) {
+		int i = links[k], r;
+
+		if (!ow->id[i])
+			continue;
+		r = prog_state(ow->id[i], &state, &policy);
+		if (r == -EPERM || (r > 0 && state == mine))
+			continue;
+		ow->swapped[i] = ow->id[i];
+		ow->id[i] = 0;
+	}
+}
 
 /* Reads the pins of ifindex and checks each against what the kernel runs there. */
 static void owned_read(const char *dir, int ifindex, struct owned *ow)
 {
-	__u32 ids[64];
+	__u32 ids[64], pid;
 	char path[PATH_MAX];
 
 	memset(ow, 0, sizeof(*ow));
@@ -127,8 +182,8 @@ static void owned_read(const char *dir, int ifindex, struct owned *ow)
 			if (fd < 0)
 				break;
 			if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-			    info.type == BPF_LINK_TYPE_XDP && (int)info.xdp.ifindex == ifindex)
-				ow->id[i] = info.prog_id;
+			    info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex)
+				link_here(ow, i, ifindex, (int)info.xdp.ifindex, info.prog_id);
 			close(fd);
 			break;
 		}
@@ -150,8 +205,9 @@ static void owned_read(const char *dir, int ifindex, struct owned *ow)
 			fd = bpf_obj_get(path);
 			if (fd < 0)
 				break;
-			if (ll_tcx_link_ifindex(fd, i == P_TCX_EG, &ow->id[i]) != ifindex)
-				ow->id[i] = 0;
+			n = ll_tcx_link_ifindex(fd, i == P_TCX_EG, &pid);
+			if (n > 0)
+				link_here(ow, i, ifindex, n, pid);
 			close(fd);
 			break;
 		default:	/* clsact: the filter at lifeline's handle runs the recorded program */
@@ -161,6 +217,7 @@ static void owned_read(const char *dir, int ifindex, struct owned *ow)
 				ow->id[i] = 0;
 		}
 	}
+	owned_verify(dir, ow);
 	/*
 	 * An attachment of an earlier lifeline (clsact filters, no program
 	 * pinned): ours if the filter's program uses this pin path's state map.
@@ -188,11 +245,55 @@ static int tc_ingress_busy(int ifindex)
 	return ll_tcx_progs(ifindex, 0, ids, 64) > 0 || tc_prog_id(ifindex, BPF_TC_INGRESS);
 }
 
+/* Lifeline's tc ingress program (id, through via) runs before any other tc program. */
+static int tc_first(int ifindex, const char *via, __u32 id)
+{
+	__u32 ids[64];
+	int n = ll_tcx_progs(ifindex, 0, ids, 64);
+
+	if (!strcmp(via, "tcx"))
+		return n <= 0 || ids[0] == id;
+	/* tcx programs run before the clsact filters, those by pref */
+	return n <= 0 && clsact_filters(ifindex, 1) <= 0;
+}
+
+/* out->state and out->why from what runs on the interface. */
+static void iface_state(struct ll_iface *out, const struct owned *ow, int tc_pol)
+{
+	int live = tc_pol ? out->tc_ingress : !!out->xdp_ours_id;
+	int pol = tc_pol ? P_TCX_IN : P_XDP;
+	const char *what = tc_pol ? "tc" : "XDP";
+
+	if (!out->name[0]) {
+		snprintf(out->why, sizeof(out->why), "the interface is gone");
+	} else if (live && tc_pol && !tc_first(out->ifindex, out->tc_via, out->tc_ingress_id)) {
+		out->state = "bypassed";
+		snprintf(out->why, sizeof(out->why), "another tc program runs before lifeline's");
+	} else if (live) {
+		out->state = "enforcing";
+	} else if (ow->swapped[pol]) {
+		out->state = "foreign";
+		snprintf(out->why, sizeof(out->why), "lifeline's %s link runs program %u, which "
+			 "is not this instance's", what, ow->swapped[pol]);
+	} else if (ow->moved[pol]) {
+		snprintf(out->why, sizeof(out->why), "interface moved or gone (lifeline's %s link "
+			 "is not on this namespace's interface %d)", what, out->ifindex);
+	} else if (tc_pol ? tc_ingress_busy(out->ifindex) : !!out->xdp_prog_id) {
+		out->state = "foreign";
+		snprintf(out->why, sizeof(out->why), "lifeline's %s program is gone; %s", what,
+			 tc_pol ? "another tc program runs at ingress" :
+			 "another XDP program runs on the interface");
+	} else {
+		snprintf(out->why, sizeof(out->why), "lifeline's %s program no longer runs there",
+			 what);
+	}
+}
+
 void ll_iface_query(const char *dir, int ifindex, struct ll_iface *out)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct owned ow;
-	int live, tc_pol;
+	int tc_pol;
 
 	memset(out, 0, sizeof(*out));
 	out->ifindex = ifindex;
@@ -208,8 +309,7 @@ void ll_iface_query(const char *dir, int ifindex, struct ll_iface *out)
 	if (!dir)
 		return;
 	owned_read(dir, ifindex, &ow);
-	out->xdp_via = ow.id[P_XDP] ? "link" : ow.id[P_XDPD] ? "dispatcher" :
-		       ow.rec[P_XDP] ? "link" : ow.rec[P_XDPD] ? "dispatcher" : "none";
+	out->xdp_via = ow.id[P_XDP] ? "link" : ow.id[P_XDPD] ? "dispatcher" : "none";
 	out->tc_via = ow.id[P_TCX_IN] || ow.id[P_TCX_EG] ? "tcx" :
 		      ow.id[P_CLS_IN] || ow.id[P_CLS_EG] ? "clsact" :
 		      ow.rec[P_TCX_IN] || ow.rec[P_TCX_EG] ? "tcx" :
@@ -223,20 +323,7 @@ void ll_iface_query(const char *dir, int ifindex, struct ll_iface *out)
 		out->owned |= ow.rec[i];
 	tc_pol = marker(dir, ifindex, "-tc");
 	out->tc_policy = tc_pol && out->tc_ingress;
-	live = tc_pol ? out->tc_ingress : !!out->xdp_ours_id;
-	if (!out->name[0]) {
-		snprintf(out->why, sizeof(out->why), "the interface is gone");
-	} else if (live) {
-		out->state = "enforcing";
-	} else if (tc_pol ? tc_ingress_busy(ifindex) : !!out->xdp_prog_id) {
-		out->state = "foreign";
-		snprintf(out->why, sizeof(out->why), "lifeline's %s program is gone; %s",
-			 tc_pol ? "tc" : "XDP", tc_pol ? "another tc program runs at ingress" :
-			 "another XDP program runs on the interface");
-	} else {
-		snprintf(out->why, sizeof(out->why), "lifeline's %s program no longer runs there",
-			 tc_pol ? "tc" : "XDP");
-	}
+	iface_state(out, &ow, tc_pol);
 }
 
 static int tc_attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_fd, int replace)
@@ -249,10 +336,11 @@ static int tc_attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_f
 }
 
 /*
- * The filters on ifindex's clsact qdisc (ingress and egress), by an
+ * The filters on ifindex's clsact qdisc (ingress and egress; with before,
+ * only the ingress filters that run before lifeline's, by pref), by an
  * rtnetlink dump; -errno if they cannot be counted.
  */
-static int clsact_filters(int ifindex)
+static int clsact_filters(int ifindex, int before)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -264,7 +352,7 @@ static int clsact_filters(int ifindex)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	for (int side = 0; side < 2 && !ret; side++) {
+	for (int side = 0; side < 2 - !!before && !ret; side++) {
 		int done = 0;
 
 		memset(&req, 0, sizeof(req));
@@ -301,7 +389,9 @@ static int clsact_filters(int ifindex)
 				}
 				/* a filter's chain head has no handle: count the filters themselves */
 				if (nh->nlmsg_type == RTM_NEWTFILTER &&
-				    ((struct tcmsg *)NLMSG_DATA(nh))->tcm_handle)
+				    ((struct tcmsg *)NLMSG_DATA(nh))->tcm_handle &&
+				    (!before || TC_H_MAJ(((struct tcmsg *)NLMSG_DATA(nh))->tcm_info) >> 16 <
+						LL_TC_PRIORITY))
 					n++;
 			}
 		}
@@ -340,8 +430,29 @@ static void clsact_destroy(int ifindex)
 	bpf_tc_hook_destroy(&hook);
 }
 
+/*
+ * A link whose device left this namespace: moved aside to
+ * PIN/links/moved-LINKID, so that it goes on running there and the ifindex
+ * is free for this namespace's interface. Never listed as an interface.
+ */
+static void pin_keep(const char *dir, const char *path)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char to[PATH_MAX];
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    snprintf(to, sizeof(to), "%s/links/moved-%u", dir, info.id) < (int)sizeof(to))
+		rename(path, to);
+	close(fd);
+}
+
 /* Removes what dir records on ifindex; only objects that are lifeline's (checked by id). */
-static void owned_remove(const char *dir, int ifindex)
+static void owned_remove(
+const char *dir, int ifindex)
 {
 	struct owned ow;
 	char path[PATH_MAX];
@@ -352,13 +463,17 @@ static void owned_remove(const char *dir, int ifindex)
 		if (!ow.rec[i] || link_path(path, sizeof(path), dir, ifindex, pin_sfx[i]))
 			continue;
 		ours_cls |= owned_detach(ifindex, &ow, i);
+		if (ow.moved[i]) {
+			pin_keep(dir, path);	/* its device is elsewhere: not touched */
+			continue;
+		}
 		unlink(path);	/* a link goes with its last reference: detached */
 	}
 	/*
 	 * The clsact qdisc only if lifeline created it on this interface (its
 	 * filters were ours, by program id) and no one else's filter is on it.
 	 */
-	if (marker(dir, ifindex, "-qdisc") && ours_cls && !clsact_filters(ifindex))
+	if (marker(dir, ifindex, "-qdisc") && ours_cls && !clsact_filters(ifindex, 0))
 		clsact_destroy(ifindex);
 	marker_rm(dir, ifindex, "-qdisc");
 	marker_rm(dir, ifindex, "-tc");
@@ -476,6 +591,43 @@ static void pin_rm(const char *dir, int ifindex, int which)
 }
 
 /*
+ * Our tcx link gets prog_fd; if another program now runs before it, a new
+ * link placed first replaces it (the old one goes once the new one runs).
+ */
+static int tcx_update(const char *dir, int ifindex, int egress, int prog_fd, __u32 cur)
+{
+	int which = egress ? P_TCX_EG : P_TCX_IN;
+	char path[PATH_MAX];
+	__u32 ids[64];
+	int fd, nfd, ret, n = ll_tcx_progs(ifindex, egress, ids, 64);
+
+	if (link_path(path, sizeof(path), dir, ifindex, pin_sfx[which]))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (n <= 0 || ids[0] == cur) {
+		ret = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
+		close(fd);
+		return ret;
+	}
+	nfd = ll_tcx_attach(prog_fd, ifindex, egress);
+	if (nfd < 0) {
+		close(fd);
+		return nfd;
+	}
+	unlink(path);
+	ret = pin_fd(nfd, dir, ifindex, which);
+	if (ret)
+		bpf_obj_pin(fd, path);	/* the old link stays recorded */
+	else
+		bpf_link_detach(fd);
+	close(nfd);
+	close(fd);
+	return ret;
+}
+
+/*
  * lifeline's program at one tc hook: the tcx link updated or created
  * (first in line), or on a kernel without tcx (or LIFELINE_NO_TCX=1) a
  * clsact filter at lifeline's handle, its program pinned as the record.
@@ -490,16 +642,8 @@ static int tc_hook_set(const char *dir, int ifindex, int egress, int prog_fd, co
 	char path[PATH_MAX];
 	int fd, ret;
 
-	if (ow->id[tcx]) {	/* in place: the program may change (XDP <-> tc policy) */
-		if (link_path(path, sizeof(path), dir, ifindex, pin_sfx[tcx]))
-			return -ENAMETOOLONG;
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			return -errno;
-		ret = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
-		close(fd);
-		return ret;
-	}
+	if (ow->id[tcx])	/* in place: the program may change (XDP <-> tc policy) */
+		return tcx_update(dir, ifindex, egress, prog_fd, ow->id[tcx]);
 	if (ow->id[cls]) {
 		ret = tc_attach_one(ifindex, point, prog_fd, 1);
 		if (!ret) {
@@ -563,7 +707,7 @@ static void undo(const char *dir, int ifindex, int made, int made_qdisc, int mad
 		owned_detach(ifindex, &ow, i);
 		pin_rm(dir, ifindex, i);
 	}
-	if (made_qdisc && !clsact_filters(ifindex)) {
+	if (made_qdisc && !clsact_filters(ifindex, 0)) {
 		clsact_destroy(ifindex);
 		marker_rm(dir, ifindex, "-qdisc");
 	}
@@ -649,7 +793,8 @@ static int attach_prepare(struct attach_run *a, char *err, size_t errlen)
 		owned_remove(a->dir, a->ifindex);	/* records of an earlier interface, or lost */
 	if (o->mode == LL_MODE_AUTO && !o->multi && a->cur_tc)
 		a->tc_mode = 1;	/* an earlier auto attach fell back to tc: it is in place */
-	out->already = a->tc_mode ? a->cur_tc : a->cur_xdp;
+	/* bypassed: attached again, placed first */
+	out->already = a->tc_mode ? a->cur_tc && strcmp(out->state, "bypassed") : a->cur_xdp;
 	if (!a->tc_mode && !a->cur_xdp && out->xdp_prog_id && !o->multi &&
 	    !ll_xdpm_present(a->ifindex))
 		return attach_replace_foreign(a, err, errlen);
@@ -933,7 +1078,11 @@ static __u32 tc_prog_id(int ifindex, enum bpf_tc_attach_point point)
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LL_TC_HANDLE, .priority = LL_TC_PRIORITY);
 
-	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
+	libbpf_print_fn_t prev = libbpf_set_print(NULL);	/* no clsact: not an error here */
+	int ret = bpf_tc_query(&hook, &opts);
+
+	libbpf_set_print(prev);
+	return ret ? 0 : opts.prog_id;
 }
 
 /*

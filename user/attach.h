@@ -39,7 +39,9 @@ struct ll_iface {
 	 * "enforcing": the policy program this instance attached runs on the
 	 * interface; "lost": it no longer does (the interface went, the link
 	 * was detached); "foreign": it no longer does and another program runs
-	 * at that hook. Derived from the kernel objects behind the pins.
+	 * at that hook, or another program is behind our link; "bypassed":
+	 * --mode tc and another tc program runs before ours. Derived from the
+	 * kernel objects behind the pins, queried on this netns's ifindex.
 	 */
 	const char *state;
 	const char *xdp_via;	/* "link", "dispatcher" (libxdp) or "none" */

@@ -21,12 +21,12 @@ static void status_human(json_object *o)
 {
 	json_object *ifs, *pr, *cnt;
 	struct table t;
-	static const char *const hdr[] = { "INTERFACE", "XDP", "PROG", "TC" };
+	static const char *const hdr[] = { "INTERFACE", "XDP", "PROG", "TC", "STATE" };
 	static const char *const chdr[] = { "REASON", "PACKETS", "BYTES" };
 
 	printf("pin path: %s\n", js(o, "pin_path"));
 	json_object_object_get_ex(o, "interfaces", &ifs);
-	table_init(&t, 4, 0, hdr);
+	table_init(&t, 5, 0, hdr);
 	for (size_t i = 0; i < json_object_array_length(ifs); i++) {
 		json_object *e = json_object_array_get_idx(ifs, i);
 		char id[16];
@@ -39,7 +39,8 @@ static void status_human(json_object *o)
 			  !strcmp(js(e, "policy_hook"), "tc_ingress") ?
 				(ji(e, "tc_egress") ? "policy+egress" : "policy") :
 			  ji(e, "tc_ingress") && ji(e, "tc_egress") ? "ingress+egress" :
-			  ji(e, "tc_ingress") ? "ingress" : ji(e, "tc_egress") ? "egress" : "none");
+			  ji(e, "tc_ingress") ? "ingress" : ji(e, "tc_egress") ? "egress" : "none",
+			  js(e, "state"));
 	}
 	table_done(&t, "not attached to any interface");
 	json_object_object_get_ex(o, "pressure", &pr);

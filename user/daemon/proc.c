@@ -285,8 +285,9 @@ int signals_open(struct lld *d)
 /*
  * Once started, keep only what the loop needs: CAP_BPF (map syscalls, pins
  * recreated), CAP_PERFMON (tracing programs' maps), CAP_IPC_LOCK (new
- * mappings stay locked) and CAP_SYS_RESOURCE (PSI triggers on reload).
- * Writing the reserve sysctls back needs none (root owns the files); the
+ * mappings stay locked), CAP_SYS_RESOURCE (PSI triggers on reload) and
+ * CAP_NET_ADMIN (BPF_PROG_QUERY on the tc hooks: is lifeline's program
+ * still first, on this namespace's device). Writing the reserve sysctls back needs none (root owns the files); the
  * hook inherits no more than this.
  */
 void drop_capabilities(struct lld *d)
@@ -294,7 +295,7 @@ void drop_capabilities(struct lld *d)
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
 	__u64 keep = (1ULL << CAP_BPF) | (1ULL << CAP_PERFMON) | (1ULL << CAP_IPC_LOCK) |
-		     (1ULL << CAP_SYS_RESOURCE);
+		     (1ULL << CAP_SYS_RESOURCE) | (1ULL << CAP_NET_ADMIN);
 	__u64 perm;
 
 	if (syscall(SYS_capget, &hdr, data)) {
