@@ -78,29 +78,17 @@ static int read_sums(struct ll_explain *x, int fd, __u32 n, __u64 *pk, __u64 *by
 	return 0;
 }
 
-int ll_explain_open(struct ll_explain *x, const struct ll_explain_src *src, char *err,
-		    size_t errlen)
+/* Only the two programs that decide an ingress packet, on the live rule tables. */
+static int open_progs_and_tables(struct lifeline_bpf *s, const struct ll_explain_src *src,
+				 char *err, size_t errlen)
 {
-	struct lifeline_bpf *s;
 	struct bpf_program *prog;
-	struct bpf_map_info info;
 	struct {
 		struct bpf_map *map;
 		int fd;
 	} reuse[5];
-	size_t pc;
 	int e;
 
-	memset(x, 0, sizeof(*x));
-	x->src = *src;
-	x->ncpus = libbpf_num_possible_cpus();
-	if (x->ncpus <= 0)
-		return fail(err, errlen, x->ncpus ? x->ncpus : -EINVAL, "counting CPUs");
-	s = lifeline_bpf__open();
-	if (!s)
-		return fail(err, errlen, -errno, "opening the datapath object");
-	x->skel = s;
-	/* only the two programs that decide an ingress packet */
 	bpf_object__for_each_program(prog, s->obj)
 		bpf_program__set_autoload(prog, (prog == s->progs.ll_xdp &&
 						 (src->progs & LL_EXPLAIN_XDP)) ||
@@ -116,7 +104,17 @@ int ll_explain_open(struct ll_explain *x, const struct ll_explain_src *src, char
 		if (e)
 			return fail(err, errlen, e, "reusing the live rule tables");
 	}
-	/* the private copies: the live sizes */
+	return 0;
+}
+
+/* The private copies: the live sizes. */
+static int size_private_maps(struct ll_explain *x, char *err, size_t errlen)
+{
+	const struct ll_explain_src *src = &x->src;
+	struct lifeline_bpf *s = x->skel;
+	struct bpf_map_info info;
+	int e;
+
 	e = map_info(src->flows, &info);
 	if (e)
 		return fail(err, errlen, e, "reading the flow table");
@@ -133,9 +131,16 @@ int ll_explain_open(struct ll_explain *x, const struct ll_explain_src *src, char
 	e = map_info(src->frags, &info);
 	if (!e)
 		bpf_map__set_max_entries(s->maps.ll_frags, info.max_entries);
-	e = lifeline_bpf__load(s);
-	if (e)
-		return fail(err, errlen, e, "loading the datapath object (explain instance)");
+	return 0;
+}
+
+/* The loaded instance's maps, the two flow tables mapped, the per-CPU buffers. */
+static int map_private_state(struct ll_explain *x, char *err, size_t errlen)
+{
+	struct lifeline_bpf *s = x->skel;
+	size_t pc;
+	int e;
+
 	x->fd_state = bpf_map__fd(s->maps.ll_state);
 	x->fd_flows = bpf_map__fd(s->maps.ll_flows);
 	x->fd_hits = bpf_map__fd(s->maps.ll_rule_hits);
@@ -144,7 +149,7 @@ int ll_explain_open(struct ll_explain *x, const struct ll_explain_src *src, char
 	x->fd_bucket = bpf_map__fd(s->maps.ll_bucket);
 	x->fd_pool = bpf_map__fd(s->maps.ll_pool);
 
-	x->live_b = mmap(NULL, x->flows_len, PROT_READ, MAP_SHARED, src->flows, 0);
+	x->live_b = mmap(NULL, x->flows_len, PROT_READ, MAP_SHARED, x->src.flows, 0);
 	if (x->live_b == MAP_FAILED) {
 		x->live_b = NULL;
 		return fail(err, errlen, -errno, "mapping the flow table");
@@ -165,6 +170,33 @@ int ll_explain_open(struct ll_explain *x, const struct ll_explain_src *src, char
 	if (e)
 		return fail(err, errlen, e, "reading the private hit counters");
 	return 0;
+}
+
+int ll_explain_open(struct ll_explain *x, const struct ll_explain_src *src, char *err,
+		    size_t errlen)
+{
+	struct lifeline_bpf *s;
+	int e;
+
+	memset(x, 0, sizeof(*x));
+	x->src = *src;
+	x->ncpus = libbpf_num_possible_cpus();
+	if (x->ncpus <= 0)
+		return fail(err, errlen, x->ncpus ? x->ncpus : -EINVAL, "counting CPUs");
+	s = lifeline_bpf__open();
+	if (!s)
+		return fail(err, errlen, -errno, "opening the datapath object");
+	x->skel = s;
+	e = open_progs_and_tables(s, src, err, errlen);
+	if (e)
+		return e;
+	e = size_private_maps(x, err, errlen);
+	if (e)
+		return e;
+	e = lifeline_bpf__load(s);
+	if (e)
+		return fail(err, errlen, e, "loading the datapath object (explain instance)");
+	return map_private_state(x, err, errlen);
 }
 
 static int clear_map(int fd)
@@ -240,30 +272,15 @@ static int credited_flow(struct ll_explain *x, struct ll_explain_res *out)
 	return 0;
 }
 
-int ll_explain_run(struct ll_explain *x, const struct ll_explain_req *r, struct ll_explain_res *out)
+/* Runs the frame once through the hook's program; the return code in *retval. */
+static int test_run(struct ll_explain *x, const struct ll_explain_req *r, __u32 *retval)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = r->frame, .data_size_in = r->len,
 		    .repeat = 1);
-	__u64 pk0[LL_COUNTER_SLOTS], pk1[LL_COUNTER_SLOTS];
 	struct xdp_md xmd = {};
 	struct __sk_buff skb = {};
-	struct ll_state st;
-	__u32 hook = r->tc ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP, src;
-	int e, expired, prog;
+	int prog;
 
-	memset(out, 0, sizeof(*out));
-	out->rule_id = -1;
-	if (r->len < ETH_HLEN)
-		return -EINVAL;
-	if (!(x->src.progs & (r->tc ? LL_EXPLAIN_TC : LL_EXPLAIN_XDP)))
-		return -ENOENT;
-	e = snapshot(x, r, &st);
-	if (e)
-		return e;
-	out->level = ll_level_of(&st, ll_now_ns(), &src, &expired);
-	e = read_sums(x, x->fd_counters, LL_COUNTER_SLOTS, pk0, NULL);
-	if (e)
-		return e;
 	if (r->tc) {
 		skb.ifindex = r->ifindex;
 		if (r->ifindex) {
@@ -282,16 +299,14 @@ int ll_explain_run(struct ll_explain *x, const struct ll_explain_req *r, struct 
 	}
 	if (bpf_prog_test_run_opts(prog, &opts))
 		return -errno;
-	out->retval = opts.retval;
-	if (r->tc ? opts.retval != TC_ACT_OK_ && opts.retval != TC_ACT_UNSPEC_ &&
-		    opts.retval != TC_ACT_SHOT_ :
-		    opts.retval != XDP_PASS_ && opts.retval != XDP_DROP_)
-		return -EPROTO;
-	out->pass = r->tc ? opts.retval != TC_ACT_SHOT_ : opts.retval == XDP_PASS_;
+	*retval = opts.retval;
+	return 0;
+}
 
-	e = read_sums(x, x->fd_counters, LL_COUNTER_SLOTS, pk1, NULL);
-	if (e)
-		return e;
+/* The reason and the notes the run counted: the counters that moved. */
+static void credited_reasons(__u32 hook, const __u64 *pk0, const __u64 *pk1,
+			     struct ll_explain_res *out)
+{
 	for (__u32 rs = 0; rs < LL_REASON_MAX; rs++) {
 		__u32 k = LL_COUNTER_IDX(hook, rs);
 
@@ -304,21 +319,62 @@ int ll_explain_run(struct ll_explain *x, const struct ll_explain_req *r, struct 
 			out->reason = rs;
 		}
 	}
-	{
-		__u64 *now = calloc(x->nhits, sizeof(__u64));
+}
 
-		if (!now)
-			return -ENOMEM;
-		e = read_sums(x, x->fd_hits, x->nhits, now, NULL);
-		for (__u32 id = 0; !e && id < x->nhits; id++)
-			if (now[id] != x->hits[id]) {
-				out->rule_id = id;
-				x->hits[id] = now[id];
-			}
-		free(now);
-		if (e)
-			return e;
-	}
+/* The rule the run counted a hit on, if any; the hit counts move on. */
+static int credited_rule(struct ll_explain *x, struct ll_explain_res *out)
+{
+	__u64 *now = calloc(x->nhits, sizeof(__u64));
+	int e;
+
+	if (!now)
+		return -ENOMEM;
+	e = read_sums(x, x->fd_hits, x->nhits, now, NULL);
+	for (__u32 id = 0; !e && id < x->nhits; id++)
+		if (now[id] != x->hits[id]) {
+			out->rule_id = id;
+			x->hits[id] = now[id];
+		}
+	free(now);
+	return e;
+}
+
+int ll_explain_run(struct ll_explain *x, const struct ll_explain_req *r, struct ll_explain_res *out)
+{
+	__u64 pk0[LL_COUNTER_SLOTS], pk1[LL_COUNTER_SLOTS];
+	struct ll_state st;
+	__u32 hook = r->tc ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP, src, retval = 0;
+	int e, expired;
+
+	memset(out, 0, sizeof(*out));
+	out->rule_id = -1;
+	if (r->len < ETH_HLEN)
+		return -EINVAL;
+	if (!(x->src.progs & (r->tc ? LL_EXPLAIN_TC : LL_EXPLAIN_XDP)))
+		return -ENOENT;
+	e = snapshot(x, r, &st);
+	if (e)
+		return e;
+	out->level = ll_level_of(&st, ll_now_ns(), &src, &expired);
+	e = read_sums(x, x->fd_counters, LL_COUNTER_SLOTS, pk0, NULL);
+	if (e)
+		return e;
+	e = test_run(x, r, &retval);
+	if (e)
+		return e;
+	out->retval = retval;
+	if (r->tc ? retval != TC_ACT_OK_ && retval != TC_ACT_UNSPEC_ && retval != TC_ACT_SHOT_ :
+		    retval != XDP_PASS_ && retval != XDP_DROP_)
+		return -EPROTO;
+	out->pass = r->tc ? retval != TC_ACT_SHOT_ : retval == XDP_PASS_;
+
+	e = read_sums(x, x->fd_counters, LL_COUNTER_SLOTS, pk1, NULL);
+	if (e)
+		return e;
+	credited_reasons(hook, pk0, pk1, out);
+	e = credited_rule(x, out);
+	if (e)
+		return e;
 	credited_flow(x, out);
 	return 0;
 }

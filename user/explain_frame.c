@@ -38,10 +38,93 @@ static void put16(__u8 *p, __u16 v)
 	p[1] = v & 0xff;
 }
 
+/* The Ethernet and the IP header; l3 and l4 are their offsets, total the frame's length. */
+static void put_eth_ip(const struct ll_explain_pkt *p, __u8 *buf, size_t l3, size_t l4,
+		       size_t total)
+{
+	__u8 *ip = buf + l3;
+
+	memcpy(buf, p->mac, 6);
+	buf[6] = 0x02;	/* a locally administered source MAC */
+	buf[11] = 0x01;
+	put16(buf + 12, p->v4 ? ETH_P_IP : ETH_P_IPV6);
+	if (p->v4) {
+		ip[0] = 0x45;
+		put16(ip + 2, (__u16)(total - l3));
+		put16(ip + 6, 0x4000);	/* DF */
+		ip[8] = 64;
+		ip[9] = p->proto;
+		memcpy(ip + 12, p->src + 12, 4);
+		memcpy(ip + 16, p->dst + 12, 4);
+		put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+	} else {
+		ip[0] = 0x60;
+		put16(ip + 4, (__u16)(total - l4));
+		ip[6] = p->proto;
+		/* neighbour discovery is on-link: hop limit 255 (RFC 4861) */
+		ip[7] = p->proto == IPPROTO_ICMPV6 && p->icmp_type >= 133 && p->icmp_type <= 137 ?
+			255 : 64;
+		memcpy(ip + 8, p->src, 16);
+		memcpy(ip + 24, p->dst, 16);
+	}
+}
+
+/* The transport header at l4, l4len bytes long, without its checksum. */
+static void put_l4(const struct ll_explain_pkt *p, __u8 *l4, size_t l4len)
+{
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		put16(l4, p->sport);
+		put16(l4 + 2, p->dport);
+		l4[12] = 5 << 4;
+		l4[13] = p->tcp_flags;
+		put16(l4 + 14, 64240);
+		break;
+	case IPPROTO_UDP:
+		put16(l4, p->sport);
+		put16(l4 + 2, p->dport);
+		put16(l4 + 4, (__u16)(l4len + p->payload));
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		l4[0] = p->icmp_type;
+		l4[1] = p->icmp_code;
+		break;
+	}
+}
+
+/* The transport checksum over the pseudo-header (the datapath does not check it). */
+static void put_l4_csum(const struct ll_explain_pkt *p, __u8 *l4, size_t l4_total)
+{
+	__u8 ph[40];
+	__u32 sum;
+	size_t n;
+
+	if (p->v4) {
+		memcpy(ph, p->src + 12, 4);
+		memcpy(ph + 4, p->dst + 12, 4);
+		ph[8] = 0;
+		ph[9] = p->proto;
+		put16(ph + 10, (__u16)l4_total);
+		n = 12;
+	} else {
+		memcpy(ph, p->src, 16);
+		memcpy(ph + 16, p->dst, 16);
+		memset(ph + 32, 0, 8);
+		ph[34] = (__u8)(l4_total >> 8);
+		ph[35] = (__u8)l4_total;
+		ph[39] = p->proto;
+		n = 40;
+	}
+	sum = p->proto == IPPROTO_ICMP ? 0 : csum_add(0, ph, n);
+	sum = csum_add(sum, l4, l4_total);
+	put16(l4 + (p->proto == IPPROTO_TCP ? 16 : p->proto == IPPROTO_UDP ? 6 : 2),
+	      csum_fold(sum));
+}
+
 int ll_explain_frame(const struct ll_explain_pkt *p, __u8 *buf, size_t len)
 {
 	size_t l3 = ETH_HLEN, l4, l4len, total;
-	__u32 sum;
 
 	switch (p->proto) {
 	case IPPROTO_TCP: l4len = 20; break;
@@ -54,78 +137,10 @@ int ll_explain_frame(const struct ll_explain_pkt *p, __u8 *buf, size_t len)
 	if (total > len || total > LL_EXPLAIN_FRAME_MAX || (p->v4 && total - l3 > 0xffff))
 		return -EMSGSIZE;
 	memset(buf, 0, total);
-	memcpy(buf, p->mac, 6);
-	buf[6] = 0x02;	/* a locally administered source MAC */
-	buf[11] = 0x01;
-	put16(buf + 12, p->v4 ? ETH_P_IP : ETH_P_IPV6);
-	if (p->v4) {
-		__u8 *ip = buf + l3;
-
-		ip[0] = 0x45;
-		put16(ip + 2, (__u16)(total - l3));
-		put16(ip + 6, 0x4000);	/* DF */
-		ip[8] = 64;
-		ip[9] = p->proto;
-		memcpy(ip + 12, p->src + 12, 4);
-		memcpy(ip + 16, p->dst + 12, 4);
-		put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
-	} else {
-		__u8 *ip = buf + l3;
-
-		ip[0] = 0x60;
-		put16(ip + 4, (__u16)(total - l4));
-		ip[6] = p->proto;
-		/* neighbour discovery is on-link: hop limit 255 (RFC 4861) */
-		ip[7] = p->proto == IPPROTO_ICMPV6 && p->icmp_type >= 133 && p->icmp_type <= 137 ?
-			255 : 64;
-		memcpy(ip + 8, p->src, 16);
-		memcpy(ip + 24, p->dst, 16);
-	}
-	switch (p->proto) {
-	case IPPROTO_TCP:
-		put16(buf + l4, p->sport);
-		put16(buf + l4 + 2, p->dport);
-		buf[l4 + 12] = 5 << 4;
-		buf[l4 + 13] = p->tcp_flags;
-		put16(buf + l4 + 14, 64240);
-		break;
-	case IPPROTO_UDP:
-		put16(buf + l4, p->sport);
-		put16(buf + l4 + 2, p->dport);
-		put16(buf + l4 + 4, (__u16)(l4len + p->payload));
-		break;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		buf[l4] = p->icmp_type;
-		buf[l4 + 1] = p->icmp_code;
-		break;
-	}
-	/* transport checksum over the pseudo-header (the datapath does not check it) */
-	if (l4len) {
-		__u8 ph[40];
-		size_t n;
-
-		if (p->v4) {
-			memcpy(ph, p->src + 12, 4);
-			memcpy(ph + 4, p->dst + 12, 4);
-			ph[8] = 0;
-			ph[9] = p->proto;
-			put16(ph + 10, (__u16)(total - l4));
-			n = 12;
-		} else {
-			memcpy(ph, p->src, 16);
-			memcpy(ph + 16, p->dst, 16);
-			memset(ph + 32, 0, 8);
-			ph[34] = (__u8)((total - l4) >> 8);
-			ph[35] = (__u8)(total - l4);
-			ph[39] = p->proto;
-			n = 40;
-		}
-		sum = p->proto == IPPROTO_ICMP ? 0 : csum_add(0, ph, n);
-		sum = csum_add(sum, buf + l4, total - l4);
-		put16(buf + l4 + (p->proto == IPPROTO_TCP ? 16 : p->proto == IPPROTO_UDP ? 6 : 2),
-		      csum_fold(sum));
-	}
+	put_eth_ip(p, buf, l3, l4, total);
+	put_l4(p, buf + l4, l4len);
+	if (l4len)
+		put_l4_csum(p, buf + l4, total - l4);
 	return (int)total;
 }
 

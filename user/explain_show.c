@@ -172,16 +172,22 @@ static int pick_iface(const struct ll_maps *m, const char *dev, struct ll_iface 
 	return 0;
 }
 
-int ll_explain_cli(const struct ll_maps *m, struct ll_explain_pkt *p, const char *dev,
-		   json_object **out, char *err, size_t errlen)
+/* The live maps an explain instance reads (the programs are chosen later). */
+static struct ll_explain_src explain_src_of(const struct ll_maps *m)
 {
-	struct ll_explain_src src = {
+	return (struct ll_explain_src){
 		.state = m->fd[LL_MAP_STATE], .flows = m->fd[LL_MAP_FLOWS],
 		.rules = m->fd[LL_MAP_RULES], .allow = m->fd[LL_MAP_ALLOW],
 		.rule_hosts = m->fd[LL_MAP_RULE_HOSTS], .allow_hosts = m->fd[LL_MAP_ALLOW_HOSTS],
 		.remotes = m->fd[LL_MAP_REMOTES], .frags = m->fd[LL_MAP_FRAGS],
 		.bucket = m->fd[LL_MAP_BUCKET], .pool = m->fd[LL_MAP_POOL],
 	};
+}
+
+int ll_explain_cli(const struct ll_maps *m, struct ll_explain_pkt *p, const char *dev,
+		   json_object **out, char *err, size_t errlen)
+{
+	struct ll_explain_src src = explain_src_of(m);
 	struct ll_explain_res res[LL_LEVEL_MAX], now;
 	struct ll_explain_req rq = { .strict = -1, .split = -1 };
 	struct ll_iface ifc = {};
@@ -355,16 +361,53 @@ static int proc_tcp_line(const char *line, int v6, struct ll_explain_pkt *p)
 	return 1;
 }
 
+/*
+ * Runs each established connection of /proc/net/tcp (v6: tcp6) through the
+ * instance and files it under drop or pass; *checked counts them.
+ */
+static int check_proc_tcp(const struct ll_maps *m, struct ll_explain *x, struct ll_explain_req *rq,
+			  const char *dev, int v6, json_object *drop, json_object *pass,
+			  int *checked)
+{
+	FILE *f = fopen(v6 ? "/proc/net/tcp6" : "/proc/net/tcp", "re");
+	char line[512];
+	int e = 0;
+
+	if (!f)
+		return 0;	/* no IPv6 */
+	while (!e && fgets(line, sizeof(line), f)) {
+		struct ll_explain_pkt p;
+		struct ll_explain_res r;
+		__u8 frame[LL_EXPLAIN_FRAME_MAX];
+		json_object *c;
+		int len;
+
+		if (!proc_tcp_line(line, v6, &p))
+			continue;
+		iface_mac(dev, p.mac);
+		len = ll_explain_frame(&p, frame, sizeof(frame));
+		if (len < 0)
+			continue;
+		rq->frame = frame;
+		rq->len = (__u32)len;
+		e = ll_explain_run(x, rq, &r);
+		if (e)
+			break;
+		(*checked)++;
+		c = packet_json(&p);
+		json_object_object_add(c, "reason", r.decided ?
+				       json_object_new_string(ll_reason_names[r.reason]) : NULL);
+		json_object_object_add(c, "match", match_json(m, &r));
+		json_object_array_add(r.pass ? pass : drop, c);
+	}
+	fclose(f);
+	return e;
+}
+
 int ll_explain_sockets(const struct ll_maps *m, const char *dev, json_object **out, char *err,
 		       size_t errlen)
 {
-	struct ll_explain_src src = {
-		.state = m->fd[LL_MAP_STATE], .flows = m->fd[LL_MAP_FLOWS],
-		.rules = m->fd[LL_MAP_RULES], .allow = m->fd[LL_MAP_ALLOW],
-		.rule_hosts = m->fd[LL_MAP_RULE_HOSTS], .allow_hosts = m->fd[LL_MAP_ALLOW_HOSTS],
-		.remotes = m->fd[LL_MAP_REMOTES], .frags = m->fd[LL_MAP_FRAGS],
-		.bucket = m->fd[LL_MAP_BUCKET], .pool = m->fd[LL_MAP_POOL],
-	};
+	struct ll_explain_src src = explain_src_of(m);
 	struct ll_explain_req rq = { .strict = -1, .split = -1, .level = LL_LEVEL_CRITICAL };
 	json_object *o, *drop, *pass;
 	struct ll_explain x;
@@ -385,39 +428,8 @@ int ll_explain_sockets(const struct ll_maps *m, const char *dev, json_object **o
 	}
 	drop = json_object_new_array();
 	pass = json_object_new_array();
-	for (int v6 = 0; !e && v6 < 2; v6++) {
-		FILE *f = fopen(v6 ? "/proc/net/tcp6" : "/proc/net/tcp", "re");
-		char line[512];
-
-		if (!f)
-			continue;	/* no IPv6 */
-		while (!e && fgets(line, sizeof(line), f)) {
-			struct ll_explain_pkt p;
-			struct ll_explain_res r;
-			__u8 frame[LL_EXPLAIN_FRAME_MAX];
-			json_object *c;
-			int len;
-
-			if (!proc_tcp_line(line, v6, &p))
-				continue;
-			iface_mac(ifc.name, p.mac);
-			len = ll_explain_frame(&p, frame, sizeof(frame));
-			if (len < 0)
-				continue;
-			rq.frame = frame;
-			rq.len = (__u32)len;
-			e = ll_explain_run(&x, &rq, &r);
-			if (e)
-				break;
-			checked++;
-			c = packet_json(&p);
-			json_object_object_add(c, "reason", r.decided ?
-					       json_object_new_string(ll_reason_names[r.reason]) : NULL);
-			json_object_object_add(c, "match", match_json(m, &r));
-			json_object_array_add(r.pass ? pass : drop, c);
-		}
-		fclose(f);
-	}
+	for (int v6 = 0; !e && v6 < 2; v6++)
+		e = check_proc_tcp(m, &x, &rq, ifc.name, v6, drop, pass, &checked);
 	ll_explain_close(&x);
 	if (e) {
 		json_object_put(drop);
