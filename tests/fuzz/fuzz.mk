@@ -26,8 +26,10 @@ FUZZ_SRCS_fuzz_spec     := user/spec.c user/util.c
 FUZZ_SRCS_fuzz_duration := user/spec.c user/util.c
 FUZZ_SRCS_fuzz_addr     := user/spec.c user/util.c
 FUZZ_SRCS_fuzz_flowline := user/regargs.c user/spec.c user/util.c
-FUZZ_SRCS_fuzz_proc     := user/sources.c user/engine.c user/maps.c user/flowtab.c user/state.c
-FUZZ_SRCS_fuzz_config   := user/config.c user/config_check.c user/util.c user/sources.c user/spec.c user/engine.c user/maps.c user/flowtab.c user/state.c
+# The pressure sources: sources.c and one file per family (sources_*.c).
+FUZZ_SOURCES            := $(wildcard user/sources*.c)
+FUZZ_SRCS_fuzz_proc     := $(FUZZ_SOURCES) user/engine.c user/maps.c user/flowtab.c user/state.c
+FUZZ_SRCS_fuzz_config   := user/config.c user/config_check.c user/util.c $(FUZZ_SOURCES) user/spec.c user/engine.c user/maps.c user/flowtab.c user/state.c
 FUZZ_SRCS_fuzz_pinpath  := user/maps.c user/flowtab.c user/state.c
 FUZZ_LIBS_fuzz_config   := -linih $(shell pkg-config --libs libbpf) -lelf -lz
 FUZZ_LIBS_fuzz_proc     := $(shell pkg-config --libs libbpf) -lelf -lz
