@@ -26,7 +26,7 @@ DPID=$!
 for _ in $(seq 50); do [ -S "$D/run/events.sock" ] && break; sleep 0.1; done
 [ -S "$D/run/events.sock" ] && pass "lifelined starts with the installed config" || fail lifelined "$(tail -3 "$D/log")"
 out=$(in_cli "$L" status)
-grep -q "$DEV_CLI" <<<"$out" && grep -q "level:" <<<"$out" && grep -q "1 endpoint rules, 1 allow rules" <<<"$out" && pass "lifeline status" || fail status "$out"
+grep -q "$DEV_CLI" <<<"$out" && grep -q "level:" <<<"$out" && grep -q "1 endpoint rule, 1 allow rule," <<<"$out" && pass "lifeline status" || fail status "$out"
 out=$(timeout 3 "$L" monitor --state-dir "$D/run" --count 1)
 grep -q "connected to lifelined" <<<"$out" && pass "lifeline monitor" || fail monitor "$out"
 check "lifeline pressure set critical --for 30s" in_cli "$L" pressure set critical --for 30s
