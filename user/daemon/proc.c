@@ -287,8 +287,8 @@ int signals_open(struct lld *d)
  * recreated), CAP_PERFMON (tracing programs' maps), CAP_IPC_LOCK (new
  * mappings stay locked), CAP_SYS_RESOURCE (PSI triggers on reload) and
  * CAP_NET_ADMIN (BPF_PROG_QUERY on the tc hooks: is lifeline's program
- * still first, on this namespace's device). Writing the reserve sysctls back needs none (root owns the files); the
- * hook inherits no more than this.
+ * still first, on this namespace's device). Writing the reserve sysctls
+ * back needs none (root owns the files); the hook inherits no more.
  */
 void drop_capabilities(struct lld *d)
 {
@@ -313,7 +313,7 @@ void drop_capabilities(struct lld *d)
 		     strerror(errno));
 	else
 		dlog(&d->log, LOG_INFO, "capabilities dropped but bpf, perfmon, ipc_lock, "
-		     "sys_resource");
+		     "sys_resource, net_admin");
 }
 
 /* The in-kernel path: the vmscan tracepoints, scoped to the memory cgroup if one is set. */
