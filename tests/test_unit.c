@@ -639,7 +639,12 @@ static void test_u32(void)
 		{ "+1", 0, 10, -EINVAL, 0, "not a whole number" },
 		{ " 1", 0, 10, -EINVAL, 0, "not a whole number" },
 		{ "1 ", 0, 10, -EINVAL, 0, "not a whole number" },
-		{ "0x10", 0, 100, -EINVAL, 0, "not a whole number" },
+		{ "0x10", 0, 100, 0, 16, NULL },	/* hexadecimal after 0x (tune --mark 0x10) */
+		{ "0XfF", 0, 1000, 0, 255, NULL },
+		{ "0x", 0, 100, -EINVAL, 0, "not a whole number" },
+		{ "0xg", 0, 100, -EINVAL, 0, "not a whole number" },
+		{ "0x65", 0, 100, -EINVAL, 0, "over the maximum of 100" },
+		{ "0x100000000", 0, UINT32_MAX, -EINVAL, 0, "over the maximum of 4294967295" },
 		{ "1e3", 0, 10000, -EINVAL, 0, "not a whole number" },
 		{ "4294967296", 0, UINT32_MAX, -EINVAL, 0, "over the maximum of 4294967295" },
 		{ "99999999999999999999", 0, UINT32_MAX, -EINVAL, 0, "over the maximum" },
