@@ -45,6 +45,15 @@ TcpExt: 0
 # host_lock: holds the machine-wide test lock (LL_HOST_LOCK) until the suite
 # exits, for suites that change host-wide state (vm and net sysctls) and read
 # its originals first: two overlapping runs must not restore each other's.
+# wait_for SECONDS CMD...: runs CMD until it succeeds, for at most SECONDS (wall clock)
+wait_for() {
+	local end=$((${EPOCHREALTIME/./} + $1 * 1000000)); shift
+	while :; do
+		"$@" && return 0
+		[ "${EPOCHREALTIME/./}" -lt $end ] || return 1
+		sleep 0.05
+	done
+}
 host_lock() {
 	local lock=${LL_HOST_LOCK:-/run/lock/lifeline-tests-host.lock}
 	mkdir -p "$(dirname "$lock")"

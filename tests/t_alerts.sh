@@ -17,7 +17,6 @@ cleanup() {
 	rm -rf "$PIN" "$RUN"
 }
 trap cleanup EXIT
-wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
 hook_runs() { cat "$RUN/hooks.log" 2>/dev/null | awk '/^---$/ { n++ } END { print n + 0 }'; }
 effective() { "$LL" -j pressure | jq -r .level; }
 runs_at_least() { [ "$(hook_runs)" -ge "$1" ]; }
@@ -144,6 +143,8 @@ grep -q "went away without stopping" <<<"$err" && pass "monitor says lifelined w
 	fail monitor_msg "stderr: $err"
 
 # ---- and when lifelined stops cleanly (SIGTERM) ----
+# the SIGKILLed daemon left its socket file: wait for the new one, not the old
+rm -f "$RUN/events.sock"
 "$LLD" --foreground --config "$RUN/conf" >"$RUN/log2" 2>&1 &
 DPID=$!
 wait_for 5 test -S "$RUN/events.sock" || fail restart "$(tail -3 "$RUN/log2")"

@@ -63,11 +63,6 @@ share = 1
 CONF
 
 get() { "$ST" "$PIN" 2>/dev/null | sed -n "s/^$1=//p"; }
-wait_for() {	# wait_for SECONDS CMD...
-	local t=$1 i; shift
-	for ((i = 0; i < t * 20; i++)); do "$@" && return 0; sleep 0.05; done
-	return 1
-}
 rate_is() { [ "$(get budget_rate)" = "$1" ]; }
 
 "$LLD" --foreground --config "$TMP/lifeline.conf" --proc-root "$TMP" >"$TMP/log" 2>&1 &

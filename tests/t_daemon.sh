@@ -7,17 +7,11 @@
 # created and pinned, nothing is attached.
 # Usage: tests/t_daemon.sh [-v]
 set -u
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 LLD=${LIFELINED:-$TOP/build/lifelined}
 ST=$TOP/build/tests/llstate
 V=""
 [ "${1:-}" = "-v" ] && V=1
-
-T_PASS=0 T_FAIL=0 T_SKIP=0
-pass() { T_PASS=$((T_PASS + 1)); [ -n "$V" ] && echo "ok   $1"; return 0; }
-fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $1: $2"; return 1; }
-skip() { T_SKIP=$((T_SKIP + 1)); echo "SKIP $1: $2"; return 0; }
-summary() { echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"; [ "$T_FAIL" = 0 ]; }
 
 if [ "$(id -u)" != 0 ]; then
 	skip t_daemon "needs root (BPF maps in bpffs)"
@@ -96,14 +90,6 @@ EOF
 # ---- helpers ----
 get() { "$ST" "$PIN" 2>/dev/null | sed -n "s/^$1=//p"; }
 # wait_for SECONDS CMD...: polls CMD every 50 ms
-wait_for() {
-	local t=$1 i; shift
-	for ((i = 0; i < t * 20; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 vote_is() { [ "$(get daemon_level)" = "$1" ]; }
 effective_is() { [ "$(get effective)" = "$1" ]; }
 log_has() { grep -q -- "$1" "$LOG"; }

@@ -17,7 +17,6 @@ cleanup() {
 	rm -rf "$PIN" "$PIN-old" "$RUN"
 }
 trap cleanup EXIT
-wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
 effective() { "$LL" -j pressure | jq -r .level; }
 is_level() { [ "$(effective)" = "$1" ]; }
 hook_runs() { awk '/^---$/ { n++ } END { print n + 0 }' "$RUN/hooks.log" 2>/dev/null; }

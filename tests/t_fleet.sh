@@ -98,14 +98,6 @@ NS=llfl$ID
 DEV=llfa$ID
 export LIFELINE_PIN_PATH=/sys/fs/bpf/lltest-fleet-$ID
 in_ns() { nsenter --net=/run/netns/$NS "$@"; }
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while :; do
-		"$@" && return 0
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
-}
 ip netns add "$NS" && in_ns ip link add "$DEV" type veth peer name "llfb$ID" &&
 	in_ns ip link set "$DEV" up && in_ns ip link set "llfb$ID" up ||
 	{ fail netns "cannot create $NS"; summary; exit; }

@@ -96,14 +96,6 @@ cleanup() {
 trap cleanup EXIT
 in_ns() { nsenter --net=/run/netns/$NS "$@"; }
 # wait_for SECONDS CMD...: polls CMD until it succeeds or SECONDS have passed
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while :; do
-		"$@" && return 0
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
-}
 metric() { sed -n "s/^$1 //p" "$TXT/lifeline.prom" 2>/dev/null; }
 
 ip netns add "$NS" && in_ns ip link set lo up || { fail netns "cannot create $NS"; summary; exit; }

@@ -119,16 +119,22 @@ if in_cli tc filter show dev $DEV_CLI ingress | grep -q foreign_tc &&
 else
 	fail "after detach" "$(in_cli tc filter show dev $DEV_CLI ingress | head -3); tcx $(in_cli "$TCX" progs $IFX ingress | tr '\n' ' ')"
 fi
-rm -f $FP/tcxlink
+rm -f $FP/tcxlink	# the kernel releases the unpinned link a moment later
+wait_for 5 bash -c "[ -z \"\$(nsenter --net=/run/netns/$NS_CLI $TCX progs $IFX ingress)\" ]" ||
+	fail "foreign tcx link released" "$(in_cli "$TCX" progs $IFX ingress | tr '\n' ' ')"
 
-# the clsact fallback (a kernel without tcx): lifeline's filter known by its program id
+# the clsact fallback (a kernel without tcx): lifeline's filter known by its
+# program id; the user's filter at pref 10 runs before lifeline's (pref 76):
+# reported as bypassed, and enforcing once the user's filter runs after it
 in_cli env LIFELINE_PIN_PATH=$PIN LIFELINE_NO_TCX=1 "$LL" -j attach $DEV_CLI --mode tc >"$TMP/o" 2>&1 ||
 	fail "clsact fallback attach" "$(cat "$TMP/o")"
-if jq -e '.tc_via == "clsact" and .state == "enforcing"' "$TMP/o" >/dev/null 2>&1; then
-	pass "LIFELINE_NO_TCX=1: clsact filters at lifeline's handle"
-else
-	skip "clsact fallback" "this build has no LIFELINE_NO_TCX: $(head -c 200 "$TMP/o")"
-fi
+jq -e '.tc_via == "clsact" and .state == "bypassed" and (.why | test("before lifeline"))' "$TMP/o" >/dev/null 2>&1 &&
+	pass "LIFELINE_NO_TCX=1: clsact filter at lifeline's handle, behind the user's pref 10: bypassed" ||
+	fail "clsact fallback behind pref 10" "$(head -c 300 "$TMP/o")"
+in_cli tc filter del dev $DEV_CLI ingress pref 10
+in_cli tc filter add dev $DEV_CLI ingress pref 100 handle 1 bpf da object-pinned $FP/progs/foreign_tc
+jqt "clsact fallback, the user's filter moved to pref 100: enforcing" \
+	'[.. | objects | select(.tc_via? == "clsact")] | length == 1 and .[0].state == "enforcing"' status
 check "clsact fallback: detach" ll detach $DEV_CLI
 in_cli tc filter show dev $DEV_CLI ingress | grep -q foreign_tc && grows flood_rx &&
 	pass "clsact fallback: the user's qdisc and filter survive detach" ||
@@ -323,7 +329,6 @@ chmod +x "$TMP/d/hook.sh"
 ll attach $DEV_CLI --mode native >/dev/null
 in_cli env LIFELINE_PIN_PATH=$PIN "$LLD" --foreground --config "$TMP/d/conf" >"$TMP/d/log" 2>&1 &
 DPID=$!
-wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
 enf() { grep -q "^lifeline_iface_enforcing{iface=\"$DEV_CLI\".*} $1\$" "$TMP/d/lifeline.prom" 2>/dev/null; }
 wait_for 5 enf 1 && pass "lifelined: lifeline_iface_enforcing{iface=$DEV_CLI} 1" ||
 	fail "daemon metric 1" "$(grep iface "$TMP/d/lifeline.prom" 2>&1 | head -3); $(tail -3 "$TMP/d/log")"

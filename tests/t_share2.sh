@@ -175,7 +175,6 @@ vmscan = no
 textfile = $TMP/d/lifeline.prom
 interval = 1h
 EOF
-wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
 enf() { grep -q "^lifeline_iface_enforcing{iface=\"$DEV_CLI\".*} $1\$" "$TMP/d/lifeline.prom" 2>/dev/null; }
 ll attach $DEV_CLI --mode tc >/dev/null 2>&1
 in_cli env LIFELINE_PIN_PATH=$PIN "$LLD" --foreground --config "$TMP/d/conf" >"$TMP/d/log" 2>&1 &

@@ -91,14 +91,6 @@ done
 # A fake /proc with the reserve's sysctls, PSI at critical, a hook that
 # writes to the state directory, a textfile, the reserve and the network
 # share at critical: every writer lifelined has.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while :; do
-		"$@" && return 0
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
-}
 # run NAME CMD...: lifelined with its own pin path, tree and state directory
 # under $TMP/NAME, through the prefix command CMD; checks it works; sets R
 run_daemon() {
