@@ -35,8 +35,11 @@ done
 # The demo leads its own process group (job control on for this one job:
 # without it, a background job would start with SIGINT ignored, which a
 # shell cannot trap; a terminal's foreground job does not).
+# A suite started as a background job of a script runs with SIGINT ignored,
+# which the demo's shell could not undo (nor trap): start it with SIGINT at
+# its default, as a terminal's job has it.
 set -m
-LIFELINE_DEMO_OUT=$TMP/out "$TOP/bench/demo.sh" --quick >"$TMP/log" 2>&1 &
+LIFELINE_DEMO_OUT=$TMP/out env --default-signal=INT "$TOP/bench/demo.sh" --quick >"$TMP/log" 2>&1 &
 DPID=$!
 set +m
 for _ in $(seq 600); do
