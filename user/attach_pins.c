@@ -46,21 +46,6 @@ void att_marker_rm(const char *dir, int ifindex, const char *sfx)
 		rmdir(path);
 }
 
-static __u32 pinned_prog_id(const char *path)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(path);
-	__u32 id = 0;
-
-	if (fd < 0)
-		return 0;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-		id = info.id;
-	close(fd);
-	return id;
-}
-
 int att_id_in(const __u32 *ids, int n, __u32 id)
 {
 	for (int i = 0; i < n; i++)
@@ -210,7 +195,7 @@ void att_owned_read(const char *dir, int ifindex, struct owned *ow)
 		}
 		case P_XDPD:
 			n = ll_xdpm_progs(ifindex, ids, 64);
-			ow->id[i] = pinned_prog_id(path);
+			ow->id[i] = ll_pinned_id(path, 1);
 			if (n == -EPERM) {
 				/* unreadable (lifelined): a dispatcher there is taken for it */
 				LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -232,7 +217,7 @@ void att_owned_read(const char *dir, int ifindex, struct owned *ow)
 			close(fd);
 			break;
 		default:	/* clsact: the filter at lifeline's handle runs the recorded program */
-			ow->id[i] = pinned_prog_id(path);
+			ow->id[i] = ll_pinned_id(path, 1);
 			if (!ow->id[i] || att_tc_prog_id(ifindex, i == P_CLS_IN ? BPF_TC_INGRESS :
 							 BPF_TC_EGRESS) != ow->id[i])
 				ow->id[i] = 0;
