@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdio.h>
+#include <string.h>
 #include "util.h"
 
 const __u8 ll_v4mapped_prefix[16] = { [10] = 0xff, [11] = 0xff };
@@ -25,4 +26,18 @@ const char *ll_duration_str(char *buf, size_t len, __u64 ns, enum ll_dur_style s
 			break;
 	snprintf(buf, len, "%llu%s", (unsigned long long)(ns / units[i].ns), units[i].unit);
 	return buf;
+}
+
+int ll_split_words(char *line, char **words, int max)
+{
+	char *save = NULL;
+	int n = 0;
+
+	for (char *tok = strtok_r(line, " \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == max)
+			return max + 1;
+		words[n++] = tok;
+	}
+	return n;
 }

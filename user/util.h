@@ -2,7 +2,8 @@
 /*
  * Small helpers every part of user space shares, one copy each: the
  * error-message macro of the functions that take (char *err, size_t
- * errlen), the duration formatter and the v4-mapped address prefix.
+ * errlen), the duration formatter, the word splitter of the line grammars
+ * (flow lines, the registry file) and the v4-mapped address prefix.
  */
 #ifndef LL_UTIL_H
 #define LL_UTIL_H
@@ -21,6 +22,12 @@ enum ll_dur_style {
 
 /* Formats ns into buf (always NUL-terminated); returns buf. */
 const char *ll_duration_str(char *buf, size_t len, __u64 ns, enum ll_dur_style style);
+
+/*
+ * Splits a line into words (separated by blanks, tabs, CR, LF) in place;
+ * returns the count, max + 1 when there are more.
+ */
+int ll_split_words(char *line, char **words, int max);
 
 /*
  * ::ffff:0:0, the v4-mapped space: an IPv4 address is stored as these 16
