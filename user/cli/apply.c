@@ -200,7 +200,7 @@ static int save_target(const char *file, char *path, size_t len, struct stat *st
 	return 0;
 }
 
-/* atomic (ll_atomic_open): a temporary file next to FILE, synced, renamed over it; an existing FILE keeps its owner and mode */
+/* atomic: a temporary file next to FILE, synced, renamed over it; an existing FILE keeps its owner and mode */
 static int save_file(const struct ll_decl *have, const char *file)
 {
 	struct ll_atomic_file af;
