@@ -1789,6 +1789,56 @@ static void test_duration_str(void)
 			     cases[i].out, "duration");
 }
 
+/* ---- util.c: the word splitter, the atomic file replacement ---- */
+
+static void test_split_words(void)
+{
+	char line[] = " flow\ttcp 192.0.2.1:80\r\n", many[] = "a b c d";
+	char *w[3] = { NULL, NULL, NULL };
+
+	ASSERT_EQ(ll_split_words(line, w, 3), 3, "three words");
+	ASSERT_STREQ(w[0], "flow", "first");
+	ASSERT_STREQ(w[2], "192.0.2.1:80", "last, without CR LF");
+	ASSERT_EQ(ll_split_words(many, w, 3), 4, "more than max: max + 1");
+}
+
+/* Writes text to path through ll_atomic_open/close (writer's result ret); 0 or -errno. */
+static int atomic_write(const char *path, mode_t mode, const struct stat *keep, const char *text,
+			int ret)
+{
+	struct ll_atomic_file af;
+	int err = ll_atomic_open(&af, path, mode, keep);
+
+	if (err)
+		return err;
+	fputs(text, af.f);
+	return ll_atomic_close(&af, path, ret);
+}
+
+static void test_atomic_file(void)
+{
+	char dir[] = "/tmp/lltest-atomic.XXXXXX", path[64], buf[16] = "";
+	struct stat st;
+	FILE *f;
+
+	if (!ASSERT_TRUE(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(path, sizeof(path), "%s/file", dir);
+	ASSERT_EQ(atomic_write(path, 0640, NULL, "one\n", 0), 0, "a new file");
+	ASSERT_TRUE(!stat(path, &st) && (st.st_mode & 07777) == 0640, "new file has mode");
+	ASSERT_TRUE(!chmod(path, 0604) && !stat(path, &st), "chmod");
+	ASSERT_EQ(atomic_write(path, 0600, &st, "two\n", -EIO), -EIO, "the writer's error");
+	f = fopen(path, "r");
+	ASSERT_TRUE(f && fgets(buf, sizeof(buf), f), "read back");
+	ASSERT_STREQ(buf, "one\n", "a failed write leaves the file as it was");
+	if (f)
+		fclose(f);
+	ASSERT_EQ(atomic_write(path, 0600, &st, "three\n", 0), 0, "over it");
+	ASSERT_TRUE(!stat(path, &st) && (st.st_mode & 07777) == 0604, "its mode kept");
+	unlink(path);
+	ASSERT_TRUE(!rmdir(dir), "no temporary file left");
+}
+
 /* ---- state.c: each writer bumps generation once, after its fields ---- */
 
 static void test_state_writers(void)
@@ -2071,6 +2121,8 @@ int main(int argc, char **argv)
 	}
 	TEST_RUN("jsonw", test_jsonw);
 	TEST_RUN("duration_str", test_duration_str);
+	TEST_RUN("split_words", test_split_words);
+	TEST_RUN("atomic_file", test_atomic_file);
 	TEST_RUN("state_writers", test_state_writers);
 	for (size_t i = 0; i < sizeof(decl_cases) / sizeof(decl_cases[0]); i++) {
 		char name[96];

@@ -18,21 +18,7 @@
 #include "declare_int.h"
 #include "regargs.h"
 #include "spec.h"
-
-
-static int split_words(char *line, char **words, int max)
-{
-	char *save = NULL;
-	int n = 0;
-
-	for (char *tok = strtok_r(line, " \t\r\n", &save); tok;
-	     tok = strtok_r(NULL, " \t\r\n", &save)) {
-		if (n == max)
-			return max + 1;
-		words[n++] = tok;
-	}
-	return n;
-}
+#include "util.h"
 
 static int parse_iface(struct ll_decl *d, struct ll_decl_src src, int n, char **w, char *err,
 		       size_t errlen)
@@ -248,7 +234,7 @@ static int parse_line(struct ll_decl *d, struct ll_decl_src src, char *line, cha
 
 	if (hash)
 		*hash = '\0';
-	n = split_words(line, w, DECL_WORDS);
+	n = ll_split_words(line, w, DECL_WORDS);
 	if (!n)
 		return 0;
 	if (n > DECL_WORDS) {

@@ -528,18 +528,20 @@ int ll_percpu_counter_sum(int fd, __u32 key, struct ll_counter *out)
 	return 0;
 }
 
-/* The id of the BPF object pinned at path, 0 if none. */
-static __u32 pinned_id(const char *path)
+__u32 ll_pinned_id(const char *path, int prog)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	union {
+		struct bpf_map_info map;
+		struct bpf_prog_info prog;
+	} info = {};
+	__u32 len = prog ? sizeof(info.prog) : sizeof(info.map);
 	int fd = bpf_obj_get(path);
 	__u32 id = 0;
 
 	if (fd < 0)
 		return 0;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-		id = info.id;
+		id = prog ? info.prog.id : info.map.id;
 	close(fd);
 	return id;
 }
@@ -566,7 +568,7 @@ static void find_state_pins(const char *dir, int depth, __u32 *ids, int *n, int 
 		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
 			continue;
 		if (!strcmp(de->d_name, ll_map_names[LL_MAP_STATE]))
-			add_id(ids, n, max, pinned_id(path));
+			add_id(ids, n, max, ll_pinned_id(path, 0));
 		else if (depth > 1 && de->d_type == DT_DIR)
 			find_state_pins(path, depth - 1, ids, n, max);
 	}
@@ -581,7 +583,7 @@ int ll_pinned_state_ids(const char *dir, int all, __u32 *ids, int max)
 	int n = 0;
 
 	if (!pin_file(path, sizeof(path), dir, ll_map_names[LL_MAP_STATE]))
-		add_id(ids, &n, max, pinned_id(path));
+		add_id(ids, &n, max, ll_pinned_id(path, 0));
 	if (!all)
 		return n;
 	f = setmntent("/proc/self/mounts", "r");

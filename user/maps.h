@@ -113,6 +113,9 @@ void ll_maps_close(struct ll_maps *m);
 /* Creates DIR/links (where attachments pin their bpf_links), mode 0700. */
 int ll_links_dir(const char *dir);
 
+/* The id of the BPF object pinned at path (a map; with prog set, a program), 0 if none. */
+__u32 ll_pinned_id(const char *path, int prog);
+
 /* Unpins every map of dir and removes the directory (if empty then). */
 int ll_maps_unpin(const char *dir);
 /*

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include "regargs.h"
 #include "spec.h"
+#include "util.h"
 
 void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
 		      const __u8 local[16], __u16 lport)
@@ -113,21 +114,6 @@ int ll_reg_args_build(const struct ll_reg_args *a, __u32 kind, struct ll_rule_re
 	return 1;
 }
 
-/* Splits a line into words in place; returns the count, max + 1 when there are more. */
-static int split_words(char *line, char **words, int max)
-{
-	char *save = NULL;
-	int n = 0;
-
-	for (char *tok = strtok_r(line, " \t\r\n", &save); tok;
-	     tok = strtok_r(NULL, " \t\r\n", &save)) {
-		if (n == max)
-			return max + 1;
-		words[n++] = tok;
-	}
-	return n;
-}
-
 /* Messages quote the input: keep them one printable line whatever it holds. */
 static int printable(int ret, char *err)
 {
@@ -155,7 +141,7 @@ int ll_flow_line_parse(char *line, size_t len, struct ll_rule_rec *rec, struct l
 		*hash = '\0';
 	else
 		line[len] = '\0';
-	n = split_words(line, words, LL_FLOW_LINE_WORDS);
+	n = ll_split_words(line, words, LL_FLOW_LINE_WORDS);
 	if (!n)
 		return 2;
 	if (n > LL_FLOW_LINE_WORDS) {

@@ -29,10 +29,10 @@ static int sysctl_path(const struct ll_reserve_cfg *c, int id, char *buf, size_t
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static int state_path(const struct ll_reserve_cfg *c, char *buf, size_t len, const char *suffix)
+static int state_path(const struct ll_reserve_cfg *c, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s/reserve.state%s",
-			 c->state_dir ? c->state_dir : LL_STATE_DIR_DEFAULT, suffix);
+	int n = snprintf(buf, len, "%s/reserve.state",
+			 c->state_dir ? c->state_dir : LL_STATE_DIR_DEFAULT);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -85,7 +85,7 @@ static int state_load(const struct ll_reserve_cfg *c, struct ll_reserve_state *s
 {
 	char path[PATH_MAX], line[256];
 	FILE *f;
-	int ret = state_path(c, path, sizeof(path), "");
+	int ret = state_path(c, path, sizeof(path));
 
 	if (ret)
 		return ret;
@@ -108,47 +108,25 @@ static int state_load(const struct ll_reserve_cfg *c, struct ll_reserve_state *s
 	return 0;
 }
 
-/* Durable: temp file, fsync, rename, fsync of the directory. */
+/* Durable (ll_atomic_open): temp file, fsync, rename, fsync of the directory. */
 static int state_save(const struct ll_reserve_cfg *c, const struct ll_reserve_state *st)
 {
 	const char *dir = c->state_dir ? c->state_dir : LL_STATE_DIR_DEFAULT;
-	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd, dfd, ret;
-	FILE *f;
+	struct ll_atomic_file af;
+	char path[PATH_MAX];
+	int ret;
 
-	if ((ret = state_path(c, path, sizeof(path), "")) ||
-	    (ret = state_path(c, tmp, sizeof(tmp), ".tmp")))
+	if ((ret = state_path(c, path, sizeof(path))))
 		return ret;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		ret = -errno;
-		close(fd);
+	if ((ret = ll_atomic_open(&af, path, 0600, NULL)))
 		return ret;
-	}
-	fprintf(f, "# lifeline: sysctl values before lifeline changed them\n");
+	fprintf(af.f, "# lifeline: sysctl values before lifeline changed them\n");
 	for (int i = 0; i < LL_SYSCTL_MAX; i++)
 		if (st->original[i][0])
-			fprintf(f, "%s=%s\n", ll_sysctl_names[i], st->original[i]);
-	ret = fflush(f) || fsync(fd) ? -errno : 0;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
-		unlink(tmp);
-		return ret;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+			fprintf(af.f, "%s=%s\n", ll_sysctl_names[i], st->original[i]);
+	return ll_atomic_close(&af, path, 0);
 }
 
 int ll_reserve_read(const struct ll_reserve_cfg *c, struct ll_reserve_state *st, char *err,
@@ -319,7 +297,7 @@ int ll_reserve_restore(const struct ll_reserve_cfg *c, char *err, size_t errlen)
 			return ret;
 		}
 	}
-	state_path(c, path, sizeof(path), "");
+	state_path(c, path, sizeof(path));
 	if (unlink(path) && errno != ENOENT) {
 		ret = -errno;
 		ERR("restored, but cannot remove %s: %s", path, strerror(errno));

@@ -2,13 +2,18 @@
 /*
  * Small helpers every part of user space shares, one copy each: the
  * error-message macro of the functions that take (char *err, size_t
- * errlen), the duration formatter and the v4-mapped address prefix.
+ * errlen), the duration formatter, the word splitter of the line grammars
+ * (flow lines, the registry file), the atomic replacement of a file (the
+ * saved registry, the reserve state) and the v4-mapped address prefix.
  */
 #ifndef LL_UTIL_H
 #define LL_UTIL_H
 
+#include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <linux/types.h>
 
 /* Writes a one-line reason into the caller's err[errlen]; evaluates to snprintf's result. */
@@ -21,6 +26,31 @@ enum ll_dur_style {
 
 /* Formats ns into buf (always NUL-terminated); returns buf. */
 const char *ll_duration_str(char *buf, size_t len, __u64 ns, enum ll_dur_style style);
+
+/*
+ * Splits a line into words (separated by blanks, tabs, CR, LF) in place;
+ * returns the count, max + 1 when there are more.
+ */
+int ll_split_words(char *line, char **words, int max);
+
+/*
+ * A file replaced atomically: ll_atomic_open creates a temporary file next
+ * to path (path.XXXXXX) with mode, or with keep (the stat of the file
+ * replaced) keep's owner and mode; the caller writes through f;
+ * ll_atomic_close (ret: the writer's result) flushes and syncs it, renames
+ * it over path and syncs the directory. Both return 0 or -errno; on an
+ * error path is untouched and the temporary file is gone (failed: the step
+ * of ll_atomic_open that failed, for the caller's message).
+ */
+enum ll_atomic_step { LL_ATOMIC_NAME = 1, LL_ATOMIC_OWNER, LL_ATOMIC_CREATE };
+struct ll_atomic_file {
+	FILE *f;
+	char tmp[PATH_MAX];
+	enum ll_atomic_step failed;
+};
+int ll_atomic_open(struct ll_atomic_file *a, const char *path, mode_t mode,
+		   const struct stat *keep);
+int ll_atomic_close(struct ll_atomic_file *a, const char *path, int ret);
 
 /*
  * ::ffff:0:0, the v4-mapped space: an IPv4 address is stored as these 16

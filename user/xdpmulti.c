@@ -75,6 +75,17 @@ int ll_xdpm_progs(int ifindex, __u32 *ids, int max)
 	return n;
 }
 
+/* The program id runs in the libxdp dispatcher on ifindex. */
+static int in_dispatcher(int ifindex, __u32 id)
+{
+	__u32 ids[64];
+	int n = ll_xdpm_progs(ifindex, ids, 64), in = 0;
+
+	for (int i = 0; i < n; i++)
+		in |= ids[i] == id;
+	return in;
+}
+
 int ll_xdpm_attach(struct lifeline_bpf *skel, int ifindex, int generic, const char *pin,
 		   char *err, size_t errlen)
 {
@@ -125,25 +136,18 @@ int ll_xdpm_attach(struct lifeline_bpf *skel, int ifindex, int generic, const ch
 			err[strlen(err) - 1] = '\0';
 		goto out;
 	}
-	{
-		__u32 ids[64], id = xdp_program__id(prog);
-		int n = ll_xdpm_progs(ifindex, ids, 64), in = 0;
-
-		for (int i = 0; i < n; i++)
-			in |= ids[i] == id;
-		if (!in) {
-			/*
-			 * libxdp fell back to attaching ll_xdp alone, by netlink: the
-			 * kernel refused its dispatcher (freplace programs). Not the
-			 * shared hook asked for, and anyone could replace it unseen.
-			 */
-			xdp_program__detach(prog, ifindex, XDP_MODE_UNSPEC, 0);
-			ret = -EOPNOTSUPP;
-			ERR("this kernel refuses libxdp's dispatcher (it cannot load freplace "
-			    "programs): no XDP program can share the hook here; use --mode tc to "
-			    "run behind another XDP program");
-			goto out;
-		}
+	if (!in_dispatcher(ifindex, xdp_program__id(prog))) {
+		/*
+		 * libxdp fell back to attaching ll_xdp alone, by netlink: the
+		 * kernel refused its dispatcher (freplace programs). Not the
+		 * shared hook asked for, and anyone could replace it unseen.
+		 */
+		xdp_program__detach(prog, ifindex, XDP_MODE_UNSPEC, 0);
+		ret = -EOPNOTSUPP;
+		ERR("this kernel refuses libxdp's dispatcher (it cannot load freplace "
+		    "programs): no XDP program can share the hook here; use --mode tc to "
+		    "run behind another XDP program");
+		goto out;
 	}
 	if (bpf_obj_pin(xdp_program__fd(prog), pin)) {
 		ret = -errno;

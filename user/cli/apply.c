@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include "cli.h"
 #include "declare.h"
+#include "util.h"
 
 static struct {
 	int check, keep;
@@ -202,41 +203,24 @@ static int save_target(const char *file, char *path, size_t len, struct stat *st
 /* atomic: a temporary file next to FILE, synced, renamed over it; an existing FILE keeps its owner and mode */
 static int save_file(const struct ll_decl *have, const char *file)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
+	struct ll_atomic_file af;
+	char path[PATH_MAX];
 	struct stat st;
-	FILE *f = NULL;
-	int fd, ret, exists;
+	int ret, exists;
 
 	if ((ret = save_target(file, path, sizeof(path), &st, &exists)))
 		return ret;
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+	ret = ll_atomic_open(&af, path, 0644, exists ? &st : NULL);
+	if (ret && af.failed == LL_ATOMIC_NAME)
 		return usage_error("file name too long");
-	fd = mkstemp(tmp);
-	if (fd >= 0 && exists && fchown(fd, st.st_uid, st.st_gid)) {
-		close(fd);
-		unlink(tmp);
-		return out_error(EXIT_FAILURE, "cannot keep the owner of %s: %s", file, strerror(errno));
-	}
-	if (fd < 0 || fchmod(fd, exists ? st.st_mode & 07777 : 0644) || !(f = fdopen(fd, "w"))) {
-		ret = errno;
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
+	if (ret && af.failed == LL_ATOMIC_OWNER)
+		return out_error(EXIT_FAILURE, "cannot keep the owner of %s: %s", file, strerror(-ret));
+	if (ret)
 		return out_error(EXIT_FAILURE, "cannot create a file next to %s: %s", file,
-				 strerror(ret));
-	}
-	ret = ll_decl_write(have, f);
-	if (!ret && (fflush(f) || fsync(fileno(f))))
-		ret = -errno;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
-		unlink(tmp);
+				 strerror(-ret));
+	ret = ll_atomic_close(&af, path, ll_decl_write(have, af.f));
+	if (ret)
 		return out_error(EXIT_FAILURE, "cannot write %s: %s", file, strerror(-ret));
-	}
 	return 0;
 }
 
