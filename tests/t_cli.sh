@@ -108,9 +108,10 @@ for kind in arp nd ptb fragneeded; do
 	n=$(in_srv "$UDP" inject $DEV_SRV "$mac" $kind 1000 | awk '{print $2}')
 	sent=$((sent + ${n:-0}))
 done
-sleep 0.3
-e1=$(ll -j stats | jq .hooks.xdp.pass_essential.packets)
-[ "$sent" = 4000 ] && [ $((e1 - e0)) = 4000 ] && pass "lockout: 4000/4000 ARP, ND, PTB, frag-needed frames passed under flood" || fail lockout-essential "sent $sent, passed $((e1 - e0))"
+ess_all() { e1=$(ll -j stats | jq .hooks.xdp.pass_essential.packets); [ $((e1 - e0)) -ge 4000 ]; }
+wait_for 3 ess_all
+# the kernel's own ARP/ND on the veth may pass as essential meanwhile: a few more
+[ "$sent" = 4000 ] && [ $((e1 - e0)) -ge 4000 ] && [ $((e1 - e0)) -le 4050 ] && pass "lockout: 4000/4000 ARP, ND, PTB, frag-needed frames passed under flood" || fail lockout-essential "sent $sent, passed $((e1 - e0))"
 kill $FLOOD 2>/dev/null; wait $FLOOD 2>/dev/null
 kill "$(cat "$TMP/ssh.pid")" 2>/dev/null
 
@@ -317,6 +318,9 @@ check "tc mode: unregistered TCP connects at none" tcp_connect
 check "tc mode: detach" ll detach $DEV_CLI
 check "tc mode: detach leaves no filters, clsact or pins" bash -c "[ -z \"\$(nsenter --net=/run/netns/$NS_CLI tc qdisc show dev $DEV_CLI | grep clsact)\" ] && [ ! -e $PIN ]"
 
+# xdp-filter's maps are pinned host-wide (/sys/fs/bpf/xdp-filter): one suite at a time (t_share too)
+exec 9>/run/lock/lifeline-tests-xdpfilter.lock
+flock -w 300 9
 if in_cli xdp-filter load $DEV_CLI --mode skb >/dev/null 2>&1; then
 	out=$(ll attach $DEV_CLI 2>&1); rc=$?
 	if [ $rc = 1 ] && echo "$out" | grep -q -- "--force"; then pass "foreign XDP refused without --force"; else fail "foreign XDP" "exit $rc: $out"; fi
@@ -327,5 +331,6 @@ if in_cli xdp-filter load $DEV_CLI --mode skb >/dev/null 2>&1; then
 else
 	skip "foreign XDP" "xdp-filter could not load on this kernel"
 fi
+flock -u 9
 
 summary
