@@ -39,6 +39,8 @@ struct table {
 
 void table_init(struct table *t, int ncols, unsigned right_align, const char *const *header);
 void table_row(struct table *t, ...);	/* ncols const char * */
+/* the same from an array of n cells (missing or NULL ones: "-") */
+void table_row_v(struct table *t, const char *const *cells, int n);
 void table_print(struct table *t, FILE *f, const char *indent);
 void table_free(struct table *t);
 

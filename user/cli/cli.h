@@ -121,6 +121,7 @@ struct cli_ctx {
 	/* what the dispatcher prints after closing the session */
 	json_object *out;
 	void (*human)(json_object *o);
+	char *text;		/* or, from the emitter (emit.h), the text (out: -j's object) */
 	char fail[512];		/* set: out is printed with this error, exit 1 */
 	void *priv;		/* prepare -> run */
 };
@@ -161,6 +162,11 @@ static inline int cli_emit(struct cli_ctx *c, json_object *j, void (*human)(json
 	c->human = human;
 	return 0;
 }
+struct emit;
+/* the emitter's output (emit.h) as the command's, printed after the session closes */
+int cli_emit_done(struct cli_ctx *c, struct emit *e);
+/* the same, failed with msg (as cli_failed): exit 1 */
+int cli_emit_failed(struct cli_ctx *c, struct emit *e, const char *msg);
 
 /* orphans.c */
 int pins_present(const char *dir);
