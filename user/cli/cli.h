@@ -171,21 +171,21 @@ int cli_emit_failed(struct cli_ctx *c, struct emit *e, const char *msg);
 /* orphans.c */
 int pins_present(const char *dir);
 int orphans_find(const char *dir, struct ll_orphan *o);
-json_object *orphan_json(const struct ll_orphan *o);
-void orphans_human(json_object *arr);
-void status_orphans_human(json_object *o);
+void orphans_emit(struct emit *e, const struct ll_orphan *o, int n);
 void orphans_msg(const struct ll_orphan *o, int n, const char *dir, char *msg, size_t len);
-json_object *orphans_only_json(const char *dir, const struct ll_orphan *o, int n, int status);
+/* status and pressure show with orphans but no state: their output, failed (exit 1) */
+int orphans_only(struct cli_ctx *c, const struct ll_orphan *o, int n, int status);
 
 /* shared renderers and builders */
-json_object *iface_json(const struct ll_iface *i);	/* attach.c */
-json_object *pressure_json(const struct ll_state *st);	/* pressure.c */
-void pressure_human_body(json_object *o, const char *indent);
-json_object *counter_json(__u64 packets, __u64 bytes);	/* reg.c */
-json_object *flows_json(struct ll_maps *m);
-json_object *rule_json(const struct ll_maps *m, __u32 id, const struct ll_rule_rec *r);
-json_object *sock_links_json(const char *dir);
-void hit_cells(json_object *e, char pk[32], char by[32]);
+/* attach.c: an interface's fields; row: as a row of status' INTERFACE table */
+void iface_emit(struct emit *e, const struct ll_iface *i, int row);
+void pressure_emit(struct emit *e, const struct ll_state *st, const char *indent); /* pressure.c */
+struct ll_sock_link;
+void counter_emit(struct emit *e, int col, __u64 packets, __u64 bytes);	/* reg.c */
+void flows_emit(struct emit *e, struct ll_maps *m, int list);
+void rule_emit(struct emit *e, const struct ll_maps *m, __u32 id, const struct ll_rule_rec *r,
+	       int list);
+void sock_link_emit(struct emit *e, const struct ll_sock_link *l);
 void sum_counters(const struct ll_maps *m, struct ll_counter *out);	/* stats.c */
 
 #endif

@@ -29,6 +29,16 @@ void emit_take(struct emit *e, json_object **obj, char **text)
 	*e = (struct emit){ 0 };
 }
 
+void emit_discard(struct emit *e)
+{
+	json_object *obj;
+	char *text;
+
+	emit_take(e, &obj, &text);
+	json_object_put(obj);
+	free(text);
+}
+
 void emit_end(struct emit *e)
 {
 	json_object *obj;
@@ -56,10 +66,14 @@ static void emit_vtext(struct emit *e, const char *fmt, va_list ap)
 	}
 	if (vasprintf(&cell, fmt, ap) < 0)
 		cell = NULL;	/* printed as "-" */
-	if (e->ncells < TABLE_MAX_COLS)
-		e->cells[e->ncells++] = cell;
-	else
+	if (e->col >= TABLE_MAX_COLS) {
 		free(cell);
+		return;
+	}
+	free(e->cells[e->col]);
+	e->cells[e->col++] = cell;
+	if (e->col > e->ncells)
+		e->ncells = e->col;
 }
 
 void emit_text(struct emit *e, const char *fmt, ...)
@@ -88,6 +102,14 @@ void emit_u64(struct emit *e, const char *key, const char *fmt, __u64 v)
 		emit_add(e, key, json_object_new_int64((int64_t)v));
 	else
 		emit_text(e, fmt, (unsigned long long)v);
+}
+
+void emit_s64(struct emit *e, const char *key, const char *fmt, long long v)
+{
+	if (e->obj)
+		emit_add(e, key, json_object_new_int64(v));
+	else
+		emit_text(e, fmt, v);
 }
 
 void emit_u64_as(struct emit *e, const char *key, const char *fmt,
@@ -177,6 +199,12 @@ void emit_row_begin(struct emit *e)
 		return;
 	e->in_row = 1;
 	e->ncells = 0;
+	e->col = 0;
+}
+
+void emit_col(struct emit *e, int col)
+{
+	e->col = col;
 }
 
 void emit_row_end(struct emit *e, int keep)
@@ -185,8 +213,10 @@ void emit_row_end(struct emit *e, int keep)
 		return;
 	if (keep)
 		table_row_v(&e->tab, (const char *const *)e->cells, e->ncells);
-	for (int i = 0; i < e->ncells; i++)
+	for (int i = 0; i < e->ncells; i++) {
 		free(e->cells[i]);
+		e->cells[i] = NULL;
+	}
 	e->in_row = 0;
 	e->ncells = 0;
 }
@@ -200,4 +230,14 @@ void emit_table_end(struct emit *e, const char *indent, const char *none)
 	else if (none)
 		fprintf(e->out, "%s%s\n", indent, none);
 	table_free(&e->tab);
+}
+
+void emit_as_byte_rate(char *buf, size_t len, double v)
+{
+	fmt_rate(buf, len, v, "bytes");
+}
+
+void emit_as_pps(char *buf, size_t len, double v)
+{
+	fmt_rate(buf, len, v, "packets");
 }

@@ -11,8 +11,9 @@
  * JSON nests with emit_obj_begin / emit_arr_begin ... emit_close (in an
  * array the key is ignored: the value is appended). In text mode, between
  * emit_row_begin and emit_row_end of a table, every text written (a
- * field's fmt, emit_text) is one cell; the table prints at emit_table_end,
- * aligned. Text is kept until emit_end (or cli_emit_done, which hands it
+ * field's fmt, emit_text) is one cell, in the next column (emit_col moves
+ * it, for fields whose JSON order is not the columns'); the table prints at
+ * emit_table_end, aligned. Text is kept until emit_end (or cli_emit_done, which hands it
  * and the JSON to the dispatcher): an error before prints nothing of it.
  */
 #ifndef LL_CLI_EMIT_H
@@ -68,7 +69,7 @@ struct emit {
 	char *text;
 	size_t len;
 	struct table tab;	/* text mode: the table being written */
-	int in_row, ncells;
+	int in_row, ncells, col;	/* the row's cells, the next one's column */
 	char *cells[TABLE_MAX_COLS];
 };
 
@@ -79,9 +80,14 @@ void emit_end(struct emit *e);
 /* Ends it without printing: the object (-j) or the text (malloc'd), the other NULL. */
 void emit_take(struct emit *e, json_object **obj, char **text);
 
+/* Ends it, printing nothing (an error came). */
+void emit_discard(struct emit *e);
+
 /* key's value; in text mode, fmt (one conversion for v: %llu, %llx) is printed */
 void emit_u64(struct emit *e, const char *key, const char *fmt, __u64 v);
-/* the same, the text through a formatter (fmt_bytes and the like) into fmt's %s */
+/* a signed value (counts that may be -errno), fmt's conversion %lld */
+void emit_s64(struct emit *e, const char *key, const char *fmt, long long v);
+/* the same as emit_u64, the text through a formatter (fmt_bytes and the like) into fmt's %s */
 void emit_u64_as(struct emit *e, const char *key, const char *fmt,
 		 void (*as)(char *buf, size_t len, double v), __u64 v);
 /* a double (JSON), its text through as() into fmt's %s */
@@ -104,10 +110,16 @@ void emit_close(struct emit *e);
 /* text tables: ncols columns (right: a bit per right-aligned one), header */
 void emit_table_begin(struct emit *e, int ncols, unsigned right, const char *const *hdr);
 void emit_row_begin(struct emit *e);
+/* the next text of the row goes to column col (then col + 1 ...): fields in JSON order */
+void emit_col(struct emit *e, int col);
 /* the row's cells join the table (keep), or are dropped */
 void emit_row_end(struct emit *e, int keep);
 /* prints the table after indent, or when it has no rows the line indent none (NULL: nothing) */
 void emit_table_end(struct emit *e, const char *indent, const char *none);
+
+/* formatters for emit_*_as: a rate of bytes (1.5 KiB/s), of packets (3.2 Mpps) */
+void emit_as_byte_rate(char *buf, size_t len, double v);
+void emit_as_pps(char *buf, size_t len, double v);
 
 /* whether the text is written (not -j): for words computed from several values */
 static inline int emit_human(const struct emit *e)
