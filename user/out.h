@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Output. Every command builds one json-c object; -j prints it, otherwise
- * the command's human renderer prints the same object as text. Errors are
- * one line on stderr, and also {"error": "..."} on stdout in -j mode.
+ * Output. A command's output is one json-c object with -j, text otherwise;
+ * the CLI writes both in one pass (user/cli/emit.h). out_emit prints an
+ * object, or renders it through human() (explain's, built by the library).
+ * Errors are one line on stderr, and also {"error": "..."} on stdout in -j
+ * mode.
  */
 #ifndef LL_OUT_H
 #define LL_OUT_H

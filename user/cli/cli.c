@@ -177,13 +177,6 @@ static int cli_session_begin(struct cli_ctx *c)
 	return 0;
 }
 
-int cli_failed(struct cli_ctx *c, json_object *j, void (*human)(json_object *o), const char *msg)
-{
-	snprintf(c->fail, sizeof(c->fail), "%s", msg);
-	cli_emit(c, j, human);
-	return EXIT_FAILURE;
-}
-
 int cli_emit_done(struct cli_ctx *c, struct emit *e)
 {
 	emit_take(e, &c->out, &c->text);

@@ -118,7 +118,7 @@ struct cli_ctx {
 	const char *dir;	/* the pin directory, for every session but NONE and PRIV */
 	struct session s;
 	int have_session;
-	/* what the dispatcher prints after closing the session */
+	/* what the dispatcher prints after closing the session: the object (-j) */
 	json_object *out;
 	void (*human)(json_object *o);
 	char *text;		/* or, from the emitter (emit.h), the text (out: -j's object) */
@@ -154,8 +154,6 @@ int session_open(struct session *s, int create);
 void session_close(struct session *s);
 /* the error of a read session on a pin directory without maps */
 int cli_not_set_up(const char *dir);
-/* c->out with c->fail set: printed as the command's output, exit 1 */
-int cli_failed(struct cli_ctx *c, json_object *j, void (*human)(json_object *o), const char *msg);
 static inline int cli_emit(struct cli_ctx *c, json_object *j, void (*human)(json_object *o))
 {
 	c->out = j;
@@ -163,9 +161,13 @@ static inline int cli_emit(struct cli_ctx *c, json_object *j, void (*human)(json
 	return 0;
 }
 struct emit;
-/* the emitter's output (emit.h) as the command's, printed after the session closes */
+/*
+ * Every command but explain writes its output through the emitter (emit.h):
+ * this hands it to the dispatcher, which prints it after the session closes.
+ * cli_emit is for a library's object with its renderer (explain).
+ */
 int cli_emit_done(struct cli_ctx *c, struct emit *e);
-/* the same, failed with msg (as cli_failed): exit 1 */
+/* the same, failed with msg: printed as the output with msg as its error, exit 1 */
 int cli_emit_failed(struct cli_ctx *c, struct emit *e, const char *msg);
 
 /* orphans.c */
