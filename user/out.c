@@ -80,10 +80,8 @@ void table_init(struct table *t, int ncols, unsigned right_align, const char *co
 	}
 }
 
-void table_row(struct table *t, ...)
+void table_row_v(struct table *t, const char *const *cells, int n)
 {
-	va_list ap;
-
 	if (t->nrows == t->cap) {
 		int cap = t->cap ? t->cap * 2 : 16;
 		char **c = realloc(t->cells, cap * t->ncols * sizeof(char *));
@@ -93,18 +91,27 @@ void table_row(struct table *t, ...)
 		t->cells = c;
 		t->cap = cap;
 	}
-	va_start(ap, t);
 	for (int i = 0; i < t->ncols; i++) {
-		const char *s = va_arg(ap, const char *);
-		int w;
+		const char *s = i < n && cells[i] ? cells[i] : "-";
+		int w = strlen(s);
 
-		t->cells[t->nrows * t->ncols + i] = strdup(s ? s : "-");
-		w = strlen(s ? s : "-");
+		t->cells[t->nrows * t->ncols + i] = strdup(s);
 		if (w > t->width[i])
 			t->width[i] = w;
 	}
-	va_end(ap);
 	t->nrows++;
+}
+
+void table_row(struct table *t, ...)
+{
+	const char *cells[TABLE_MAX_COLS];
+	va_list ap;
+
+	va_start(ap, t);
+	for (int i = 0; i < t->ncols; i++)
+		cells[i] = va_arg(ap, const char *);
+	va_end(ap);
+	table_row_v(t, cells, t->ncols);
 }
 
 void table_print(struct table *t, FILE *f, const char *indent)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Output. Every command builds one json-c object; -j prints it, otherwise
- * the command's human renderer prints the same object as text. Errors are
- * one line on stderr, and also {"error": "..."} on stdout in -j mode.
+ * Output. A command's output is one json-c object with -j, text otherwise;
+ * the CLI writes both in one pass (user/cli/emit.h). out_emit prints an
+ * object, or renders it through human() (explain's, built by the library).
+ * Errors are one line on stderr, and also {"error": "..."} on stdout in -j
+ * mode.
  */
 #ifndef LL_OUT_H
 #define LL_OUT_H
@@ -39,6 +41,8 @@ struct table {
 
 void table_init(struct table *t, int ncols, unsigned right_align, const char *const *header);
 void table_row(struct table *t, ...);	/* ncols const char * */
+/* the same from an array of n cells (missing or NULL ones: "-") */
+void table_row_v(struct table *t, const char *const *cells, int n);
 void table_print(struct table *t, FILE *f, const char *indent);
 void table_free(struct table *t);
 

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "emit.h"
 #include "declare.h"
 #include "util.h"
 
@@ -24,26 +25,15 @@ static struct {
 	struct ll_decl want;
 } ap;
 
+/* one line of the difference: "+ LINE" or "- LINE" */
 static void diff_line(char op, const char *line, void *arg)
 {
-	json_object *arr = arg, *e = json_object_new_object();
+	struct emit *e = arg;
 
-	json_object_object_add(e, "op", json_object_new_string(op == '+' ? "+" : "-"));
-	json_object_object_add(e, "line", json_object_new_string(line));
-	json_object_array_add(arr, e);
-}
-
-static void apply_human(json_object *o)
-{
-	json_object *arr;
-
-	if (!json_object_object_get_ex(o, "changes", &arr))
-		return;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-
-		printf("%s %s\n", js(e, "op"), js(e, "line"));
-	}
+	emit_obj_begin(e, NULL);
+	emit_str(e, "op", "%s ", op == '+' ? "+" : "-");
+	emit_str(e, "line", "%s\n", line);
+	emit_close(e);
 }
 
 /* the file first: an invalid one is a usage error (exit 2), nothing touched */
@@ -92,8 +82,8 @@ static int apply_run(struct cli_ctx *c)
 	struct ll_decl_diff diff = {};
 	char err[1024];
 	size_t n = 0;
+	struct emit e;
 	int ret;
-	json_object *j, *arr;
 
 	if (pins_present(c->dir)) {
 		if ((ret = session_open(&c->s, 0)))
@@ -128,16 +118,16 @@ static int apply_run(struct cli_ctx *c)
 			goto fail;
 		}
 	}
-	j = json_object_new_object();
-	json_object_object_add(j, "file", json_object_new_string(ap.file));
-	json_object_object_add(j, "check", json_object_new_boolean(ap.check));
-	json_object_object_add(j, "keep", json_object_new_boolean(ap.keep));
-	json_object_object_add(j, "equal", json_object_new_boolean(!n));
-	json_object_object_add(j, "applied", json_object_new_boolean(n && !ap.check));
-	arr = json_object_new_array();
-	ll_decl_diff_walk(&diff, diff_line, arr);
-	json_object_object_add(j, "changes", arr);
-	cli_emit(c, j, apply_human);
+	emit_begin(&e);
+	emit_str(&e, "file", NULL, ap.file);
+	emit_bool(&e, "check", NULL, NULL, ap.check);
+	emit_bool(&e, "keep", NULL, NULL, ap.keep);
+	emit_bool(&e, "equal", NULL, NULL, !n);
+	emit_bool(&e, "applied", NULL, NULL, n && !ap.check);
+	emit_arr_begin(&e, "changes");
+	ll_decl_diff_walk(&diff, diff_line, &e);
+	emit_close(&e);
+	cli_emit_done(c, &e);
 	ret = ap.check && n ? EXIT_FAILURE : EXIT_SUCCESS;
 	goto out;
 fail:
@@ -147,12 +137,6 @@ out:
 	ll_decl_free(&have);
 	ll_decl_free(&ap.want);
 	return ret;
-}
-
-static void save_human(json_object *o)
-{
-	printf("saved %lld interfaces, %lld rules, %lld flows and the settings to %s\n",
-	       ji(o, "interfaces"), ji(o, "rules"), ji(o, "flows"), js(o, "file"));
 }
 
 /*
@@ -229,8 +213,8 @@ static int save_run(struct cli_ctx *c)
 	const char *file = c->argc ? c->argv[0] : LL_DECL_DEFAULT;
 	struct ll_decl have;
 	char err[512];
+	struct emit e;
 	int ret;
-	json_object *j;
 
 	/* no maps (a boot before lifeline.service ran): an empty registry must not replace FILE */
 	if (!pins_present(c->dir))
@@ -249,12 +233,13 @@ static int save_run(struct cli_ctx *c)
 	}
 	ret = save_file(&have, file);
 	if (!ret) {
-		j = json_object_new_object();
-		json_object_object_add(j, "file", json_object_new_string(file));
-		json_object_object_add(j, "interfaces", json_object_new_int64(have.nifs));
-		json_object_object_add(j, "rules", json_object_new_int64(have.nrecs));
-		json_object_object_add(j, "flows", json_object_new_int64(have.nkeys));
-		cli_emit(c, j, save_human);
+		emit_begin(&e);
+		emit_str(&e, "file", NULL, file);
+		emit_u64(&e, FIELD_INTERFACES, "saved %llu interfaces, ", have.nifs);
+		emit_u64(&e, FIELD_RULES, "%llu rules, ", have.nrecs);
+		emit_u64(&e, FIELD_FLOWS, "%llu flows and the settings to ", have.nkeys);
+		emit_text(&e, "%s\n", file);
+		cli_emit_done(c, &e);
 	}
 	ll_decl_free(&have);
 	return ret;

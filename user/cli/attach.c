@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "emit.h"
 #include "sockets.h"
 #include "spec.h"
 
@@ -22,47 +23,52 @@ static int iface_arg(const char *name, int *ifindex)
 	return 0;
 }
 
-json_object *iface_json(const struct ll_iface *i)
+void iface_emit(struct emit *e, const struct ll_iface *i, int row)
 {
-	json_object *o = json_object_new_object();
+	const char *hook = i->tc_policy ? "tc_ingress" : i->xdp_ours_id ? "xdp" : "none";
 
-	json_object_object_add(o, "interface", json_object_new_string(i->name[0] ? i->name : "(gone)"));
-	json_object_object_add(o, "ifindex", json_object_new_int(i->ifindex));
-	json_object_object_add(o, "xdp_mode", json_object_new_string(i->mode));
-	json_object_object_add(o, "xdp_prog_id", json_object_new_int64(i->xdp_prog_id));
-	json_object_object_add(o, "tc_ingress", json_object_new_boolean(i->tc_ingress));
-	json_object_object_add(o, "tc_egress", json_object_new_boolean(i->tc_egress));
-	json_object_object_add(o, "policy_hook", json_object_new_string(
-		i->tc_policy ? "tc_ingress" : i->xdp_ours_id ? "xdp" : "none"));
+	emit_str(e, FIELD_INTERFACE, row ? "%s" : NULL, i->name[0] ? i->name : "(gone)");
+	emit_u64(e, FIELD_IFINDEX, NULL, i->ifindex);
+	emit_str(e, "xdp_mode", row ? "%s" : NULL, i->mode);
+	emit_u64(e, FIELD_XDP_PROG_ID, row && i->xdp_prog_id ? "%llu" : NULL, i->xdp_prog_id);
+	emit_bool(e, "tc_ingress", NULL, NULL, i->tc_ingress);
+	emit_bool(e, "tc_egress", NULL, NULL, i->tc_egress);
+	emit_str(e, FIELD_POLICY_HOOK, NULL, hook);
+	if (row) {
+		/* the TC cell (PROG's is "-" when there is no XDP program) */
+		emit_col(e, 3);
+		emit_text(e, "%s", i->tc_policy ? (i->tc_egress ? "policy+egress" : "policy") :
+			  i->tc_ingress && i->tc_egress ? "ingress+egress" :
+			  i->tc_ingress ? "ingress" : i->tc_egress ? "egress" : "none");
+	}
 	/* from the kernel objects this pin path owns: what a monitor alerts on */
-	json_object_object_add(o, "state", json_object_new_string(i->state));
-	json_object_object_add(o, "enforcing", json_object_new_boolean(!strcmp(i->state, "enforcing")));
-	json_object_object_add(o, "xdp_via", json_object_new_string(i->xdp_via));
-	json_object_object_add(o, "tc_via", json_object_new_string(i->tc_via));
-	json_object_object_add(o, "lifeline_xdp_prog_id", json_object_new_int64(i->xdp_ours_id));
-	json_object_object_add(o, "lifeline_tc_ingress_prog_id", json_object_new_int64(i->tc_ingress_id));
+	emit_str(e, FIELD_STATE, row ? "%s" : NULL, i->state);
+	emit_bool(e, "enforcing", NULL, NULL, !strcmp(i->state, "enforcing"));
+	emit_str(e, "xdp_via", NULL, i->xdp_via);
+	emit_str(e, "tc_via", NULL, i->tc_via);
+	emit_u64(e, "lifeline_xdp_prog_id", NULL, i->xdp_ours_id);
+	emit_u64(e, "lifeline_tc_ingress_prog_id", NULL, i->tc_ingress_id);
 	if (i->why[0])
-		json_object_object_add(o, "why", json_object_new_string(i->why));
-	return o;
+		emit_str(e, "why", NULL, i->why);
 }
 
-static void attach_human(json_object *o)
+/* attach's words: they read the fields in another order than the JSON's */
+static void attach_text(struct emit *e, const struct ll_iface *i, int replaced_orphan)
 {
-	if (ji(o, "replaced_orphan"))
-		printf("removed the orphaned lifeline programs on %s (their pins were gone)\n",
-		       js(o, "interface"));
-	if (!strcmp(js(o, "policy_hook"), "tc_ingress")) {
-		printf("%s %s: tc ingress (the policy) and egress, %s\n",
-		       ji(o, "already_attached") ? "already attached to" : "attached to",
-		       js(o, "interface"),
-		       ji(o, "xdp_prog_id") ? "behind an XDP program that is not lifeline's" : "no XDP");
+	const char *name = i->name[0] ? i->name : "(gone)";
+	const char *done = i->already ? "already attached to" : "attached to";
+
+	if (replaced_orphan)
+		emit_text(e, "removed the orphaned lifeline programs on %s (their pins were gone)\n",
+			  name);
+	if (i->tc_policy) {
+		emit_text(e, "%s %s: tc ingress (the policy) and egress, %s\n", done, name,
+			  i->xdp_prog_id ? "behind an XDP program that is not lifeline's" : "no XDP");
 		return;
 	}
-	printf("%s %s: XDP %s (prog %lld)%s%s\n",
-	       ji(o, "already_attached") ? "already attached to" : "attached to",
-	       js(o, "interface"), js(o, "xdp_mode"), ji(o, "xdp_prog_id"),
-	       ji(o, "tc_ingress") ? ", tc ingress and egress" : ", no tc",
-	       ji(o, "replaced_foreign") ? " (replaced a foreign XDP program)" : "");
+	emit_text(e, "%s %s: XDP %s (prog %u)%s%s\n", done, name, i->mode, i->xdp_prog_id,
+		  i->tc_ingress ? ", tc ingress and egress" : ", no tc",
+		  i->replaced ? " (replaced a foreign XDP program)" : "");
 }
 
 static struct ll_attach_opts attach_opts;
@@ -119,7 +125,7 @@ static int do_attach(struct cli_ctx *c)
 	struct ll_iface iface;
 	int ret, replaced_orphan;
 	char err[512];
-	json_object *j;
+	struct emit e;
 
 	attach_opts.max_flows = cli_load_opts.max_flows;
 	attach_opts.max_rules = cli_load_opts.max_rules;
@@ -135,29 +141,20 @@ static int do_attach(struct cli_ctx *c)
 	}
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
-	j = iface_json(&iface);
-	json_object_object_add(j, "already_attached", json_object_new_boolean(iface.already));
-	json_object_object_add(j, "replaced_foreign", json_object_new_boolean(iface.replaced));
-	json_object_object_add(j, "replaced_orphan", json_object_new_boolean(replaced_orphan));
-	json_object_object_add(j, "switched", json_object_new_boolean(iface.switched));
+	emit_begin(&e);
+	iface_emit(&e, &iface, 0);
+	emit_bool(&e, "already_attached", NULL, NULL, iface.already);
+	emit_bool(&e, "replaced_foreign", NULL, NULL, iface.replaced);
+	emit_bool(&e, "replaced_orphan", NULL, NULL, replaced_orphan);
+	emit_bool(&e, "switched", NULL, NULL, iface.switched);
 	if (iface.fallback[0]) {
 		/* a notice, not an error: the attach worked, in another mode than asked */
 		fprintf(stderr, "lifeline: notice: %s\n", iface.fallback);
-		json_object_object_add(j, "fallback", json_object_new_string(iface.fallback));
+		emit_str(&e, "fallback", NULL, iface.fallback);
 	}
-	return cli_emit(c, j, attach_human);
-}
-
-static void detach_human(json_object *o)
-{
-	json_object *arr;
-
-	json_object_object_get_ex(o, "detached", &arr);
-	for (size_t i = 0; i < json_object_array_length(arr); i++)
-		printf("detached from %s\n", json_object_get_string(json_object_array_get_idx(arr, i)));
-	if (ji(o, "pins_removed"))
-		printf("last interface gone: removed the maps at %s (registered flows and rules "
-		       "with them)\n", js(o, "pin_path"));
+	if (emit_human(&e))
+		attach_text(&e, &iface, replaced_orphan);
+	return cli_emit_done(c, &e);
 }
 
 static int detach_all;
@@ -180,7 +177,7 @@ static int detach_prepare(struct cli_ctx *c)
 
 /* The interfaces with pins: 0, or an error (printed). */
 static int detach_linked(const char *dir, struct ll_iface *ifs, int n, int ifindex,
-			 json_object *arr, int *found)
+			 struct emit *e, int *found)
 {
 	char err[512];
 
@@ -190,15 +187,14 @@ static int detach_linked(const char *dir, struct ll_iface *ifs, int n, int ifind
 		*found = 1;
 		if (ll_detach(dir, ifs[i].ifindex, err, sizeof(err)))
 			return out_error(EXIT_FAILURE, "%s", err);
-		json_object_array_add(arr, json_object_new_string(ifs[i].name[0] ? ifs[i].name :
-							     "(gone)"));
+		emit_str(e, NULL, "detached from %s\n", ifs[i].name[0] ? ifs[i].name : "(gone)");
 	}
 	return 0;
 }
 
 /* programs whose pins are gone: their XDP program or link, their filters */
 static int detach_orphans(const char *dir, const struct ll_iface *ifs, int n, int ifindex,
-			  json_object *arr, int *found)
+			  struct emit *e, int *found)
 {
 	struct ll_orphan orph[MAX_ORPHANS];
 	int no = orphans_find(dir, orph);
@@ -216,14 +212,14 @@ static int detach_orphans(const char *dir, const struct ll_iface *ifs, int n, in
 			listed |= ifs[k].ifindex == orph[i].ifindex &&
 				  (detach_all || ifs[k].ifindex == ifindex);
 		if (!listed)
-			json_object_array_add(arr, json_object_new_string(orph[i].name));
+			emit_str(e, NULL, "detached from %s\n", orph[i].name);
 		*found = 1;
 	}
 	return 0;
 }
 
 /* tc filters without a link (attach --no-tc never pins; or pins lost): clean them too */
-static int detach_unlinked(const char *dir, const char *name, int ifindex, json_object *arr)
+static int detach_unlinked(const char *dir, const char *name, int ifindex, struct emit *e)
 {
 	struct ll_iface q;
 	char err[512];
@@ -234,7 +230,7 @@ static int detach_unlinked(const char *dir, const char *name, int ifindex, json_
 	if (!q.tc_ingress && !q.tc_egress)
 		return out_error(EXIT_FAILURE, "lifeline is not attached to %s", name);
 	ll_detach(dir, ifindex, err, sizeof(err));
-	json_object_array_add(arr, json_object_new_string(name));
+	emit_str(e, NULL, "detached from %s\n", name);
 	return 0;
 }
 
@@ -256,24 +252,25 @@ static int do_detach(struct cli_ctx *c)
 	const char *dir = c->dir, *name = detach_all ? NULL : c->argv[0];
 	int n, ret = 0, ifindex = name ? (int)if_nametoindex(name) : 0, found = 0;
 	struct ll_iface ifs[256];
-	json_object *j, *arr;
+	struct emit e;
+	int removed = 0;
 
 	n = ll_iface_list(dir, ifs, 256);
 	if (n < 0)
 		return out_error(EXIT_FAILURE, "cannot read %s/links: %s", dir, strerror(-n));
-	j = json_object_new_object();
-	arr = json_object_new_array();
-	json_object_object_add(j, "detached", arr);
-	json_object_object_add(j, "pin_path", json_object_new_string(dir));
-	ret = detach_linked(dir, ifs, n, ifindex, arr, &found);
+	emit_begin(&e);
+	emit_arr_begin(&e, "detached");
+	ret = detach_linked(dir, ifs, n, ifindex, &e, &found);
 	if (!ret)
-		ret = detach_orphans(dir, ifs, n, ifindex, arr, &found);
+		ret = detach_orphans(dir, ifs, n, ifindex, &e, &found);
 	if (!ret && !detach_all && !found)
-		ret = detach_unlinked(dir, name, ifindex, arr);
+		ret = detach_unlinked(dir, name, ifindex, &e);
 	if (ret) {
-		json_object_put(j);
+		emit_discard(&e);
 		return ret;
 	}
+	emit_close(&e);
+	emit_str(&e, FIELD_PIN_PATH, NULL, dir);
 	if (detach_all)
 		detach_sockets(dir);
 	/* The last attachment gone: remove the maps too, leaving no trace. */
@@ -282,12 +279,13 @@ static int do_detach(struct cli_ctx *c)
 		char links[PATH_MAX];
 
 		snprintf(links, sizeof(links), "%s/links", dir);
-		ret = rmdir(links) && errno != ENOENT ? -errno : ll_maps_unpin(dir);
-		json_object_object_add(j, "pins_removed", json_object_new_boolean(!ret));
-	} else {
-		json_object_object_add(j, "pins_removed", json_object_new_boolean(0));
+		removed = !(rmdir(links) && errno != ENOENT ? -errno : ll_maps_unpin(dir));
 	}
-	return cli_emit(c, j, detach_human);
+	emit_bool(&e, "pins_removed", NULL, NULL, removed);
+	if (removed)
+		emit_text(&e, "last interface gone: removed the maps at %s (registered flows and "
+			  "rules with them)\n", dir);
+	return cli_emit_done(c, &e);
 }
 
 static const struct cli_verb attach_verbs[] = {

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include "cli.h"
+#include "emit.h"
 #include "config.h"
 #include "spec.h"
 
@@ -176,20 +177,36 @@ static int cli_session_begin(struct cli_ctx *c)
 	return 0;
 }
 
-int cli_failed(struct cli_ctx *c, json_object *j, void (*human)(json_object *o), const char *msg)
+int cli_emit_done(struct cli_ctx *c, struct emit *e)
+{
+	emit_take(e, &c->out, &c->text);
+	c->human = NULL;
+	return 0;
+}
+
+int cli_emit_failed(struct cli_ctx *c, struct emit *e, const char *msg)
 {
 	snprintf(c->fail, sizeof(c->fail), "%s", msg);
-	cli_emit(c, j, human);
+	cli_emit_done(c, e);
 	return EXIT_FAILURE;
 }
 
-/* Emits j with msg as its error (one line on stderr too). */
-static void emit_failed(json_object *j, void (*human)(json_object *o), const char *msg)
+/* The command's output: its object or text, with c->fail as its error (one line on stderr too). */
+static void cli_print(struct cli_ctx *c)
 {
-	json_object_object_add(j, "error", json_object_new_string(msg));
-	json_object_object_add(j, "exit_code", json_object_new_int(EXIT_FAILURE));
-	out_emit(j, human);
-	fprintf(stderr, "lifeline: %s\n", msg);
+	if (c->out && c->fail[0]) {
+		json_object_object_add(c->out, "error", json_object_new_string(c->fail));
+		json_object_object_add(c->out, "exit_code", json_object_new_int(EXIT_FAILURE));
+	}
+	if (c->out)
+		out_emit(c->out, c->human);
+	if (c->text) {
+		fputs(c->text, stdout);
+		fflush(stdout);
+		free(c->text);
+	}
+	if (c->fail[0] && (c->out || c->text))
+		fprintf(stderr, "lifeline: %s\n", c->fail);
 }
 
 /* ---------------------------------------------------------------- the parser */
@@ -612,9 +629,6 @@ int cli_run(const struct cli_object *obj, int argc, char **argv)
 	ret = c.verb->run(&c);
 	if (c.have_session)
 		session_close(&c.s);
-	if (c.out && c.fail[0])
-		emit_failed(c.out, c.human, c.fail);
-	else if (c.out)
-		out_emit(c.out, c.human);
+	cli_print(&c);
 	return ret;
 }

@@ -118,9 +118,10 @@ struct cli_ctx {
 	const char *dir;	/* the pin directory, for every session but NONE and PRIV */
 	struct session s;
 	int have_session;
-	/* what the dispatcher prints after closing the session */
+	/* what the dispatcher prints after closing the session: the object (-j) */
 	json_object *out;
 	void (*human)(json_object *o);
+	char *text;		/* or, from the emitter (emit.h), the text (out: -j's object) */
 	char fail[512];		/* set: out is printed with this error, exit 1 */
 	void *priv;		/* prepare -> run */
 };
@@ -153,33 +154,40 @@ int session_open(struct session *s, int create);
 void session_close(struct session *s);
 /* the error of a read session on a pin directory without maps */
 int cli_not_set_up(const char *dir);
-/* c->out with c->fail set: printed as the command's output, exit 1 */
-int cli_failed(struct cli_ctx *c, json_object *j, void (*human)(json_object *o), const char *msg);
 static inline int cli_emit(struct cli_ctx *c, json_object *j, void (*human)(json_object *o))
 {
 	c->out = j;
 	c->human = human;
 	return 0;
 }
+struct emit;
+/*
+ * Every command but explain writes its output through the emitter (emit.h):
+ * this hands it to the dispatcher, which prints it after the session closes.
+ * cli_emit is for a library's object with its renderer (explain).
+ */
+int cli_emit_done(struct cli_ctx *c, struct emit *e);
+/* the same, failed with msg: printed as the output with msg as its error, exit 1 */
+int cli_emit_failed(struct cli_ctx *c, struct emit *e, const char *msg);
 
 /* orphans.c */
 int pins_present(const char *dir);
 int orphans_find(const char *dir, struct ll_orphan *o);
-json_object *orphan_json(const struct ll_orphan *o);
-void orphans_human(json_object *arr);
-void status_orphans_human(json_object *o);
+void orphans_emit(struct emit *e, const struct ll_orphan *o, int n);
 void orphans_msg(const struct ll_orphan *o, int n, const char *dir, char *msg, size_t len);
-json_object *orphans_only_json(const char *dir, const struct ll_orphan *o, int n, int status);
+/* status and pressure show with orphans but no state: their output, failed (exit 1) */
+int orphans_only(struct cli_ctx *c, const struct ll_orphan *o, int n, int status);
 
 /* shared renderers and builders */
-json_object *iface_json(const struct ll_iface *i);	/* attach.c */
-json_object *pressure_json(const struct ll_state *st);	/* pressure.c */
-void pressure_human_body(json_object *o, const char *indent);
-json_object *counter_json(__u64 packets, __u64 bytes);	/* reg.c */
-json_object *flows_json(struct ll_maps *m);
-json_object *rule_json(const struct ll_maps *m, __u32 id, const struct ll_rule_rec *r);
-json_object *sock_links_json(const char *dir);
-void hit_cells(json_object *e, char pk[32], char by[32]);
+/* attach.c: an interface's fields; row: as a row of status' INTERFACE table */
+void iface_emit(struct emit *e, const struct ll_iface *i, int row);
+void pressure_emit(struct emit *e, const struct ll_state *st, const char *indent); /* pressure.c */
+struct ll_sock_link;
+void counter_emit(struct emit *e, int col, __u64 packets, __u64 bytes);	/* reg.c */
+void flows_emit(struct emit *e, struct ll_maps *m, int list);
+void rule_emit(struct emit *e, const struct ll_maps *m, __u32 id, const struct ll_rule_rec *r,
+	       int list);
+void sock_link_emit(struct emit *e, const struct ll_sock_link *l);
 void sum_counters(const struct ll_maps *m, struct ll_counter *out);	/* stats.c */
 
 #endif

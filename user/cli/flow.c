@@ -11,14 +11,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "emit.h"
 #include "reg.h"
 #include "registry.h"
-
-static void load_human(json_object *o)
-{
-	printf("loaded %s: %lld rules and %lld flows added, %lld already registered\n",
-	       js(o, "file"), ji(o, "rules_added"), ji(o, "flows_added"), ji(o, "already"));
-}
 
 /* longest line of a flow file: far above any spec, far below a runaway read */
 #define FLOW_LINE_MAX 4096
@@ -180,7 +175,7 @@ static int do_flow_load(struct cli_ctx *c)
 	size_t dup_r = 0, dup_f = 0;
 	struct ll_registry r, before;
 	char err[512];
-	json_object *j;
+	struct emit e;
 	int ret;
 
 	ret = ll_reg_read(&c->s.m, &r);
@@ -199,12 +194,12 @@ static int do_flow_load(struct cli_ctx *c)
 	ll_reg_free(&before);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
-	j = json_object_new_object();
-	json_object_object_add(j, "file", json_object_new_string(load.file));
-	json_object_object_add(j, "rules_added", json_object_new_int64(load.nrecs - dup_r));
-	json_object_object_add(j, "flows_added", json_object_new_int64(load.nkeys - dup_f));
-	json_object_object_add(j, "already", json_object_new_int64(dup_r + dup_f));
-	return cli_emit(c, j, load_human);
+	emit_begin(&e);
+	emit_str(&e, "file", "loaded %s: ", load.file);
+	emit_u64(&e, "rules_added", "%llu rules and ", load.nrecs - dup_r);
+	emit_u64(&e, "flows_added", "%llu flows added, ", load.nkeys - dup_f);
+	emit_u64(&e, FIELD_ALREADY, "%llu already registered\n", dup_r + dup_f);
+	return cli_emit_done(c, &e);
 }
 
 /* ---------------------------------------------------------------- the object */

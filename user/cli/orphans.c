@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "emit.h"
 
 /* Whether the pin directory holds a state map (lifeline is set up there). */
 int pins_present(const char *dir)
@@ -27,81 +28,58 @@ int orphans_find(const char *dir, struct ll_orphan *o)
 	return n < 0 ? 0 : n;
 }
 
-json_object *orphan_json(const struct ll_orphan *o)
+/* One orphan: its programs, and its level when its state can be read. */
+static void orphan_emit(struct emit *e, const struct ll_orphan *o)
 {
-	json_object *j = json_object_new_object();
+	const char *hook = o->xdp_prog_id ? "xdp" : o->tc_policy ? "tc_ingress" : "none";
 	struct ll_state *st;
-	int fd;
+	int fd = -1;
 
-	json_object_object_add(j, "interface", json_object_new_string(o->name));
-	json_object_object_add(j, "ifindex", json_object_new_int(o->ifindex));
-	json_object_object_add(j, "policy_hook", json_object_new_string(
-		o->xdp_prog_id ? "xdp" : o->tc_policy ? "tc_ingress" : "none"));
-	json_object_object_add(j, "xdp_prog_id", json_object_new_int64(o->xdp_prog_id));
-	json_object_object_add(j, "tc_ingress_prog_id", json_object_new_int64(o->tc_ingress_id));
-	json_object_object_add(j, "tc_egress_prog_id", json_object_new_int64(o->tc_egress_id));
-	json_object_object_add(j, "verified", json_object_new_boolean(o->verified));
-	json_object_object_add(j, "state_map_id", json_object_new_int64(o->state_id));
-	if (!o->verified) {
-		json_object_object_add(j, "pressure", NULL);
-		json_object_object_add(j, "note", json_object_new_string(
-			"a filter at lifeline's tc handle that this directory did not attach; reading "
-			"it by id needs CAP_SYS_ADMIN"));
-		return j;
+	emit_obj_begin(e, NULL);
+	emit_str(e, FIELD_INTERFACE, "  %s: ", o->name);
+	emit_u64(e, FIELD_IFINDEX, NULL, o->ifindex);
+	emit_str(e, FIELD_POLICY_HOOK, NULL, hook);
+	emit_text(e, "%s", !strcmp(hook, "xdp") ? "XDP policy" :
+		  !strcmp(hook, "tc_ingress") ? "tc policy" :
+		  "no policy, tc only (pfmemalloc check, egress marks)");
+	emit_u64(e, FIELD_XDP_PROG_ID, o->xdp_prog_id ? ", XDP prog %llu" : NULL, o->xdp_prog_id);
+	emit_u64(e, "tc_ingress_prog_id", o->tc_ingress_id ? ", tc ingress prog %llu" : NULL,
+		 o->tc_ingress_id);
+	emit_u64(e, "tc_egress_prog_id", o->tc_egress_id ? ", tc egress prog %llu" : NULL,
+		 o->tc_egress_id);
+	emit_bool(e, "verified", NULL, NULL, o->verified);
+	emit_u64(e, "state_map_id", o->state_id ? ", state map %llu" : NULL, o->state_id);
+	emit_text(e, "\n");
+	if (o->verified)
+		fd = ll_state_open_id(o->state_id, &st);
+	if (fd >= 0) {
+		emit_obj_begin(e, FIELD_PRESSURE);
+		pressure_emit(e, st, "    ");
+		emit_close(e);
+		ll_state_close(fd, st);
+	} else {
+		emit_null(e, FIELD_PRESSURE);
+		emit_str(e, "note", "    %s\n", !o->verified ?
+			 "a filter at lifeline's tc handle that this directory did not attach; "
+			 "reading it by id needs CAP_SYS_ADMIN" :
+			 fd == -EPROTO ? "its state is of another lifeline version" : strerror(-fd));
 	}
-	fd = ll_state_open_id(o->state_id, &st);
-	if (fd < 0) {
-		json_object_object_add(j, "pressure", NULL);
-		json_object_object_add(j, "note", json_object_new_string(
-			fd == -EPROTO ? "its state is of another lifeline version" : strerror(-fd)));
-		return j;
-	}
-	json_object_object_add(j, "pressure", pressure_json(st));
-	ll_state_close(fd, st);
-	return j;
+	emit_close(e);
 }
 
-/* The orphans part of status and pressure clear, as text. */
-void orphans_human(json_object *arr)
+/* The orphans part of status and pressure clear. */
+void orphans_emit(struct emit *e, const struct ll_orphan *o, int n)
 {
-	size_t n = arr ? json_object_array_length(arr) : 0;
-
-	if (!n)
-		return;
-	printf("ORPHANED: lifeline programs whose pins are gone (nothing else can reach them):\n");
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i), *pr;
-
-		printf("  %s: %s", js(e, "interface"),
-		       !strcmp(js(e, "policy_hook"), "xdp") ? "XDP policy" :
-		       !strcmp(js(e, "policy_hook"), "tc_ingress") ? "tc policy" :
-		       "no policy, tc only (pfmemalloc check, egress marks)");
-		if (ji(e, "xdp_prog_id"))
-			printf(", XDP prog %lld", ji(e, "xdp_prog_id"));
-		if (ji(e, "tc_ingress_prog_id"))
-			printf(", tc ingress prog %lld", ji(e, "tc_ingress_prog_id"));
-		if (ji(e, "tc_egress_prog_id"))
-			printf(", tc egress prog %lld", ji(e, "tc_egress_prog_id"));
-		if (ji(e, "state_map_id"))
-			printf(", state map %lld", ji(e, "state_map_id"));
-		printf("\n");
-		if (json_object_object_get_ex(e, "pressure", &pr) && pr)
-			pressure_human_body(pr, "    ");
-		else
-			printf("    %s\n", js(e, "note"));
-	}
-	printf("  'lifeline pressure clear' clears their override; 'lifeline detach DEV' (or "
-	       "--all) removes them; 'lifeline attach DEV' replaces them\n");
-}
-
-/* status when the pin directory holds no state but orphans are attached */
-void status_orphans_human(json_object *o)
-{
-	json_object *arr;
-
-	printf("pin path: %s (no lifeline state there)\n", js(o, "pin_path"));
-	json_object_object_get_ex(o, "orphaned", &arr);
-	orphans_human(arr);
+	if (n)
+		emit_text(e, "ORPHANED: lifeline programs whose pins are gone (nothing else can "
+			  "reach them):\n");
+	emit_arr_begin(e, FIELD_ORPHANED);
+	for (int i = 0; i < n; i++)
+		orphan_emit(e, &o[i]);
+	emit_close(e);
+	if (n)
+		emit_text(e, "  'lifeline pressure clear' clears their override; 'lifeline detach "
+			  "DEV' (or --all) removes them; 'lifeline attach DEV' replaces them\n");
 }
 
 /* The one line that names the orphans and what to do. */
@@ -128,18 +106,21 @@ void orphans_msg(const struct ll_orphan *o, int n, const char *dir, char *msg, s
 
 /*
  * status and pressure show when the pin directory holds no state but
- * orphans are attached (status lists no interfaces).
+ * orphans are attached (status lists no interfaces): failed, exit 1.
  */
-json_object *orphans_only_json(const char *dir, const struct ll_orphan *o, int n, int status)
+int orphans_only(struct cli_ctx *c, const struct ll_orphan *o, int n, int status)
 {
-	json_object *j = json_object_new_object(), *arr = json_object_new_array();
+	struct emit e;
+	char msg[512];
 
-	json_object_object_add(j, "pin_path", json_object_new_string(dir));
-	json_object_object_add(j, "set_up", json_object_new_boolean(0));
-	if (status)
-		json_object_object_add(j, "interfaces", json_object_new_array());
-	for (int i = 0; i < n; i++)
-		json_object_array_add(arr, orphan_json(&o[i]));
-	json_object_object_add(j, "orphaned", arr);
-	return j;
+	emit_begin(&e);
+	emit_str(&e, FIELD_PIN_PATH, "pin path: %s (no lifeline state there)\n", c->dir);
+	emit_bool(&e, FIELD_SET_UP, NULL, NULL, 0);
+	if (status) {
+		emit_arr_begin(&e, FIELD_INTERFACES);
+		emit_close(&e);
+	}
+	orphans_emit(&e, o, n);
+	orphans_msg(o, n, c->dir, msg, sizeof(msg));
+	return cli_emit_failed(c, &e, msg);
 }

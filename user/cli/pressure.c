@@ -4,137 +4,101 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "emit.h"
 #include "engine.h"
 #include "spec.h"
 #include "state.h"
 
-static json_object *vote_json(const struct ll_vote *v, __u64 now, int active)
+/* a vote's expiry: expires in 5m00s, expired 3.0s ago */
+static void expiry_text(char *buf, size_t len, double s)
 {
-	json_object *o = json_object_new_object();
+	char d[48];
 
-	json_object_object_add(o, "level", json_object_new_string(ll_level_name(v->level)));
-	json_object_object_add(o, "source", json_object_new_string(ll_source_name(v->source)));
-	json_object_object_add(o, "active", json_object_new_boolean(active));
-	if (v->expires_ns)
-		json_object_object_add(o, "expires_in_s", json_object_new_double(
-			((double)v->expires_ns - (double)now) / 1e9));
-	else
-		json_object_object_add(o, "expires_in_s", NULL);
-	return o;
+	fmt_duration(d, sizeof(d), s < 0 ? -s : s);
+	snprintf(buf, len, "%s %s%s", s < 0 ? "expired" : "expires in", d, s < 0 ? " ago" : "");
 }
 
-json_object *pressure_json(const struct ll_state *map)
+/*
+ * One vote, a row of the VOTE table. Its STATE cell: the expiry, and for
+ * an inactive daemon vote why: lifelined running at level none holds a
+ * lease (expires in the future), a stopped one cleared it, a killed or
+ * hung one let it run out.
+ */
+static void vote_emit(struct emit *e, const char *name, const struct ll_vote *v, __u64 now,
+		      int active, const char *indent, int daemon)
 {
-	json_object *o = json_object_new_object(), *votes = json_object_new_object();
+	double s = ((double)v->expires_ns - (double)now) / 1e9;
+	int has_exp = v->expires_ns != 0;
+
+	emit_obj_begin(e, name);
+	emit_text(e, "%s  %-9s ", indent, name);
+	emit_str(e, FIELD_LEVEL, "%-9s ", ll_level_name(v->level));
+	emit_str(e, FIELD_SOURCE, "%-13s", ll_source_name(v->source));
+	emit_bool(e, "active", NULL, NULL, active);
+	if (has_exp)
+		emit_double_as(e, "expires_in_s", "%s", expiry_text, s);
+	else
+		emit_null(e, "expires_in_s");
+	emit_close(e);
+	if (active)
+		emit_text(e, "%s\n", has_exp ? "" : "until cleared");
+	else if (!daemon)
+		emit_text(e, "%s(inactive)\n", has_exp ? "  " : "");
+	else if (has_exp && s >= 0)
+		emit_text(e, "  (lifelined running, votes none)\n");
+	else if (has_exp)
+		emit_text(e, "  (inactive: lifelined killed or hung)\n");
+	else
+		emit_text(e, "(inactive: lifelined not running)\n");
+}
+
+/* The level and its votes (pressure, status, each orphan), the lines after indent. */
+void pressure_emit(struct emit *e, const struct ll_state *map, const char *indent)
+{
 	struct ll_state snap, *st = &snap;
 	__u64 now = ll_now_ns();
 	__u32 src, level;
-	int expired;
+	int expired, none;
 	const struct ll_vote *win;
 
 	ll_state_snapshot(map, &snap);
 	level = ll_level_of(st, now, &src, &expired);
 	win = src == LL_SRC_MANUAL ? &st->override :
 	      st->kernel.level > st->daemon.level || expired ? &st->kernel : &st->daemon;
+	none = !strcmp(ll_level_name(level), "none");
 
-	json_object_object_add(o, "level", json_object_new_string(ll_level_name(level)));
-	json_object_object_add(o, "source", json_object_new_string(ll_source_name(src)));
-	json_object_object_add(o, "since_s", level && win->since_ns ?
-			       json_object_new_double(((double)now - (double)win->since_ns) / 1e9) : NULL);
-	json_object_object_add(o, "lease_expired", json_object_new_boolean(expired));
-	json_object_object_add(votes, "daemon", vote_json(&st->daemon, now,
-							  ll_vote_live(&st->daemon, now)));
-	json_object_object_add(votes, "override", vote_json(&st->override, now,
-							    ll_override_in_effect(st, now)));
-	json_object_object_add(votes, "kernel", vote_json(&st->kernel, now,
-							  ll_vote_live(&st->kernel, now)));
-	json_object_object_add(o, "votes", votes);
-	json_object_object_add(o, "budget_rate_bytes_per_s", json_object_new_int64(st->budget_rate));
-	json_object_object_add(o, "budget_burst_bytes", json_object_new_int64(st->budget_burst));
-	json_object_object_add(o, "budget_pps", json_object_new_int64(st->budget_pps));
-	json_object_object_add(o, "strict", json_object_new_boolean(st->strict));
-	return o;
-}
-
-/*
- * One vote's STATE cell. An inactive daemon vote says why: lifelined
- * running at level none holds a lease (expires in the future), a stopped
- * one cleared it, a killed or hung one let it run out.
- */
-static void vote_state_human(json_object *v, int daemon)
-{
-	json_object *exp;
-	char buf[64];
-	double s = 0;
-	int has_exp = json_object_object_get_ex(v, "expires_in_s", &exp) && exp;
-
-	if (has_exp) {
-		s = json_object_get_double(exp);
-		fmt_duration(buf, sizeof(buf), s < 0 ? -s : s);
-		printf("%s %s%s", s < 0 ? "expired" : "expires in", buf, s < 0 ? " ago" : "");
-	} else if (ji(v, "active")) {
-		printf("until cleared");
-	}
-	if (ji(v, "active"))
-		printf("\n");
-	else if (!daemon)
-		printf("%s(inactive)\n", has_exp ? "  " : "");
-	else if (has_exp && s >= 0)
-		printf("  (lifelined running, votes none)\n");
-	else if (has_exp)
-		printf("  (inactive: lifelined killed or hung)\n");
+	emit_text(e, "%slevel:  ", indent);
+	emit_str(e, FIELD_LEVEL, "%s", ll_level_name(level));
+	emit_str(e, FIELD_SOURCE, none ? NULL : " (source %s", ll_source_name(src));
+	/* how long the winning vote has held the level (not --for, which is ahead) */
+	if (level && win->since_ns)
+		emit_double_as(e, "since_s", none ? NULL : ", held %s", fmt_duration,
+			       ((double)now - (double)win->since_ns) / 1e9);
 	else
-		printf("(inactive: lifelined not running)\n");
+		emit_null(e, "since_s");
+	emit_text(e, "%s", none ? "" : ")");
+	emit_bool(e, "lease_expired", "  [daemon lease EXPIRED: failing open]\n", "\n", expired);
+	emit_text(e, "%s  %-9s %-9s %-13s%s\n", indent, "VOTE", "LEVEL", "SOURCE", "STATE");
+	emit_obj_begin(e, "votes");
+	vote_emit(e, "daemon", &st->daemon, now, ll_vote_live(&st->daemon, now), indent, 1);
+	vote_emit(e, "override", &st->override, now, ll_override_in_effect(st, now), indent, 0);
+	vote_emit(e, "kernel", &st->kernel, now, ll_vote_live(&st->kernel, now), indent, 0);
+	emit_close(e);
+	emit_u64(e, FIELD_BUDGET_RATE, NULL, st->budget_rate);
+	emit_u64(e, FIELD_BUDGET_BURST, NULL, st->budget_burst);
+	emit_u64(e, FIELD_BUDGET_PPS, NULL, st->budget_pps);
+	emit_text(e, "%sstrict: ", indent);
+	emit_bool(e, FIELD_STRICT, "on (at critical, registered TCP for this host needs a local "
+		  "socket)\n", "off (per-flow --strict only)\n", st->strict);
 }
 
-void pressure_human_body(json_object *o, const char *indent)
+static int pressure_done(struct cli_ctx *c, const struct ll_state *st)
 {
-	static const char *const names[] = { "daemon", "override", "kernel" };
-	json_object *votes, *since;
-	char buf[64];
+	struct emit e;
 
-	printf("%slevel:  %s", indent, js(o, "level"));
-	if (strcmp(js(o, "level"), "none")) {
-		printf(" (source %s", js(o, "source"));
-		/* how long the winning vote has held the level (not --for, which is ahead) */
-		if (json_object_object_get_ex(o, "since_s", &since) && since) {
-			fmt_duration(buf, sizeof(buf), json_object_get_double(since));
-			printf(", held %s", buf);
-		}
-		printf(")");
-	}
-	printf("%s\n", ji(o, "lease_expired") ? "  [daemon lease EXPIRED: failing open]" : "");
-	json_object_object_get_ex(o, "votes", &votes);
-	printf("%s  %-9s %-9s %-13s%s\n", indent, "VOTE", "LEVEL", "SOURCE", "STATE");
-	for (int i = 0; i < 3; i++) {
-		json_object *v;
-
-		json_object_object_get_ex(votes, names[i], &v);
-		printf("%s  %-9s %-9s %-13s", indent, names[i], js(v, "level"), js(v, "source"));
-		vote_state_human(v, i == 0);
-	}
-	printf("%sstrict: %s\n", indent, ji(o, "strict") ?
-	       "on (at critical, registered TCP for this host needs a local socket)" :
-	       "off (per-flow --strict only)");
-}
-
-static void pressure_human(json_object *o)
-{
-	pressure_human_body(o, "");
-}
-
-static void pressure_clear_human(json_object *o)
-{
-	json_object *arr;
-
-	if (ji(o, "set_up"))
-		pressure_human_body(o, "");
-	else
-		printf("no lifeline state at %s\n", js(o, "pin_path"));
-	json_object_object_get_ex(o, "orphaned", &arr);
-	if (arr && json_object_array_length(arr))
-		printf("and the override of each orphan that could be read:\n");
-	orphans_human(arr);
+	emit_begin(&e);
+	pressure_emit(&e, st, "");
+	return cli_emit_done(c, &e);
 }
 
 /*
@@ -162,7 +126,7 @@ static int pressure_clear(struct cli_ctx *c)
 	struct ll_orphan orph[MAX_ORPHANS], unread[MAX_ORPHANS];
 	struct ll_state *st[MAX_ORPHANS];
 	int fd[MAX_ORPHANS], no, nu = 0;
-	json_object *j, *arr;
+	struct emit e;
 	char msg[512];
 
 	no = orphans_find(c->dir, orph);
@@ -181,45 +145,42 @@ static int pressure_clear(struct cli_ctx *c)
 			ll_state_close(fd[k], st[k]);
 		return clear_open_failed(&orph[i], fd[i]);
 	}
-	if (c->have_session) {
-		ll_state_override_clear(c->s.m.state);
-		j = pressure_json(c->s.m.state);
-	} else {
-		j = json_object_new_object();
-		json_object_object_add(j, "pin_path", json_object_new_string(c->dir));
-	}
-	json_object_object_add(j, "set_up", json_object_new_boolean(c->have_session));
-	arr = json_object_new_array();
 	for (int i = 0; i < no; i++) {
 		if (st[i])
 			ll_state_override_clear(st[i]);
 		ll_state_close(fd[i], st[i]);
-		json_object_array_add(arr, orphan_json(&orph[i]));
 	}
-	json_object_object_add(j, "orphaned", arr);
+	emit_begin(&e);
+	if (c->have_session) {
+		ll_state_override_clear(c->s.m.state);
+		pressure_emit(&e, c->s.m.state, "");
+	} else {
+		emit_str(&e, FIELD_PIN_PATH, "no lifeline state at %s\n", c->dir);
+	}
+	emit_bool(&e, FIELD_SET_UP, NULL, NULL, c->have_session);
+	if (no)
+		emit_text(&e, "and the override of each orphan that could be read:\n");
+	orphans_emit(&e, orph, no);
 	if (nu) {
 		orphans_msg(unread, nu, c->dir, msg, sizeof(msg));
-		return cli_failed(c, j, pressure_clear_human, msg);
+		return cli_emit_failed(c, &e, msg);
 	}
-	return cli_emit(c, j, pressure_clear_human);
+	return cli_emit_done(c, &e);
 }
 
 /* The level; with no state in the pin directory, that of the orphans if there are any. */
 static int pressure_show(struct cli_ctx *c)
 {
 	struct ll_orphan orph[MAX_ORPHANS];
-	char msg[512];
 	int no;
 
 	if (!c->have_session) {
 		no = orphans_find(c->dir, orph);
 		if (!no)
 			return cli_not_set_up(c->dir);
-		orphans_msg(orph, no, c->dir, msg, sizeof(msg));
-		return cli_failed(c, orphans_only_json(c->dir, orph, no, 0), status_orphans_human,
-				  msg);
+		return orphans_only(c, orph, no, 0);
 	}
-	return cli_emit(c, pressure_json(c->s.m.state), pressure_human);
+	return pressure_done(c, c->s.m.state);
 }
 
 static __u32 set_level;
@@ -248,7 +209,7 @@ static int pressure_set(struct cli_ctx *c)
 
 	/* --for is at most LL_DURATION_MAX_NS (365d): now + it cannot wrap */
 	ll_state_override_set(st, set_level, ll_now_ns(), set_for_ns);
-	return cli_emit(c, pressure_json(st), pressure_human);
+	return pressure_done(c, st);
 }
 
 static const struct cli_verb pressure_verbs[] = {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "emit.h"
 #include "reg.h"
 #include "registry.h"
 #include "sockets.h"
@@ -33,177 +34,165 @@ void rec_of_flow(const struct ll_flow_key *k, struct ll_rule_rec *r)
 	r->local_port = be16toh(k->local_port);
 }
 
-void reg_result_human(json_object *o)
+/*
+ * The result of add and del: "registered SPEC", "deleted SPEC" (spec: rec's,
+ * or the given one when rec is NULL); strict: the flow's flag, -1 for none.
+ */
+static int reg_result(struct cli_ctx *c, const char *what, const struct ll_rule_rec *rec,
+		      const char *spec, int already, int strict)
 {
-	json_object *strict;
-
-	printf("%s %s%s%s\n", js(o, "result"), js(o, "spec"),
-	       json_object_object_get_ex(o, "strict", &strict) && json_object_get_boolean(strict) ?
-	       " strict" : "", ji(o, "already") ? " (already registered)" : "");
-}
-
-json_object *reg_result(const char *what, const struct ll_rule_rec *rec, int already)
-{
-	json_object *o = json_object_new_object();
+	struct emit e;
 	char buf[256];
 
-	ll_spec_format(rec, buf, sizeof(buf));
-	json_object_object_add(o, "result", json_object_new_string(what));
-	json_object_object_add(o, "spec", json_object_new_string(buf));
-	if (rec->name[0])
-		json_object_object_add(o, "name", json_object_new_string(rec->name));
-	json_object_object_add(o, "already", json_object_new_boolean(already));
-	return o;
+	if (rec) {
+		ll_spec_format(rec, buf, sizeof(buf));
+		spec = buf;
+	}
+	emit_begin(&e);
+	emit_str(&e, FIELD_RESULT, "%s ", what);
+	emit_str(&e, FIELD_SPEC, "%s", spec);
+	if (rec && rec->name[0])
+		emit_str(&e, FIELD_NAME, NULL, rec->name);
+	/* the words in the order they read; the JSON keeps its order */
+	emit_text(&e, "%s", strict > 0 ? " strict" : "");
+	emit_bool(&e, FIELD_ALREADY, " (already registered)", NULL, already);
+	if (strict >= 0)
+		emit_bool(&e, FIELD_STRICT, NULL, NULL, strict);
+	emit_text(&e, "\n");
+	return cli_emit_done(c, &e);
 }
 
-json_object *counter_json(__u64 packets, __u64 bytes)
+/* A rule's or flow's hits; in a table row, the PACKETS and BYTES cells from column col. */
+void counter_emit(struct emit *e, int col, __u64 packets, __u64 bytes)
 {
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "packets", json_object_new_int64(packets));
-	json_object_object_add(o, "bytes", json_object_new_int64(bytes));
-	return o;
+	emit_col(e, col);
+	emit_u64(e, FIELD_PACKETS, "%llu", packets);
+	emit_u64_as(e, FIELD_BYTES, "%s", fmt_bytes, bytes);
 }
 
-json_object *sock_links_json(const char *dir)
+/* One sock_ops link (the fields only: sockets and list word them differently). */
+void sock_link_emit(struct emit *e, const struct ll_sock_link *l)
+{
+	emit_obj_begin(e, NULL);
+	emit_str(e, FIELD_SCOPE, NULL, l->all ? "cgroup" : "endpoints");
+	emit_str(e, FIELD_CGROUP, NULL, l->all ? l->path : "(root)");
+	emit_u64(e, "cgroup_id", NULL, l->cgroup_id);
+	emit_close(e);
+}
+
+/* list's cgroups: a row for each sock_ops link of cgroup scope */
+static void cgroups_emit(struct emit *e, const char *dir)
 {
 	struct ll_sock_link links[64];
-	json_object *arr = json_object_new_array();
 	int n = ll_sockets_list(dir, links, 64);
 
+	emit_arr_begin(e, "cgroups");
 	for (int i = 0; i < n; i++) {
-		json_object *e = json_object_new_object();
+		char spec[300];
 
-		json_object_object_add(e, "scope", json_object_new_string(links[i].all ? "cgroup" :
-									  "endpoints"));
-		json_object_object_add(e, "cgroup", json_object_new_string(links[i].all ?
-									   links[i].path : "(root)"));
-		json_object_object_add(e, "cgroup_id", json_object_new_int64(links[i].cgroup_id));
-		json_object_array_add(arr, e);
+		emit_row_begin(e);
+		sock_link_emit(e, &links[i]);
+		snprintf(spec, sizeof(spec), "cgroup:%s", links[i].path);
+		emit_text(e, "-");
+		emit_text(e, "cgroup");
+		emit_text(e, "%s", spec);
+		emit_col(e, 4);
+		emit_text(e, "cgroup");
+		emit_row_end(e, links[i].all);
 	}
-	return arr;
+	emit_close(e);
 }
 
-/* The PACKETS and BYTES cells of a flow or rule row, from its JSON. */
-void hit_cells(json_object *e, char pk[32], char by[32])
-{
-	snprintf(pk, 32, "%lld", ji(e, "packets"));
-	fmt_bytes(by, 32, ji(e, "bytes"));
-}
-
-static void list_human(json_object *o)
-{
-	json_object *rules, *flows, *cgs;
-	struct table t;
-	static const char *const hdr[] = { "ID", "KIND", "SPEC", "NAME", "ORIGIN", "PACKETS",
-					   "BYTES" };
-
-	table_init(&t, 7, (1u << 0) | (1u << 5) | (1u << 6), hdr);
-	if (json_object_object_get_ex(o, "rules", &rules))
-		for (size_t i = 0; i < json_object_array_length(rules); i++) {
-			json_object *e = json_object_array_get_idx(rules, i);
-			char id[16], pk[32], by[32];
-
-			snprintf(id, sizeof(id), "%lld", ji(e, "id"));
-			hit_cells(e, pk, by);
-			char name[4 * LL_NAME_LEN];
-
-			/* names are checked at input; escape what older versions let in */
-			ll_text_escape(js(e, "name"), LL_NAME_LEN, name, sizeof(name));
-			table_row(&t, id, js(e, "kind"), js(e, "spec"), name, "cli", pk, by);
-		}
-	if (json_object_object_get_ex(o, "flows", &flows))
-		for (size_t i = 0; i < json_object_array_length(flows); i++) {
-			json_object *e = json_object_array_get_idx(flows, i);
-			char pk[32], by[32];
-
-			hit_cells(e, pk, by);
-			table_row(&t, "-", "flow", js(e, "spec"), "-", js(e, "origin"), pk, by);
-		}
-	if (json_object_object_get_ex(o, "cgroups", &cgs))
-		for (size_t i = 0; i < json_object_array_length(cgs); i++) {
-			json_object *e = json_object_array_get_idx(cgs, i);
-			char spec[300];
-
-			if (strcmp(js(e, "scope"), "cgroup"))
-				continue;
-			snprintf(spec, sizeof(spec), "cgroup:%s", js(e, "cgroup"));
-			table_row(&t, "-", "cgroup", spec, "-", "cgroup", "-", "-");
-		}
-	if (t.nrows > 1)
-		table_print(&t, stdout, "");
-	else
-		printf("nothing registered\n");
-	table_free(&t);
-}
-
-/* The exact flows, as listed by flow list and stats --flows. */
-json_object *flows_json(struct ll_maps *m)
+/*
+ * The exact flows, as listed by flow list (list: its columns ID KIND SPEC
+ * NAME ORIGIN PACKETS BYTES) and stats --flows (FLOW ORIGIN PACKETS BYTES).
+ */
+void flows_emit(struct emit *e, struct ll_maps *m, int list)
 {
 	struct ll_flow_key *keys = NULL;
 	struct ll_flow_val *vals = NULL;
-	json_object *flows = json_object_new_array();
 	long n = ll_flows_dump(m, &keys, &vals);
 
+	emit_arr_begin(e, FIELD_FLOWS);
 	for (long i = 0; i < n; i++) {
 		struct ll_rule_rec fr;
-		json_object *e;
 		char buf[256];
 
 		rec_of_flow(&keys[i], &fr);
 		ll_spec_format(&fr, buf, sizeof(buf));
-		e = counter_json(vals[i].packets, vals[i].bytes);
-		json_object_object_add(e, "spec", json_object_new_string(buf));
-		json_object_object_add(e, "origin", json_object_new_string(
-			vals[i].origin < LL_ORIGIN_MAX ? ll_origin_names[vals[i].origin] : "?"));
-		json_object_object_add(e, "strict", json_object_new_boolean(
-			vals[i].flags & LL_FLOW_F_STRICT));
-		json_object_array_add(flows, e);
+		emit_row_begin(e);
+		emit_obj_begin(e, NULL);
+		counter_emit(e, list ? 5 : 2, vals[i].packets, vals[i].bytes);
+		emit_col(e, list ? 2 : 0);
+		emit_str(e, FIELD_SPEC, "%s", buf);
+		emit_col(e, list ? 4 : 1);
+		emit_str(e, FIELD_ORIGIN, "%s", vals[i].origin < LL_ORIGIN_MAX ?
+			 ll_origin_names[vals[i].origin] : "?");
+		emit_bool(e, FIELD_STRICT, NULL, NULL, vals[i].flags & LL_FLOW_F_STRICT);
+		emit_close(e);
+		if (list) {
+			emit_col(e, 1);
+			emit_text(e, "flow");
+		}
+		emit_row_end(e, 1);
 	}
+	emit_close(e);
 	free(keys);
 	free(vals);
-	return flows;
 }
 
-/* One rule with its hit counters. */
-json_object *rule_json(const struct ll_maps *m, __u32 id, const struct ll_rule_rec *r)
+/* One rule with its hits: a row of stats' RULE SPEC PACKETS BYTES, or of list's (list). */
+void rule_emit(struct emit *e, const struct ll_maps *m, __u32 id, const struct ll_rule_rec *r,
+	       int list)
 {
+	char buf[256], name[4 * LL_NAME_LEN];
 	struct ll_counter c;
-	json_object *e;
-	char buf[256];
 
 	ll_percpu_counter_sum(m->fd[LL_MAP_RULE_HITS], id, &c);
 	ll_spec_format(r, buf, sizeof(buf));
-	e = counter_json(c.packets, c.bytes);
-	json_object_object_add(e, "id", json_object_new_int(id));
-	json_object_object_add(e, "kind", json_object_new_string(
-		r->kind == LL_RULE_ALLOW ? "allow" : "endpoint"));
-	json_object_object_add(e, "spec", json_object_new_string(buf));
-	json_object_object_add(e, "name", r->name[0] ? json_object_new_string(r->name) : NULL);
-	return e;
+	emit_row_begin(e);
+	emit_obj_begin(e, NULL);
+	counter_emit(e, list ? 5 : 2, c.packets, c.bytes);
+	emit_col(e, 0);
+	emit_u64(e, FIELD_ID, "%llu", id);
+	emit_str(e, FIELD_KIND, list ? "%s" : NULL, r->kind == LL_RULE_ALLOW ? "allow" : "endpoint");
+	emit_str(e, FIELD_SPEC, "%s", buf);
+	emit_str(e, FIELD_NAME, NULL, r->name[0] ? r->name : NULL);
+	emit_close(e);
+	if (list) {
+		/* names are checked at input; escape what older versions let in */
+		ll_text_escape(r->name[0] ? r->name : "-", LL_NAME_LEN, name, sizeof(name));
+		emit_text(e, "%s", name);
+		emit_text(e, "cli");
+	}
+	emit_row_end(e, 1);
 }
 
 int reg_list(struct cli_ctx *c, __u32 kind)
 {
-	json_object *j, *rules;
+	static const char *const hdr[] = { "ID", "KIND", "SPEC", "NAME", "ORIGIN", "PACKETS",
+					   "BYTES" };
 	struct ll_registry r;
+	struct emit e;
 	int ret;
 
 	ret = ll_reg_read(&c->s.m, &r);
 	if (ret)
 		return out_error(EXIT_FAILURE, "cannot read the rules: %s", strerror(-ret));
-	j = json_object_new_object();
-	rules = json_object_new_array();
-	json_object_object_add(j, "rules", rules);
+	emit_begin(&e);
+	emit_table_begin(&e, 7, (1u << 0) | (1u << 5) | (1u << 6), hdr);
+	emit_arr_begin(&e, FIELD_RULES);
 	for (__u32 i = 0; i < r.cap; i++)
 		if (r.recs[i].kind == kind)
-			json_object_array_add(rules, rule_json(&c->s.m, i, &r.recs[i]));
+			rule_emit(&e, &c->s.m, i, &r.recs[i], 1);
+	emit_close(&e);
 	ll_reg_free(&r);
 	if (kind == LL_RULE_ENDPOINT) {
-		json_object_object_add(j, "flows", flows_json(&c->s.m));
-		json_object_object_add(j, "cgroups", sock_links_json(c->s.m.dir));
+		flows_emit(&e, &c->s.m, 1);
+		cgroups_emit(&e, c->s.m.dir);
 	}
-	return cli_emit(c, j, list_human);
+	emit_table_end(&e, "", "nothing registered");
+	return cli_emit_done(c, &e);
 }
 
 /* ---------------------------------------------------------------- add, del */
@@ -249,18 +238,13 @@ static int cgroup_prepare(struct cli_ctx *c, int add)
 static int cgroup_run(struct cli_ctx *c, int add)
 {
 	char err[512];
-	json_object *o;
 	int ret;
 
 	ret = add ? ll_sockets_attach(c->s.m.dir, reg.cgdir, 1, err, sizeof(err)) :
 		    ll_sockets_detach(c->s.m.dir, reg.cgdir, 1, err, sizeof(err));
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
-	o = json_object_new_object();
-	json_object_object_add(o, "result", json_object_new_string(add ? "registered" : "deleted"));
-	json_object_object_add(o, "spec", json_object_new_string(reg.cgroup));
-	json_object_object_add(o, "already", json_object_new_boolean(0));
-	return cli_emit(c, o, reg_result_human);
+	return reg_result(c, add ? "registered" : "deleted", NULL, reg.cgroup, 0, -1);
 }
 
 /* SPEC with --name, --local, --strict: a rule record or an exact flow key */
@@ -290,7 +274,6 @@ static int reg_add_flow(struct cli_ctx *c)
 	__u32 flags = reg_opts.strict ? LL_FLOW_F_STRICT : 0;
 	size_t dup = 0;
 	char err[512];
-	json_object *o;
 
 	if (ll_flows_add(&c->s.m, &reg.key, 1, LL_ORIGIN_CLI, &flags, &dup, err, sizeof(err)))
 		return out_error(EXIT_FAILURE, "%s", err);
@@ -298,9 +281,7 @@ static int reg_add_flow(struct cli_ctx *c)
 	e = ll_flowtab_find(&c->s.m.flows, &reg.key);
 	flags = e ? __atomic_load_n(&e->val.flags, __ATOMIC_ACQUIRE) : flags;
 	rec_of_flow(&reg.key, &reg.rec);
-	o = reg_result("registered", &reg.rec, dup > 0);
-	json_object_object_add(o, "strict", json_object_new_boolean(flags & LL_FLOW_F_STRICT));
-	return cli_emit(c, o, reg_result_human);
+	return reg_result(c, "registered", &reg.rec, NULL, dup > 0, !!(flags & LL_FLOW_F_STRICT));
 }
 
 int reg_add_run(struct cli_ctx *c)
@@ -322,7 +303,7 @@ int reg_add_run(struct cli_ctx *c)
 	ll_reg_free(&r);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
-	return cli_emit(c, reg_result("registered", &reg.rec, dup > 0), reg_result_human);
+	return reg_result(c, "registered", &reg.rec, NULL, dup > 0, -1);
 }
 
 /* del SPEC [--local ADDR:PORT] | del NAME | del cgroup:/PATH */
@@ -349,7 +330,7 @@ static int reg_del_flow(struct cli_ctx *c)
 				 reg_opts.local);
 	if (ret)
 		return out_error(EXIT_FAILURE, "cannot delete the flow: %s", strerror(-ret));
-	return cli_emit(c, reg_result("deleted", &reg.rec, 0), reg_result_human);
+	return reg_result(c, "deleted", &reg.rec, NULL, 0, -1);
 }
 
 int reg_del_run(struct cli_ctx *c, __u32 kind)
@@ -379,5 +360,5 @@ int reg_del_run(struct cli_ctx *c, __u32 kind)
 	ll_reg_free(&r);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
-	return cli_emit(c, reg_result("deleted", &reg.rec, 0), reg_result_human);
+	return reg_result(c, "deleted", &reg.rec, NULL, 0, -1);
 }

@@ -19,8 +19,6 @@ extern struct reg_opts reg_opts;
 int reg_name_arg(const char *s, void *dest, char *err, size_t len);
 
 void rec_of_flow(const struct ll_flow_key *k, struct ll_rule_rec *r);
-json_object *reg_result(const char *what, const struct ll_rule_rec *rec, int already);
-void reg_result_human(json_object *o);
 
 int reg_add_prepare(struct cli_ctx *c, __u32 kind);
 int reg_add_run(struct cli_ctx *c);

@@ -3,49 +3,37 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "emit.h"
 #include "config.h"
 #include "reserve.h"
 
-static void reserve_human(json_object *o)
+/* the sysctls now and as recorded; changed: lifeline's write is still there */
+static void reserve_emit(struct emit *e, const struct ll_reserve_cfg *c,
+			 const struct ll_reserve_state *st)
 {
-	json_object *arr;
-	struct table t;
 	static const char *const hdr[] = { "SYSCTL", "CURRENT", "ORIGINAL", "CHANGED" };
 
-	json_object_object_get_ex(o, "sysctls", &arr);
-	table_init(&t, 4, 0, hdr);
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-
-		table_row(&t, js(e, "name"), js(e, "current"), js(e, "original"),
-			  ji(e, "changed") ? "yes" : "no");
-	}
-	table_print(&t, stdout, "");
-	table_free(&t);
-	if (!ji(o, "recorded"))
-		printf("lifeline has changed nothing (no state file in %s)\n", js(o, "state_dir"));
-}
-
-static json_object *reserve_json(const struct ll_reserve_cfg *c, const struct ll_reserve_state *st)
-{
-	json_object *o = json_object_new_object(), *arr = json_object_new_array();
-
-	json_object_object_add(o, "state_dir", json_object_new_string(c->state_dir));
-	json_object_object_add(o, "recorded", json_object_new_boolean(st->recorded));
+	emit_str(e, "state_dir", NULL, c->state_dir);
+	emit_bool(e, "recorded", NULL, NULL, st->recorded);
+	emit_table_begin(e, 4, 0, hdr);
+	emit_arr_begin(e, "sysctls");
 	for (int i = 0; i < LL_SYSCTL_MAX; i++) {
-		json_object *e = json_object_new_object();
-		int changed = st->recorded && st->original[i][0] &&
-			      strcmp(st->original[i], st->current[i]);
+		int recorded = st->recorded && st->original[i][0];
 
-		json_object_object_add(e, "name", json_object_new_string(ll_sysctl_names[i]));
-		json_object_object_add(e, "current", json_object_new_string(st->current[i]));
-		json_object_object_add(e, "original", st->recorded && st->original[i][0] ?
-				       json_object_new_string(st->original[i]) : NULL);
-		json_object_object_add(e, "changed", json_object_new_boolean(changed));
-		json_object_array_add(arr, e);
+		emit_row_begin(e);
+		emit_obj_begin(e, NULL);
+		emit_str(e, FIELD_NAME, "%s", ll_sysctl_names[i]);
+		emit_str(e, "current", "%s", st->current[i]);
+		emit_str(e, "original", "%s", recorded ? st->original[i] : NULL);
+		emit_bool(e, "changed", "yes", "no", recorded && strcmp(st->original[i],
+									st->current[i]));
+		emit_close(e);
+		emit_row_end(e, 1);
 	}
-	json_object_object_add(o, "sysctls", arr);
-	return o;
+	emit_close(e);
+	emit_table_end(e, "", NULL);
+	if (!st->recorded)
+		emit_text(e, "lifeline has changed nothing (no state file in %s)\n", c->state_dir);
 }
 
 static struct ll_reserve_cfg reserve_cfg = { .state_dir = LL_STATE_DIR_DEFAULT, .proc_root = "" };
@@ -86,13 +74,16 @@ static int reserve_apply_prepare(struct cli_ctx *c)
 static int reserve_show_after(struct cli_ctx *c, int ret, const char *err)
 {
 	struct ll_reserve_state st;
+	struct emit em;
 	char e[512];
 
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
 	if (ll_reserve_read(&reserve_cfg, &st, e, sizeof(e)))
 		return out_error(EXIT_FAILURE, "%s", e);
-	return cli_emit(c, reserve_json(&reserve_cfg, &st), reserve_human);
+	emit_begin(&em);
+	reserve_emit(&em, &reserve_cfg, &st);
+	return cli_emit_done(c, &em);
 }
 
 static int reserve_show(struct cli_ctx *c)

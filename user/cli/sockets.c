@@ -3,25 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "emit.h"
 #include "sockets.h"
-
-static void sockets_human(json_object *o)
-{
-	json_object *arr, *added;
-
-	if (json_object_object_get_ex(o, "added", &added))
-		printf("registered %lld existing connections (%lld to endpoints, %lld kernel memalloc "
-		       "sockets)\n", ji(added, "sock_ops") + ji(added, "kernel"),
-		       ji(added, "sock_ops"), ji(added, "kernel"));
-	if (json_object_object_get_ex(o, "links", &arr))
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			json_object *e = json_object_array_get_idx(arr, i);
-
-			printf("sock_ops on %s: %s\n", js(e, "cgroup"),
-			       strcmp(js(e, "scope"), "cgroup") ? "connections to registered endpoints" :
-								  "every connection of the cgroup");
-		}
-}
 
 static const char *sockets_cgroup;
 
@@ -35,30 +18,39 @@ static const struct cli_opt sockets_opts[] = {
 static int sockets_run(struct cli_ctx *c, int attach, int detach, int scan)
 {
 	const char *cgdir = sockets_cgroup ? sockets_cgroup : ll_cgroup2_root();
-	__u32 added[LL_ORIGIN_MAX];
+	struct ll_sock_link links[64];
+	__u32 added[LL_ORIGIN_MAX] = { 0 };
 	char err[512];
-	json_object *o;
-	int ret = 0;
+	struct emit e;
+	int ret = 0, n;
 
 	if (attach)
 		ret = ll_sockets_attach(c->s.m.dir, cgdir, 0, err, sizeof(err));
 	else if (detach)
 		ret = ll_sockets_detach(c->s.m.dir, cgdir, 0, err, sizeof(err));
-	o = json_object_new_object();
-	if (!ret && scan) {
-		json_object *a = json_object_new_object();
-
+	if (!ret && scan)
 		ret = ll_sockets_scan(c->s.m.dir, added, err, sizeof(err));
-		json_object_object_add(a, "sock_ops", json_object_new_int(added[LL_ORIGIN_SOCKOPS]));
-		json_object_object_add(a, "kernel", json_object_new_int(added[LL_ORIGIN_KERNEL]));
-		json_object_object_add(o, "added", a);
-	}
-	json_object_object_add(o, "links", sock_links_json(c->s.m.dir));
-	if (ret) {
-		json_object_put(o);
+	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
+	emit_begin(&e);
+	if (scan) {
+		emit_text(&e, "registered %llu existing connections (",
+			  (unsigned long long)added[LL_ORIGIN_SOCKOPS] + added[LL_ORIGIN_KERNEL]);
+		emit_obj_begin(&e, "added");
+		emit_u64(&e, "sock_ops", "%llu to endpoints, ", added[LL_ORIGIN_SOCKOPS]);
+		emit_u64(&e, "kernel", "%llu kernel memalloc sockets)\n", added[LL_ORIGIN_KERNEL]);
+		emit_close(&e);
 	}
-	return cli_emit(c, o, sockets_human);
+	n = ll_sockets_list(c->s.m.dir, links, 64);
+	emit_arr_begin(&e, "links");
+	for (int i = 0; i < n; i++) {
+		sock_link_emit(&e, &links[i]);
+		emit_text(&e, "sock_ops on %s: %s\n", links[i].all ? links[i].path : "(root)",
+			  links[i].all ? "every connection of the cgroup" :
+					 "connections to registered endpoints");
+	}
+	emit_close(&e);
+	return cli_emit_done(c, &e);
 }
 
 static int sockets_attach(struct cli_ctx *c)

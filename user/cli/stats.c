@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "emit.h"
 #include "registry.h"
 
 void sum_counters(const struct ll_maps *m, struct ll_counter *out /* [hook][reason] */)
@@ -14,145 +15,103 @@ void sum_counters(const struct ll_maps *m, struct ll_counter *out /* [hook][reas
 					      &out[LL_COUNTER_IDX(h, r)]);
 }
 
-static void stats_human(json_object *o)
+/* The packets and bytes of each hook and reason (rows: those with packets), with rates. */
+static void stats_hooks(struct emit *e, const struct ll_counter *now, const struct ll_counter *prev,
+			double interval)
 {
-	json_object *hooks, *rules, *flows, *budget;
-	int rates = json_object_object_get_ex(o, "interval_s", NULL);
 	static const char *const hdr[] = { "HOOK", "REASON", "PACKETS", "BYTES", "PPS", "RATE" };
-	struct table t;
 
-	table_init(&t, rates ? 6 : 4, (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5), hdr);
-	json_object_object_get_ex(o, "hooks", &hooks);
-	json_object_object_foreach(hooks, hook, reasons) {
-		json_object_object_foreach(reasons, reason, v) {
-			char pk[32], by[32], pps[32], bps[32];
-			json_object *x;
+	emit_table_begin(e, prev ? 6 : 4, (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5), hdr);
+	emit_obj_begin(e, "hooks");
+	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
+		emit_obj_begin(e, ll_hook_names[h]);
+		for (__u32 rr = 0; rr < LL_REASON_MAX; rr++) {
+			const struct ll_counter *c = &now[LL_COUNTER_IDX(h, rr)];
+			const struct ll_counter *p = prev ? &prev[LL_COUNTER_IDX(h, rr)] : NULL;
 
-			if (!ji(v, "packets"))
-				continue;
-			snprintf(pk, sizeof(pk), "%lld", ji(v, "packets"));
-			fmt_bytes(by, sizeof(by), ji(v, "bytes"));
-			if (rates) {
-				json_object_object_get_ex(v, "pps", &x);
-				fmt_rate(pps, sizeof(pps), json_object_get_double(x), "packets");
-				json_object_object_get_ex(v, "bytes_per_s", &x);
-				fmt_rate(bps, sizeof(bps), json_object_get_double(x), "bytes");
+			emit_row_begin(e);
+			emit_text(e, "%s", ll_hook_names[h]);
+			emit_text(e, "%s", ll_reason_names[rr]);
+			emit_obj_begin(e, ll_reason_names[rr]);
+			counter_emit(e, 2, c->packets, c->bytes);
+			if (p && interval > 0) {
+				emit_double_as(e, "pps", "%s", emit_as_pps,
+					       (c->packets - p->packets) / interval);
+				emit_double_as(e, "bytes_per_s", "%s", emit_as_byte_rate,
+					       (c->bytes - p->bytes) / interval);
 			}
-			table_row(&t, hook, reason, pk, by, pps, bps);
+			emit_close(e);
+			emit_row_end(e, c->packets != 0);
 		}
+		emit_close(e);
 	}
-	if (t.nrows > 1)
-		table_print(&t, stdout, "");
-	else
-		printf("no packets counted\n");
-	table_free(&t);
-	if (json_object_object_get_ex(o, "budget", &budget) && ji(budget, "admitted_bytes")) {
-		char adm[32], rate[32] = "";
-		json_object *x;
-
-		fmt_bytes(adm, sizeof(adm), ji(budget, "admitted_bytes"));
-		if (json_object_object_get_ex(budget, "admitted_bytes_per_s", &x))
-			fmt_rate(rate, sizeof(rate), json_object_get_double(x), "bytes");
-		printf("elevated: %s of memory admitted to unregistered traffic%s%s", adm,
-		       *rate ? ", now " : "", rate);
-		if (ji(budget, "charged_bytes") != ji(budget, "admitted_bytes")) {
-			fmt_bytes(adm, sizeof(adm), ji(budget, "charged_bytes"));
-			printf(" (charged %s against the budget: at least rate / pps a packet)", adm);
-		}
-		printf("\n");
-	}
-	if (json_object_object_get_ex(o, "rules", &rules) && json_object_array_length(rules)) {
-		static const char *const rh[] = { "RULE", "SPEC", "PACKETS", "BYTES" };
-
-		table_init(&t, 4, (1u << 0) | (1u << 2) | (1u << 3), rh);
-		for (size_t i = 0; i < json_object_array_length(rules); i++) {
-			json_object *e = json_object_array_get_idx(rules, i);
-			char id[16], pk[32], by[32];
-
-			snprintf(id, sizeof(id), "%lld", ji(e, "id"));
-			hit_cells(e, pk, by);
-			table_row(&t, id, js(e, "spec"), pk, by);
-		}
-		table_print(&t, stdout, "");
-		table_free(&t);
-	}
-	if (json_object_object_get_ex(o, "flows", &flows) && json_object_array_length(flows)) {
-		static const char *const fh[] = { "FLOW", "ORIGIN", "PACKETS", "BYTES" };
-
-		table_init(&t, 4, (1u << 2) | (1u << 3), fh);
-		for (size_t i = 0; i < json_object_array_length(flows); i++) {
-			json_object *e = json_object_array_get_idx(flows, i);
-			char pk[32], by[32];
-
-			hit_cells(e, pk, by);
-			table_row(&t, js(e, "spec"), js(e, "origin"), pk, by);
-		}
-		table_print(&t, stdout, "");
-		table_free(&t);
-	}
+	emit_close(e);
+	emit_table_end(e, "", "no packets counted");
 }
 
 /* The memory admitted at elevated and the charges at the last sample, for the rates. */
 static __u64 stats_admitted_prev, stats_charged_prev;
 
-static json_object *stats_json(struct session *s, const struct ll_counter *prev, double interval,
-			       struct ll_counter *now_out, int with_flows)
+/*
+ * elevated: the memory the unregistered packets it passed hold (admitted),
+ * and what the budget charged them (charged: the same but for a packet
+ * rate cap, which charges at least rate / pps); the line when any
+ */
+static void stats_budget(struct emit *e, struct session *s, int rates, double interval)
 {
-	json_object *j = json_object_new_object(), *hooks = json_object_new_object();
-	json_object *rules = json_object_new_array(), *budget = json_object_new_object();
-	struct ll_registry r;
 	__u64 admitted = 0, charged = 0;
+	char buf[64];
 
-	sum_counters(&s->m, now_out);
-	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
-		json_object *reasons = json_object_new_object();
-
-		for (__u32 rr = 0; rr < LL_REASON_MAX; rr++) {
-			const struct ll_counter *c = &now_out[LL_COUNTER_IDX(h, rr)];
-			json_object *e = counter_json(c->packets, c->bytes);
-
-			if (prev && interval > 0) {
-				const struct ll_counter *p = &prev[LL_COUNTER_IDX(h, rr)];
-
-				json_object_object_add(e, "pps", json_object_new_double(
-					(c->packets - p->packets) / interval));
-				json_object_object_add(e, "bytes_per_s", json_object_new_double(
-					(c->bytes - p->bytes) / interval));
-			}
-			json_object_object_add(reasons, ll_reason_names[rr], e);
-		}
-		json_object_object_add(hooks, ll_hook_names[h], reasons);
-	}
-	json_object_object_add(j, "hooks", hooks);
-	/*
-	 * elevated: the memory the unregistered packets it passed hold
-	 * (admitted), and what the budget charged them (charged: the same
-	 * but for a packet rate cap, which charges at least rate / pps)
-	 */
 	ll_budget_admitted(&s->m, &charged, &admitted);
-	json_object_object_add(budget, "admitted_bytes", json_object_new_int64(admitted));
-	json_object_object_add(budget, "charged_bytes", json_object_new_int64(charged));
-	if (prev && interval > 0) {
-		json_object_object_add(budget, "admitted_bytes_per_s", json_object_new_double(
-			(admitted - stats_admitted_prev) / interval));
-		json_object_object_add(budget, "charged_bytes_per_s", json_object_new_double(
-			(charged - stats_charged_prev) / interval));
+	emit_obj_begin(e, "budget");
+	emit_u64_as(e, "admitted_bytes", admitted ? "elevated: %s of memory admitted to "
+		    "unregistered traffic" : NULL, fmt_bytes, admitted);
+	emit_u64(e, "charged_bytes", NULL, charged);
+	if (rates && interval > 0) {
+		emit_double_as(e, "admitted_bytes_per_s", admitted ? ", now %s" : NULL,
+			       emit_as_byte_rate, (admitted - stats_admitted_prev) / interval);
+		emit_double_as(e, "charged_bytes_per_s", NULL, emit_as_byte_rate,
+			       (charged - stats_charged_prev) / interval);
 	}
+	emit_close(e);
 	stats_admitted_prev = admitted;
 	stats_charged_prev = charged;
-	json_object_object_add(j, "budget", budget);
+	if (!admitted || !emit_human(e))
+		return;
+	if (charged != admitted) {
+		fmt_bytes(buf, sizeof(buf), charged);
+		emit_text(e, " (charged %s against the budget: at least rate / pps a packet)", buf);
+	}
+	emit_text(e, "\n");
+}
+
+static void stats_emit(struct emit *e, struct session *s, const struct ll_counter *prev,
+		       double interval, struct ll_counter *now_out, int with_flows)
+{
+	static const char *const rh[] = { "RULE", "SPEC", "PACKETS", "BYTES" };
+	static const char *const fh[] = { "FLOW", "ORIGIN", "PACKETS", "BYTES" };
+	struct ll_registry r;
+
+	sum_counters(&s->m, now_out);
+	stats_hooks(e, now_out, prev, interval);
+	stats_budget(e, s, prev != NULL, interval);
 	if (prev)
-		json_object_object_add(j, "interval_s", json_object_new_double(interval));
+		emit_double_as(e, "interval_s", NULL, fmt_duration, interval);
+	emit_table_begin(e, 4, (1u << 0) | (1u << 2) | (1u << 3), rh);
+	emit_arr_begin(e, FIELD_RULES);
 	if (!ll_reg_read(&s->m, &r)) {
 		for (__u32 i = 0; i < r.cap; i++)
 			if (r.recs[i].kind != LL_RULE_FREE)
-				json_object_array_add(rules, rule_json(&s->m, i, &r.recs[i]));
+				rule_emit(e, &s->m, i, &r.recs[i], 0);
 		ll_reg_free(&r);
 	}
-	json_object_object_add(j, "rules", rules);
-	if (with_flows)
-		json_object_object_add(j, "flows", flows_json(&s->m));
-	return j;
+	emit_close(e);
+	emit_table_end(e, "", NULL);
+	if (!with_flows)
+		return;
+	emit_table_begin(e, 4, (1u << 2) | (1u << 3), fh);
+	flows_emit(e, &s->m, 0);
+	emit_table_end(e, "", NULL);
 }
 
 static __u32 stats_interval, stats_count = 1;
@@ -172,15 +131,22 @@ static int do_stats(struct cli_ctx *c)
 	struct ll_counter prev[LL_COUNTER_SLOTS], cur[LL_COUNTER_SLOTS];
 	struct session *s = &c->s;
 
-	if (!stats_interval)
-		return cli_emit(c, stats_json(s, NULL, 0, cur, stats_flows), stats_human);
+	struct emit e;
+
+	if (!stats_interval) {
+		emit_begin(&e);
+		stats_emit(&e, s, NULL, 0, cur, stats_flows);
+		return cli_emit_done(c, &e);
+	}
 	sum_counters(&s->m, prev);
 	ll_budget_admitted(&s->m, &stats_charged_prev, &stats_admitted_prev);
 	for (__u32 k = 0; k < stats_count; k++) {
 		__u64 t0 = ll_now_ns();
 
 		sleep(stats_interval);
-		out_emit(stats_json(s, prev, (ll_now_ns() - t0) / 1e9, cur, stats_flows), stats_human);
+		emit_begin(&e);
+		stats_emit(&e, s, prev, (ll_now_ns() - t0) / 1e9, cur, stats_flows);
+		emit_end(&e);
 		memcpy(prev, cur, sizeof(prev));
 	}
 	return 0;

@@ -5,11 +5,6 @@
 #include "emit.h"
 #include "state.h"
 
-static void rate_text(char *buf, size_t len, double v)
-{
-	fmt_rate(buf, len, v, "bytes");
-}
-
 /* the settings, in one pass for the text and the JSON */
 static void tune_emit(const struct ll_state *st)
 {
@@ -20,7 +15,7 @@ static void tune_emit(const struct ll_state *st)
 	emit_u64(&e, FIELD_MARK, ", mark 0x%llx", st->egress_mark);
 	emit_u64(&e, FIELD_RCVBUF, ", rcvbuf floor %llu", st->sock_rcvbuf);
 	emit_u64(&e, FIELD_SNDBUF, ", sndbuf floor %llu", st->sock_sndbuf);
-	emit_u64_as(&e, FIELD_BUDGET_RATE, ", elevated budget %s of memory", rate_text,
+	emit_u64_as(&e, FIELD_BUDGET_RATE, ", elevated budget %s of memory", emit_as_byte_rate,
 		    st->budget_rate);
 	emit_u64_as(&e, FIELD_BUDGET_BURST, " (pool %s, whole host", fmt_bytes, st->budget_burst);
 	emit_u64(&e, FIELD_BUDGET_PPS, st->budget_pps ? ", at most %llu packets/s" : "",
