@@ -51,7 +51,7 @@ done <<'LIST'
 attach --mode --no-tc --force --multi
 detach --all
 flow_add --name --local --strict
-flow_del --local
+flow_del --local --strict
 flow_list
 flow_load
 allow_add --name

@@ -353,8 +353,6 @@ static int cli_parse(struct cli_ctx *c, int argc, char **argv)
 		return PARSED_HELP;
 	if (err[0])
 		return usage_error("%s", err);
-	if (n > c->verb->max_args && !c->verb->max_args)
-		return usage_error("%s takes no arguments", verb_path(c, path, sizeof(path)));
 	if (n > c->verb->max_args)
 		return usage_error("unexpected argument '%s' to %s", argv[c->verb->max_args],
 				   verb_path(c, path, sizeof(path)));

@@ -237,6 +237,9 @@ static const struct cli_opt flow_add_opts[] = {
 
 static const struct cli_opt flow_del_opts[] = {
 	REG_OPT_LOCAL("the exact flow with this local end"),
+	{ "strict", CLI_FLAG, &reg_opts.strict,
+	  .help = "accepted, so that the words of a flow add undo it; the flow goes whether "
+		  "strict or not" },
 	{ NULL },
 };
 

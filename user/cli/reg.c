@@ -313,7 +313,8 @@ int reg_del_prepare(struct cli_ctx *c, __u32 kind)
 		return cgroup_prepare(c, 0);
 	if (!strstr(c->argv[0], "://")) {
 		if (reg_opts.local)
-			return usage_error("give a SPEC or a NAME, not both");
+			return usage_error("--local goes with a SPEC ('%s' is taken as a rule's NAME): "
+					   "del SPEC --local ADDR:PORT", c->argv[0]);
 		reg_opts.name = c->argv[0];
 		return 0;
 	}
