@@ -109,6 +109,22 @@ static __always_inline struct ll_flow_entry *ll_flow_find(const struct ll_flow_k
 }
 
 /*
+ * An IPv6 packet's flow: its source is never v4-mapped (the parser calls
+ * such a packet malformed), so its key is hashed by every word.
+ */
+static __always_inline struct ll_flow_entry *ll_flow_find6(const struct ll_flow_key *k)
+{
+	__u64 h = ll_flow_hash6(k);
+	__u32 mask = ll_flow_mask();
+	struct ll_flow_place pl = {
+		.tag = ll_flow_tag(h),
+		.b = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) },
+	};
+
+	return ll_flow_search(&pl, k, NULL);
+}
+
+/*
  * An IPv4 flow (addresses as in the packet, ports as remote | local << 16,
  * network order): hashed with ll_flow_hash4 as ll_flow_hash hashes its
  * v4-mapped key, compared on the words that vary.

@@ -219,7 +219,7 @@ static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p,
 		ll_flow_key_of(&key, p->dst, p->src, p->dport, p->sport, p->proto);
 	else
 		ll_flow_key_of(&key, p->src, p->dst, p->sport, p->dport, p->proto);
-	e = ll_flow_find(&key);
+	e = ll_flow_find6(&key);
 	return e ? &e->val : NULL;
 }
 

@@ -208,20 +208,28 @@ static inline int ll_addr_v4mapped(const __u32 *a)
 	return !(a[0] | a[1]) && !(b[0] | b[1]) && (b[2] & b[3]) == 0xff;
 }
 
-static inline __u64 ll_flow_hash(const struct ll_flow_key *k)
+/* Every word: a key whose addresses are not both v4-mapped. */
+static inline __u64 ll_flow_hash6(const struct ll_flow_key *k)
 {
 	const __u32 *w = (const __u32 *)k;
 	__u64 h;
 
-	/* words 8 and 9: the ports (remote | local << 16) and the protocol */
-	if (ll_addr_v4mapped(&w[0]) && ll_addr_v4mapped(&w[4]))
-		return ll_flow_hash4(w[3], w[7], w[8], w[9]);
 	h = (__u64)(__u32)(w[0] + 0x9e3779b9U) * (__u32)(w[1] + 0x85ebca6bU);
 	h += (__u64)(__u32)(w[2] + 0xc2b2ae35U) * (__u32)(w[3] + 0x27d4eb2fU);
 	h += (__u64)(__u32)(w[4] + 0x165667b1U) * (__u32)(w[5] + 0xd3a2646cU);
 	h += (__u64)(__u32)(w[6] + 0xfd7046c5U) * (__u32)(w[7] + 0xb55a4f09U);
 	h += (__u64)(__u32)(w[8] + 0x7feb352dU) * (__u32)(w[9] + 0x846ca68bU);
 	return h;
+}
+
+static inline __u64 ll_flow_hash(const struct ll_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+
+	/* words 8 and 9: the ports (remote | local << 16) and the protocol */
+	if (ll_addr_v4mapped(&w[0]) && ll_addr_v4mapped(&w[4]))
+		return ll_flow_hash4(w[3], w[7], w[8], w[9]);
+	return ll_flow_hash6(k);
 }
 
 /* The two buckets (mask = buckets - 1, a power of two minus one) and the tag. */
