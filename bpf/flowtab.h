@@ -12,15 +12,36 @@ static __always_inline __u32 ll_flow_mask(void)
 	return ((struct bpf_map *)&ll_flows)->max_entries - 1;
 }
 
+/*
+ * An IPv4 flow's key as the datapath holds it: the three words of the
+ * v4-mapped ll_flow_key that vary (words 0 and 2 are zero), kept in
+ * registers, never assembled on the stack.
+ */
+struct ll_flow_key4 {
+	__u64 w1;		/* ::ffff prefix word and the remote address */
+	__u64 w3;		/* the same for the local address */
+	__u64 w4;		/* ports and protocol */
+};
+
+static __always_inline int ll_flow_key4_eq(const struct ll_flow_key *a, const struct ll_flow_key4 *k)
+{
+	const __u64 *x = (const __u64 *)a;
+
+	return !(x[0] | x[2] | (x[1] ^ k->w1) | (x[3] ^ k->w3) | (x[4] ^ k->w4));
+}
+
+/* k4 (a constant NULL or not where this is inlined) says which key compares. */
 static __always_inline struct ll_flow_entry *ll_flow_in(__u32 b, __u32 tag,
-							const struct ll_flow_key *k)
+							const struct ll_flow_key *k,
+							const struct ll_flow_key4 *k4)
 {
 	struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &b);
 
 	if (!bk)
 		return NULL;
 	for (int i = 0; i < LL_FLOW_WAYS; i++)
-		if (bk->tag[i] == tag && ll_flow_key_eq(&bk->e[i].key, k))
+		if (bk->tag[i] == tag &&
+		    (k4 ? ll_flow_key4_eq(&bk->e[i].key, k4) : ll_flow_key_eq(&bk->e[i].key, k)))
 			return &bk->e[i];
 	return NULL;
 }
@@ -45,11 +66,12 @@ static __always_inline int ll_flow_moved(__u32 seq)
 
 /* The entry of k in either of its buckets, or NULL. */
 static __always_inline struct ll_flow_entry *ll_flow_in2(const struct ll_flow_place *pl,
-							 const struct ll_flow_key *k)
+							 const struct ll_flow_key *k,
+							 const struct ll_flow_key4 *k4)
 {
-	struct ll_flow_entry *e = ll_flow_in(pl->b[0], pl->tag, k);
+	struct ll_flow_entry *e = ll_flow_in(pl->b[0], pl->tag, k, k4);
 
-	return e ? e : ll_flow_in(pl->b[1], pl->tag, k);
+	return e ? e : ll_flow_in(pl->b[1], pl->tag, k, k4);
 }
 
 /*
@@ -58,18 +80,25 @@ static __always_inline struct ll_flow_entry *ll_flow_in2(const struct ll_flow_pl
  * the old one after the clear would miss the entry, so a miss during or
  * across a move looks again (tests/test_datapath.c, test_move_race).
  */
-static __always_inline struct ll_flow_entry *ll_flow_find_at(const struct ll_flow_place *pl,
-							     const struct ll_flow_key *k)
+static __always_inline struct ll_flow_entry *ll_flow_search(const struct ll_flow_place *pl,
+							     const struct ll_flow_key *k,
+							     const struct ll_flow_key4 *k4)
 {
 	__u32 seq = ll_flow_seq();
-	struct ll_flow_entry *e = ll_flow_in2(pl, k);
+	struct ll_flow_entry *e = ll_flow_in2(pl, k, k4);
 
 	/* bounded: moves are one writer's, each a few hundred nanoseconds */
 	for (int i = 0; i < 3 && !e && ll_flow_moved(seq); i++) {
 		seq = ll_flow_seq();
-		e = ll_flow_in2(pl, k);
+		e = ll_flow_in2(pl, k, k4);
 	}
 	return e;
+}
+
+static __always_inline struct ll_flow_entry *ll_flow_find_at(const struct ll_flow_place *pl,
+							     const struct ll_flow_key *k)
+{
+	return ll_flow_search(pl, k, NULL);
 }
 
 static __always_inline struct ll_flow_entry *ll_flow_find(const struct ll_flow_key *k)
@@ -77,6 +106,45 @@ static __always_inline struct ll_flow_entry *ll_flow_find(const struct ll_flow_k
 	struct ll_flow_place pl = ll_flow_place(k, ll_flow_mask());
 
 	return ll_flow_find_at(&pl, k);
+}
+
+/*
+ * An IPv6 packet's flow: its source is never v4-mapped (the parser calls
+ * such a packet malformed), so its key is hashed by every word.
+ */
+static __always_inline struct ll_flow_entry *ll_flow_find6(const struct ll_flow_key *k)
+{
+	__u64 h = ll_flow_hash6(k);
+	__u32 mask = ll_flow_mask();
+	struct ll_flow_place pl = {
+		.tag = ll_flow_tag(h),
+		.b = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) },
+	};
+
+	return ll_flow_search(&pl, k, NULL);
+}
+
+/*
+ * An IPv4 flow (addresses as in the packet, ports as remote | local << 16,
+ * network order): hashed with ll_flow_hash4 as ll_flow_hash hashes its
+ * v4-mapped key, compared on the words that vary.
+ */
+static __always_inline struct ll_flow_entry *ll_flow_find4(__u32 remote, __u32 local, __u32 ports,
+							   __u32 proto)
+{
+	__u64 h = ll_flow_hash4(remote, local, ports, proto);
+	__u32 mask = ll_flow_mask();
+	struct ll_flow_place pl = {
+		.tag = ll_flow_tag(h),
+		.b = { ll_flow_bucket1(h, mask), ll_flow_bucket2(h, mask) },
+	};
+	struct ll_flow_key4 k4 = {
+		.w1 = bpf_htonl(0xffff) | (__u64)remote << 32,
+		.w3 = bpf_htonl(0xffff) | (__u64)local << 32,
+		.w4 = ports | (__u64)proto << 32,
+	};
+
+	return ll_flow_search(&pl, NULL, &k4);
 }
 
 /* Claims a free slot of bucket b and fills it; returns 1 on success. */

@@ -206,11 +206,20 @@ static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p,
 
 	if (!p->has_ports)
 		return NULL;
+	if (p->v4) {
+		const __u32 *src = (const __u32 *)p->src, *dst = (const __u32 *)p->dst;
+
+		if (dir == LL_DIR_OUT)
+			e = ll_flow_find4(dst[3], src[3], p->dport | (__u32)p->sport << 16, p->proto);
+		else
+			e = ll_flow_find4(src[3], dst[3], p->sport | (__u32)p->dport << 16, p->proto);
+		return e ? &e->val : NULL;
+	}
 	if (dir == LL_DIR_OUT)
 		ll_flow_key_of(&key, p->dst, p->src, p->dport, p->sport, p->proto);
 	else
 		ll_flow_key_of(&key, p->src, p->dst, p->sport, p->dport, p->proto);
-	e = ll_flow_find(&key);
+	e = ll_flow_find6(&key);
 	return e ? &e->val : NULL;
 }
 

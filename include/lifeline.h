@@ -125,7 +125,7 @@ struct ll_flow_key {
 	__u16 remote_port;	/* network byte order */
 	__u16 local_port;	/* network byte order */
 	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 _pad[3];
+	__u8 _pad[3];		/* zero: hashed and compared with the rest */
 } __attribute__((aligned(8)));	/* compared and hashed as words */
 
 enum ll_origin {
@@ -184,8 +184,32 @@ struct ll_flow_bucket {
  * The key's hash: NH (sums of products of 32-bit word pairs, each offset by
  * a constant) folded by one multiply. The same function on both sides.
  * Its quality only spreads the load: every hit is confirmed on the key.
+ *
+ * An IPv4 flow (remote and local both v4-mapped) is hashed on its 12
+ * bytes that vary, remote, local and the ports, and its protocol: two
+ * products instead of five, and the datapath computes them from the
+ * packet's fields without building the 40-byte key. The stored key stays
+ * the v4-mapped one (one table, one entry type for both families).
  */
-static inline __u64 ll_flow_hash(const struct ll_flow_key *k)
+static inline __u64 ll_flow_hash4(__u32 remote, __u32 local, __u32 ports, __u32 proto)
+{
+	__u64 h;
+
+	h = (__u64)(__u32)(remote + 0x9e3779b9U) * (__u32)(local + 0x85ebca6bU);
+	h += (__u64)(__u32)(ports + 0xc2b2ae35U) * (__u32)(proto + 0x27d4eb2fU);
+	return h;
+}
+
+/* Is the 16-byte address at a (as 32-bit words) v4-mapped, ::ffff:a.b.c.d? */
+static inline int ll_addr_v4mapped(const __u32 *a)
+{
+	const __u8 *b = (const __u8 *)&a[2];
+
+	return !(a[0] | a[1]) && !(b[0] | b[1]) && (b[2] & b[3]) == 0xff;
+}
+
+/* Every word: a key whose addresses are not both v4-mapped. */
+static inline __u64 ll_flow_hash6(const struct ll_flow_key *k)
 {
 	const __u32 *w = (const __u32 *)k;
 	__u64 h;
@@ -196,6 +220,16 @@ static inline __u64 ll_flow_hash(const struct ll_flow_key *k)
 	h += (__u64)(__u32)(w[6] + 0xfd7046c5U) * (__u32)(w[7] + 0xb55a4f09U);
 	h += (__u64)(__u32)(w[8] + 0x7feb352dU) * (__u32)(w[9] + 0x846ca68bU);
 	return h;
+}
+
+static inline __u64 ll_flow_hash(const struct ll_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+
+	/* words 8 and 9: the ports (remote | local << 16) and the protocol */
+	if (ll_addr_v4mapped(&w[0]) && ll_addr_v4mapped(&w[4]))
+		return ll_flow_hash4(w[3], w[7], w[8], w[9]);
+	return ll_flow_hash6(k);
 }
 
 /* The two buckets (mask = buckets - 1, a power of two minus one) and the tag. */
@@ -532,8 +566,10 @@ struct ll_event {
  * 5: the remote prefilter's slot hash keeps the protocol apart from the
  *    address (ll_remote_slot): the counts of a layout-4 ll_remotes sit in
  *    other slots.
+ * 6: IPv4 flows hashed on their 12 varying bytes (ll_flow_hash4): the
+ *    flows of a layout-5 table sit in other buckets.
  */
-#define LL_LAYOUT 5
+#define LL_LAYOUT 6
 
 /* Limits and defaults. */
 #define LL_DEFAULT_MAX_FLOWS 65536

@@ -1305,6 +1305,41 @@ static void test_flowtab(void)
 	close(rfd);
 }
 
+/*
+ * The flow hash (lifeline.h): an IPv4 key (remote and local v4-mapped) by
+ * its 12 varying bytes and protocol (ll_flow_hash4, what the datapath
+ * computes from the packet), any other key by all its words.
+ */
+static void test_flow_hash(void)
+{
+	struct ll_flow_key k, m;
+	const __u32 *w = (const __u32 *)&k;
+	__u32 same = 0, bad = 0;
+
+	for (__u32 i = 0; i < 1000; i++) {
+		flow_key_n(&k, i);
+		bad += ll_flow_hash(&k) != ll_flow_hash4(w[3], w[7], w[8], w[9]);
+	}
+	ASSERT_EQ(bad, 0, "IPv4: ll_flow_hash is ll_flow_hash4 of remote, local, ports, protocol");
+	/* IPv6 and mixed keys that differ only outside those words hash apart */
+	for (__u32 i = 0; i < 1000; i++) {
+		flow_key_n(&k, i);
+		m = k;
+		inet_pton(AF_INET6, "2001:db8::1", k.local);
+		inet_pton(AF_INET6, "2001:db8:1::1", m.local);
+		same += ll_flow_hash(&k) == ll_flow_hash(&m);
+		inet_pton(AF_INET6, "2001:db8::7", k.remote);
+		inet_pton(AF_INET6, "2001:db8:2::7", m.remote);
+		same += ll_flow_hash(&k) == ll_flow_hash(&m);
+	}
+	ASSERT_EQ(same, 0, "IPv6 and mixed keys: every word hashed");
+	flow_key_n(&k, 1);
+	k.remote[10] = 0xfe;
+	ASSERT_TRUE(!ll_addr_v4mapped((const __u32 *)k.remote), "::fffe:a.b.c.d is not v4-mapped");
+	flow_key_n(&k, 1);
+	ASSERT_TRUE(ll_addr_v4mapped((const __u32 *)k.remote), "::ffff:a.b.c.d is");
+}
+
 /* one full table of one bucket pair: the physical limit is ENOSPC, nothing lost */
 static void test_flowtab_full(void)
 {
@@ -2093,6 +2128,7 @@ int main(int argc, char **argv)
 	TEST_RUN("compile_invalid_record", test_compile_invalid_record);
 	TEST_RUN("compile_random", test_compile_random);
 	TEST_RUN("rules_sync", test_sync);
+	TEST_RUN("flow_hash", test_flow_hash);
 	TEST_RUN("flowtab", test_flowtab);
 	TEST_RUN("flowtab_full", test_flowtab_full);
 	TEST_RUN("flowtab_churn", test_flowtab_churn);
