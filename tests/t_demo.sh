@@ -13,24 +13,9 @@
 #   the same time axes in both columns and every series present.
 set -u
 . "$(dirname "$0")/lib.sh"
-TMP=$(mktemp -d)
-DPID=""
-cleanup() {
-	[ -n "$DPID" ] && kill -TERM -- "-$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-for t in qemu-storage-daemon mkfs.ext4 nft gnuplot nbdkit; do
-	command -v $t >/dev/null || { skip "demo" "$t not installed (make deps)"; summary; exit $?; }
-done
-[ -d /sys/fs/cgroup/memory ] || { skip "demo" "no cgroup-v1 memory controller"; summary; exit $?; }
-[ -x "$TOP/build/bench/fsload" ] || { skip "demo" "build/bench/fsload not built"; summary; exit $?; }
-
-set -m
-LIFELINE_DEMO_OUT=$TMP/out LIFELINE_DEMO_KEEP=1 "$TOP/bench/demo.sh" --quick >"$TMP/log" 2>&1 &
-DPID=$!
-set +m
+. "$(dirname "$0")/demo.sh"
+demo_needs demo
+LIFELINE_DEMO_OUT=$TMP/out LIFELINE_DEMO_KEEP=1 demo_start --quick
 for _ in $(seq 3000); do kill -0 $DPID 2>/dev/null || break; sleep 0.1; done
 if kill -0 $DPID 2>/dev/null; then
 	fail "demo --quick ends within 300 s" "$(tail -3 "$TMP/log" | tr '\r\n' '  ')"

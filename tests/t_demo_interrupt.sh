@@ -8,13 +8,7 @@
 # namespace, memory cgroup or pin behind.
 set -u
 . "$(dirname "$0")/lib.sh"
-TMP=$(mktemp -d)
-DPID=""
-cleanup() {
-	[ -n "$DPID" ] && kill -TERM -- "-$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/demo.sh"
 
 # options: --help prints the usage and starts nothing; unknown ones are refused
 out=$("$TOP/bench/demo.sh" --help 2>&1); rc=$?
@@ -26,22 +20,8 @@ out=$("$TOP/bench/demo.sh" --bogus 2>&1); rc=$?
 [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] && ! grep -q '^==' <<<"$out" &&
 	pass "demo refuses an unknown option" || fail "demo refuses an unknown option" "exit $rc: $(head -c 300 <<<"$out")"
 
-for t in qemu-storage-daemon mkfs.ext4 nft gnuplot nbdkit; do
-	command -v $t >/dev/null || { skip "demo interrupt" "$t not installed (make deps)"; summary; exit $?; }
-done
-[ -d /sys/fs/cgroup/memory ] || { skip "demo interrupt" "no cgroup-v1 memory controller"; summary; exit $?; }
-[ -x "$TOP/build/bench/fsload" ] || { skip "demo interrupt" "build/bench/fsload not built"; summary; exit $?; }
-
-# The demo leads its own process group (job control on for this one job:
-# without it, a background job would start with SIGINT ignored, which a
-# shell cannot trap; a terminal's foreground job does not).
-# A suite started as a background job of a script runs with SIGINT ignored,
-# which the demo's shell could not undo (nor trap): start it with SIGINT at
-# its default, as a terminal's job has it.
-set -m
-LIFELINE_DEMO_OUT=$TMP/out env --default-signal=INT "$TOP/bench/demo.sh" --quick >"$TMP/log" 2>&1 &
-DPID=$!
-set +m
+demo_needs "demo interrupt"
+LIFELINE_DEMO_OUT=$TMP/out demo_start --quick
 for _ in $(seq 600); do
 	grep -q '^== flood' "$TMP/log" && break
 	kill -0 $DPID 2>/dev/null || break
