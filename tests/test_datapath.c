@@ -929,6 +929,53 @@ out:
  * every_event with the event rate limit off, flow_buckets to size the flow
  * table (0: the default).
  */
+/*
+ * The verifier's work per program, from the first load's statistics
+ * (log level 4): "processed N insns". A program near the kernel's limit of
+ * 1,000,000 fails to load on a kernel whose verifier prunes a little less,
+ * or after the next small change: hold each to LL_VERIFY_HEADROOM of it.
+ */
+#define LL_VERIFY_LIMIT 1000000
+#define LL_VERIFY_HEADROOM 0.9
+#define LL_MAX_PROGS 16
+static char *verify_log[LL_MAX_PROGS];
+static const char *verify_name[LL_MAX_PROGS];
+static int verify_n;
+
+static void verify_stats_on(struct lifeline_bpf *skel)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, skel->obj) {
+		if (verify_n == LL_MAX_PROGS || !bpf_program__autoload(p))
+			continue;
+		verify_log[verify_n] = calloc(1, 1 << 16);
+		if (!verify_log[verify_n])
+			return;
+		verify_name[verify_n] = bpf_program__name(p);
+		bpf_program__set_log_buf(p, verify_log[verify_n], 1 << 16);
+		bpf_program__set_log_level(p, 4);
+		verify_n++;
+	}
+}
+
+static void verify_headroom(void)
+{
+	for (int i = 0; i < verify_n; i++) {
+		const char *at = strstr(verify_log[i], "processed ");
+		long n = at ? strtol(at + strlen("processed "), NULL, 10) : -1;
+
+		ASSERT_TRUE(n > 0, "the verifier's statistics were logged");
+		if (n > LL_VERIFY_HEADROOM * LL_VERIFY_LIMIT)
+			TEST_FAIL_MSG("%s: the verifier processed %ld insns, over %.0f %% of its "
+				      "limit of %d", verify_name[i], n, LL_VERIFY_HEADROOM * 100,
+				      LL_VERIFY_LIMIT);
+		else if (tst.verbose)
+			fprintf(stderr, "     %s: %ld insns verified\n", verify_name[i], n);
+		free(verify_log[i]);
+	}
+}
+
 static int load(struct instance *in, int assume_pfm, int every_event, __u32 flow_buckets)
 {
 	int err;
@@ -936,6 +983,8 @@ static int load(struct instance *in, int assume_pfm, int every_event, __u32 flow
 	in->skel = lifeline_bpf__open();
 	if (!in->skel)
 		return -errno;
+	if (!verify_n)
+		verify_stats_on(in->skel);
 	in->ncpus = libbpf_num_possible_cpus();
 	in->skel->rodata->ll_assume_pfmemalloc = assume_pfm;
 	if (every_event)
@@ -971,6 +1020,7 @@ int main(int argc, char **argv)
 		tst.failed++;
 		return test_summary();
 	}
+	TEST_RUN("verifier/every program within 90 % of the 1M-insn limit", verify_headroom);
 	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
 		TEST_RUN(special[i].name, run_fixture, &special[i]);
 	run_matrix();
