@@ -140,4 +140,16 @@ l apply "$TMP/full.conf" >/dev/null 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "nothing was changed" "$TMP/err" && [ "$(progs "$CG2")" = 0 ] && [ ! -e "$PIN/links" ] &&
 	pass "apply failing after the cgroup step: the attachment undone" ||
 	fail "rollback" "rc $rc $(cat "$TMP/err"), progs $(progs "$CG2"), $(ls "$PIN" "$PIN/links" 2>&1 | tr '\n' ' ')"
+
+# at boot: lifeline.service's bounding set (CAP_BPF CAP_NET_ADMIN CAP_PERFMON) attaches it
+l detach --all >/dev/null 2>&1; rm -rf "$PIN"
+if command -v setpriv >/dev/null; then
+	printf 'flow cgroup:/%s\n' "$N2" >"$TMP/boot.conf"
+	LIFELINE_PIN_PATH=$PIN setpriv --bounding-set=-all,+bpf,+net_admin,+perfmon --inh-caps=-all \
+		--no-new-privs -- "$BIN" apply "$TMP/boot.conf" >"$TMP/out" 2>&1; rc=$?
+	[ $rc = 0 ] && [ "$(links cgroup "/$N2")" = 1 ] && [ "$(progs "$CG2")" = 1 ] &&
+		pass "apply with the unit's capabilities: cgroup attached" || fail "boot caps" "rc $rc $(cat "$TMP/out")"
+else
+	skip "boot caps" "no setpriv"
+fi
 summary
