@@ -121,6 +121,10 @@ bad() {	# bad NAME LINE RC PATTERN: a file with LINE at line 2 is refused, nothi
 bad "cgroup path with /.." "flow cgroup:/$N1/../x" 2 "cgroup:/PATH needs a path"
 bad "cgroup path not absolute" "flow cgroup:$N1" 2 "cgroup:/PATH needs a path"
 bad "cgroup with an option" "flow cgroup:/$N1 --name x" 2 "flow cgroup:/PATH takes no options"
+for i in $(seq 1 129); do echo "flow cgroup:/$N1-$i"; done >"$TMP/many.conf"
+l apply --check "$TMP/many.conf" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "many.conf:129: more than 128 cgroups" "$TMP/err" && pass "129 cgroup lines: refused at line 129" ||
+	fail "cgroup bound" "rc $rc $(cat "$TMP/err")"
 bad "missing cgroup directory" "flow cgroup:/$N1-nosuch" 1 "$CGROOT/$N1-nosuch is not a cgroup-v2 directory"
 out=$(l flow add "cgroup:/$N1/../x" 2>&1); rc=$?
 [ $rc = 2 ] && [[ $out == *"cgroup:/PATH needs a path"* ]] && pass "flow add cgroup: the same check" ||

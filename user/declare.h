@@ -53,6 +53,7 @@ struct ll_decl_iface {
 
 /* flow cgroup:/PATH: sock_ops registering every TCP connection of the cgroup */
 #define LL_DECL_CG_LEN 256
+#define LL_DECL_CG_MAX 128	/* cgroup lines in the files, together */
 struct ll_decl_cgroup {
 	char path[LL_DECL_CG_LEN];	/* under the cgroup-v2 root, "/" the root; state: as
 					 * found, "(gone)" when its directory is */

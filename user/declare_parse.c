@@ -92,6 +92,10 @@ static int parse_cgroup(struct ll_decl *d, struct ll_decl_src src, int n, char *
 	for (size_t i = 0; i < d->ncgs; i++)
 		if (!strcmp(d->cgs[i].path, path))
 			return 0;
+	if (d->ncgs == LL_DECL_CG_MAX) {
+		ERR("more than %d cgroups", LL_DECL_CG_MAX);
+		return -EINVAL;
+	}
 	if ((ret = decl_grow((void **)&d->cgs, sizeof(*d->cgs), d->ncgs, &d->cap_cgs,
 			     (void **)&d->cgs_src, sizeof(*d->cgs_src), NULL, 0)))
 		return ret;

@@ -245,16 +245,19 @@ static int cg_path_cmp(const void *a, const void *b)
 /* The cgroups of `flow add cgroup:/PATH` (links/cgroup-ID), sorted by path. */
 static int state_cgroups(const char *dir, struct ll_decl *d, char *err, size_t errlen)
 {
-	struct ll_sock_link links[256];
-	int n = ll_sockets_list(dir, links, 256);
+	int max = 4 * LL_DECL_CG_MAX, n;
+	struct ll_sock_link *links;
 
-	if (n < 0) {
-		ERR("cannot read %.200s/links: %s", dir, strerror(-n));
-		return n;
-	}
-	if (ALLOC(d->cgs, n)) {
+	if (ALLOC(links, max) || ALLOC(d->cgs, max)) {
+		free(links);
 		ERR("out of memory");
 		return -ENOMEM;
+	}
+	n = ll_sockets_list(dir, links, max);
+	if (n < 0) {
+		free(links);
+		ERR("cannot read %.200s/links: %s", dir, strerror(-n));
+		return n;
 	}
 	for (int i = 0; i < n; i++) {
 		struct ll_decl_cgroup *g = &d->cgs[d->ncgs];
@@ -265,6 +268,7 @@ static int state_cgroups(const char *dir, struct ll_decl *d, char *err, size_t e
 		g->id = links[i].cgroup_id;
 		d->ncgs++;
 	}
+	free(links);
 	qsort(d->cgs, d->ncgs, sizeof(*d->cgs), cg_path_cmp);
 	return 0;
 }
