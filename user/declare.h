@@ -8,6 +8,7 @@
  * One item per line, '#' starts a comment, blank lines are ignored:
  *   interface DEV [mode auto|xdp|native|generic|tc] [no-tc]
  *   flow SPEC [--name NAME] [--local ADDR:PORT [--strict]]   as `flow add`
+ *   flow cgroup:/PATH                      as `flow add cgroup:/PATH` (sock_ops)
  *   allow SPEC [--name NAME]                                 as `allow add`
  *   tune OPTION VALUE [OPTION VALUE]...                      as `tune`
  *   strict on|off                                            as `strict`
@@ -15,8 +16,8 @@
  * Mode xdp is native XDP where the driver has it, else generic, never tc;
  * auto is whatever `attach` gives (XDP, or tc when the driver refuses XDP)
  * and matches any attachment. Settings (tune, strict) that the file does
- * not name keep their value; interfaces, rules and CLI flows that it does
- * not name are removed unless apply keeps them. Flows registered by
+ * not name keep their value; interfaces, rules, CLI flows and cgroups that
+ * it does not name are removed unless apply keeps them. Flows registered by
  * sock_ops or the cgroup hook are connection state, never declared.
  */
 #ifndef LL_DECLARE_H
@@ -50,6 +51,15 @@ struct ll_decl_iface {
 	int no_tc;
 };
 
+/* flow cgroup:/PATH: sock_ops registering every TCP connection of the cgroup */
+#define LL_DECL_CG_LEN 256
+#define LL_DECL_CG_MAX 128	/* cgroup lines in the files, together */
+struct ll_decl_cgroup {
+	char path[LL_DECL_CG_LEN];	/* under the cgroup-v2 root, "/" the root; state: as
+					 * found, "(gone)" when its directory is */
+	__u64 id;			/* state: the link's; file: resolved by ll_decl_diff */
+};
+
 struct ll_decl {
 	char **files;			/* names for the sources, [nfiles] */
 	size_t nfiles;
@@ -64,6 +74,9 @@ struct ll_decl {
 	__u32 *kflags;			/* their LL_FLOW_F_* */
 	struct ll_decl_src *keys_src;
 	size_t nkeys;
+	struct ll_decl_cgroup *cgs;	/* flow cgroup:/PATH */
+	struct ll_decl_src *cgs_src;
+	size_t ncgs, cap_cgs;
 	__u64 tune[LL_TUNE_MAX];
 	__u32 tune_set;			/* bit i: tune[i] named */
 	int strict;			/* -1 not named, else 0 or 1 */
@@ -104,6 +117,7 @@ void ll_decl_iface_line(const struct ll_decl_iface *i, char *buf, size_t len);
 void ll_decl_rec_line(const struct ll_rule_rec *r, char *buf, size_t len);
 void ll_decl_flow_line(const struct ll_flow_key *k, __u32 flags, char *buf, size_t len);
 void ll_decl_tune_line(enum ll_tune_field t, __u64 v, char *buf, size_t len);
+void ll_decl_cgroup_line(const struct ll_decl_cgroup *g, char *buf, size_t len);
 
 /* What apply changes to make the state `have` equal to the file `want`. */
 struct ll_decl_diff {
@@ -129,6 +143,10 @@ struct ll_decl_diff {
 	struct ll_flow_key *keys_flag;	/* present, with other flags: set to kflags_flag */
 	__u32 *kflags_flag, *kflags_flag_old;
 	size_t nkeys_flag;
+	struct ll_decl_cgroup *cgs_add;	/* sock_ops attached, with the directory's id */
+	size_t ncgs_add;
+	struct ll_decl_cgroup *cgs_del;	/* links removed */
+	size_t ncgs_del;
 	__u32 tune_set;			/* bit i: tune[i] changes from tune_old[i] */
 	__u32 tune_old_set;		/* bit i: tune_old[i] known */
 	__u64 tune[LL_TUNE_MAX], tune_old[LL_TUNE_MAX];
@@ -138,7 +156,8 @@ struct ll_decl_diff {
 /*
  * The difference from have (ll_decl_state) to want (a file). keep: remove
  * nothing that want does not name. Looks up want's interfaces (-ENODEV:
- * "FILE:LINE: no interface named ..." in err). 0 or -errno.
+ * "FILE:LINE: no interface named ..." in err) and cgroup directories
+ * (-ENOENT likewise). 0 or -errno.
  */
 int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int keep,
 		 struct ll_decl_diff *diff, char *err, size_t errlen);
@@ -147,8 +166,8 @@ size_t ll_decl_diff_count(const struct ll_decl_diff *diff);
 
 /*
  * Calls fn once per changed line, removals ('-') before additions ('+'),
- * in the order apply makes them: interfaces attached, rules, flows,
- * settings, interfaces detached.
+ * in the order apply makes them: interfaces attached, cgroups, rules,
+ * flows, settings, interfaces detached.
  */
 void ll_decl_diff_walk(const struct ll_decl_diff *diff,
 		       void (*fn)(char op, const char *line, void *arg), void *arg);
@@ -166,7 +185,7 @@ int ll_decl_state(struct ll_maps *m, const char *dir, struct ll_decl *d, char *e
 
 /*
  * Applies diff to m (under the instance lock), all or nothing: interfaces
- * first attached, then rules, flows and settings changed, interfaces last
+ * first attached, then cgroups, rules, flows and settings changed, interfaces last
  * detached; when a step fails, the state is put back to before (the
  * snapshot `before`, as read by ll_decl_state) and err says what failed.
  * max_flows/max_rules: sizes for the maps of an attach. 0 or -errno.

@@ -4,11 +4,13 @@
  * all or nothing (what failed is put back from the state read before).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
 #include "declare_int.h"
+#include "regargs.h"
 
 /* ---------------------------------------------------------------- the difference */
 
@@ -40,6 +42,8 @@ void ll_decl_diff_free(struct ll_decl_diff *x)
 	free(x->keys_flag);
 	free(x->kflags_flag);
 	free(x->kflags_flag_old);
+	free(x->cgs_add);
+	free(x->cgs_del);
 	memset(x, 0, sizeof(*x));
 	x->strict = x->strict_old = -1;
 }
@@ -47,7 +51,8 @@ void ll_decl_diff_free(struct ll_decl_diff *x)
 size_t ll_decl_diff_count(const struct ll_decl_diff *x)
 {
 	return x->nifs_add + x->nifs_del + x->nrecs_add + x->nrecs_del + x->nrecs_ren +
-	       x->nkeys_add + x->nkeys_del + x->nkeys_flag + __builtin_popcount(x->tune_set) +
+	       x->nkeys_add + x->nkeys_del + x->nkeys_flag + x->ncgs_add + x->ncgs_del +
+	       __builtin_popcount(x->tune_set) +
 	       (x->strict >= 0);
 }
 
@@ -63,7 +68,8 @@ static int diff_alloc(struct ll_decl_diff *x, const struct ll_decl *want,
 	    ALLOC(x->keys_add, want->nkeys) || ALLOC(x->kflags_add, want->nkeys) ||
 	    ALLOC(x->keys_del, have->nkeys) || ALLOC(x->kflags_del, have->nkeys) ||
 	    ALLOC(x->keys_flag, have->nkeys) || ALLOC(x->kflags_flag, have->nkeys) ||
-	    ALLOC(x->kflags_flag_old, have->nkeys))
+	    ALLOC(x->kflags_flag_old, have->nkeys) || ALLOC(x->cgs_add, want->ncgs) ||
+	    ALLOC(x->cgs_del, have->ncgs))
 		return -ENOMEM;
 	return 0;
 }
@@ -192,6 +198,55 @@ static int diff_keys(const struct ll_decl *want, const struct ll_decl *have, int
 	return 0;
 }
 
+/*
+ * Cgroups, by id: the file's directories must exist (two paths of one
+ * directory are one item); a link whose directory is gone matches nothing.
+ */
+static int diff_cgroups(const struct ll_decl *want, const struct ll_decl *have, int keep,
+			struct ll_decl_diff *x, char *err, size_t errlen)
+{
+	const char *root = ll_cgroup2_root();
+
+	for (size_t i = 0; i < want->ncgs; i++) {
+		struct ll_decl_cgroup w = want->cgs[i];
+		char cgdir[PATH_MAX];
+		int found = 0, ret;
+
+		if (w.path[0] != '/')
+			continue;	/* a state's gone cgroup (putting back): nothing to attach */
+		snprintf(cgdir, sizeof(cgdir), "%s%s", root, strcmp(w.path, "/") ? w.path : "");
+		ret = ll_cgroup_id(cgdir, &w.id);
+		if (ret) {
+			ERR("%.200s:%u: %s is not a cgroup-v2 directory (%s)",
+			    decl_src_file(want, want->cgs_src[i]), want->cgs_src[i].line, cgdir,
+			    strerror(ret == -ENOTDIR ? ENOTDIR : -ret));
+			return ret == -ENOTDIR ? -ENOENT : ret;
+		}
+		for (size_t k = 0; k < have->ncgs; k++)
+			found |= have->cgs[k].id == w.id && have->cgs[k].path[0] == '/';
+		for (size_t k = 0; k < x->ncgs_add; k++)
+			found |= x->cgs_add[k].id == w.id;
+		if (!found)
+			x->cgs_add[x->ncgs_add++] = w;
+	}
+	for (size_t k = 0; k < have->ncgs && !keep; k++) {
+		int named = 0;
+
+		if (have->cgs[k].path[0] == '/')
+			for (size_t i = 0; i < want->ncgs; i++) {
+				char cgdir[PATH_MAX];
+				__u64 id;
+
+				snprintf(cgdir, sizeof(cgdir), "%s%s", root,
+					 strcmp(want->cgs[i].path, "/") ? want->cgs[i].path : "");
+				named |= !ll_cgroup_id(cgdir, &id) && id == have->cgs[k].id;
+			}
+		if (!named)
+			x->cgs_del[x->ncgs_del++] = have->cgs[k];
+	}
+	return 0;
+}
+
 /* The settings the file names. */
 static void diff_settings(const struct ll_decl *want, const struct ll_decl *have,
 			  struct ll_decl_diff *x)
@@ -227,6 +282,8 @@ int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int kee
 	if (!ret)
 		ret = diff_keys(want, have, keep, x);
 	if (!ret)
+		ret = diff_cgroups(want, have, keep, x, err, errlen);
+	if (!ret)
 		diff_settings(want, have, x);
 	if (ret == -ENOMEM)
 		ERR("out of memory");
@@ -246,6 +303,14 @@ void ll_decl_diff_walk(const struct ll_decl_diff *x,
 	}
 	for (size_t i = 0; i < x->nifs_add; i++) {
 		ll_decl_iface_line(&x->ifs_add[i], line, sizeof(line));
+		fn('+', line, arg);
+	}
+	for (size_t i = 0; i < x->ncgs_del; i++) {
+		ll_decl_cgroup_line(&x->cgs_del[i], line, sizeof(line));
+		fn('-', line, arg);
+	}
+	for (size_t i = 0; i < x->ncgs_add; i++) {
+		ll_decl_cgroup_line(&x->cgs_add[i], line, sizeof(line));
 		fn('+', line, arg);
 	}
 	for (size_t i = 0; i < x->nrecs_del; i++) {
@@ -298,6 +363,34 @@ void ll_decl_diff_walk(const struct ll_decl_diff *x,
 #include "attach.h"
 #include "maps.h"
 #include "registry.h"
+#include "sockets.h"
+
+/* Cgroups: links removed, then sock_ops attached (ll_sockets_attach is idempotent). */
+static int apply_cgroups(struct ll_maps *m, const struct ll_decl_diff *x, char *err,
+			 size_t errlen)
+{
+	const char *root = ll_cgroup2_root();
+	int ret;
+
+	for (size_t i = 0; i < x->ncgs_del; i++)
+		if ((ret = ll_sockets_detach_id(m->dir, x->cgs_del[i].id, err, errlen)) &&
+		    ret != -ENOENT)
+			return ret;
+	for (size_t i = 0; i < x->ncgs_add; i++) {
+		char cgdir[PATH_MAX];
+		__u64 id;
+
+		snprintf(cgdir, sizeof(cgdir), "%s%s", root,
+			 strcmp(x->cgs_add[i].path, "/") ? x->cgs_add[i].path : "");
+		if (ll_cgroup_id(cgdir, &id) || id != x->cgs_add[i].id) {
+			ERR("cgroup %s changed meanwhile", cgdir);
+			return -ESTALE;
+		}
+		if ((ret = ll_sockets_attach(m->dir, cgdir, 1, err, errlen)))
+			return ret;
+	}
+	return 0;
+}
 
 static int iface_attach(struct ll_maps *m, const struct ll_decl_iface *i, __u32 max_flows,
 			__u32 max_rules, char *err, size_t errlen)
@@ -443,11 +536,13 @@ static int apply_steps(struct ll_maps *m, const struct ll_decl_diff *x, __u32 ma
 		if ((ret = iface_attach(m, &x->ifs_add[k], max_flows, max_rules, err, errlen)))
 			return ret;
 
-	/* 2. rules, 3. flows */
+	/* 2. cgroups, 3. rules, 4. flows */
+	if ((ret = apply_cgroups(m, x, err, errlen)))
+		return ret;
 	if ((ret = apply_recs(m, x, err, errlen)) || (ret = apply_keys(m, x, err, errlen)))
 		return ret;
 
-	/* 4. settings, through state.c's writers */
+	/* 5. settings, through state.c's writers */
 	if (x->tune_set) {
 		struct ll_tune t = { .set = x->tune_set };
 
@@ -457,7 +552,7 @@ static int apply_steps(struct ll_maps *m, const struct ll_decl_diff *x, __u32 ma
 	if (x->strict >= 0)
 		ll_state_strict(m->state, x->strict);
 
-	/* 5. interfaces not in the file, last */
+	/* 6. interfaces not in the file, last */
 	for (size_t i = 0; i < x->nifs_del; i++)
 		if (!reattached(x, i) && (ret = iface_detach(m, &x->ifs_del[i], err, errlen)))
 			return ret;

@@ -76,6 +76,35 @@ static int parse_iface(struct ll_decl *d, struct ll_decl_src src, int n, char **
 	return 0;
 }
 
+/* flow cgroup:/PATH, checked as flow add checks it; the same path again is one item */
+static int parse_cgroup(struct ll_decl *d, struct ll_decl_src src, int n, char **w, char *err,
+			size_t errlen)
+{
+	const char *path = w[1] + strlen("cgroup:");
+	int ret;
+
+	if (n > 2) {
+		ERR("flow cgroup:/PATH takes no options");
+		return -EINVAL;
+	}
+	if (ll_cgroup_path_check(path, err, errlen))
+		return -EINVAL;
+	for (size_t i = 0; i < d->ncgs; i++)
+		if (!strcmp(d->cgs[i].path, path))
+			return 0;
+	if (d->ncgs == LL_DECL_CG_MAX) {
+		ERR("more than %d cgroups", LL_DECL_CG_MAX);
+		return -EINVAL;
+	}
+	if ((ret = decl_grow((void **)&d->cgs, sizeof(*d->cgs), d->ncgs, &d->cap_cgs,
+			     (void **)&d->cgs_src, sizeof(*d->cgs_src), NULL, 0)))
+		return ret;
+	memset(&d->cgs[d->ncgs], 0, sizeof(d->cgs[d->ncgs]));
+	snprintf(d->cgs[d->ncgs].path, sizeof(d->cgs[d->ncgs].path), "%s", path);
+	d->cgs_src[d->ncgs++] = src;
+	return 0;
+}
+
 static int parse_reg(struct ll_decl *d, struct ll_decl_src src, int allow, int n, char **w,
 		     char *err, size_t errlen)
 {
@@ -84,6 +113,8 @@ static int parse_reg(struct ll_decl *d, struct ll_decl_src src, int allow, int n
 	struct ll_flow_key key;
 	int kind, ret;
 
+	if (!allow && n > 1 && !strncmp(w[1], "cgroup:", 7))
+		return parse_cgroup(d, src, n, w, err, errlen);
 	if (ll_reg_args_parse(n - 1, w + 1, &a, !allow, err, errlen))
 		return -EINVAL;
 	kind = ll_reg_args_build(&a, allow ? LL_RULE_ALLOW : LL_RULE_ENDPOINT, &rec, &key, err,

@@ -55,6 +55,16 @@ void ll_decl_tune_line(enum ll_tune_field t, __u64 v, char *buf, size_t len)
 	snprintf(buf, len, "tune %s %llu", ll_decl_tune_names[t], (unsigned long long)v);
 }
 
+/* A link whose cgroup is gone has no path to write: a comment saying so. */
+void ll_decl_cgroup_line(const struct ll_decl_cgroup *g, char *buf, size_t len)
+{
+	if (g->path[0] == '/')
+		snprintf(buf, len, "flow cgroup:%s", g->path);
+	else
+		snprintf(buf, len, "# flow cgroup: (cgroup id %llu, its directory is gone)",
+			 (unsigned long long)g->id);
+}
+
 int ll_decl_write(const struct ll_decl *d, FILE *f)
 {
 	char line[LL_DECL_LINE_LEN];
@@ -93,6 +103,10 @@ int ll_decl_write(const struct ll_decl *d, FILE *f)
 		ll_decl_flow_line(&d->keys[i], d->kflags[i], line, sizeof(line));
 		fprintf(f, "%s\n", line);
 	}
+	for (size_t i = 0; i < d->ncgs; i++) {
+		ll_decl_cgroup_line(&d->cgs[i], line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -103,6 +117,7 @@ int ll_decl_write(const struct ll_decl *d, FILE *f)
 #include "attach.h"
 #include "maps.h"
 #include "registry.h"
+#include "sockets.h"
 
 /* The attachments, from the pins under dir. */
 static int state_ifs(const char *dir, struct ll_decl *d, char *err, size_t errlen)
@@ -221,6 +236,43 @@ static int state_keys(struct ll_maps *m, struct ll_decl *d, char *err, size_t er
 	return 0;
 }
 
+static int cg_path_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ll_decl_cgroup *)a)->path,
+		      ((const struct ll_decl_cgroup *)b)->path);
+}
+
+/* The cgroups of `flow add cgroup:/PATH` (links/cgroup-ID), sorted by path. */
+static int state_cgroups(const char *dir, struct ll_decl *d, char *err, size_t errlen)
+{
+	int max = 4 * LL_DECL_CG_MAX, n;
+	struct ll_sock_link *links;
+
+	if (ALLOC(links, max) || ALLOC(d->cgs, max)) {
+		free(links);
+		ERR("out of memory");
+		return -ENOMEM;
+	}
+	n = ll_sockets_list(dir, links, max);
+	if (n < 0) {
+		free(links);
+		ERR("cannot read %.200s/links: %s", dir, strerror(-n));
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		struct ll_decl_cgroup *g = &d->cgs[d->ncgs];
+
+		if (!links[i].all)
+			continue;	/* sockets attach: endpoint rules, not a registration */
+		snprintf(g->path, sizeof(g->path), "%s", links[i].path);
+		g->id = links[i].cgroup_id;
+		d->ncgs++;
+	}
+	free(links);
+	qsort(d->cgs, d->ncgs, sizeof(*d->cgs), cg_path_cmp);
+	return 0;
+}
+
 static void state_settings(const struct ll_maps *m, struct ll_decl *d)
 {
 	d->tune[LL_TUNE_PRIORITY] = m->state->egress_priority;
@@ -241,6 +293,8 @@ int ll_decl_state(struct ll_maps *m, const char *dir, struct ll_decl *d, char *e
 
 	ll_decl_init(d);
 	ret = state_ifs(dir, d, err, errlen);
+	if (!ret)
+		ret = state_cgroups(dir, d, err, errlen);
 	if (!ret && m)
 		ret = state_recs(m, d, err, errlen);
 	if (!ret && m)

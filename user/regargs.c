@@ -4,6 +4,9 @@
 #include <string.h>
 #include <endian.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include "regargs.h"
 #include "spec.h"
 #include "util.h"
@@ -154,4 +157,44 @@ int ll_flow_line_parse(char *line, size_t len, struct ll_rule_rec *rec, struct l
 	if (ret == 1 && a.strict)
 		*flags = LL_FLOW_F_STRICT;
 	return printable(ret, err);
+}
+
+int ll_cgroup_path_check(const char *path, char *err, size_t errlen)
+{
+	if (path[0] != '/' || strstr(path, "/..") || strlen(path) > LL_CGROUP_PATH_MAX) {
+		snprintf(err, errlen, "cgroup:/PATH needs a path under the cgroup-v2 root, "
+			 "starting with /");
+		return -EINVAL;
+	}
+	for (const char *p = path; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '#') {
+			snprintf(err, errlen, "cgroup:/PATH: a space, control character or '#' "
+				 "cannot be written in the registry");
+			return -EINVAL;
+		}
+	return 0;
+}
+
+const char *ll_cgroup2_root(void)
+{
+	struct statfs st;
+
+	if (!statfs("/sys/fs/cgroup/unified", &st) && st.f_type == CGROUP2_SUPER_MAGIC)
+		return "/sys/fs/cgroup/unified";
+	return "/sys/fs/cgroup";
+}
+
+int ll_cgroup_id(const char *cgdir, __u64 *id)
+{
+	struct statfs sf;
+	struct stat st;
+
+	if (statfs(cgdir, &sf))
+		return -errno;
+	if (sf.f_type != CGROUP2_SUPER_MAGIC)
+		return -ENOTDIR;
+	if (stat(cgdir, &st))
+		return -errno;
+	*id = st.st_ino;
+	return 0;
 }

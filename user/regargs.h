@@ -36,6 +36,20 @@ int ll_reg_args_build(const struct ll_reg_args *a, __u32 kind, struct ll_rule_re
 int ll_flow_line_parse(char *line, size_t len, struct ll_rule_rec *rec, struct ll_flow_key *key,
 		       __u32 *flags, char *err, size_t errlen);
 
+/*
+ * cgroup:/PATH of `flow add` and of the registry file: PATH starts with '/',
+ * has no "/..", at most LL_CGROUP_PATH_MAX bytes, and no space, control
+ * character or '#' (the registry could not hold it). 0 or -EINVAL with err.
+ */
+#define LL_CGROUP_PATH_MAX 200
+int ll_cgroup_path_check(const char *path, char *err, size_t errlen);
+
+/* The cgroup-v2 root of this host: /sys/fs/cgroup/unified on hybrid hosts, else /sys/fs/cgroup. */
+const char *ll_cgroup2_root(void);
+
+/* The cgroup id (inode) of the cgroup-v2 directory cgdir: 0, -ENOTDIR (not cgroup v2) or -errno. */
+int ll_cgroup_id(const char *cgdir, __u64 *id);
+
 void ll_flow_key_make(struct ll_flow_key *k, __u8 proto, const __u8 remote[16], __u16 rport,
 		      const __u8 local[16], __u16 lport);
 

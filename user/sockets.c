@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "regargs.h"
 #include "sockets.h"
 #include "lifeline.skel.h"
 
@@ -19,44 +20,25 @@
 
 static const struct ll_load_opts sock_progs = { .progs = LL_PROGS_SOCK };
 
-const char *ll_cgroup2_root(void)
-{
-	struct statfs st;
-
-	if (!statfs(LL_CGROUP2_ROOT, &st) && st.f_type == CGROUP2_SUPER_MAGIC)
-		return LL_CGROUP2_ROOT;
-	return "/sys/fs/cgroup";
-}
-
-/* The cgroup id is the inode number of its directory (cgroup v2). */
-static int cgroup_id(const char *cgdir, __u64 *id)
-{
-	struct statfs sf;
-	struct stat st;
-
-	if (statfs(cgdir, &sf))
-		return -errno;
-	if (sf.f_type != CGROUP2_SUPER_MAGIC)
-		return -ENOTDIR;
-	if (stat(cgdir, &st))
-		return -errno;
-	*id = st.st_ino;
-	return 0;
-}
-
+/*
+ * The pin of a link: links/sockops (endpoints, on the cgroup-v2 root, the
+ * name older versions used), links/sockops-ID (endpoints, on another
+ * cgroup) or links/cgroup-ID (every connection of the cgroup).
+ */
 static int link_name(char *buf, size_t len, const char *dir, const char *cgdir, int all)
 {
-	__u64 id;
+	__u64 id, root;
 	int ret, n;
 
-	if (!all)
-		n = snprintf(buf, len, "%s/links/sockops", dir);
-	else {
-		ret = cgroup_id(cgdir, &id);
-		if (ret)
-			return ret;
+	ret = ll_cgroup_id(cgdir, &id);
+	if (ret)
+		return ret;
+	if (all)
 		n = snprintf(buf, len, "%s/links/cgroup-%llu", dir, (unsigned long long)id);
-	}
+	else if (!ll_cgroup_id(ll_cgroup2_root(), &root) && root == id)
+		n = snprintf(buf, len, "%s/links/sockops", dir);
+	else
+		n = snprintf(buf, len, "%s/links/sockops-%llu", dir, (unsigned long long)id);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
@@ -120,6 +102,10 @@ int ll_sockets_detach(const char *dir, const char *cgdir, int all, char *err, si
 	char path[PATH_MAX];
 	int ret = link_name(path, sizeof(path), dir, cgdir, all);
 
+	if (ret == -ENOTDIR || ret == -ENOENT) {
+		ERR("%s is not a cgroup-v2 directory", cgdir);
+		return ret;
+	}
 	if (ret) {
 		ERR("cannot use %s: %s", cgdir, strerror(-ret));
 		return ret;
@@ -132,6 +118,20 @@ int ll_sockets_detach(const char *dir, const char *cgdir, int all, char *err, si
 			ERR("cannot remove %s: %s", path, strerror(errno));
 	}
 	return ret;
+}
+
+int ll_sockets_detach_id(const char *dir, __u64 id, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%.3900s/links/cgroup-%llu", dir, (unsigned long long)id);
+	if (unlink(path)) {
+		int e = errno;
+
+		ERR("cannot remove %s: %s", path, strerror(e));
+		return -e;
+	}
+	return 0;
 }
 
 int ll_sockets_scan(const char *dir, __u32 added[LL_ORIGIN_MAX], char *err, size_t errlen)
@@ -213,22 +213,31 @@ int ll_sockets_list(const char *dir, struct ll_sock_link *out, int max)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d)) && n < max) {
 		struct ll_sock_link *l = &out[n];
+		const char *id = NULL;
 
 		memset(l, 0, sizeof(*l));
 		if (!strcmp(de->d_name, "sockops")) {
 			strcpy(l->name, de->d_name);
+			strcpy(l->path, "(root)");
+			ll_cgroup_id(ll_cgroup2_root(), &l->cgroup_id);
 			n++;
-		} else if (!strncmp(de->d_name, "cgroup-", 7)) {
-			snprintf(l->name, sizeof(l->name), "%.60s", de->d_name);
-			l->cgroup_id = strtoull(de->d_name + 7, NULL, 10);
-			l->all = 1;
-			find_id = l->cgroup_id;
-			find_path[0] = '\0';
-			root_len = strlen(ll_cgroup2_root());
-			nftw(ll_cgroup2_root(), find_cb, 16, FTW_PHYS | FTW_MOUNT);
-			snprintf(l->path, sizeof(l->path), "%s", find_path[0] ? find_path : "(gone)");
-			n++;
+			continue;
 		}
+		if (!strncmp(de->d_name, "sockops-", 8))
+			id = de->d_name + 8;
+		else if (!strncmp(de->d_name, "cgroup-", 7))
+			id = de->d_name + 7;
+		else
+			continue;
+		snprintf(l->name, sizeof(l->name), "%.60s", de->d_name);
+		l->cgroup_id = strtoull(id, NULL, 10);
+		l->all = de->d_name[0] == 'c';
+		find_id = l->cgroup_id;
+		find_path[0] = '\0';
+		root_len = strlen(ll_cgroup2_root());
+		nftw(ll_cgroup2_root(), find_cb, 16, FTW_PHYS | FTW_MOUNT);
+		snprintf(l->path, sizeof(l->path), "%s", find_path[0] ? find_path : "(gone)");
+		n++;
 	}
 	closedir(d);
 	return n;

@@ -2,8 +2,9 @@
 /*
  * Automatic registration of block-I/O TCP connections (bpf/sockreg.h):
  * sock_ops programs attached to cgroup-v2 directories through bpf_links
- * pinned at PIN/links/sockops (endpoint rules, usually on the cgroup root)
- * and PIN/links/cgroup-ID (every connection of one registered cgroup), and
+ * pinned at PIN/links/sockops (endpoint rules, on the cgroup root),
+ * PIN/links/sockops-ID (endpoint rules, on cgroup ID) and
+ * PIN/links/cgroup-ID (every connection of one registered cgroup), and
  * the TCP iterator that registers connections that existed before.
  */
 #ifndef LL_SOCKETS_H
@@ -15,7 +16,7 @@
 
 #define LL_CGROUP2_ROOT "/sys/fs/cgroup/unified"
 
-/* The cgroup-v2 root of this host: LL_CGROUP2_ROOT on hybrid hosts, else /sys/fs/cgroup. */
+/* The cgroup-v2 root of this host: LL_CGROUP2_ROOT on hybrid hosts, else /sys/fs/cgroup (regargs.c). */
 const char *ll_cgroup2_root(void);
 
 /*
@@ -25,6 +26,8 @@ const char *ll_cgroup2_root(void);
  */
 int ll_sockets_attach(const char *dir, const char *cgdir, int all, char *err, size_t errlen);
 int ll_sockets_detach(const char *dir, const char *cgdir, int all, char *err, size_t errlen);
+/* Removes the links/cgroup-ID link (all = 1) of cgroup id, also when its directory is gone. */
+int ll_sockets_detach_id(const char *dir, __u64 id, char *err, size_t errlen);
 
 /* Registers existing connections of the current netns; counts added flows per origin. */
 int ll_sockets_scan(const char *dir, __u32 added[LL_ORIGIN_MAX], char *err, size_t errlen);
@@ -33,7 +36,8 @@ struct ll_sock_link {
 	char name[64];		/* pin name under links/ */
 	__u64 cgroup_id;
 	int all;
-	char path[256];		/* cgroup path relative to the cgroup-v2 root, if found */
+	char path[256];		/* cgroup path relative to the cgroup-v2 root, "(root)" for
+				 * links/sockops, "(gone)" when not found */
 };
 
 /* The sock_ops links pinned in dir; returns the count or -errno. */

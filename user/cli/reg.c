@@ -75,7 +75,7 @@ void sock_link_emit(struct emit *e, const struct ll_sock_link *l)
 {
 	emit_obj_begin(e, NULL);
 	emit_str(e, FIELD_SCOPE, NULL, l->all ? "cgroup" : "endpoints");
-	emit_str(e, FIELD_CGROUP, NULL, l->all ? l->path : "(root)");
+	emit_str(e, FIELD_CGROUP, NULL, l->path);
 	emit_u64(e, "cgroup_id", NULL, l->cgroup_id);
 	emit_close(e);
 }
@@ -228,8 +228,10 @@ static int cgroup_prepare(struct cli_ctx *c, int add)
 
 	if (reg_opts.name || reg_opts.local || reg_opts.strict)
 		return usage_error("flow %s cgroup:/PATH takes no options", add ? "add" : "del");
-	if (path[0] != '/' || strstr(path, "/..") || strlen(path) > 200)
-		return usage_error("cgroup:/PATH needs a path under the cgroup-v2 root, starting with /");
+	char err[256];
+
+	if (ll_cgroup_path_check(path, err, sizeof(err)))
+		return usage_error("%s", err);
 	snprintf(reg.cgdir, sizeof(reg.cgdir), "%s%s", ll_cgroup2_root(), strcmp(path, "/") ? path : "");
 	reg.cgroup = c->argv[0];
 	return 0;

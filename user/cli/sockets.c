@@ -45,7 +45,7 @@ static int sockets_run(struct cli_ctx *c, int attach, int detach, int scan)
 	emit_arr_begin(&e, "links");
 	for (int i = 0; i < n; i++) {
 		sock_link_emit(&e, &links[i]);
-		emit_text(&e, "sock_ops on %s: %s\n", links[i].all ? links[i].path : "(root)",
+		emit_text(&e, "sock_ops on %s: %s\n", links[i].path,
 			  links[i].all ? "every connection of the cgroup" :
 					 "connections to registered endpoints");
 	}
