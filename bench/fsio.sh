@@ -17,6 +17,12 @@
 #   xdp        (--modes tc,xdp) the same as `lifeline`, attached in native XDP
 #              instead of --mode tc: the measurement behind `attach --mode
 #              auto` on a veth (issue #17)
+#   static     (--modes ...,static) no lifeline: xdp-filter (xdp-tools) in
+#              native XDP with a deny policy that allows only the storage
+#              servers' source ports (NBD 10809, iSCSI 3260): the static
+#              filter lifeline must protect block I/O at least as well as
+#              (issue #17). xdp-filter pins its maps host-wide, so this case
+#              takes the test suite's xdp-filter lock.
 # Like with like, as bench/blockio.sh: the storage side (server, qemu, the
 # writer, the flood's receiver) on CPU 0, the flooder (another host) on
 # CPU 1 in every case, aimed at itself while calm; interleaved rounds in a
@@ -41,7 +47,7 @@
 # 0, so flood work deferred to them weighs less too. --nice 0: as before.
 # At the end each disk is unmounted, detached, attached again (a new
 # connection), checked with e2fsck -fn and every block fsload wrote verified.
-# Usage: bench/fsio.sh [--rps on|off] [--modes tc|xdp|tc,xdp] [--protos nbd,iscsi]
+# Usage: bench/fsio.sh [--rps on|off] [--modes tc,xdp,static] [--protos nbd,iscsi]
 #                      [--senders N] [--pps PPS] [--nice N] [--no-memcg]
 #                      [SECONDS-PER-MEASUREMENT [ROUNDS]]   (default 4 and 5)
 set -u
@@ -72,7 +78,11 @@ done
 SECS=${1:-4}
 ROUNDS=${2:-5}
 case $RPS in on|off) ;; *) echo "fsio: --rps on|off" >&2; exit 2 ;; esac
-case $MODES in tc|xdp|tc,xdp|xdp,tc) ;; *) echo "fsio: --modes tc|xdp|tc,xdp" >&2; exit 2 ;; esac
+IFS=, read -r -a ML <<<"$MODES"
+[ ${#ML[@]} -gt 0 ] || { echo "fsio: --modes: one or more of tc, xdp, static, comma-separated" >&2; exit 2; }
+for m in "${ML[@]}"; do
+	case $m in tc|xdp|static) ;; *) echo "fsio: --modes: '$m' is not tc, xdp or static" >&2; exit 2 ;; esac
+done
 case $PROTOLIST in nbd|iscsi|nbd,iscsi|iscsi,nbd) ;; *) echo "fsio: --protos nbd|iscsi|nbd,iscsi" >&2; exit 2 ;; esac
 [[ $SENDERS =~ ^[1-8]$ ]] || { echo "fsio: --senders 1..8" >&2; exit 2; }
 [[ $PPS =~ ^[0-9]+$ ]] || { echo "fsio: --pps: a number (0: no cap)" >&2; exit 2; }
@@ -99,7 +109,7 @@ memcg_stop() {
 	fi
 	rm -f "$HOGFILE" "$HOGFILE".*
 }
-cleanup() { flood_stop; memcg_stop; [ -d "$CGDIR" ] && rmdir "$CGDIR" 2>/dev/null; st_cleanup; nbd_stop; in_cli "$LL" detach --all >/dev/null 2>&1; ns_cleanup; rm -rf "$LIFELINE_PIN_PATH" "$RES"; }
+cleanup() { flood_stop; memcg_stop; [ "${ATT:-off}" = static ] && in_cli xdp-filter unload "$DEV_CLI" >/dev/null 2>&1; [ -d "$CGDIR" ] && rmdir "$CGDIR" 2>/dev/null; st_cleanup; nbd_stop; in_cli "$LL" detach --all >/dev/null 2>&1; ns_cleanup; rm -rf "$LIFELINE_PIN_PATH" "$RES"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 die() { echo "fsio: $*" >&2; exit 1; }
@@ -141,7 +151,14 @@ nftc() { nsenter --net=/run/netns/$1 nft -j list counter inet llfsio "$2" | jq '
 CASES=(calm flood)
 case ,$MODES, in *,tc,*) CASES+=(lifeline) ;; esac
 case ,$MODES, in *,xdp,*) CASES+=(xdp) ;; esac
-MMODE=${MODES%%,*}
+case ,$MODES, in *,static,*) CASES+=(static) ;; esac
+MMODE=${ML[0]}
+[ "$MMODE" = static ] && MMODE=xdp
+if [[ ,$MODES, == *,static,* ]]; then
+	command -v xdp-filter >/dev/null || { echo "skipped: xdp-filter missing (make deps)"; exit 0; }
+	exec 8>/run/lock/lifeline-tests-xdpfilter.lock
+	flock -w 300 8 || die "another run holds xdp-filter (host-wide pins)"
+fi
 if [ $MEMCG = no ]; then
 	:
 elif [ -d /sys/fs/cgroup/memory ] && mkdir "$CGDIR" 2>/dev/null; then
@@ -185,11 +202,19 @@ flood() {	# flood idle|on
 	sleep 0.3
 }
 ATT=off
-lifeline() {	# lifeline off | lifeline tc|xdp critical|memcg
+lifeline() {	# lifeline off | lifeline static | lifeline tc|xdp critical|memcg
 	if [ "$1" != $ATT ]; then
-		[ $ATT != off ] && in_cli "$LL" detach --all >/dev/null 2>&1
+		[ $ATT = static ] && in_cli xdp-filter unload "$DEV_CLI" >/dev/null 2>&1
+		[ $ATT != off ] && [ $ATT != static ] && in_cli "$LL" detach --all >/dev/null 2>&1
 		ATT=off
 		[ "$1" = off ] && return 0
+		if [ "$1" = static ]; then
+			in_cli xdp-filter load "$DEV_CLI" --mode native --policy deny >/dev/null &&
+				in_cli xdp-filter port 10809 --mode src --proto tcp >/dev/null &&
+				in_cli xdp-filter port 3260 --mode src --proto tcp >/dev/null || return 1
+			ATT=static
+			return 0
+		fi
 		in_cli "$LL" attach "$DEV_CLI" --mode "$([ "$1" = tc ] && echo tc || echo native)" >/dev/null &&
 			in_cli "$LL" flow add nbd://$SRV4 --name nbd >/dev/null &&
 			in_cli "$LL" flow add iscsi://$SRV4 --name iscsi >/dev/null || return 1
@@ -239,6 +264,7 @@ for r in $(seq "$ROUNDS"); do
 			flood) lifeline off; flood on ;;
 			lifeline) lifeline tc critical || die "attach failed"; flood on; d0=$(drops) ;;
 			xdp) lifeline xdp critical || die "attach (native XDP) failed"; flood on; d0=$(drops) ;;
+			static) lifeline static || die "xdp-filter load failed"; flood on ;;
 			memcg) lifeline "$MMODE" memcg || die "attach failed"; memcg_start || die "memcg"; flood on; d0=$(drops) ;;
 			esac
 			measure "$p" "$c" || die "$p $c: fsload failed"
@@ -276,7 +302,7 @@ printf 'bench/fsio.sh --rps %s --modes %s --protos %s --senders %s --pps %s --ni
 printf '%-32s %9s %12s %10s %11s %8s %9s %14s\n' "ext4 on a remote disk" "seq MB/s" "seq sync p99" "fsync IOPS" "fsync p99" "seq/calm" "IOPS/calm" "flood kpps o/r"
 for p in "${PROTOS[@]}"; do
 	for c in "calm:calm" "flood:flood, no lifeline" "lifeline:flood, lifeline tc critical" "xdp:flood, lifeline XDP critical" \
-		 "memcg:flood, lifelined memcg ($MMODE)"; do
+		 "memcg:flood, lifelined memcg ($MMODE)" "static:flood, static xdp-filter"; do
 		id=${c%%:*}
 		[ -s "$RES/$p.$id" ] || continue
 		printf '%-32s %9.1f %9.1f ms %10.0f %8.2f ms %7.2fx %8.2fx %6.0f/%-7.0f\n' "$p, ${c#*:}" "$(col $p.$id 1)" "$(col $p.$id 2)" \
@@ -290,12 +316,21 @@ printf '(flood packets dropped by lifeline: %d tc critical, %d XDP critical, %d 
 for p in "${PROTOS[@]}"; do
 	cost=$(printf '%.2f' "$(ratio $p.flood $p.calm 3)")
 	printf '%s: the flood leaves the unprotected filesystem %sx its calm fsync IOPS (target: the flood costs >= 20%%: %s)\n' "$p" "$cost" "$(verdict "$cost <= 0.8")"
-	for c in "lifeline:lifeline tc at critical (CLI)" "xdp:lifeline XDP at critical (CLI)" "memcg:lifelined deciding from memcg pressure ($MMODE)"; do
+	for c in "lifeline:lifeline tc at critical (CLI)" "xdp:lifeline XDP at critical (CLI)" "memcg:lifelined deciding from memcg pressure ($MMODE)" "static:a static xdp-filter (no lifeline)"; do
 		id=${c%%:*}
 		[ -s "$RES/$p.$id" ] || continue
 		sr=$(printf '%.2f' "$(ratio $p.$id $p.calm 1)"); ir=$(printf '%.2f' "$(ratio $p.$id $p.calm 3)")
 		printf '%s, %s: sequential %sx calm (target >= 0.9x: %s), fsync IOPS %sx calm (target >= 0.85x: %s)\n' \
 			"$p" "${c#*:}" "$sr" "$(verdict "$sr >= 0.9")" "$ir" "$(verdict "$ir >= 0.85")"
+	done
+done
+for p in "${PROTOS[@]}"; do
+	[ -s "$RES/$p.static" ] || continue
+	for id in xdp lifeline memcg; do
+		[ -s "$RES/$p.$id" ] || continue
+		sr=$(printf '%.2f' "$(ratio $p.$id $p.static 1)"); ir=$(printf '%.2f' "$(ratio $p.$id $p.static 3)")
+		printf '%s, lifeline (%s) against the static xdp-filter: sequential %sx, fsync IOPS %sx (target: at least as well, >= 0.95x: %s)\n' \
+			"$p" "$id" "$sr" "$ir" "$(verdict "$sr >= 0.95 && $ir >= 0.95")"
 	done
 done
 printf 'after all conditions, from a new connection: e2fsck -fn%s; fsload verify: %d blocks, %d bad (target: clean, 0 bad: %s)\n' "$fsck" "$blocks" "$bad" \
