@@ -257,12 +257,28 @@ int att_pin_fd(int fd, const char *dir, int ifindex, int which)
 	return ret;
 }
 
+/*
+ * Unpins path; a link is detached first. Unpinning alone releases a link
+ * only when the kernel's deferred work runs, so for a moment after detach
+ * (or an XDP -> tc switch) the interface still showed the program.
+ */
+static void pin_unlink(const char *path)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd >= 0) {
+		bpf_link_detach(fd);	/* EINVAL on a program record: nothing to do */
+		close(fd);
+	}
+	unlink(path);
+}
+
 void att_pin_rm(const char *dir, int ifindex, int which)
 {
 	char path[PATH_MAX];
 
 	if (!att_link_path(path, sizeof(path), dir, ifindex, att_pin_sfx[which]))
-		unlink(path);
+		pin_unlink(path);
 }
 
 /*
@@ -322,7 +338,7 @@ void att_owned_remove(const char *dir, int ifindex)
 			pin_keep(dir, path);	/* its device is elsewhere: not touched */
 			continue;
 		}
-		unlink(path);	/* a link goes with its last reference: detached */
+		pin_unlink(path);
 	}
 	/*
 	 * The clsact qdisc only if lifeline created it on this interface (its
