@@ -93,6 +93,32 @@ killed() {
 }
 
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+
+# fsio.sh stopped by an impatient user: TERM to its process group every
+# 0.3 s once its disk is mounted (a second Ctrl-C cut its clean-up short:
+# mount, loop device, QEMU, namespaces left for the next run)
+setsid bash -c "export ADV16_RUN=$TMP/\$\$; exec '$TOP/bench/fsio.sh' --protos nbd --no-memcg 1 1" >"$TMP/fsio-int.log" 2>&1 &
+P=$!
+KPIDS+=($P)
+for _ in $(seq 900); do
+	grep -qs " /var/tmp/llstorage/fsio$P/nbd.mnt " /proc/self/mountinfo && break
+	kill -0 $P 2>/dev/null || break
+	sleep 0.1
+done
+if grep -qs " /var/tmp/llstorage/fsio$P/nbd.mnt " /proc/self/mountinfo; then
+	for _ in $(seq 100); do kill -TERM -- -$P 2>/dev/null || break; sleep 0.3; done
+	wait $P; rc=$?
+	left=""
+	[ -e /var/tmp/llstorage/fsio$P ] && left="$left /var/tmp/llstorage/fsio$P;"
+	grep -q "/var/tmp/llstorage/fsio$P/" /proc/self/mountinfo && left="$left a mount;"
+	grep -qs "/var/tmp/llstorage/fsio$P/" /sys/block/loop*/loop/backing_file && left="$left a loop device;"
+	ip netns list | grep -qE "ll(srv|cli)fsio$P( |\$)" && left="$left its namespaces;"
+	pgrep -f "fsio$P/|llnbdfsio$P" >/dev/null && left="$left $(pgrep -f "fsio$P/|llnbdfsio$P" | wc -l) processes;"
+	[ $rc = 130 ] && [ -z "$left" ] && pass "fsio.sh: TERM after TERM, exit 130, its clean-up complete" ||
+		fail "fsio.sh: TERM after TERM, exit 130, its clean-up complete" "exit $rc, left:$left $(tail -2 "$TMP/fsio-int.log" | tr '\r\n' '  ')"
+else
+	fail "fsio.sh mounts its disk" "$(tail -3 "$TMP/fsio-int.log" | tr '\r\n' '  ')"
+fi
 setsid bash -c "export ADV16_RUN=$TMP/\$\$; exec '$TOP/bench/fsio.sh' --protos nbd --modes tc 1 1" >"$TMP/fsio.log" 2>&1 &
 P=$!
 KPIDS+=($P)
