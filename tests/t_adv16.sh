@@ -94,6 +94,32 @@ killed() {
 
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
+# Mutation: t_storage with nbd:// registered on a wrong port (lifeline then
+# drops the disk's traffic at critical) must fail, and within bounds (it
+# hung: the writer's dd blocked in D state on the remote disk, and
+# t_storage waited for it forever). Only its NBD part runs.
+M=$TMP/t_storage_mut.sh
+sed -e "s|\$(dirname \"\$0\")/|$TOP/tests/|g" -e 's|ll flow add nbd://\$SRV4 --name nbd|ll flow add nbd://$SRV4:10810 --name nbd|' \
+	-e 's|^disk_under_flood iscsidisk iscsi iscsi|summary; exit|' "$TOP/tests/t_storage.sh" >"$M"
+if grep -q 'nbd://$SRV4:10810' "$M" && grep -q '^summary; exit' "$M"; then
+	setsid bash -c "export ADV16_RUN=$TMP/\$\$; exec bash '$M'" >"$TMP/mut.log" 2>&1 &
+	P=$!
+	KPIDS+=($P)
+	for _ in $(seq 2400); do kill -0 $P 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $P 2>/dev/null; then
+		fail "t_storage, nbd:// on a wrong port: fails within 240 s" "still running: $(tail -2 "$TMP/mut.log" | tr '\n' ' ')"
+		kill -9 $P; wait $P 2>/dev/null
+		next_run	# reaps it (aborts its FUSE connection, which ends the stuck dd)
+	else
+		wait $P; rc=$?
+		[ $rc != 0 ] && grep -q '^FAIL nbd: writes under flood' "$TMP/mut.log" && grep -q '^FAIL nbd: flow hits' "$TMP/mut.log" &&
+			pass "t_storage, nbd:// on a wrong port: fails within 240 s (writes, flow hits)" ||
+			fail "t_storage, nbd:// on a wrong port: fails within 240 s" "exit $rc: $(grep '^FAIL' "$TMP/mut.log" | head -3 | tr '\n' ' ')"
+	fi
+else
+	fail "t_storage mutation" "the sed did not apply: t_storage.sh changed"
+fi
+
 # fsio.sh stopped by an impatient user: TERM to its process group every
 # 0.3 s once its disk is mounted (a second Ctrl-C cut its clean-up short:
 # mount, loop device, QEMU, namespaces left for the next run)
