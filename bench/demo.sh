@@ -56,14 +56,14 @@ while [ $# -gt 0 ]; do
 done
 
 export LIFELINE_PIN_PATH=/sys/fs/bpf/lldemo-$$
-RUN=$(mktemp -d /tmp/lldemo.XXXXXX)
+RUN=$(mktemp -d /tmp/lldemo-$$.XXXXXX)
 CG=lifeline-demo-$$
 CGDIR=/sys/fs/cgroup/memory/$CG
 HOGFILE=/var/tmp/lifeline-demo-$$.fill
 pids=()
 
 say() { printf '%s\n' "$*"; }
-addpid() { pids+=("$1"); echo "$1" >>"$RUN/pids"; }
+addpid() { pids+=("$1"); echo "$1" >>"$RUN/pids"; st_own proc "$1"; }
 # stop_pids: the helpers this shell started, and (from the main shell's
 # cleanup) those the worker started, listed in $RUN/pids; each waited for
 # (a worker's child is no child of the main shell: polled, then SIGKILL)
@@ -124,6 +124,10 @@ mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 # ------------------------------------------------------------------ set-up
 say "== set-up: namespaces $NS_SRV (nbdkit, flooder) and $NS_CLI (QEMU's NBD client), veth $DEV_SRV <-> $DEV_CLI"
 ns_setup && st_init || { echo "demo: cannot create the namespaces" >&2; exit 1; }
+# what lives outside the storage directory (the memory cgroup with the
+# writers and the hog, the hog's files, the sampler, the worker): removed by
+# the next run if this one is killed
+st_own cgroup "$CGDIR" && st_own files "$HOGFILE" && st_own dir "$RUN" || exit 1
 st_nbd_server 1G || { echo "demo: nbdkit did not start" >&2; exit 1; }
 # This host's storage side (nbdkit, qemu, the writers, the flood's receiver)
 # on CPU 0; the flooder, standing for another machine, on CPU 1
@@ -487,6 +491,7 @@ exit 0
 }
 work &
 WORKER=$!
+st_own proc $WORKER
 wait "$WORKER"; rc=$?
 WORKER=""
 exit $rc

@@ -60,6 +60,8 @@ NET=$TOP/build/tests/tool_net
 LOAD=$TOP/build/bench/fsload
 RPS=on MODES=tc PROTOLIST=nbd,iscsi SENDERS=1 PPS=0 MEMCG=yes NICE=-10
 usage() { sed -n 's/^# Usage: /Usage: /p; s/^#  \{20\}/                     /p' "$0" | head -3; }
+# bad WHAT: a refused argument, in one line, before anything is created
+bad() { echo "fsio: $*; see bench/fsio.sh --help" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rps) RPS=${2:-}; shift ;;
@@ -70,27 +72,30 @@ while [ $# -gt 0 ]; do
 	--nice) NICE=${2:-}; shift ;;
 	--no-memcg) MEMCG=no ;;
 	-h|--help) usage; exit 0 ;;
-	-*) echo "fsio: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+	-*) bad "unknown option '$1'" ;;
 	*) break ;;
 	esac
 	shift
 done
+[ $# -le 2 ] || bad "at most two arguments, SECONDS-PER-MEASUREMENT and ROUNDS (got $#: $*)"
 SECS=${1:-4}
 ROUNDS=${2:-5}
 case $RPS in on|off) ;; *) echo "fsio: --rps on|off" >&2; exit 2 ;; esac
 IFS=, read -r -a ML <<<"$MODES"
-[ ${#ML[@]} -gt 0 ] || { echo "fsio: --modes: one or more of tc, xdp, static, comma-separated" >&2; exit 2; }
+[ ${#ML[@]} -gt 0 ] || bad "--modes: one or more of tc, xdp, static, comma-separated"
 for m in "${ML[@]}"; do
-	case $m in tc|xdp|static) ;; *) echo "fsio: --modes: '$m' is not tc, xdp or static" >&2; exit 2 ;; esac
+	case $m in tc|xdp|static) ;; *) bad "--modes: '$m' is not tc, xdp or static" ;; esac
 done
 case $PROTOLIST in nbd|iscsi|nbd,iscsi|iscsi,nbd) ;; *) echo "fsio: --protos nbd|iscsi|nbd,iscsi" >&2; exit 2 ;; esac
 [[ $SENDERS =~ ^[1-8]$ ]] || { echo "fsio: --senders 1..8" >&2; exit 2; }
 [[ $PPS =~ ^[0-9]+$ ]] || { echo "fsio: --pps: a number (0: no cap)" >&2; exit 2; }
 [[ $NICE =~ ^-?[0-9]+$ ]] && [ "$NICE" -ge -20 ] && [ "$NICE" -le 19 ] || { echo "fsio: --nice -20..19" >&2; exit 2; }
-[[ $SECS =~ ^[0-9]+([.][0-9]+)?$ && $ROUNDS =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }
+# (under a second, fsload's 0.5 s warm-up leaves nothing to measure)
+[[ $SECS =~ ^[0-9]+([.][0-9]+)?$ ]] && [ "${SECS%%.*}" -ge 1 ] || bad "SECONDS-PER-MEASUREMENT: a number of seconds >= 1 (got '$SECS')"
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || bad "ROUNDS: a whole number >= 1 (got '$ROUNDS')"
 FLOOD=$TOP/build/bench/flood
 export LIFELINE_PIN_PATH=/sys/fs/bpf/llbench-fsio-$$
-RES=$(mktemp -d /tmp/llfsio.XXXXXX)
+RES=$(mktemp -d /tmp/llfsio-$$.XXXXXX)
 CG=llfsio-$$
 CGDIR=/sys/fs/cgroup/memory/$CG
 HOGFILE=/var/tmp/llfsio-$$.fill
@@ -109,7 +114,9 @@ memcg_stop() {
 	fi
 	rm -f "$HOGFILE" "$HOGFILE".*
 }
-cleanup() { flood_stop; memcg_stop; [ "${ATT:-off}" = static ] && in_cli xdp-filter unload "$DEV_CLI" >/dev/null 2>&1; [ -d "$CGDIR" ] && rmdir "$CGDIR" 2>/dev/null; st_cleanup; nbd_stop; in_cli "$LL" detach --all >/dev/null 2>&1; ns_cleanup; rm -rf "$LIFELINE_PIN_PATH" "$RES"; }
+# (a second Ctrl-C or TERM must not cut the clean-up short: left half done,
+# the mount, the loop device and the namespaces waited for the next run)
+cleanup() { trap '' INT TERM; flood_stop; memcg_stop; [ "${ATT:-off}" = static ] && in_cli xdp-filter unload "$DEV_CLI" >/dev/null 2>&1; [ -d "$CGDIR" ] && rmdir "$CGDIR" 2>/dev/null; st_cleanup; nbd_stop; in_cli "$LL" detach --all >/dev/null 2>&1; ns_cleanup; rm -rf "$LIFELINE_PIN_PATH" "$RES"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 die() { echo "fsio: $*" >&2; exit 1; }
@@ -121,6 +128,9 @@ done
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 renice -n "$NICE" -p $$ >/dev/null || die "cannot renice to $NICE"
 ns_setup && st_init || die "set-up failed"
+# what lives outside the storage directory: removed by the next run if this
+# one is killed (the hog is an endless loop in the memory cgroup)
+st_own cgroup "$CGDIR" && st_own files "$HOGFILE" && st_own dir "$RES" || die "set-up failed"
 st_nbd_server 512M || die "nbdkit did not start"
 st_iscsi_server 512M || die "tgtd did not start"
 taskset -a -p -c 0 "$(cat "$ST_DIR/nbdkit.pid")" >/dev/null

@@ -84,10 +84,43 @@ st_umount() {
 	! st_mounted "$d"
 }
 
-# st_reap DIR: removes everything a run recorded in DIR: mounts, loop devices,
-# qemu-storage-daemon, FUSE mounts, tgtd, nbdkit, the namespaces.
+# st_own proc PID | cgroup DIR | files PREFIX | dir DIR: records in this
+# run's directory a host object it made outside it, for st_reap: a helper
+# in the host's namespaces (with its start time, so a reused PID is not
+# killed), a memory cgroup (its processes killed, then removed), files
+# PREFIX and PREFIX.*, a directory.
+st_own() {
+	case $1 in
+	proc) echo "proc $(st_owner "$2")" ;;
+	cgroup|files|dir) case $2 in /?*/?*) echo "$1 $2" ;; *) return 1 ;; esac ;;
+	*) return 1 ;;
+	esac >>"$ST_DIR/owns"
+}
+# st_cg_kill DIR: kills every process in the cgroup DIR (a loop forking
+# new ones: until it is empty, 2 s at most)
+st_cg_kill() {
+	local p i
+	for i in $(seq 20); do
+		grep -qs . "$1/cgroup.procs" || return 0
+		while read -r p; do kill -9 "$p" 2>/dev/null; done <"$1/cgroup.procs"
+		sleep 0.1
+	done
+}
+
+# st_reap DIR: removes everything a run recorded in DIR: its helpers and
+# memory cgroups (first: a writer keeps the mount busy), mounts, loop
+# devices, qemu-storage-daemon, FUSE mounts, tgtd, nbdkit, the namespaces,
+# its files and directories outside DIR.
 st_reap() {
-	local d=$1 f p l ns
+	local d=$1 f p l ns kind a b
+	if [ -f "$d/owns" ]; then
+		while read -r kind a b; do
+			case $kind in
+			proc) [ -n "$b" ] && [ "$(st_owner "$a")" = "$a $b" ] && kill -9 "$a" 2>/dev/null ;;
+			cgroup) st_cg_kill "$a" ;;
+			esac
+		done <"$d/owns"
+	fi
 	for f in "$d"/*.mnt; do ST_DIR=$d st_umount "$f"; done
 	for f in "$d"/*.img; do
 		for l in $(st_loops "$f"); do st_bounded 10 "$d" losetup -d "$l" 2>/dev/null; done
@@ -107,6 +140,16 @@ st_reap() {
 			ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 			ip netns del "$ns" 2>/dev/null
 		done
+	fi
+	if [ -f "$d/owns" ]; then
+		while read -r kind a b; do
+			case $a in /?*/?*) ;; *) continue ;; esac	# absolute paths only
+			case $kind in
+			cgroup) st_cg_kill "$a"; [ -d "$a" ] && rmdir "$a" 2>/dev/null ;;
+			files) rm -f "$a" "$a".* ;;
+			dir) rm -rf "$a" ;;
+			esac
+		done <"$d/owns"
 	fi
 	# only once nothing is mounted below it (rm would stat a stuck FUSE file)
 	awk -v d="$d/" 'index($5, d) == 1 { f = 1 } END { exit f }' /proc/self/mountinfo && rm -rf "$d"
