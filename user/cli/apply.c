@@ -250,7 +250,8 @@ static const struct cli_opt apply_opts[] = {
 	  .help = "validate and print the difference, change nothing; exit 0 when the state equals "
 		  "the file, 1 when there is a difference" },
 	{ "keep", CLI_FLAG, &ap.keep,
-	  .help = "leave interfaces, rules, flows and cgroups that the files do not name" },
+	  .help = "leave interfaces, rules, flows, cgroups and sockets links that the files do "
+		  "not name" },
 	{ NULL },
 };
 
@@ -272,7 +273,8 @@ static const struct cli_verb apply_verbs[] = {
 
 static const struct cli_verb save_verbs[] = {
 	{ NULL, NULL, save_run, CLI_SESS_PIN, NULL, "[FILE|-]", 0, 1,
-	  .summary = "write the state (interfaces, rules, CLI flows, cgroups, tune, strict, table sizes) "
+	  .summary = "write the state (interfaces, rules, CLI flows, cgroups, sockets links, tune, strict, "
+		     "table sizes) "
 		     "in the registry format to FILE (default " LL_DECL_DEFAULT "; - for "
 		     "standard output), atomically; 'apply FILE' then changes nothing",
 	  .examples = "save\nsave - | less\nsave /etc/lifeline/registry.conf" },
