@@ -14,6 +14,7 @@
  *   tune OPTION VALUE [OPTION VALUE]...                      as `tune`
  *   strict on|off                                            as `strict`
  *   tables [--max-flows N] [--max-rules N]   sizes when apply creates the maps
+ *                                          (existing maps of other sizes: refused)
  * Mode xdp is native XDP where the driver has it, else generic, never tc;
  * auto is whatever `attach` gives (XDP, or tc when the driver refuses XDP)
  * and matches any attachment. Settings (tune, strict) that the file does
@@ -93,7 +94,7 @@ struct ll_decl {
 	__u64 tune[LL_TUNE_MAX];
 	__u32 tune_set;			/* bit i: tune[i] named */
 	int strict;			/* -1 not named, else 0 or 1 */
-	__u32 max_flows, max_rules;	/* tables; 0 not named */
+	__u32 max_flows, max_rules;	/* tables; 0 not named; state: the maps' */
 	size_t cap_ifs, cap_recs, cap_keys;
 	void *once;			/* where each setting was given */
 };
@@ -180,6 +181,15 @@ struct ll_decl_diff {
 int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int keep,
 		 struct ll_decl_diff *diff, char *err, size_t errlen);
 void ll_decl_diff_free(struct ll_decl_diff *diff);
+
+/*
+ * The sizes of want's tables line against the maps' (have, a state):
+ * apply does not resize existing maps. 0 when equal or not named, else
+ * -EINVAL with "FILE:LINE: tables ... differs from the maps' ..." and how
+ * to apply it in err.
+ */
+int ll_decl_tables_check(const struct ll_decl *want, const struct ll_decl *have, char *err,
+			 size_t errlen);
 size_t ll_decl_diff_count(const struct ll_decl_diff *diff);
 
 /*

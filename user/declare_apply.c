@@ -356,6 +356,35 @@ int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int kee
 	return ret;
 }
 
+int ll_decl_tables_check(const struct ll_decl *want, const struct ll_decl *have, char *err,
+			 size_t errlen)
+{
+	const struct decl_once *o = want->once;
+	int flows = want->max_flows && want->max_flows != have->max_flows;
+	int rules = want->max_rules && want->max_rules != have->max_rules;
+	struct ll_decl_src src;
+	char w[64] = "", h[64] = "";
+
+	if (!flows && !rules)
+		return 0;
+	/* the line of the first size that differs */
+	src = o ? (flows ? o->max_flows : o->max_rules) : (struct ll_decl_src){ 0 };
+	if (flows) {
+		snprintf(w, sizeof(w), " --max-flows %u", want->max_flows);
+		snprintf(h, sizeof(h), " --max-flows %u", have->max_flows);
+	}
+	if (rules) {
+		size_t nw = strlen(w), nh = strlen(h);
+
+		snprintf(w + nw, sizeof(w) - nw, " --max-rules %u", want->max_rules);
+		snprintf(h + nh, sizeof(h) - nh, " --max-rules %u", have->max_rules);
+	}
+	ERR("%.200s:%u: tables%s differs from the maps'%s: apply does not resize existing maps; "
+	    "to apply it, 'lifeline detach --all' then 'lifeline apply' (the datapath is off and "
+	    "connection flows are lost in between)", decl_src_file(want, src), src.line, w, h);
+	return -EINVAL;
+}
+
 void ll_decl_diff_walk(const struct ll_decl_diff *x,
 		       void (*fn)(char op, const char *line, void *arg), void *arg)
 {

@@ -93,6 +93,11 @@ static int apply_run(struct cli_ctx *c)
 	ret = apply_diff(c->have_session ? &c->s : NULL, c->dir, &have, &diff, err, sizeof(err));
 	if (ret)
 		goto fail;
+	/* maps that exist keep their sizes: a file asking for others is refused, not half-applied */
+	if (c->have_session && ll_decl_tables_check(&ap.want, &have, err, sizeof(err))) {
+		ret = out_error(EXIT_USAGE, "%s; nothing was applied", err);
+		goto out;
+	}
 	n = ll_decl_diff_count(&diff);
 	if (n && !ap.check && !c->have_session) {
 		/* the maps, sized as the file says unless the command line does */
