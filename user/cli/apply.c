@@ -278,8 +278,8 @@ static const struct cli_verb apply_verbs[] = {
 
 static const struct cli_verb save_verbs[] = {
 	{ NULL, NULL, save_run, CLI_SESS_PIN, NULL, "[FILE|-]", 0, 1,
-	  .summary = "write the state (interfaces, rules, CLI flows, cgroups, sockets links, tune, strict, "
-		     "table sizes) "
+	  .summary = "write the state (interfaces, rules, CLI flows, cgroups, sockets links, tune, "
+		     "strict, table sizes) "
 		     "in the registry format to FILE (default " LL_DECL_DEFAULT "; - for "
 		     "standard output), atomically; 'apply FILE' then changes nothing",
 	  .examples = "save\nsave - | less\nsave /etc/lifeline/registry.conf" },
