@@ -40,6 +40,8 @@ void ll_decl_free(struct ll_decl *d)
 	free(d->keys_src);
 	free(d->cgs);
 	free(d->cgs_src);
+	free(d->socks);
+	free(d->socks_src);
 	free(d->once);
 	ll_decl_init(d);
 }

@@ -9,16 +9,19 @@
  *   interface DEV [mode auto|xdp|native|generic|tc] [no-tc]
  *   flow SPEC [--name NAME] [--local ADDR:PORT [--strict]]   as `flow add`
  *   flow cgroup:/PATH                      as `flow add cgroup:/PATH` (sock_ops)
+ *   sockets [--cgroup DIR]                 as `sockets attach [--cgroup DIR]`
  *   allow SPEC [--name NAME]                                 as `allow add`
  *   tune OPTION VALUE [OPTION VALUE]...                      as `tune`
  *   strict on|off                                            as `strict`
  *   tables [--max-flows N] [--max-rules N]   sizes when apply creates the maps
+ *                                          (existing maps of other sizes: refused)
  * Mode xdp is native XDP where the driver has it, else generic, never tc;
  * auto is whatever `attach` gives (XDP, or tc when the driver refuses XDP)
  * and matches any attachment. Settings (tune, strict) that the file does
- * not name keep their value; interfaces, rules, CLI flows and cgroups that
- * it does not name are removed unless apply keeps them. Flows registered by
- * sock_ops or the cgroup hook are connection state, never declared.
+ * not name keep their value; interfaces, rules, CLI flows, cgroups and
+ * sockets links that it does not name are removed unless apply keeps them.
+ * Flows registered by sock_ops or the cgroup hook are connection state,
+ * never declared.
  */
 #ifndef LL_DECLARE_H
 #define LL_DECLARE_H
@@ -60,6 +63,14 @@ struct ll_decl_cgroup {
 	__u64 id;			/* state: the link's; file: resolved by ll_decl_diff */
 };
 
+/*
+ * sockets [--cgroup DIR]: sock_ops on DIR registering connections to the
+ * endpoint rules. path: "" the cgroup-v2 root (no --cgroup), else DIR
+ * (absolute); a state's "(gone)" when its directory is. The same struct
+ * as a cgroup line's; id likewise.
+ */
+#define LL_DECL_SOCK_MAX 128	/* sockets lines in the files, together */
+
 struct ll_decl {
 	char **files;			/* names for the sources, [nfiles] */
 	size_t nfiles;
@@ -77,10 +88,13 @@ struct ll_decl {
 	struct ll_decl_cgroup *cgs;	/* flow cgroup:/PATH */
 	struct ll_decl_src *cgs_src;
 	size_t ncgs, cap_cgs;
+	struct ll_decl_cgroup *socks;	/* sockets [--cgroup DIR] */
+	struct ll_decl_src *socks_src;
+	size_t nsocks, cap_socks;
 	__u64 tune[LL_TUNE_MAX];
 	__u32 tune_set;			/* bit i: tune[i] named */
 	int strict;			/* -1 not named, else 0 or 1 */
-	__u32 max_flows, max_rules;	/* tables; 0 not named */
+	__u32 max_flows, max_rules;	/* tables; 0 not named; state: the maps' */
 	size_t cap_ifs, cap_recs, cap_keys;
 	void *once;			/* where each setting was given */
 };
@@ -118,6 +132,7 @@ void ll_decl_rec_line(const struct ll_rule_rec *r, char *buf, size_t len);
 void ll_decl_flow_line(const struct ll_flow_key *k, __u32 flags, char *buf, size_t len);
 void ll_decl_tune_line(enum ll_tune_field t, __u64 v, char *buf, size_t len);
 void ll_decl_cgroup_line(const struct ll_decl_cgroup *g, char *buf, size_t len);
+void ll_decl_sockets_line(const struct ll_decl_cgroup *g, char *buf, size_t len);
 
 /* What apply changes to make the state `have` equal to the file `want`. */
 struct ll_decl_diff {
@@ -147,6 +162,10 @@ struct ll_decl_diff {
 	size_t ncgs_add;
 	struct ll_decl_cgroup *cgs_del;	/* links removed */
 	size_t ncgs_del;
+	struct ll_decl_cgroup *socks_add;	/* sockets attached, with the directory's id */
+	size_t nsocks_add;
+	struct ll_decl_cgroup *socks_del;	/* sockets links removed */
+	size_t nsocks_del;
 	__u32 tune_set;			/* bit i: tune[i] changes from tune_old[i] */
 	__u32 tune_old_set;		/* bit i: tune_old[i] known */
 	__u64 tune[LL_TUNE_MAX], tune_old[LL_TUNE_MAX];
@@ -157,17 +176,26 @@ struct ll_decl_diff {
  * The difference from have (ll_decl_state) to want (a file). keep: remove
  * nothing that want does not name. Looks up want's interfaces (-ENODEV:
  * "FILE:LINE: no interface named ..." in err) and cgroup directories
- * (-ENOENT likewise). 0 or -errno.
+ * (-ENOENT likewise; also those of sockets lines). 0 or -errno.
  */
 int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int keep,
 		 struct ll_decl_diff *diff, char *err, size_t errlen);
 void ll_decl_diff_free(struct ll_decl_diff *diff);
+
+/*
+ * The sizes of want's tables line against the maps' (have, a state):
+ * apply does not resize existing maps. 0 when equal or not named, else
+ * -EINVAL with "FILE:LINE: tables ... differs from the maps' ..." and how
+ * to apply it in err.
+ */
+int ll_decl_tables_check(const struct ll_decl *want, const struct ll_decl *have, char *err,
+			 size_t errlen);
 size_t ll_decl_diff_count(const struct ll_decl_diff *diff);
 
 /*
  * Calls fn once per changed line, removals ('-') before additions ('+'),
- * in the order apply makes them: interfaces attached, cgroups, rules,
- * flows, settings, interfaces detached.
+ * in the order apply makes them: interfaces attached, cgroups, sockets,
+ * rules, flows, settings, interfaces detached.
  */
 void ll_decl_diff_walk(const struct ll_decl_diff *diff,
 		       void (*fn)(char op, const char *line, void *arg), void *arg);
@@ -185,7 +213,8 @@ int ll_decl_state(struct ll_maps *m, const char *dir, struct ll_decl *d, char *e
 
 /*
  * Applies diff to m (under the instance lock), all or nothing: interfaces
- * first attached, then cgroups, rules, flows and settings changed, interfaces last
+ * first attached, then cgroups, sockets, rules, flows and settings changed
+ * (existing connections scanned when a sockets link was added), interfaces last
  * detached; when a step fails, the state is put back to before (the
  * snapshot `before`, as read by ll_decl_state) and err says what failed.
  * max_flows/max_rules: sizes for the maps of an attach. 0 or -errno.

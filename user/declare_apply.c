@@ -44,6 +44,8 @@ void ll_decl_diff_free(struct ll_decl_diff *x)
 	free(x->kflags_flag_old);
 	free(x->cgs_add);
 	free(x->cgs_del);
+	free(x->socks_add);
+	free(x->socks_del);
 	memset(x, 0, sizeof(*x));
 	x->strict = x->strict_old = -1;
 }
@@ -52,6 +54,7 @@ size_t ll_decl_diff_count(const struct ll_decl_diff *x)
 {
 	return x->nifs_add + x->nifs_del + x->nrecs_add + x->nrecs_del + x->nrecs_ren +
 	       x->nkeys_add + x->nkeys_del + x->nkeys_flag + x->ncgs_add + x->ncgs_del +
+	       x->nsocks_add + x->nsocks_del +
 	       __builtin_popcount(x->tune_set) +
 	       (x->strict >= 0);
 }
@@ -69,7 +72,8 @@ static int diff_alloc(struct ll_decl_diff *x, const struct ll_decl *want,
 	    ALLOC(x->keys_del, have->nkeys) || ALLOC(x->kflags_del, have->nkeys) ||
 	    ALLOC(x->keys_flag, have->nkeys) || ALLOC(x->kflags_flag, have->nkeys) ||
 	    ALLOC(x->kflags_flag_old, have->nkeys) || ALLOC(x->cgs_add, want->ncgs) ||
-	    ALLOC(x->cgs_del, have->ncgs))
+	    ALLOC(x->cgs_del, have->ncgs) || ALLOC(x->socks_add, want->nsocks) ||
+	    ALLOC(x->socks_del, have->nsocks))
 		return -ENOMEM;
 	return 0;
 }
@@ -247,6 +251,64 @@ static int diff_cgroups(const struct ll_decl *want, const struct ll_decl *have, 
 	return 0;
 }
 
+/* The directory of a sockets item: DIR, or the cgroup-v2 root without --cgroup. */
+static void sock_cgdir(const struct ll_decl_cgroup *g, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", g->path[0] ? g->path : ll_cgroup2_root());
+}
+
+/*
+ * Sockets links, by id as cgroups: the file's directories must exist (two
+ * spellings of one are one item); a link whose directory is gone matches
+ * nothing.
+ */
+static int diff_sockets(const struct ll_decl *want, const struct ll_decl *have, int keep,
+			struct ll_decl_diff *x, char *err, size_t errlen)
+{
+	__u64 *ids;
+
+	if (ALLOC(ids, want->nsocks))
+		return -ENOMEM;
+	for (size_t i = 0; i < want->nsocks; i++) {
+		struct ll_decl_cgroup w = want->socks[i];
+		char cgdir[PATH_MAX];
+		int found = 0, ret;
+
+		if (w.path[0] && w.path[0] != '/')
+			continue;	/* a state's gone directory (putting back): nothing to attach */
+		sock_cgdir(&w, cgdir, sizeof(cgdir));
+		ret = ll_cgroup_id(cgdir, &w.id);
+		if (ret) {
+			ERR("%.200s:%u: %s is not a cgroup-v2 directory (%s)",
+			    decl_src_file(want, want->socks_src[i]), want->socks_src[i].line, cgdir,
+			    strerror(ret == -ENOTDIR ? ENOTDIR : -ret));
+			free(ids);
+			return ret == -ENOTDIR ? -ENOENT : ret;
+		}
+		ids[i] = w.id;
+		for (size_t k = 0; k < have->nsocks; k++)
+			found |= have->socks[k].id == w.id &&
+				 (!have->socks[k].path[0] || have->socks[k].path[0] == '/');
+		for (size_t k = 0; k < x->nsocks_add; k++)
+			found |= x->socks_add[k].id == w.id;
+		if (!found)
+			x->socks_add[x->nsocks_add++] = w;
+	}
+	for (size_t k = 0; k < have->nsocks && !keep; k++) {
+		const struct ll_decl_cgroup *h = &have->socks[k];
+		int named = 0;
+
+		if (!h->path[0] || h->path[0] == '/')
+			for (size_t i = 0; i < want->nsocks; i++)
+				named |= (!want->socks[i].path[0] || want->socks[i].path[0] == '/') &&
+					 ids[i] == h->id;
+		if (!named)
+			x->socks_del[x->nsocks_del++] = *h;
+	}
+	free(ids);
+	return 0;
+}
+
 /* The settings the file names. */
 static void diff_settings(const struct ll_decl *want, const struct ll_decl *have,
 			  struct ll_decl_diff *x)
@@ -284,12 +346,43 @@ int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int kee
 	if (!ret)
 		ret = diff_cgroups(want, have, keep, x, err, errlen);
 	if (!ret)
+		ret = diff_sockets(want, have, keep, x, err, errlen);
+	if (!ret)
 		diff_settings(want, have, x);
 	if (ret == -ENOMEM)
 		ERR("out of memory");
 	if (ret)
 		ll_decl_diff_free(x);
 	return ret;
+}
+
+int ll_decl_tables_check(const struct ll_decl *want, const struct ll_decl *have, char *err,
+			 size_t errlen)
+{
+	const struct decl_once *o = want->once;
+	int flows = want->max_flows && want->max_flows != have->max_flows;
+	int rules = want->max_rules && want->max_rules != have->max_rules;
+	struct ll_decl_src src;
+	char w[64] = "", h[64] = "";
+
+	if (!flows && !rules)
+		return 0;
+	/* the line of the first size that differs */
+	src = o ? (flows ? o->max_flows : o->max_rules) : (struct ll_decl_src){ 0 };
+	if (flows) {
+		snprintf(w, sizeof(w), " --max-flows %u", want->max_flows);
+		snprintf(h, sizeof(h), " --max-flows %u", have->max_flows);
+	}
+	if (rules) {
+		size_t nw = strlen(w), nh = strlen(h);
+
+		snprintf(w + nw, sizeof(w) - nw, " --max-rules %u", want->max_rules);
+		snprintf(h + nh, sizeof(h) - nh, " --max-rules %u", have->max_rules);
+	}
+	ERR("%.200s:%u: tables%s differs from the maps'%s: apply does not resize existing maps; "
+	    "to apply it, 'lifeline detach --all' then 'lifeline apply' (the datapath is off and "
+	    "connection flows are lost in between)", decl_src_file(want, src), src.line, w, h);
+	return -EINVAL;
 }
 
 void ll_decl_diff_walk(const struct ll_decl_diff *x,
@@ -311,6 +404,14 @@ void ll_decl_diff_walk(const struct ll_decl_diff *x,
 	}
 	for (size_t i = 0; i < x->ncgs_add; i++) {
 		ll_decl_cgroup_line(&x->cgs_add[i], line, sizeof(line));
+		fn('+', line, arg);
+	}
+	for (size_t i = 0; i < x->nsocks_del; i++) {
+		ll_decl_sockets_line(&x->socks_del[i], line, sizeof(line));
+		fn('-', line, arg);
+	}
+	for (size_t i = 0; i < x->nsocks_add; i++) {
+		ll_decl_sockets_line(&x->socks_add[i], line, sizeof(line));
 		fn('+', line, arg);
 	}
 	for (size_t i = 0; i < x->nrecs_del; i++) {
@@ -387,6 +488,31 @@ static int apply_cgroups(struct ll_maps *m, const struct ll_decl_diff *x, char *
 			return -ESTALE;
 		}
 		if ((ret = ll_sockets_attach(m->dir, cgdir, 1, err, errlen)))
+			return ret;
+	}
+	return 0;
+}
+
+/* Sockets links: removed, then attached as `sockets attach` does (idempotent). */
+static int apply_sockets(struct ll_maps *m, const struct ll_decl_diff *x, char *err,
+			 size_t errlen)
+{
+	int ret;
+
+	for (size_t i = 0; i < x->nsocks_del; i++)
+		if ((ret = ll_sockets_detach_ep_id(m->dir, x->socks_del[i].id, err, errlen)) &&
+		    ret != -ENOENT)
+			return ret;
+	for (size_t i = 0; i < x->nsocks_add; i++) {
+		char cgdir[PATH_MAX];
+		__u64 id;
+
+		sock_cgdir(&x->socks_add[i], cgdir, sizeof(cgdir));
+		if (ll_cgroup_id(cgdir, &id) || id != x->socks_add[i].id) {
+			ERR("cgroup %s changed meanwhile", cgdir);
+			return -ESTALE;
+		}
+		if ((ret = ll_sockets_attach(m->dir, cgdir, 0, err, errlen)))
 			return ret;
 	}
 	return 0;
@@ -536,11 +662,18 @@ static int apply_steps(struct ll_maps *m, const struct ll_decl_diff *x, __u32 ma
 		if ((ret = iface_attach(m, &x->ifs_add[k], max_flows, max_rules, err, errlen)))
 			return ret;
 
-	/* 2. cgroups, 3. rules, 4. flows */
-	if ((ret = apply_cgroups(m, x, err, errlen)))
+	/* 2. cgroups and sockets, 3. rules, 4. flows */
+	if ((ret = apply_cgroups(m, x, err, errlen)) || (ret = apply_sockets(m, x, err, errlen)))
 		return ret;
 	if ((ret = apply_recs(m, x, err, errlen)) || (ret = apply_keys(m, x, err, errlen)))
 		return ret;
+	/* connections open before a new sockets link, as sockets attach scans them */
+	if (x->nsocks_add) {
+		__u32 added[LL_ORIGIN_MAX];
+
+		if ((ret = ll_sockets_scan(m->dir, added, err, errlen)))
+			return ret;
+	}
 
 	/* 5. settings, through state.c's writers */
 	if (x->tune_set) {

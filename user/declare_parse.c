@@ -105,6 +105,49 @@ static int parse_cgroup(struct ll_decl *d, struct ll_decl_src src, int n, char *
 	return 0;
 }
 
+/* sockets [--cgroup DIR], as sockets attach takes it; the same DIR again is one item */
+static int parse_sockets(struct ll_decl *d, struct ll_decl_src src, int n, char **w, char *err,
+			 size_t errlen)
+{
+	const char *dir = "";
+	int ret;
+
+	for (int i = 1; i < n; i++) {
+		if (!strncmp(w[i], "--cgroup=", 9) && !dir[0]) {
+			dir = w[i] + 9;
+		} else if (!strcmp(w[i], "--cgroup") && !dir[0]) {
+			if (i + 1 == n) {
+				ERR("--cgroup needs a directory (sockets [--cgroup DIR])");
+				return -EINVAL;
+			}
+			dir = w[++i];
+		} else {
+			ERR("unexpected '%.40s' (sockets [--cgroup DIR])", w[i]);
+			return -EINVAL;
+		}
+		if (!dir[0]) {
+			ERR("--cgroup needs a directory (sockets [--cgroup DIR])");
+			return -EINVAL;
+		}
+		if (ll_cgroup_dir_check(dir, err, errlen))
+			return -EINVAL;
+	}
+	for (size_t i = 0; i < d->nsocks; i++)
+		if (!strcmp(d->socks[i].path, dir))
+			return 0;
+	if (d->nsocks == LL_DECL_SOCK_MAX) {
+		ERR("more than %d sockets lines", LL_DECL_SOCK_MAX);
+		return -EINVAL;
+	}
+	if ((ret = decl_grow((void **)&d->socks, sizeof(*d->socks), d->nsocks, &d->cap_socks,
+			     (void **)&d->socks_src, sizeof(*d->socks_src), NULL, 0)))
+		return ret;
+	memset(&d->socks[d->nsocks], 0, sizeof(d->socks[d->nsocks]));
+	snprintf(d->socks[d->nsocks].path, sizeof(d->socks[d->nsocks].path), "%s", dir);
+	d->socks_src[d->nsocks++] = src;
+	return 0;
+}
+
 static int parse_reg(struct ll_decl *d, struct ll_decl_src src, int allow, int n, char **w,
 		     char *err, size_t errlen)
 {
@@ -282,7 +325,10 @@ static int parse_line(struct ll_decl *d, struct ll_decl_src src, char *line, cha
 		return parse_strict(d, src, n, w, err, errlen);
 	if (!strcmp(w[0], "tables"))
 		return parse_tables(d, src, n, w, err, errlen);
-	ERR("unknown keyword '%.40s' (interface, flow, allow, tune, strict or tables)", w[0]);
+	if (!strcmp(w[0], "sockets"))
+		return parse_sockets(d, src, n, w, err, errlen);
+	ERR("unknown keyword '%.40s' (interface, flow, allow, sockets, tune, strict or tables)",
+	    w[0]);
 	return -EINVAL;
 }
 

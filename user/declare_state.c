@@ -65,6 +65,19 @@ void ll_decl_cgroup_line(const struct ll_decl_cgroup *g, char *buf, size_t len)
 			 (unsigned long long)g->id);
 }
 
+/* sockets: the root without --cgroup; a gone directory (or one not writable here) a comment */
+void ll_decl_sockets_line(const struct ll_decl_cgroup *g, char *buf, size_t len)
+{
+	if (!g->path[0])
+		snprintf(buf, len, "sockets");
+	else if (g->path[0] == '/')
+		snprintf(buf, len, "sockets --cgroup %s", g->path);
+	else
+		snprintf(buf, len, "# sockets --cgroup: (cgroup id %llu, %s)",
+			 (unsigned long long)g->id, strcmp(g->path, "(gone)") ?
+			 "its path cannot be written here" : "its directory is gone");
+}
+
 int ll_decl_write(const struct ll_decl *d, FILE *f)
 {
 	char line[LL_DECL_LINE_LEN];
@@ -107,6 +120,10 @@ int ll_decl_write(const struct ll_decl *d, FILE *f)
 		ll_decl_cgroup_line(&d->cgs[i], line, sizeof(line));
 		fprintf(f, "%s\n", line);
 	}
+	for (size_t i = 0; i < d->nsocks; i++) {
+		ll_decl_sockets_line(&d->socks[i], line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -117,6 +134,7 @@ int ll_decl_write(const struct ll_decl *d, FILE *f)
 #include "attach.h"
 #include "maps.h"
 #include "registry.h"
+#include "regargs.h"
 #include "sockets.h"
 
 /* The attachments, from the pins under dir. */
@@ -238,17 +256,44 @@ static int state_keys(struct ll_maps *m, struct ll_decl *d, char *err, size_t er
 
 static int cg_path_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct ll_decl_cgroup *)a)->path,
-		      ((const struct ll_decl_cgroup *)b)->path);
+	const struct ll_decl_cgroup *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : (x->id > y->id) - (x->id < y->id);	/* gone ones by id */
 }
 
-/* The cgroups of `flow add cgroup:/PATH` (links/cgroup-ID), sorted by path. */
+/* A sockets link's directory as a sockets line names it ("" the root). */
+static void sock_dir(const struct ll_sock_link *l, struct ll_decl_cgroup *g)
+{
+	char e[128];
+	int n;
+
+	g->id = l->cgroup_id;
+	if (!strcmp(l->name, "sockops")) {
+		g->path[0] = '\0';
+		return;
+	}
+	if (l->path[0] != '/') {
+		snprintf(g->path, sizeof(g->path), "(gone)");
+		return;
+	}
+	n = snprintf(g->path, sizeof(g->path), "%s%s", ll_cgroup2_root(),
+		     strcmp(l->path, "/") ? l->path : "");
+	if (n < 0 || (size_t)n >= sizeof(g->path) || ll_cgroup_dir_writable(g->path, e, sizeof(e)))
+		snprintf(g->path, sizeof(g->path), "(unwritable)");
+}
+
+/*
+ * The cgroups of `flow add cgroup:/PATH` (links/cgroup-ID) and the
+ * directories of `sockets attach` (links/sockops, links/sockops-ID), each
+ * sorted by path.
+ */
 static int state_cgroups(const char *dir, struct ll_decl *d, char *err, size_t errlen)
 {
 	int max = 4 * LL_DECL_CG_MAX, n;
 	struct ll_sock_link *links;
 
-	if (ALLOC(links, max) || ALLOC(d->cgs, max)) {
+	if (ALLOC(links, max) || ALLOC(d->cgs, max) || ALLOC(d->socks, max)) {
 		free(links);
 		ERR("out of memory");
 		return -ENOMEM;
@@ -262,14 +307,17 @@ static int state_cgroups(const char *dir, struct ll_decl *d, char *err, size_t e
 	for (int i = 0; i < n; i++) {
 		struct ll_decl_cgroup *g = &d->cgs[d->ncgs];
 
-		if (!links[i].all)
-			continue;	/* sockets attach: endpoint rules, not a registration */
+		if (!links[i].all) {
+			sock_dir(&links[i], &d->socks[d->nsocks++]);
+			continue;
+		}
 		snprintf(g->path, sizeof(g->path), "%s", links[i].path);
 		g->id = links[i].cgroup_id;
 		d->ncgs++;
 	}
 	free(links);
 	qsort(d->cgs, d->ncgs, sizeof(*d->cgs), cg_path_cmp);
+	qsort(d->socks, d->nsocks, sizeof(*d->socks), cg_path_cmp);
 	return 0;
 }
 

@@ -175,6 +175,31 @@ int ll_cgroup_path_check(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+int ll_cgroup_dir_writable(const char *dir, char *err, size_t errlen)
+{
+	for (const char *p = dir; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '#') {
+			snprintf(err, errlen, "--cgroup DIR: a space, control character or '#' "
+				 "cannot be written in the registry");
+			return -EINVAL;
+		}
+	if (strlen(dir) > LL_CGROUP_DIR_MAX) {
+		snprintf(err, errlen, "--cgroup DIR: longer than %d bytes", LL_CGROUP_DIR_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ll_cgroup_dir_check(const char *dir, char *err, size_t errlen)
+{
+	if (dir[0] != '/' || strstr(dir, "/..")) {
+		snprintf(err, errlen, "sockets --cgroup DIR needs an absolute cgroup-v2 directory "
+			 "(starting with /, no ..)");
+		return -EINVAL;
+	}
+	return ll_cgroup_dir_writable(dir, err, errlen);
+}
+
 const char *ll_cgroup2_root(void)
 {
 	struct statfs st;

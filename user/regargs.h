@@ -44,6 +44,16 @@ int ll_flow_line_parse(char *line, size_t len, struct ll_rule_rec *rec, struct l
 #define LL_CGROUP_PATH_MAX 200
 int ll_cgroup_path_check(const char *path, char *err, size_t errlen);
 
+/*
+ * --cgroup DIR of `sockets attach` as the registry file holds it: an
+ * absolute path without "/..", at most LL_CGROUP_DIR_MAX bytes, and no
+ * space, control character or '#'. 0 or -EINVAL with err.
+ */
+#define LL_CGROUP_DIR_MAX 240
+int ll_cgroup_dir_check(const char *dir, char *err, size_t errlen);
+/* The characters of dir can be written in the registry (no space, control character, '#'). */
+int ll_cgroup_dir_writable(const char *dir, char *err, size_t errlen);
+
 /* The cgroup-v2 root of this host: /sys/fs/cgroup/unified on hybrid hosts, else /sys/fs/cgroup. */
 const char *ll_cgroup2_root(void);
 

@@ -134,6 +134,25 @@ int ll_sockets_detach_id(const char *dir, __u64 id, char *err, size_t errlen)
 	return 0;
 }
 
+int ll_sockets_detach_ep_id(const char *dir, __u64 id, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	__u64 root;
+
+	if (!ll_cgroup_id(ll_cgroup2_root(), &root) && root == id)
+		snprintf(path, sizeof(path), "%.3900s/links/sockops", dir);
+	else
+		snprintf(path, sizeof(path), "%.3900s/links/sockops-%llu", dir,
+			 (unsigned long long)id);
+	if (unlink(path)) {
+		int e = errno;
+
+		ERR("cannot remove %s: %s", path, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
 int ll_sockets_scan(const char *dir, __u32 added[LL_ORIGIN_MAX], char *err, size_t errlen)
 {
 	struct lifeline_bpf *skel = NULL;

@@ -29,6 +29,12 @@ int ll_sockets_detach(const char *dir, const char *cgdir, int all, char *err, si
 /* Removes the links/cgroup-ID link (all = 1) of cgroup id, also when its directory is gone. */
 int ll_sockets_detach_id(const char *dir, __u64 id, char *err, size_t errlen);
 
+/*
+ * Removes the sockets attach link (all = 0) of cgroup id (links/sockops for
+ * the root), also when its directory is gone.
+ */
+int ll_sockets_detach_ep_id(const char *dir, __u64 id, char *err, size_t errlen);
+
 /* Registers existing connections of the current netns; counts added flows per origin. */
 int ll_sockets_scan(const char *dir, __u32 added[LL_ORIGIN_MAX], char *err, size_t errlen);
 

@@ -93,6 +93,11 @@ static int apply_run(struct cli_ctx *c)
 	ret = apply_diff(c->have_session ? &c->s : NULL, c->dir, &have, &diff, err, sizeof(err));
 	if (ret)
 		goto fail;
+	/* maps that exist keep their sizes: a file asking for others is refused, not half-applied */
+	if (c->have_session && ll_decl_tables_check(&ap.want, &have, err, sizeof(err))) {
+		ret = out_error(EXIT_USAGE, "%s; nothing was applied", err);
+		goto out;
+	}
 	n = ll_decl_diff_count(&diff);
 	if (n && !ap.check && !c->have_session) {
 		/* the maps, sized as the file says unless the command line does */
@@ -250,7 +255,8 @@ static const struct cli_opt apply_opts[] = {
 	  .help = "validate and print the difference, change nothing; exit 0 when the state equals "
 		  "the file, 1 when there is a difference" },
 	{ "keep", CLI_FLAG, &ap.keep,
-	  .help = "leave interfaces, rules, flows and cgroups that the files do not name" },
+	  .help = "leave interfaces, rules, flows, cgroups and sockets links that the files do "
+		  "not name" },
 	{ NULL },
 };
 
@@ -272,7 +278,8 @@ static const struct cli_verb apply_verbs[] = {
 
 static const struct cli_verb save_verbs[] = {
 	{ NULL, NULL, save_run, CLI_SESS_PIN, NULL, "[FILE|-]", 0, 1,
-	  .summary = "write the state (interfaces, rules, CLI flows, cgroups, tune, strict, table sizes) "
+	  .summary = "write the state (interfaces, rules, CLI flows, cgroups, sockets links, tune, "
+		     "strict, table sizes) "
 		     "in the registry format to FILE (default " LL_DECL_DEFAULT "; - for "
 		     "standard output), atomically; 'apply FILE' then changes nothing",
 	  .examples = "save\nsave - | less\nsave /etc/lifeline/registry.conf" },

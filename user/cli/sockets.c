@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cli.h"
 #include "emit.h"
+#include "regargs.h"
 #include "sockets.h"
 
 static const char *sockets_cgroup;
@@ -24,6 +25,9 @@ static int sockets_run(struct cli_ctx *c, int attach, int detach, int scan)
 	struct emit e;
 	int ret = 0, n;
 
+	/* lifeline save writes the directory in the registry: refuse what it could not */
+	if (attach && sockets_cgroup && ll_cgroup_dir_writable(sockets_cgroup, err, sizeof(err)))
+		return usage_error("%s", err);
 	if (attach)
 		ret = ll_sockets_attach(c->s.m.dir, cgdir, 0, err, sizeof(err));
 	else if (detach)
