@@ -57,6 +57,7 @@
 #include "rules.h"
 #include "diff_model.h"
 #include "lifeline.skel.h"
+#include "instance.h"
 
 TEST_STATE_DEFINE;
 
@@ -142,31 +143,15 @@ static int flow_get(const struct inst *i, const struct ll_flow_key *k, struct ll
 	return 0;
 }
 
-/* pfm: ll_tc_ingress with every skb reserve-backed; tc: ll_tc_policy (attach --mode tc) */
-static int load(struct inst *i, int pfm, int tc)
+/* The loaded instance's program (prog), hook, map descriptors and ring buffer. */
+static int inst_maps(struct inst *i, struct bpf_program *prog, int hook)
 {
-	struct lifeline_bpf *s = lifeline_bpf__open();
-	int err;
+	struct lifeline_bpf *s = i->skel;
 
-	if (!s)
-		return -errno;
-	i->skel = s;
-	s->rodata->ll_assume_pfmemalloc = pfm;
-	s->rodata->ll_event_interval_ns = 0;	/* every event emitted: compared per frame */
-	s->rodata->ll_count_fast = 1;		/* ll_fast_frames: compared per frame */
-	err = lifeline_bpf__load(s);
-	if (err) {
-		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
-		return err;
-	}
-	i->prog_fd = bpf_program__fd(pfm ? s->progs.ll_tc_ingress :
-				     tc ? s->progs.ll_tc_policy : s->progs.ll_xdp);
-	i->hook = pfm || tc ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP;
+	i->prog_fd = bpf_program__fd(prog);
+	i->hook = hook;
 	i->fd_state = bpf_map__fd(s->maps.ll_state);
 	i->fd_flows = bpf_map__fd(s->maps.ll_flows);
-	err = ll_flowtab_map(&i->ft, i->fd_flows, bpf_map__fd(s->maps.ll_remotes));
-	if (err)
-		return err;
 	i->fd_rules = bpf_map__fd(s->maps.ll_rules);
 	i->fd_allow = bpf_map__fd(s->maps.ll_allow);
 	i->fd_rhosts = bpf_map__fd(s->maps.ll_rule_hosts);
@@ -178,8 +163,26 @@ static int load(struct inst *i, int pfm, int tc)
 	i->fd_pool = bpf_map__fd(s->maps.ll_pool);
 	i->fd_evlimit = bpf_map__fd(s->maps.ll_evlimit);
 	i->rb = ring_buffer__new(bpf_map__fd(s->maps.ll_events), ev_cb, i, NULL);
-	if (!i->rb)
-		return -errno;
+	return i->rb ? 0 : -errno;
+}
+
+/* pfm: ll_tc_ingress with every skb reserve-backed; tc: ll_tc_policy (attach --mode tc) */
+static int load(struct inst *i, int pfm, int tc)
+{
+	const struct instance_opts o = {
+		.assume_pfm = pfm,
+		.every_event = 1,	/* every event emitted: compared per frame */
+		.count_fast = 1,	/* ll_fast_frames: compared per frame */
+	};
+	int err = instance_open(&i->skel, &i->ft, &o);
+
+	if (err)
+		return err;
+	err = inst_maps(i, pfm ? i->skel->progs.ll_tc_ingress :
+			   tc ? i->skel->progs.ll_tc_policy : i->skel->progs.ll_xdp,
+			pfm || tc ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP);
+	if (err)
+		return err;
 	i->m.pfm = pfm;
 	return 0;
 }
