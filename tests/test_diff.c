@@ -1921,39 +1921,60 @@ static int check_end(struct ctx *c, struct inst *i, const struct scen *s)
 static __u64 opt_frames = 200000, opt_seed = 20261204;
 static __u64 total_frames, total_runs, total_mismatches;
 
+/* The family's generator, seeded as every run of the family (test_diff's, test_explain's). */
+static void gen_seed(struct gen *g, enum family fam)
+{
+	g->fam = fam;
+	g->r.s = opt_seed * 0x100000001b3ULL + (__u64)fam * 0x9e3779b97f4a7c15ULL;
+	rnd(&g->r);
+}
+
+/*
+ * Scenario c->scen of the generator's family: drawn into sc, the generator's
+ * frames pointed at it, installed in the ninst instances. Its frame count,
+ * or -1 (a FAIL line said why).
+ */
+static int scen_next(struct gen *g, struct ctx *c, struct scen *sc, struct inst *insts, int ninst)
+{
+	int n = 50 + (int)rn(&g->r, g->fam == FAM_TRUNC ? 3000 : 1500);
+	char err[256];
+
+	if (gen_scenario(&g->r, g->fam, sc, err, sizeof(err))) {
+		TEST_FAIL_MSG("scenario %d: %s", c->scen, err);
+		return -1;
+	}
+	c->sc = sc;
+	g->sc = sc;
+	g->nq = 0;
+	g->idx = 0;
+	g->sweeping = 0;
+	for (int k = 0; k < ninst; k++)
+		if (install(&insts[k], sc)) {
+			TEST_FAIL_MSG("installing scenario %d: %s", c->scen, strerror(errno));
+			scen_free(sc);
+			return -1;
+		}
+	return n;
+}
+
 static void run_family(enum family fam)
 {
 	__u64 quota = opt_frames * (__u64)families[fam].share / 100, done = 0;
 	struct ctx c = { .seed = opt_seed, .frames_total = opt_frames, .fam = fam };
-	struct gen g = { .fam = fam };
+	struct gen g = {};
 	struct scen *sc = calloc(1, sizeof(*sc));
 	struct frame *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	if (!sc || !f) {
 		TEST_FAIL_MSG("out of memory");
 		goto out;
 	}
-	g.r.s = opt_seed * 0x100000001b3ULL + (__u64)fam * 0x9e3779b97f4a7c15ULL;
-	rnd(&g.r);
+	gen_seed(&g, fam);
 	for (c.scen = 0; done < quota; c.scen++) {
-		int n = 50 + (int)rn(&g.r, fam == FAM_TRUNC ? 3000 : 1500), failed = 0;
+		int n = scen_next(&g, &c, sc, in, NINST), failed = 0;
 
-		if (gen_scenario(&g.r, fam, sc, err, sizeof(err))) {
-			TEST_FAIL_MSG("scenario %d: %s", c.scen, err);
+		if (n < 0)
 			break;
-		}
-		c.sc = sc;
-		g.sc = sc;
-		g.nq = 0;
-		g.idx = 0;
-		g.sweeping = 0;
-		for (int k = 0; k < NINST; k++)
-			if (install(&in[k], sc)) {
-				TEST_FAIL_MSG("installing scenario %d: %s", c.scen, strerror(errno));
-				scen_free(sc);
-				goto out;
-			}
 		for (c.frame = 0; c.frame < n && done < quota; c.frame++, g.idx++) {
 			gen_frame(&g, f);
 			for (int k = 0; k < NINST && !failed; k++) {

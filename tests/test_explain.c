@@ -297,37 +297,21 @@ static void ex_family(enum family fam, __u64 frames)
 {
 	__u64 quota = frames * (__u64)families[fam].share / 100, done = 0;
 	struct ctx c = { .seed = opt_seed, .frames_total = frames, .fam = fam };
-	struct gen g = { .fam = fam };
+	struct gen g = {};
 	struct scen *sc = calloc(1, sizeof(*sc));
 	struct frame *f = calloc(1, sizeof(*f));
 	__u64 before = ex_mismatches;
-	char err[256];
 
 	if (!sc || !f) {
 		TEST_FAIL_MSG("out of memory");
 		goto out;
 	}
-	/* the same generator and seed as test_diff's run_family */
-	g.r.s = opt_seed * 0x100000001b3ULL + (__u64)fam * 0x9e3779b97f4a7c15ULL;
-	rnd(&g.r);
+	gen_seed(&g, fam);	/* the same generator and seed as test_diff's run_family */
 	for (c.scen = 0; done < quota; c.scen++) {
-		int n = 50 + (int)rn(&g.r, fam == FAM_TRUNC ? 3000 : 1500);
+		int n = scen_next(&g, &c, sc, li, EX_NINST);
 
-		if (gen_scenario(&g.r, fam, sc, err, sizeof(err))) {
-			TEST_FAIL_MSG("scenario %d: %s", c.scen, err);
+		if (n < 0)
 			break;
-		}
-		c.sc = sc;
-		g.sc = sc;
-		g.nq = 0;
-		g.idx = 0;
-		g.sweeping = 0;
-		for (int k = 0; k < EX_NINST; k++)
-			if (install(&li[k], sc)) {
-				TEST_FAIL_MSG("installing scenario %d", c.scen);
-				scen_free(sc);
-				goto out;
-			}
 		for (c.frame = 0; c.frame < n && done < quota; c.frame++, g.idx++) {
 			gen_frame(&g, f);
 			for (int k = 0; k < EX_NINST; k++) {
