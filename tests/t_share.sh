@@ -309,20 +309,8 @@ flock -u 9
 
 # ------------------------------------------------------------------ lifelined
 mkdir -p "$TMP/d"
-cat >"$TMP/d/conf" <<EOF
-[daemon]
-tick = 250ms
-state_dir = $TMP/d
-$(conf_host_sources_off)
-[kernel]
-vmscan = no
-[metrics]
-textfile = $TMP/d/lifeline.prom
-interval = 1h
-[alert]
-on_change = $TMP/d/hook.sh
-hook_interval = 1h
-EOF
+lld_conf state_dir="$TMP/d" tick=250ms host=off textfile="$TMP/d/lifeline.prom" \
+	hook="$TMP/d/hook.sh" hook_interval=1h >"$TMP/d/conf"
 # the hook records every run's event and reason
 printf '#!/bin/sh\necho "$LIFELINE_EVENT $LIFELINE_REASON" >>%s\n' "$TMP/d/hook.log" >"$TMP/d/hook.sh"
 chmod +x "$TMP/d/hook.sh"

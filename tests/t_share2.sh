@@ -164,17 +164,7 @@ done
 # ------------------------------------------------ 4. libbpf noise, xdp_via, STATE column
 # lifelined: metric 0 once bypassed; no libbpf messages while lost
 mkdir -p "$TMP/d"
-cat >"$TMP/d/conf" <<EOF
-[daemon]
-tick = 250ms
-state_dir = $TMP/d
-$(conf_host_sources_off)
-[kernel]
-vmscan = no
-[metrics]
-textfile = $TMP/d/lifeline.prom
-interval = 1h
-EOF
+lld_conf state_dir="$TMP/d" tick=250ms host=off textfile="$TMP/d/lifeline.prom" >"$TMP/d/conf"
 enf() { grep -q "^lifeline_iface_enforcing{iface=\"$DEV_CLI\".*} $1\$" "$TMP/d/lifeline.prom" 2>/dev/null; }
 ll attach $DEV_CLI --mode tc >/dev/null 2>&1
 in_cli env LIFELINE_PIN_PATH=$PIN "$LLD" --foreground --config "$TMP/d/conf" >"$TMP/d/log" 2>&1 &
