@@ -89,6 +89,24 @@ ns_cleanup() {
 	return 0
 }
 
+# ns_suite_cleanup: the end of a suite on these namespaces (call it from its EXIT
+# trap): nbdkit stopped, everything on the suite's pin path ($PIN) detached, the
+# namespaces and what runs in them gone, $PIN and $TMP removed.
+ns_suite_cleanup() {
+	nbd_stop
+	in_cli env LIFELINE_PIN_PATH=$PIN "$LL" detach --all >/dev/null 2>&1
+	ns_cleanup
+	rm -rf "$PIN" "$TMP"
+}
+
+# cli_listener PORT PIDFILE: an unregistered TCP listener on the client's address
+# (nbdkit: any service would do); returns once it listens (3 s at most).
+cli_listening() { [ "$(in_cli ss -Htln "( sport = :$1 )" | wc -l)" = 1 ]; }
+cli_listener() {
+	in_cli nbdkit -i $CLI4 -p "$1" -P "$2" memory 1M >/dev/null 2>&1
+	wait_for 3 cli_listening "$1"
+}
+
 # nbdkit memory disk on the server side; prints nothing, returns when it listens.
 nbd_start() {
 	local size=${1:-256M}

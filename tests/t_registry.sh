@@ -30,13 +30,7 @@ UNIT=$TOP/docs/lifeline.service
 DUM=lld$LL_NS_ID	# a second interface in the client namespace (a veth, tc mode)
 DUM2=lle$LL_NS_ID	# a third, only ever in files that fail
 
-cleanup() {
-	nbd_stop
-	in_cli env LIFELINE_PIN_PATH=$PIN "$LL" detach --all >/dev/null 2>&1
-	ns_cleanup
-	rm -rf "$PIN" "$TMP"
-}
-trap cleanup EXIT
+trap ns_suite_cleanup EXIT
 
 # ------------------------------------------------------------------ the unit
 unit_analyze "$TMP/unit" "unit: "
