@@ -107,6 +107,18 @@ cli_listener() {
 	wait_for 3 cli_listening "$1"
 }
 
+# udp_rx FROM PORT: how many of the UDP datagrams the server side sends from FROM
+# for a second reach the client's socket on $CLIF4:PORT ($UDP: tests/tool_net);
+# flood_rx: the same from the flood address
+udp_rx() {
+	in_cli "$UDP" recv $CLIF4 "$2" 2 >"$TMP/rx" &
+	sleep 0.3
+	in_srv "$UDP" send "$1" $CLIF4 "$2" 1 >/dev/null
+	wait
+	awk '{print $2}' "$TMP/rx"
+}
+flood_rx() { udp_rx $FLOOD4 9999; }
+
 # nbdkit memory disk on the server side; prints nothing, returns when it listens.
 nbd_start() {
 	local size=${1:-256M}

@@ -43,13 +43,6 @@ if ! ns_setup || ! ip netns add $NS_OTHER; then
 fi
 ifindex() { in_cli ip -j link show "$1" | jq '.[0].ifindex'; }
 IFX=$(ifindex $DEV_CLI)
-flood_rx() {
-	in_cli "$UDP" recv $CLIF4 9999 2 >"$TMP/rx" &
-	sleep 0.3
-	in_srv "$UDP" send $FLOOD4 $CLIF4 9999 1 >/dev/null
-	wait
-	awk '{print $2}' "$TMP/rx"
-}
 # state IFACE: its state in status -j ("" if not listed)
 state() { ll -j status 2>/dev/null | jq -r --arg i "$1" '.interfaces[] | select(.interface == $i) | .state'; }
 status_rc() { ll status >/dev/null 2>&1; echo $?; }
