@@ -118,6 +118,19 @@ udp_rx() {
 	awk '{print $2}' "$TMP/rx"
 }
 flood_rx() { udp_rx $FLOOD4 9999; }
+# flood_during CMD...: runs CMD while the server side floods the client's UDP
+# port 9999 from the flood address for 2 s; sets tx and rx (datagrams sent,
+# received); returns CMD's status
+flood_during() {
+	local rc
+	in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
+	sleep 0.2
+	in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >"$TMP/tx" &
+	"$@"; rc=$?
+	wait
+	rx=$(awk '{print $2}' "$TMP/rx"); tx=$(awk '{print $2}' "$TMP/tx")
+	return $rc
+}
 
 # nbdkit memory disk on the server side; prints nothing, returns when it listens.
 nbd_start() {

@@ -164,12 +164,7 @@ nbd_roundtrip() {
 check "reboot: pressure set critical" ll pressure set critical
 d0=$(ll -j stats | jq '.hooks.xdp.drop_critical.packets')
 h0=$(ll -j flow list | jq '[.rules[] | select(.name == "disk") | .packets] | add // 0')
-in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
-sleep 0.2
-in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >"$TMP/tx" &
-check "reboot: NBD write+read verified at critical under flood" nbd_roundtrip
-wait
-rx=$(awk '{print $2}' "$TMP/rx"); tx=$(awk '{print $2}' "$TMP/tx")
+flood_during check "reboot: NBD write+read verified at critical under flood" nbd_roundtrip
 d1=$(ll -j stats | jq '.hooks.xdp.drop_critical.packets')
 h1=$(ll -j flow list | jq '[.rules[] | select(.name == "disk") | .packets] | add // 0')
 [ "${rx:-1}" = 0 ] && [ "${tx:-0}" -gt 1000 ] && [ $((d1 - d0)) -ge $((tx / 2)) ] &&
