@@ -7,45 +7,23 @@
 #   for f in /tmp/a/*.norm; do diff <(grep -v libbpf: $f) <(grep -v libbpf: /tmp/b/${f##*/}); done
 set -u
 BIN=$1 OUT=$2
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 PIN=/sys/fs/bpf/llrec-$$
 export LIFELINE_PIN_PATH=$PIN
 TMP=$(mktemp -d /tmp/llrec.XXXXXX)
 PROC=$TMP/root RUN=$TMP/run CONF=$TMP/lifeline.conf
-mkdir -p "$OUT" "$PROC/proc/pressure" "$PROC/proc/net" "$RUN"
+mkdir -p "$OUT" "$RUN"
 cleanup() { [ -n "${DPID:-}" ] && kill -9 $DPID 2>/dev/null; [ -n "${CPID:-}" ] && kill $CPID 2>/dev/null; wait 2>/dev/null; rm -rf "$PIN" "$TMP"; }
 trap cleanup EXIT
-put() { printf '%s' "$2" >"$1.tmp" && mv -f "$1.tmp" "$1"; }
-psi() { put "$PROC/proc/pressure/memory" "some avg10=$1 avg60=0.00 avg300=0.00 total=0
-full avg10=0.00 avg60=0.00 avg300=0.00 total=0
-"; }
-memavail_kb() { put "$PROC/proc/meminfo" "$(sed "s/^MemAvailable:.*/MemAvailable:   $1 kB/" "$TOP/tests/data/meminfo")
-"; }
-pfdrops() { put "$PROC/proc/net/netstat" "TcpExt: SyncookiesSent PFMemallocDrop TW
-TcpExt: 0 $1 0
-"; }
-cp "$TOP/tests/data/zoneinfo" "$PROC/proc/zoneinfo"
-psi 0.00; memavail_kb 20000000; pfdrops 0
+fake_proc "$PROC"; memavail_kb "$PROC" 20000000; pfdrops "$PROC" 0
 cat >"$TMP/hook.sh" <<EOF
 #!/bin/sh
 { tr '\\0' '\\n' </proc/\$\$/environ | sort; echo ---; } >>"$OUT/hooks.raw"
 EOF
 chmod 755 "$TMP/hook.sh"
-cat >"$CONF" <<EOF
-[daemon]
-tick = 100ms
-lease = 1s
-hold = 500ms
-state_dir = $RUN
-
-[alert]
-on_change = $TMP/hook.sh
-hook_interval = 0
-
-[metrics]
-textfile = $TMP/lifeline.prom
-interval = 200ms
-EOF
+conf() { lld_conf state_dir="$RUN" tick=100ms lease=$1 hold=500ms hook="$TMP/hook.sh" \
+	textfile="$TMP/lifeline.prom" interval=200ms; }
+conf 1s >"$CONF"
 : >"$OUT/hooks.raw"
 "$BIN/lifelined" --foreground --config "$CONF" --proc-root "$PROC" -v >"$OUT/log.raw" 2>&1 &
 DPID=$!
@@ -64,17 +42,17 @@ for i in $(seq 200); do grep -q hello "$OUT/events.raw" 2>/dev/null && break; sl
 LL="$BIN/lifeline"
 snap() { sleep 0.5; cp "$TMP/lifeline.prom" "$OUT/metrics.$1" 2>/dev/null; }
 sleep 1.2; snap calm
-psi 50.00; sleep 0.6; snap critical
-psi 12.00; sleep 1.2; snap elevated
-psi 0.00; sleep 1.5; snap none
-memavail_kb 100; sleep 0.6
-memavail_kb 20000000; sleep 1.5
+psi "$PROC" 50.00; sleep 0.6; snap critical
+psi "$PROC" 12.00; sleep 1.2; snap elevated
+psi "$PROC" 0.00; sleep 1.5; snap none
+memavail_kb "$PROC" 100; sleep 0.6
+memavail_kb "$PROC" 20000000; sleep 1.5
 "$LL" pressure set critical --for 2s >/dev/null; sleep 0.8; snap override
 "$LL" pressure clear >/dev/null; sleep 0.8
-printf '[daemon]\ntick = 100ms\nlease = 2s\nhold = 500ms\nstate_dir = %s\n[alert]\non_change = %s\nhook_interval = 0\n[metrics]\ntextfile = %s\ninterval = 200ms\n[psi]\nsome_elevated = "bad"\n' "$RUN" "$TMP/hook.sh" "$TMP/lifeline.prom" >"$CONF.new"; cp "$CONF" "$CONF.good"; mv "$CONF.new" "$CONF"
+{ conf 2s; printf '[psi]\nsome_elevated = "bad"\n'; } >"$CONF.new"; cp "$CONF" "$CONF.good"; mv "$CONF.new" "$CONF"
 kill -HUP $DPID; sleep 0.5
 cp "$CONF.good" "$CONF"; sed -i 's/lease = 1s/lease = 2s/' "$CONF"; kill -HUP $DPID; sleep 1.2; snap reloaded
-psi 50.00; sleep 0.5
+psi "$PROC" 50.00; sleep 0.5
 kill -TERM $DPID; wait $DPID; echo "exit $?" >"$OUT/exit"
 DPID=""
 sleep 0.3; wait $CPID 2>/dev/null; CPID=""

@@ -25,6 +25,32 @@ conf_host_sources_off() {
 	printf '[psi]\nenable = no\n[watermark]\nenable = no\n[memavailable]\nenable = no\n[netstat]\nenable = no\n'
 }
 
+# lld_conf KEY=VALUE...: a lifelined config for a test run, on stdout; a suite's
+# own sections may follow it. Keys (each optional):
+#   state_dir tick lease hold   [daemon]
+#   host=off                    this host's file sources and the vmscan tracepoints off
+#   hook hook_interval          [alert] on_change (hook_interval: 0 unless given)
+#   textfile interval           [metrics] (interval: 1h unless given)
+lld_conf() {
+	local kv k
+	local -A c=()
+	for kv in "$@"; do
+		k=${kv%%=*}
+		case $k in
+		state_dir|tick|lease|hold|host|hook|hook_interval|textfile|interval) c[$k]=${kv#*=} ;;
+		*) echo "lld_conf: unknown key '$k'" >&2; return 1 ;;
+		esac
+	done
+	echo '[daemon]'
+	for k in tick lease hold state_dir; do
+		[ -n "${c[$k]:-}" ] && echo "$k = ${c[$k]}"
+	done
+	[ "${c[host]:-}" = off ] && { conf_host_sources_off; printf '[kernel]\nvmscan = no\n'; }
+	[ -n "${c[hook]:-}" ] && printf '[alert]\non_change = %s\nhook_interval = %s\n' "${c[hook]}" "${c[hook_interval]:-0}"
+	[ -n "${c[textfile]:-}" ] && printf '[metrics]\ntextfile = %s\ninterval = %s\n' "${c[textfile]}" "${c[interval]:-1h}"
+	return 0
+}
+
 # A fake /proc for lifelined --proc-root: fake_proc DIR makes DIR/proc with this
 # machine's samples and calm PSI; put FILE TEXT replaces a file by rename (the
 # daemon never reads half a file); psi DIR AVG10 sets the "some" pressure.
@@ -41,6 +67,13 @@ TcpExt: 0
 "
 	psi "$1" 0.00
 }
+# memavail_kb DIR KB: DIR/proc/meminfo, the sample's with MemAvailable KB;
+# pfdrops DIR N: DIR/proc/net/netstat with PFMemallocDrop N, among other counters
+memavail_kb() { put "$1/proc/meminfo" "$(sed "s/^MemAvailable:.*/MemAvailable:   $2 kB/" "$TOP/tests/data/meminfo")
+"; }
+pfdrops() { put "$1/proc/net/netstat" "TcpExt: SyncookiesSent PFMemallocDrop TW
+TcpExt: 0 $2 0
+"; }
 
 # host_lock: holds the machine-wide test lock (LL_HOST_LOCK) until the suite
 # exits, for suites that change host-wide state (vm and net sysctls) and read

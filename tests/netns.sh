@@ -89,6 +89,49 @@ ns_cleanup() {
 	return 0
 }
 
+# ns_suite_cleanup: the end of a suite on these namespaces (call it from its EXIT
+# trap): nbdkit stopped, everything on the suite's pin path ($PIN) detached, the
+# namespaces and what runs in them gone, $PIN and $TMP removed.
+ns_suite_cleanup() {
+	nbd_stop
+	in_cli env LIFELINE_PIN_PATH=$PIN "$LL" detach --all >/dev/null 2>&1
+	ns_cleanup
+	rm -rf "$PIN" "$TMP"
+}
+
+# cli_listener PORT PIDFILE: an unregistered TCP listener on the client's address
+# (nbdkit: any service would do); returns once it listens (3 s at most).
+cli_listening() { [ "$(in_cli ss -Htln "( sport = :$1 )" | wc -l)" = 1 ]; }
+cli_listener() {
+	in_cli nbdkit -i $CLI4 -p "$1" -P "$2" memory 1M >/dev/null 2>&1
+	wait_for 3 cli_listening "$1"
+}
+
+# udp_rx FROM PORT: how many of the UDP datagrams the server side sends from FROM
+# for a second reach the client's socket on $CLIF4:PORT ($UDP: tests/tool_net);
+# flood_rx: the same from the flood address
+udp_rx() {
+	in_cli "$UDP" recv $CLIF4 "$2" 2 >"$TMP/rx" &
+	sleep 0.3
+	in_srv "$UDP" send "$1" $CLIF4 "$2" 1 >/dev/null
+	wait
+	awk '{print $2}' "$TMP/rx"
+}
+flood_rx() { udp_rx $FLOOD4 9999; }
+# flood_during CMD...: runs CMD while the server side floods the client's UDP
+# port 9999 from the flood address for 2 s; sets tx and rx (datagrams sent,
+# received); returns CMD's status
+flood_during() {
+	local rc
+	in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
+	sleep 0.2
+	in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >"$TMP/tx" &
+	"$@"; rc=$?
+	wait
+	rx=$(awk '{print $2}' "$TMP/rx"); tx=$(awk '{print $2}' "$TMP/tx")
+	return $rc
+}
+
 # nbdkit memory disk on the server side; prints nothing, returns when it listens.
 nbd_start() {
 	local size=${1:-256M}

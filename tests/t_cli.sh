@@ -77,12 +77,7 @@ jqt "pressure show says critical/manual" '.level == "critical" and .source == "m
 under_flood() {	# under_flood HOOK LABEL
 	local before after rx tx
 	before=$(ll -j stats | jq ".hooks.$1.drop_critical.packets")
-	in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
-	sleep 0.2
-	in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >"$TMP/tx" &
-	check "$2: NBD write+read verified under flood" nbd_roundtrip
-	wait
-	rx=$(awk '{print $2}' "$TMP/rx"); tx=$(awk '{print $2}' "$TMP/tx")
+	flood_during check "$2: NBD write+read verified under flood" nbd_roundtrip
 	after=$(ll -j stats | jq ".hooks.$1.drop_critical.packets")
 	if [ "${rx:-1}" = 0 ]; then pass "$2: flood dropped before the socket (0 of $tx received)"; else fail "$2: flood" "$rx of $tx received"; fi
 	if [ $((after - before)) -ge $((tx / 2)) ]; then pass "$2: drops counted at $1 ($((after - before)))"; else fail "$2: drop counter" "$before -> $after for $tx sent"; fi

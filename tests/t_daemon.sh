@@ -47,22 +47,11 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- the fake tree; files are replaced by rename, so the daemon never reads half a file ----
-mkdir -p "$PROC/proc/pressure" "$PROC/proc/net" "$RUN"
-put() { printf '%s' "$2" >"$1.tmp" && mv -f "$1.tmp" "$1"; }
-psi() {
-	put "$PROC/proc/pressure/memory" "some avg10=$1 avg60=0.00 avg300=0.00 total=0
-full avg10=0.00 avg60=0.00 avg300=0.00 total=0
-"
-}
-memavail_kb() { put "$PROC/proc/meminfo" "$(sed "s/^MemAvailable:.*/MemAvailable:   $1 kB/" "$TOP/tests/data/meminfo")
-"; }
-pfdrops() { put "$PROC/proc/net/netstat" "TcpExt: SyncookiesSent PFMemallocDrop TW
-TcpExt: 0 $1 0
-"; }
-cp "$TOP/tests/data/zoneinfo" "$PROC/proc/zoneinfo"
-psi 0.00
-memavail_kb 20000000
-pfdrops 0
+# (lib.sh: fake_proc, psi, memavail_kb, pfdrops)
+mkdir -p "$RUN"
+fake_proc "$PROC"
+memavail_kb "$PROC" 20000000
+pfdrops "$PROC" 0
 
 cat >"$TMP/hook.sh" <<EOF
 #!/bin/sh
@@ -71,21 +60,8 @@ cat >"$TMP/hook.sh" <<EOF
 EOF
 chmod 755 "$TMP/hook.sh"
 
-cat >"$CONF" <<EOF
-[daemon]
-tick = 100ms
-lease = 1s
-hold = 1s
-state_dir = $RUN
-
-[alert]
-on_change = $TMP/hook.sh
-hook_interval = 0
-
-[metrics]
-textfile = $TMP/lifeline.prom
-interval = 500ms
-EOF
+lld_conf state_dir="$RUN" tick=100ms lease=1s hold=1s hook="$TMP/hook.sh" \
+	textfile="$TMP/lifeline.prom" interval=500ms >"$CONF"
 
 # ---- helpers ----
 get() { "$ST" "$PIN" 2>/dev/null | sed -n "s/^$1=//p"; }
@@ -209,7 +185,7 @@ MONPID=$!
 sleep 0.2
 
 # ---- none -> critical -> (hold) elevated -> (hold) none ----
-psi 50.00
+psi "$PROC" 50.00
 if wait_for 3 vote_is critical && [ "$(get daemon_source)" = psi ] && effective_is critical; then
 	pass psi_critical
 else
@@ -221,7 +197,7 @@ if [ "$lease" -gt 0 ] && [ "$lease" -le 1000 ] 2>/dev/null; then
 else
 	fail lease_window "lease $lease ms, configured 1s"
 fi
-psi 0.00
+psi "$PROC" 0.00
 start=$(date +%s%N)
 sleep 0.5
 lvl=$(get daemon_level)
@@ -278,18 +254,18 @@ else
 fi
 
 # ---- other sources ----
-memavail_kb 400000	# about 1.6% of the sample's MemTotal
+memavail_kb "$PROC" 400000	# about 1.6% of the sample's MemTotal
 wait_for 3 vote_is critical && [ "$(get daemon_source)" = memavailable ] && pass memavailable_critical ||
 	fail memavailable_critical "$(get daemon_level) $(get daemon_source)"
-memavail_kb 20000000
+memavail_kb "$PROC" 20000000
 wait_for 4 vote_is none || fail memavailable_calm "still $(get daemon_level)"
-pfdrops 5
+pfdrops "$PROC" 5
 wait_for 3 vote_is critical && [ "$(get daemon_source)" = netstat ] && pass netstat_critical ||
 	fail netstat_critical "$(get daemon_level) $(get daemon_source)"
 wait_for 4 vote_is none && pass netstat_one_growth_decays || fail netstat_one_growth_decays "still $(get daemon_level)"
 
 # ---- the manual override wins, and the daemon never writes it ----
-psi 50.00
+psi "$PROC" 50.00
 wait_for 3 vote_is critical
 "$ST" "$PIN" override none
 if wait_for 2 log_has "level none (was critical), source manual" && effective_is none &&

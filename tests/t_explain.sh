@@ -21,23 +21,16 @@ NET=$TOP/build/tests/tool_net
 N=8
 
 cleanup() {
-	nbd_stop
 	for p in "$TMP"/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
-	in_cli env LIFELINE_PIN_PATH=$PIN "$LL" detach --all >/dev/null 2>&1
-	ns_cleanup
-	rm -rf "$PIN" "$TMP"
+	ns_suite_cleanup
 }
 trap cleanup EXIT
 
 if ! ns_setup || ! nbd_start 16M; then fail setup "namespaces or nbdkit"; summary; exit 1; fi
-# an unregistered listener on the client (any service would do): spoofed SYNs go to it
-in_cli nbdkit -i $CLI4 -p 2222 -P "$TMP/lis.pid" memory 1M >/dev/null 2>&1
 # an unregistered server on the server side, for a connection explain --sockets must flag
 in_srv nbdkit -i $FLOOD4 -p 2223 -P "$TMP/lis2.pid" memory 1M >/dev/null 2>&1
-for _ in $(seq 50); do
-	[ "$(in_cli ss -Htln "( sport = :2222 )" | wc -l)" = 1 ] && break
-	sleep 0.05
-done
+# an unregistered listener on the client (any service would do): spoofed SYNs go to it
+cli_listener 2222 "$TMP/lis.pid"
 mac=$(in_cli ip -br link show $DEV_CLI | awk '{print $3}')
 # no more router solicitations (per namespace): phase 1 wants a quiet link
 in_srv sysctl -qw net.ipv6.conf.$DEV_SRV.router_solicitations=0

@@ -35,14 +35,6 @@ if ! ns_setup; then
 	exit 1
 fi
 
-# flood_rx: UDP datagrams from the flood address that reach the client's socket in 1 s
-flood_rx() {
-	in_cli "$UDP" recv $CLIF4 9999 2 >"$TMP/rx" &
-	sleep 0.3
-	in_srv "$UDP" send $FLOOD4 $CLIF4 9999 1 >/dev/null
-	wait
-	awk '{print $2}' "$TMP/rx"
-}
 # lifeline's filter on the client's ingress (by its handle), present or not
 ll_filter() { in_cli tc filter show dev $DEV_CLI ingress | grep -q "handle 0x4c4c"; }
 nosys() { in_cli env LIFELINE_PIN_PATH=$PIN setpriv --bounding-set=-sys_admin "$LL" "$@"; }

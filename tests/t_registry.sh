@@ -21,6 +21,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns.sh"
+. "$(dirname "$0")/unit.sh"
 
 PIN=/sys/fs/bpf/lltest-registry-$LL_NS_ID
 TMP=$(mktemp -d /tmp/lltest-registry.XXXXXX)
@@ -29,36 +30,10 @@ UNIT=$TOP/docs/lifeline.service
 DUM=lld$LL_NS_ID	# a second interface in the client namespace (a veth, tc mode)
 DUM2=lle$LL_NS_ID	# a third, only ever in files that fail
 
-cleanup() {
-	nbd_stop
-	in_cli env LIFELINE_PIN_PATH=$PIN "$LL" detach --all >/dev/null 2>&1
-	ns_cleanup
-	rm -rf "$PIN" "$TMP"
-}
-trap cleanup EXIT
+trap ns_suite_cleanup EXIT
 
 # ------------------------------------------------------------------ the unit
-unit_get() { sed -n "s/^$1=//p" "$UNIT" | tr '\n' ' '; }
-mkdir -p "$TMP/unit"
-U=$TMP/unit/lifeline.service
-sed "s|/usr/sbin/|$TOP/build/|g" "$UNIT" >"$U"
-if ! command -v systemd-analyze >/dev/null; then
-	skip "systemd-analyze" "not installed (apt-get install systemd)"
-elif ! out=$(systemd-analyze security --offline=true "$U" 2>&1) || ! grep -q 'Overall exposure level' <<<"$out"; then
-	skip "systemd-analyze security" "cannot run offline here: $(tail -1 <<<"$out")"
-else
-	lvl=$(sed -n 's/.*Overall exposure level for lifeline.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p' <<<"$out")
-	if awk -v l="${lvl% *}" 'BEGIN { exit !(l != "" && l <= 4.0) }' && [ "${lvl#* }" = OK ]; then
-		pass "unit: systemd-analyze security $lvl"
-	else
-		fail "unit: systemd-analyze security" "exposure '$lvl', want <= 4.0 OK"
-	fi
-	if out=$(systemd-analyze verify "$U" 2>&1) && [ -z "$out" ]; then
-		pass "unit: systemd-analyze verify clean"
-	else
-		fail "unit: systemd-analyze verify" "$(head -5 <<<"$out" | tr '\n' ' ')"
-	fi
-fi
+unit_analyze "$TMP/unit" "unit: "
 [ "$(unit_get Type)" = "oneshot " ] && [ "$(unit_get RemainAfterExit)" = "yes " ] &&
 	pass "unit: oneshot, RemainAfterExit" || fail "unit: type" "$(unit_get Type) $(unit_get RemainAfterExit)"
 before=$(unit_get Before)
@@ -164,33 +139,12 @@ S2=$(state)
 [ "$S2" = "$S1" ] && pass "reboot: every attachment, flow, allow rule and setting back" ||
 	fail "reboot: state" "$(diff <(echo "$S1") <(echo "$S2") | head -10 | tr '\n' ' ')"
 if [ -n "$traced" ] && command -v systemd-analyze >/dev/null; then
-	expand() {
-		local x
-		for x in "$@"; do
-			if [[ $x == @* ]]; then
-				expand $(systemd-analyze syscall-filter "$x" 2>/dev/null | sed -n '2,$p' | grep -v '^ *#' | tr -d ' ')
-			else
-				echo "$x"
-			fi
-		done
-	}
-	allow="" deny=""
-	while read -r line; do
-		if [[ $line == ~* ]]; then deny="$deny ${line#\~}"; else allow="$allow $line"; fi
-	done < <(sed -n 's/^SystemCallFilter=//p' "$UNIT")
-	expand $allow | sort -u >"$TMP/allow"
-	expand $deny | sort -u >"$TMP/deny"
-	comm -23 "$TMP/allow" "$TMP/deny" >"$TMP/allowed"
 	awk '/execve\(.*lifeline"/ { on = 1 } on' "$TMP/strace.log" >"$TMP/trace"
-	sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' "$TMP/trace" | sort -u >"$TMP/used"
-	bad=$(comm -23 "$TMP/used" "$TMP/allowed" | tr '\n' ' ')
+	bad=$(unit_syscalls "$TMP/trace" "$TMP")
 	[ -s "$TMP/used" ] && [ -s "$TMP/allowed" ] && [ -z "$bad" ] &&
 		pass "reboot: SystemCallFilter allows all $(wc -l <"$TMP/used") system calls apply made" ||
 		fail "reboot: SystemCallFilter" "used but not allowed: ${bad:-(no trace)}"
-	fams=$(unit_get RestrictAddressFamilies)
-	used=$(sed -nE 's/^[0-9]+ +socket\((AF_[A-Z0-9]+),.*/\1/p' "$TMP/trace" | sort -u | tr '\n' ' ')
-	bad=""
-	for f in $used; do [[ " $fams " == *" $f "* ]] || bad="$bad $f"; done
+	unit_families "$TMP/trace"
 	[ -n "$used" ] && [ -z "$bad" ] && pass "reboot: RestrictAddressFamilies has every family used ($used)" ||
 		fail "reboot: RestrictAddressFamilies" "'$fams'; used '$used', not allowed:$bad"
 else
@@ -210,12 +164,7 @@ nbd_roundtrip() {
 check "reboot: pressure set critical" ll pressure set critical
 d0=$(ll -j stats | jq '.hooks.xdp.drop_critical.packets')
 h0=$(ll -j flow list | jq '[.rules[] | select(.name == "disk") | .packets] | add // 0')
-in_cli "$UDP" recv $CLIF4 9999 3 >"$TMP/rx" &
-sleep 0.2
-in_srv "$UDP" send $FLOOD4 $CLIF4 9999 2 >"$TMP/tx" &
-check "reboot: NBD write+read verified at critical under flood" nbd_roundtrip
-wait
-rx=$(awk '{print $2}' "$TMP/rx"); tx=$(awk '{print $2}' "$TMP/tx")
+flood_during check "reboot: NBD write+read verified at critical under flood" nbd_roundtrip
 d1=$(ll -j stats | jq '.hooks.xdp.drop_critical.packets')
 h1=$(ll -j flow list | jq '[.rules[] | select(.name == "disk") | .packets] | add // 0')
 [ "${rx:-1}" = 0 ] && [ "${tx:-0}" -gt 1000 ] && [ $((d1 - d0)) -ge $((tx / 2)) ] &&

@@ -46,15 +46,6 @@ ll2() { in_cli env LIFELINE_PIN_PATH=$PIN2 "$LL" "$@"; }
 ifindex() { in_cli ip -j link show "$1" | jq '.[0].ifindex'; }
 IFX=$(ifindex $DEV_CLI)
 
-# udp_rx FROM PORT: datagrams from FROM that reach the client's socket on PORT (of 20)
-udp_rx() {
-	in_cli "$UDP" recv $CLIF4 "$2" 2 >"$TMP/rx" &
-	sleep 0.3
-	in_srv "$UDP" send "$1" $CLIF4 "$2" 1 >/dev/null
-	wait
-	awk '{print $2}' "$TMP/rx"
-}
-flood_rx() { udp_rx $FLOOD4 9999; }
 nbd_ok() { in_cli timeout 5 nbdinfo --size nbd://$SRV4 >/dev/null 2>&1; }
 # the foreign programs' counters: slot 0 tc, 1 XDP
 fcount() {
@@ -309,20 +300,8 @@ flock -u 9
 
 # ------------------------------------------------------------------ lifelined
 mkdir -p "$TMP/d"
-cat >"$TMP/d/conf" <<EOF
-[daemon]
-tick = 250ms
-state_dir = $TMP/d
-$(conf_host_sources_off)
-[kernel]
-vmscan = no
-[metrics]
-textfile = $TMP/d/lifeline.prom
-interval = 1h
-[alert]
-on_change = $TMP/d/hook.sh
-hook_interval = 1h
-EOF
+lld_conf state_dir="$TMP/d" tick=250ms host=off textfile="$TMP/d/lifeline.prom" \
+	hook="$TMP/d/hook.sh" hook_interval=1h >"$TMP/d/conf"
 # the hook records every run's event and reason
 printf '#!/bin/sh\necho "$LIFELINE_EVENT $LIFELINE_REASON" >>%s\n' "$TMP/d/hook.log" >"$TMP/d/hook.sh"
 chmod +x "$TMP/d/hook.sh"

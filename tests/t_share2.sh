@@ -43,13 +43,6 @@ if ! ns_setup || ! ip netns add $NS_OTHER; then
 fi
 ifindex() { in_cli ip -j link show "$1" | jq '.[0].ifindex'; }
 IFX=$(ifindex $DEV_CLI)
-flood_rx() {
-	in_cli "$UDP" recv $CLIF4 9999 2 >"$TMP/rx" &
-	sleep 0.3
-	in_srv "$UDP" send $FLOOD4 $CLIF4 9999 1 >/dev/null
-	wait
-	awk '{print $2}' "$TMP/rx"
-}
 # state IFACE: its state in status -j ("" if not listed)
 state() { ll -j status 2>/dev/null | jq -r --arg i "$1" '.interfaces[] | select(.interface == $i) | .state'; }
 status_rc() { ll status >/dev/null 2>&1; echo $?; }
@@ -164,17 +157,7 @@ done
 # ------------------------------------------------ 4. libbpf noise, xdp_via, STATE column
 # lifelined: metric 0 once bypassed; no libbpf messages while lost
 mkdir -p "$TMP/d"
-cat >"$TMP/d/conf" <<EOF
-[daemon]
-tick = 250ms
-state_dir = $TMP/d
-$(conf_host_sources_off)
-[kernel]
-vmscan = no
-[metrics]
-textfile = $TMP/d/lifeline.prom
-interval = 1h
-EOF
+lld_conf state_dir="$TMP/d" tick=250ms host=off textfile="$TMP/d/lifeline.prom" >"$TMP/d/conf"
 enf() { grep -q "^lifeline_iface_enforcing{iface=\"$DEV_CLI\".*} $1\$" "$TMP/d/lifeline.prom" 2>/dev/null; }
 ll attach $DEV_CLI --mode tc >/dev/null 2>&1
 in_cli env LIFELINE_PIN_PATH=$PIN "$LLD" --foreground --config "$TMP/d/conf" >"$TMP/d/log" 2>&1 &

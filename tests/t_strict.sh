@@ -15,21 +15,14 @@ NET=$TOP/build/tests/tool_net
 N=20
 
 cleanup() {
-	nbd_stop
 	[ -f "$TMP/lis.pid" ] && kill "$(cat "$TMP/lis.pid")" 2>/dev/null
-	in_cli env LIFELINE_PIN_PATH=$PIN "$LL" detach --all >/dev/null 2>&1
-	ns_cleanup
-	rm -rf "$PIN" "$TMP"
+	ns_suite_cleanup
 }
 trap cleanup EXIT
 
 if ! ns_setup || ! nbd_start 16M; then fail setup "namespaces or nbdkit"; summary; exit 1; fi
 # an unregistered listener on the client: any service (sshd, say) would do
-in_cli nbdkit -i $CLI4 -p 2222 -P "$TMP/lis.pid" memory 1M >/dev/null 2>&1
-for _ in $(seq 50); do
-	[ "$(in_cli ss -Htln "( sport = :2222 )" | wc -l)" = 1 ] && break
-	sleep 0.05
-done
+cli_listener 2222 "$TMP/lis.pid"
 mac=$(in_cli ip -br link show $DEV_CLI | awk '{print $3}')
 count() { ll -j stats | jq ".hooks.$1.$2.packets // 0"; }
 

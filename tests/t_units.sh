@@ -16,6 +16,7 @@
 # Usage: tests/t_units.sh [-v]
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/unit.sh"
 V=""
 [ "${1:-}" = "-v" ] && V=1
 UNIT=${UNIT:-$TOP/docs/lifelined.service}
@@ -29,30 +30,9 @@ cleanup() {
 	rm -rf "$PIN" "$TMP"
 }
 [ -n "${KEEP:-}" ] && trap 'rm -rf "$PIN"-*' EXIT || trap cleanup EXIT
-# the unit's values of KEY, all its lines joined
-unit_get() { sed -n "s/^$1=//p" "$UNIT" | tr '\n' ' '; }
 
 # ---- systemd-analyze ----
-U=$TMP/unit/lifelined.service
-mkdir -p "$TMP/unit"
-sed "s|/usr/sbin/|$TOP/build/|g" "$UNIT" >"$U"
-if ! command -v systemd-analyze >/dev/null; then
-	skip "systemd-analyze" "not installed (apt-get install systemd)"
-elif ! out=$(systemd-analyze security --offline=true "$U" 2>&1) || ! grep -q 'Overall exposure level' <<<"$out"; then
-	skip "systemd-analyze security" "cannot run offline here: $(tail -1 <<<"$out")"
-else
-	lvl=$(sed -n 's/.*Overall exposure level for lifelined.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p' <<<"$out")
-	if awk -v l="${lvl% *}" 'BEGIN { exit !(l != "" && l <= 4.0) }' && [ "${lvl#* }" = OK ]; then
-		pass "systemd-analyze security: $lvl"
-	else
-		fail "systemd-analyze security" "exposure '$lvl', want <= 4.0 OK: $(grep '✗' <<<"$out" | awk '{ print $2 }' | head -20 | tr '\n' ' ')"
-	fi
-	if out=$(systemd-analyze verify "$U" 2>&1) && [ -z "$out" ]; then
-		pass "systemd-analyze verify: clean"
-	else
-		fail "systemd-analyze verify" "$(head -5 <<<"$out" | tr '\n' ' ')"
-	fi
-fi
+unit_analyze "$TMP/unit"
 
 # systemd makes /sys/fs/bpf read-only with ProtectKernelTunables=yes and
 # ReadWritePaths=/sys/fs/bpf does not undo it (src/core/namespace.c: on equal
@@ -182,25 +162,7 @@ awk '/execve\(.*lifelined/ { on = 1 } on' "$TMP/strace.log" >"$TMP/trace"
 grep -v '= -1 EEXIST' "$TMP/trace" >"$TMP/trace.ok"
 
 # system calls: the unit's SystemCallFilter, groups expanded
-expand() {
-	local x
-	for x in "$@"; do
-		if [[ $x == @* ]]; then
-			expand $(systemd-analyze syscall-filter "$x" 2>/dev/null | sed -n '2,$p' | grep -v '^ *#' | tr -d ' ')
-		else
-			echo "$x"
-		fi
-	done
-}
-allow="" deny=""
-while read -r line; do
-	if [[ $line == ~* ]]; then deny="$deny ${line#\~}"; else allow="$allow $line"; fi
-done < <(sed -n 's/^SystemCallFilter=//p' "$UNIT")
-expand $allow | sort -u >"$TMP/allow"
-expand $deny | sort -u >"$TMP/deny"
-comm -23 "$TMP/allow" "$TMP/deny" >"$TMP/allowed"
-sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' "$TMP/trace" | sort -u >"$TMP/used"
-bad=$(comm -23 "$TMP/used" "$TMP/allowed" | tr '\n' ' ')
+bad=$(unit_syscalls "$TMP/trace" "$TMP")
 if [ -s "$TMP/allow" ] && [ -s "$TMP/used" ] && [ -z "$bad" ]; then
 	pass "SystemCallFilter allows all $(wc -l <"$TMP/used") system calls made"
 else
@@ -208,10 +170,7 @@ else
 fi
 
 # socket families
-fams=$(unit_get RestrictAddressFamilies)
-used=$(sed -nE 's/^[0-9]+ +socket\((AF_[A-Z0-9]+),.*/\1/p' "$TMP/trace" | sort -u | tr '\n' ' ')
-bad=""
-for f in $used; do [[ " $fams " == *" $f "* ]] || bad="$bad $f"; done
+unit_families "$TMP/trace"
 [ -n "$fams" ] && [ -z "$bad" ] && pass "RestrictAddressFamilies ($fams) has every family used ($used)" ||
 	fail "RestrictAddressFamilies" "'$fams'; used but not allowed:$bad"
 

@@ -24,6 +24,7 @@
 #include "maps.h"
 #include "rules.h"
 #include "lifeline.skel.h"
+#include "instance.h"
 
 TEST_STATE_DEFINE;
 
@@ -978,26 +979,15 @@ static void verify_headroom(void)
 
 static int load(struct instance *in, int assume_pfm, int every_event, __u32 flow_buckets)
 {
-	int err;
+	const struct instance_opts o = {
+		.assume_pfm = assume_pfm,
+		.every_event = every_event,
+		.flow_buckets = flow_buckets,
+		.prepare = verify_n ? NULL : verify_stats_on,
+	};
 
-	in->skel = lifeline_bpf__open();
-	if (!in->skel)
-		return -errno;
-	if (!verify_n)
-		verify_stats_on(in->skel);
 	in->ncpus = libbpf_num_possible_cpus();
-	in->skel->rodata->ll_assume_pfmemalloc = assume_pfm;
-	if (every_event)
-		in->skel->rodata->ll_event_interval_ns = 0;
-	if (flow_buckets)
-		bpf_map__set_max_entries(in->skel->maps.ll_flows, flow_buckets);
-	err = lifeline_bpf__load(in->skel);
-	if (err) {
-		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
-		return err;
-	}
-	return ll_flowtab_map(&in->ft, bpf_map__fd(in->skel->maps.ll_flows),
-			      bpf_map__fd(in->skel->maps.ll_remotes));
+	return instance_open(&in->skel, &in->ft, &o);
 }
 
 static void unload(struct instance *in)

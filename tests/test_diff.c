@@ -57,6 +57,7 @@
 #include "rules.h"
 #include "diff_model.h"
 #include "lifeline.skel.h"
+#include "instance.h"
 
 TEST_STATE_DEFINE;
 
@@ -142,31 +143,15 @@ static int flow_get(const struct inst *i, const struct ll_flow_key *k, struct ll
 	return 0;
 }
 
-/* pfm: ll_tc_ingress with every skb reserve-backed; tc: ll_tc_policy (attach --mode tc) */
-static int load(struct inst *i, int pfm, int tc)
+/* The loaded instance's program (prog), hook, map descriptors and ring buffer. */
+static int inst_maps(struct inst *i, struct bpf_program *prog, int hook)
 {
-	struct lifeline_bpf *s = lifeline_bpf__open();
-	int err;
+	struct lifeline_bpf *s = i->skel;
 
-	if (!s)
-		return -errno;
-	i->skel = s;
-	s->rodata->ll_assume_pfmemalloc = pfm;
-	s->rodata->ll_event_interval_ns = 0;	/* every event emitted: compared per frame */
-	s->rodata->ll_count_fast = 1;		/* ll_fast_frames: compared per frame */
-	err = lifeline_bpf__load(s);
-	if (err) {
-		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
-		return err;
-	}
-	i->prog_fd = bpf_program__fd(pfm ? s->progs.ll_tc_ingress :
-				     tc ? s->progs.ll_tc_policy : s->progs.ll_xdp);
-	i->hook = pfm || tc ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP;
+	i->prog_fd = bpf_program__fd(prog);
+	i->hook = hook;
 	i->fd_state = bpf_map__fd(s->maps.ll_state);
 	i->fd_flows = bpf_map__fd(s->maps.ll_flows);
-	err = ll_flowtab_map(&i->ft, i->fd_flows, bpf_map__fd(s->maps.ll_remotes));
-	if (err)
-		return err;
 	i->fd_rules = bpf_map__fd(s->maps.ll_rules);
 	i->fd_allow = bpf_map__fd(s->maps.ll_allow);
 	i->fd_rhosts = bpf_map__fd(s->maps.ll_rule_hosts);
@@ -178,8 +163,26 @@ static int load(struct inst *i, int pfm, int tc)
 	i->fd_pool = bpf_map__fd(s->maps.ll_pool);
 	i->fd_evlimit = bpf_map__fd(s->maps.ll_evlimit);
 	i->rb = ring_buffer__new(bpf_map__fd(s->maps.ll_events), ev_cb, i, NULL);
-	if (!i->rb)
-		return -errno;
+	return i->rb ? 0 : -errno;
+}
+
+/* pfm: ll_tc_ingress with every skb reserve-backed; tc: ll_tc_policy (attach --mode tc) */
+static int load(struct inst *i, int pfm, int tc)
+{
+	const struct instance_opts o = {
+		.assume_pfm = pfm,
+		.every_event = 1,	/* every event emitted: compared per frame */
+		.count_fast = 1,	/* ll_fast_frames: compared per frame */
+	};
+	int err = instance_open(&i->skel, &i->ft, &o);
+
+	if (err)
+		return err;
+	err = inst_maps(i, pfm ? i->skel->progs.ll_tc_ingress :
+			   tc ? i->skel->progs.ll_tc_policy : i->skel->progs.ll_xdp,
+			pfm || tc ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP);
+	if (err)
+		return err;
 	i->m.pfm = pfm;
 	return 0;
 }
@@ -1918,39 +1921,60 @@ static int check_end(struct ctx *c, struct inst *i, const struct scen *s)
 static __u64 opt_frames = 200000, opt_seed = 20261204;
 static __u64 total_frames, total_runs, total_mismatches;
 
+/* The family's generator, seeded as every run of the family (test_diff's, test_explain's). */
+static void gen_seed(struct gen *g, enum family fam)
+{
+	g->fam = fam;
+	g->r.s = opt_seed * 0x100000001b3ULL + (__u64)fam * 0x9e3779b97f4a7c15ULL;
+	rnd(&g->r);
+}
+
+/*
+ * Scenario c->scen of the generator's family: drawn into sc, the generator's
+ * frames pointed at it, installed in the ninst instances. Its frame count,
+ * or -1 (a FAIL line said why).
+ */
+static int scen_next(struct gen *g, struct ctx *c, struct scen *sc, struct inst *insts, int ninst)
+{
+	int n = 50 + (int)rn(&g->r, g->fam == FAM_TRUNC ? 3000 : 1500);
+	char err[256];
+
+	if (gen_scenario(&g->r, g->fam, sc, err, sizeof(err))) {
+		TEST_FAIL_MSG("scenario %d: %s", c->scen, err);
+		return -1;
+	}
+	c->sc = sc;
+	g->sc = sc;
+	g->nq = 0;
+	g->idx = 0;
+	g->sweeping = 0;
+	for (int k = 0; k < ninst; k++)
+		if (install(&insts[k], sc)) {
+			TEST_FAIL_MSG("installing scenario %d: %s", c->scen, strerror(errno));
+			scen_free(sc);
+			return -1;
+		}
+	return n;
+}
+
 static void run_family(enum family fam)
 {
 	__u64 quota = opt_frames * (__u64)families[fam].share / 100, done = 0;
 	struct ctx c = { .seed = opt_seed, .frames_total = opt_frames, .fam = fam };
-	struct gen g = { .fam = fam };
+	struct gen g = {};
 	struct scen *sc = calloc(1, sizeof(*sc));
 	struct frame *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	if (!sc || !f) {
 		TEST_FAIL_MSG("out of memory");
 		goto out;
 	}
-	g.r.s = opt_seed * 0x100000001b3ULL + (__u64)fam * 0x9e3779b97f4a7c15ULL;
-	rnd(&g.r);
+	gen_seed(&g, fam);
 	for (c.scen = 0; done < quota; c.scen++) {
-		int n = 50 + (int)rn(&g.r, fam == FAM_TRUNC ? 3000 : 1500), failed = 0;
+		int n = scen_next(&g, &c, sc, in, NINST), failed = 0;
 
-		if (gen_scenario(&g.r, fam, sc, err, sizeof(err))) {
-			TEST_FAIL_MSG("scenario %d: %s", c.scen, err);
+		if (n < 0)
 			break;
-		}
-		c.sc = sc;
-		g.sc = sc;
-		g.nq = 0;
-		g.idx = 0;
-		g.sweeping = 0;
-		for (int k = 0; k < NINST; k++)
-			if (install(&in[k], sc)) {
-				TEST_FAIL_MSG("installing scenario %d: %s", c.scen, strerror(errno));
-				scen_free(sc);
-				goto out;
-			}
 		for (c.frame = 0; c.frame < n && done < quota; c.frame++, g.idx++) {
 			gen_frame(&g, f);
 			for (int k = 0; k < NINST && !failed; k++) {

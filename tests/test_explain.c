@@ -38,46 +38,22 @@ static int ex_nfrags[EX_NINST];	/* fragments the live instance remembers, after 
 
 static int load_live(struct inst *i, int tc, char *err, size_t errlen)
 {
-	struct lifeline_bpf *s = lifeline_bpf__open();
+	const struct instance_opts o = {
+		.flow_buckets = ll_flow_buckets(EX_MAX_FLOWS),
+		.rules = EX_MAX_RULES,
+		.only = tc ? "ll_tc_policy" : "ll_xdp",
+	};
 	struct ll_explain_src src;
-	struct bpf_program *prog;
-	int e;
+	struct lifeline_bpf *s;
+	int e = instance_open(&i->skel, &i->ft, &o);
 
-	if (!s)
-		return -errno;
-	i->skel = s;
-	bpf_object__for_each_program(prog, s->obj)
-		bpf_program__set_autoload(prog, prog == (tc ? s->progs.ll_tc_policy : s->progs.ll_xdp));
-	bpf_map__set_max_entries(s->maps.ll_flows, ll_flow_buckets(EX_MAX_FLOWS));
-	bpf_map__set_max_entries(s->maps.ll_rules, EX_MAX_RULES);
-	bpf_map__set_max_entries(s->maps.ll_allow, EX_MAX_RULES);
-	bpf_map__set_max_entries(s->maps.ll_rule_hosts, EX_MAX_RULES);
-	bpf_map__set_max_entries(s->maps.ll_allow_hosts, EX_MAX_RULES);
-	bpf_map__set_max_entries(s->maps.ll_rule_hits, 2 * EX_MAX_RULES);
-	bpf_map__set_max_entries(s->maps.ll_rule_recs, 2 * EX_MAX_RULES);
-	e = lifeline_bpf__load(s);
 	if (e)
 		return e;
-	i->prog_fd = bpf_program__fd(tc ? s->progs.ll_tc_policy : s->progs.ll_xdp);
-	i->hook = tc ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP;
-	i->fd_state = bpf_map__fd(s->maps.ll_state);
-	i->fd_flows = bpf_map__fd(s->maps.ll_flows);
-	e = ll_flowtab_map(&i->ft, i->fd_flows, bpf_map__fd(s->maps.ll_remotes));
+	s = i->skel;
+	e = inst_maps(i, tc ? s->progs.ll_tc_policy : s->progs.ll_xdp,
+		      tc ? LL_HOOK_TC_INGRESS : LL_HOOK_XDP);
 	if (e)
 		return e;
-	i->fd_rules = bpf_map__fd(s->maps.ll_rules);
-	i->fd_allow = bpf_map__fd(s->maps.ll_allow);
-	i->fd_rhosts = bpf_map__fd(s->maps.ll_rule_hosts);
-	i->fd_ahosts = bpf_map__fd(s->maps.ll_allow_hosts);
-	i->fd_hits = bpf_map__fd(s->maps.ll_rule_hits);
-	i->fd_counters = bpf_map__fd(s->maps.ll_counters);
-	i->fd_frags = bpf_map__fd(s->maps.ll_frags);
-	i->fd_bucket = bpf_map__fd(s->maps.ll_bucket);
-	i->fd_pool = bpf_map__fd(s->maps.ll_pool);
-	i->fd_evlimit = bpf_map__fd(s->maps.ll_evlimit);
-	i->rb = ring_buffer__new(bpf_map__fd(s->maps.ll_events), ev_cb, i, NULL);
-	if (!i->rb)
-		return -errno;
 	src = (struct ll_explain_src){
 		.state = i->fd_state, .flows = i->fd_flows, .rules = i->fd_rules,
 		.allow = i->fd_allow, .rule_hosts = i->fd_rhosts, .allow_hosts = i->fd_ahosts,
@@ -321,37 +297,21 @@ static void ex_family(enum family fam, __u64 frames)
 {
 	__u64 quota = frames * (__u64)families[fam].share / 100, done = 0;
 	struct ctx c = { .seed = opt_seed, .frames_total = frames, .fam = fam };
-	struct gen g = { .fam = fam };
+	struct gen g = {};
 	struct scen *sc = calloc(1, sizeof(*sc));
 	struct frame *f = calloc(1, sizeof(*f));
 	__u64 before = ex_mismatches;
-	char err[256];
 
 	if (!sc || !f) {
 		TEST_FAIL_MSG("out of memory");
 		goto out;
 	}
-	/* the same generator and seed as test_diff's run_family */
-	g.r.s = opt_seed * 0x100000001b3ULL + (__u64)fam * 0x9e3779b97f4a7c15ULL;
-	rnd(&g.r);
+	gen_seed(&g, fam);	/* the same generator and seed as test_diff's run_family */
 	for (c.scen = 0; done < quota; c.scen++) {
-		int n = 50 + (int)rn(&g.r, fam == FAM_TRUNC ? 3000 : 1500);
+		int n = scen_next(&g, &c, sc, li, EX_NINST);
 
-		if (gen_scenario(&g.r, fam, sc, err, sizeof(err))) {
-			TEST_FAIL_MSG("scenario %d: %s", c.scen, err);
+		if (n < 0)
 			break;
-		}
-		c.sc = sc;
-		g.sc = sc;
-		g.nq = 0;
-		g.idx = 0;
-		g.sweeping = 0;
-		for (int k = 0; k < EX_NINST; k++)
-			if (install(&li[k], sc)) {
-				TEST_FAIL_MSG("installing scenario %d", c.scen);
-				scen_free(sc);
-				goto out;
-			}
 		for (c.frame = 0; c.frame < n && done < quota; c.frame++, g.idx++) {
 			gen_frame(&g, f);
 			for (int k = 0; k < EX_NINST; k++) {
