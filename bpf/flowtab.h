@@ -30,10 +30,14 @@ static __always_inline int ll_flow_key4_eq(const struct ll_flow_key *a, const st
 	return !(x[0] | x[2] | (x[1] ^ k->w1) | (x[3] ^ k->w3) | (x[4] ^ k->w4));
 }
 
-/* k4 (a constant NULL or not where this is inlined) says which key compares. */
+/*
+ * k4 (a constant NULL or not where this is inlined) says which key
+ * compares. *spill, when not NULL, gets the bucket's spill count, read
+ * after its tags.
+ */
 static __always_inline struct ll_flow_entry *ll_flow_in(__u32 b, __u32 tag,
 							const struct ll_flow_key *k,
-							const struct ll_flow_key4 *k4)
+							const struct ll_flow_key4 *k4, __u32 *spill)
 {
 	struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &b);
 
@@ -43,7 +47,20 @@ static __always_inline struct ll_flow_entry *ll_flow_in(__u32 b, __u32 tag,
 		if (bk->tag[i] == tag &&
 		    (k4 ? ll_flow_key4_eq(&bk->e[i].key, k4) : ll_flow_key_eq(&bk->e[i].key, k)))
 			return &bk->e[i];
+	if (spill) {
+		asm volatile("" ::: "memory");	/* the tags were read before it */
+		*spill = *(volatile __u32 *)&bk->spill;
+	}
 	return NULL;
+}
+
+/* Raises (by 1) or lowers (by -1) the spill count of bucket b. */
+static __always_inline void ll_flow_spill_add(__u32 b, int by)
+{
+	struct ll_flow_bucket *bk = bpf_map_lookup_elem(&ll_flows, &b);
+
+	if (bk)
+		__sync_fetch_and_add(&bk->spill, by);
 }
 
 /* The move sequence (LL_REMOTE_SEQ in lifeline.h), read as it is now. */
@@ -64,14 +81,20 @@ static __always_inline int ll_flow_moved(__u32 seq)
 	return (seq & 1) || seq != ll_flow_seq();
 }
 
-/* The entry of k in either of its buckets, or NULL. */
+/*
+ * The entry of k in either of its buckets, or NULL: the second bucket is
+ * read only when the home bucket spilled keys there.
+ */
 static __always_inline struct ll_flow_entry *ll_flow_in2(const struct ll_flow_place *pl,
 							 const struct ll_flow_key *k,
 							 const struct ll_flow_key4 *k4)
 {
-	struct ll_flow_entry *e = ll_flow_in(pl->b[0], pl->tag, k, k4);
+	__u32 spill = 0;
+	struct ll_flow_entry *e = ll_flow_in(pl->b[0], pl->tag, k, k4, &spill);
 
-	return e ? e : ll_flow_in(pl->b[1], pl->tag, k, k4);
+	if (e || !spill)
+		return e;
+	return ll_flow_in(pl->b[1], pl->tag, k, k4, NULL);
 }
 
 /*
@@ -188,8 +211,15 @@ static __always_inline int ll_flow_insert(const struct ll_flow_key *k, const str
 		return 0;
 	/* counted before it is visible, uncounted if it never becomes so */
 	__sync_fetch_and_add(&rc->flows, 1);
-	if (ll_flow_put(pl.b[0], pl.tag, k, v) || ll_flow_put(pl.b[1], pl.tag, k, v))
+	if (ll_flow_put(pl.b[0], pl.tag, k, v))
 		return 1;
+	if (pl.b[1] != pl.b[0]) {
+		/* spilled: counted at home before it is visible */
+		ll_flow_spill_add(pl.b[0], 1);
+		if (ll_flow_put(pl.b[1], pl.tag, k, v))
+			return 1;
+		ll_flow_spill_add(pl.b[0], -1);
+	}
 	__sync_fetch_and_add(&rc->flows, -1);
 	return 0;
 }
@@ -214,6 +244,9 @@ static __always_inline int ll_flow_clear_auto(const struct ll_flow_place *pl,
 				continue;
 			__builtin_memset(&bk->e[i], 0, sizeof(bk->e[i]));
 			__atomic_exchange_n(&bk->tag[i], 0, __ATOMIC_SEQ_CST);
+			/* a spilled copy: uncounted at home after it went */
+			if (j && pl->b[1] != pl->b[0])
+				ll_flow_spill_add(pl->b[0], -1);
 			n++;
 		}
 	}

@@ -164,6 +164,13 @@ struct ll_flow_val {
  * to a power of two of buckets); when both of a flow's buckets are full,
  * user space moves an entry to its other bucket (sock_ops cannot, and
  * leaves the connection to its endpoint rule).
+ *
+ * A key's first bucket (b[0] of ll_flow_place) is its home; spill counts
+ * the keys whose home this bucket is that live in their second bucket.
+ * Every writer raises it before it publishes such a key there and lowers
+ * it after it cleared one (a count is never below the truth), so a lookup
+ * that misses at home where spill is 0 is done: one bucket read, where the
+ * entry most often is, for a hit and for most misses.
  */
 #define LL_FLOW_WAYS 4
 #define LL_FLOW_SLOTS_NUM 5		/* slots per admitted flow: 5/4 */
@@ -177,6 +184,8 @@ struct ll_flow_entry {
 
 struct ll_flow_bucket {
 	__u32 tag[LL_FLOW_WAYS];
+	__u32 spill;		/* keys of this home in their second bucket */
+	__u32 _pad;
 	struct ll_flow_entry e[LL_FLOW_WAYS];
 };
 
@@ -568,8 +577,10 @@ struct ll_event {
  *    other slots.
  * 6: IPv4 flows hashed on their 12 varying bytes (ll_flow_hash4): the
  *    flows of a layout-5 table sit in other buckets.
+ * 7: a flow bucket counts the keys it spilled to their second bucket
+ *    (spill): a layout-6 table has none counted, and lookups would miss them.
  */
-#define LL_LAYOUT 6
+#define LL_LAYOUT 7
 
 /* Limits and defaults. */
 #define LL_DEFAULT_MAX_FLOWS 65536

@@ -895,6 +895,87 @@ out:
 }
 
 /*
+ * The datapath reads a flow's second bucket only when its home bucket
+ * counts keys spilled there (spill, lifeline.h): a table of 8 buckets
+ * filled to capacity (inserts that spill, moves both ways, removals of
+ * every third flow and refills), then every flow's packet at critical
+ * must pass as its flow, and an absent flow's packet be dropped.
+ */
+static void test_flow_spill(void)
+{
+	struct instance in = {};
+	struct ll_state st = { .egress_priority = LL_TC_PRIO_INTERACTIVE };
+	struct ll_flow_key k = { .proto = IPPROTO_TCP };
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	struct ll_counter passed = {}, dropped = {};
+	__u32 zero = 0, cap, n = 0, spilled = 0, homes = 0, ran = 0;
+	__u64 now = ll_now_ns();
+	__u16 live[64];
+
+	if (!ASSERT_EQ(load(&in, 0, 0, 8), 0, "load"))
+		goto out;
+	st.daemon.level = LL_LEVEL_CRITICAL;
+	st.daemon.source = LL_SRC_PSI;
+	st.daemon.expires_ns = now + 3600ULL * 1000000000ULL;
+	bpf_map_update_elem(bpf_map__fd(in.skel->maps.ll_state), &zero, &st, 0);
+	cap = ll_flowtab_capacity(&in.ft);
+	pkt_addr16(LOCAL4, k.local);
+	pkt_addr16(NBD4, k.remote);
+	k.remote_port = htons(10809);
+	for (__u16 port = 1000; n < cap && n < 64 && port < 2000; port++) {
+		k.local_port = htons(port);
+		if (!ll_flowtab_insert(&in.ft, &k, &v))
+			live[n++] = port;
+	}
+	/* every third out, and the table refilled with others: moves back home too */
+	for (__u32 i = 0; i < n; i += 3) {
+		k.local_port = htons(live[i]);
+		ll_flowtab_remove(&in.ft, &k);
+		for (__u16 port = live[i] + 3000; port < 9000; port += 97) {
+			k.local_port = htons(port);
+			if (!ll_flowtab_insert(&in.ft, &k, &v)) {
+				live[i] = port;
+				break;
+			}
+		}
+	}
+	for (__u32 b = 0; b < in.ft.nbuckets; b++) {
+		spilled += in.ft.b[b].spill;
+		homes += !in.ft.b[b].spill;
+	}
+	ASSERT_TRUE(n >= cap - 1, "the table filled to capacity");
+	ASSERT_TRUE(spilled > 0 && homes > 0, "some keys spilled, some homes spilled none");
+	for (__u32 i = 0; i < n; i++) {
+		struct pkt_spec ps = { T(NBD4, LOCAL4, 10809, live[i]) };
+		__u8 buf[2048];
+		size_t len = pkt_build(buf, sizeof(buf), &ps);
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = len);
+
+		if (!bpf_prog_test_run_opts(bpf_program__fd(in.skel->progs.ll_xdp), &o))
+			ran++;
+	}
+	{
+		struct pkt_spec ps = { T(NBD4, LOCAL4, 10809, 9999) };
+		__u8 buf[2048];
+		size_t len = pkt_build(buf, sizeof(buf), &ps);
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = len);
+
+		ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(in.skel->progs.ll_xdp), &o), 0,
+			  "test run");
+		ASSERT_EQ(o.retval, XDP_DROP, "an absent flow of the same remote is dropped");
+	}
+	ll_percpu_counter_sum(bpf_map__fd(in.skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_XDP, LL_PASS_FLOW), &passed);
+	ll_percpu_counter_sum(bpf_map__fd(in.skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_CRITICAL), &dropped);
+	ASSERT_EQ(ran, n, "every flow's packet ran");
+	ASSERT_EQ(passed.packets, n, "every flow's packet passed as its flow");
+	ASSERT_EQ(dropped.packets, 1, "only the absent flow's packet dropped");
+out:
+	unload(&in);
+}
+
+/*
  * The ring buffer full: with the rate limit off, 8,000 pfmemalloc sightings
  * nobody consumes overflow the 64 KiB ring; the overflow is counted
  * (note_event_lost), every packet still gets its verdict.
@@ -1023,6 +1104,7 @@ int main(int argc, char **argv)
 	TEST_RUN("strict/listener: only a registered local port's listener counts", test_strict_listener);
 	TEST_RUN("events/ring buffer full: counted, verdicts unchanged", test_ringbuf_full);
 	TEST_RUN("flows/lookups during bucket moves never miss", test_move_race);
+	TEST_RUN("flows/a flow in its second bucket is found (spill counts)", test_flow_spill);
 	unload(&inst[0]);
 	unload(&inst[1]);
 	return test_summary();

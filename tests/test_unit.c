@@ -1372,12 +1372,38 @@ static void test_flowtab_full(void)
  * lost (a walk that came back through its own bucket once deleted one),
  * and the table and the prefilter must count exactly the live flows.
  */
+/*
+ * Buckets whose spill count (lifeline.h) is not the number of keys of that
+ * home held in their second bucket: exact while no writer died midway.
+ */
+static __u32 spill_wrong(const struct ll_flowtab *t)
+{
+	__u32 *want = calloc(t->nbuckets, sizeof(*want)), bad = 0;
+
+	if (!want)
+		return t->nbuckets;
+	for (__u32 b = 0; b < t->nbuckets; b++)
+		for (int i = 0; i < LL_FLOW_WAYS; i++) {
+			struct ll_flow_place pl;
+
+			if (!(t->b[b].tag[i] & 1))
+				continue;
+			pl = ll_flow_place(&t->b[b].e[i].key, t->nbuckets - 1);
+			if (b == pl.b[1] && b != pl.b[0])
+				want[pl.b[0]]++;
+		}
+	for (__u32 b = 0; b < t->nbuckets; b++)
+		bad += t->b[b].spill != want[b];
+	free(want);
+	return bad;
+}
+
 static void test_flowtab_churn(void)
 {
 	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
 	int fd = flowtab_create(64), rfd = remotes_create();
 	__u32 cap, *live, nlive = 0, next = 1;
-	long lost = 0, ops = 0;
+	long lost = 0, ops = 0, spilled = 0, spill_bad = 0;
 	struct ll_flowtab t;
 	struct ll_flow_key k;
 
@@ -1409,9 +1435,14 @@ static void test_flowtab_churn(void)
 			}
 			lost += ll_flowtab_scan(&t, NULL) != nlive;
 			lost += remote_sum(t.rc, 0) != nlive;
+			spill_bad += spill_wrong(&t);
+			for (__u32 b = 0; b < t.nbuckets; b++)
+				spilled += t.b[b].spill;
 		}
 	}
 	ASSERT_TRUE(ops == 600000, "600,000 operations at capacity");
+	ASSERT_TRUE(spilled > 0, "keys lived in their second bucket");
+	ASSERT_EQ(spill_bad, 0, "every home's spill count exact (inserts, moves, removals)");
 	ASSERT_EQ(lost, 0, "no live flow lost, table and prefilter exact throughout");
 	free(live);
 	ll_flowtab_unmap(&t);

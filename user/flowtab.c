@@ -146,6 +146,33 @@ static int clear_slot(struct ll_flowtab *t, __u32 b, int i, __u32 tag)
 	return 1;
 }
 
+/*
+ * The spill count of a key's home (lifeline.h): raised before a copy is
+ * published in its second bucket, lowered after one was cleared there, by
+ * whoever cleared it.
+ */
+static void spill_add(struct ll_flowtab *t, const struct ll_flow_place *pl, int by)
+{
+	if (pl->b[1] != pl->b[0])
+		__atomic_fetch_add(&t->b[pl->b[0]].spill, (__u32)by, __ATOMIC_SEQ_CST);
+}
+
+/* Is bucket b the key's second bucket (not its home)? */
+static int spilled_to(const struct ll_flow_place *pl, __u32 b)
+{
+	return b == pl->b[1] && b != pl->b[0];
+}
+
+/* clear_slot, and the home's spill count lowered if it was a spilled copy. */
+static int clear_copy(struct ll_flowtab *t, const struct ll_flow_place *pl, __u32 b, int i)
+{
+	if (!clear_slot(t, b, i, pl->tag))
+		return 0;
+	if (spilled_to(pl, b))
+		spill_add(t, pl, -1);
+	return 1;
+}
+
 /* Empties every slot holding k; returns how many did. */
 static int remove_copies(struct ll_flowtab *t, const struct ll_flow_key *k)
 {
@@ -156,7 +183,7 @@ static int remove_copies(struct ll_flowtab *t, const struct ll_flow_key *k)
 		for (int i = 0; i < LL_FLOW_WAYS; i++)
 			if (tag_load(&t->b[pl.b[j]].tag[i]) == pl.tag &&
 			    ll_flow_key_eq(&t->b[pl.b[j]].e[i].key, k))
-				n += clear_slot(t, pl.b[j], i, pl.tag);
+				n += clear_copy(t, &pl, pl.b[j], i);
 	return n;
 }
 
@@ -224,17 +251,21 @@ static int make_room(struct ll_flowtab *t, __u32 b, int depth)
 			continue;
 		copy = t->b[b].e[i];	/* its counters as of now */
 		move_begin(t);
+		if (spilled_to(&pl, alt))
+			spill_add(t, &pl, 1);	/* before the copy is visible there */
 		j = put_at(t, alt, tag, &copy);
 		if (j < 0) {
+			if (spilled_to(&pl, alt))
+				spill_add(t, &pl, -1);
 			move_end(t);
 			continue;
 		}
-		if (!clear_slot(t, b, i, tag)) {
+		if (!clear_copy(t, &pl, b, i)) {
 			/*
 			 * Its owner (sock_ops) removed it meanwhile, and uncounted
 			 * it: remove the copy this move made, and only that.
 			 */
-			clear_slot(t, alt, j, tag);
+			clear_copy(t, &pl, alt, j);
 		}
 		move_end(t);
 		return 1;
@@ -276,9 +307,17 @@ int ll_flowtab_insert(struct ll_flowtab *t, const struct ll_flow_key *k,
 	rc = ll_remote_of(t->rc, k->remote, k->proto);
 	__atomic_fetch_add(&rc->flows, 1, __ATOMIC_SEQ_CST);
 	for (int tries = 0; tries < 4; tries++) {
-		if (put_at(t, pl.b[0], pl.tag, &e) >= 0 || put_at(t, pl.b[1], pl.tag, &e) >= 0) {
+		if (put_at(t, pl.b[0], pl.tag, &e) >= 0) {
 			ret = 0;
 			break;
+		}
+		if (pl.b[1] != pl.b[0]) {
+			spill_add(t, &pl, 1);	/* before it is visible in its second bucket */
+			if (put_at(t, pl.b[1], pl.tag, &e) >= 0) {
+				ret = 0;
+				break;
+			}
+			spill_add(t, &pl, -1);
 		}
 		if (!make_room(t, pl.b[0], MOVE_DEPTH) && !make_room(t, pl.b[1], MOVE_DEPTH))
 			break;
@@ -353,7 +392,7 @@ static void repair_pass(struct ll_flowtab *t, struct ll_remote_cnt *want, __u8 *
 				continue;
 			}
 			if (fix && __atomic_load_n(&t->rc[slot].flows, __ATOMIC_SEQ_CST) == snap[slot])
-				clear_slot(t, b, i, tag);
+				clear_copy(t, &pl, b, i);
 		}
 	}
 }
