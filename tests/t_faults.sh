@@ -136,7 +136,10 @@ for i in $(seq 10); do
 done
 [ $early_ok = 10 ] && pass "10 kills during start-up: min_free_kbytes always original or original + 1 MiB" || fail "early kills" "$early_ok of 10"
 
-# a clean stop puts everything back
+# a clean stop puts everything back, and removes the temp file a daemon
+# killed between writing its state and renaming it leaves (one was seen
+# after the kills above in 1 of a helper's runs: reserve.state.vGwQPQ)
+echo "# lifeline: sysctl values before lifeline changed them" >"$RUN/reserve.state.kILLed"
 start || fail "last start" "no level"
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=""
 [ $rc = 0 ] && pass "SIGTERM: exit 0" || fail sigterm "exit $rc"

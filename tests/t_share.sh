@@ -300,7 +300,7 @@ flock -u 9
 
 # ------------------------------------------------------------------ lifelined
 mkdir -p "$TMP/d"
-lld_conf state_dir="$TMP/d" tick=250ms host=off textfile="$TMP/d/lifeline.prom" \
+lld_conf state_dir="$TMP/d" tick=250ms host=off textfile="$TMP/d/lifeline.prom" interval=250ms \
 	hook="$TMP/d/hook.sh" hook_interval=1h >"$TMP/d/conf"
 # the hook records every run's event and reason
 printf '#!/bin/sh\necho "$LIFELINE_EVENT $LIFELINE_REASON" >>%s\n' "$TMP/d/hook.log" >"$TMP/d/hook.sh"
@@ -312,14 +312,19 @@ enf() { grep -q "^lifeline_iface_enforcing{iface=\"$DEV_CLI\".*} $1\$" "$TMP/d/l
 wait_for 5 enf 1 && pass "lifelined: lifeline_iface_enforcing{iface=$DEV_CLI} 1" ||
 	fail "daemon metric 1" "$(grep iface "$TMP/d/lifeline.prom" 2>&1 | head -3); $(tail -3 "$TMP/d/log")"
 LID=$(bpftool -j link show pinned $PIN/links/$IFX 2>/dev/null | jq .id)
+# within two ticks, counted in the daemon's own ticks (the textfile is written
+# every tick, interval = tick): a time bound failed on a loaded machine (674 ms
+# against 600 ms)
+ticks() { awk '/^lifeline_ticks_total /{ print $2 }' "$TMP/d/lifeline.prom"; }
 t0=$(date +%s%N)
 bpftool link detach id "$LID" 2>/dev/null
-wait_for 3 enf 0; t1=$(date +%s%N)
+k0=$(ticks)	# the last tick written once the link is gone
+wait_for 10 enf 0; t1=$(date +%s%N) k1=$(ticks)
 ms=$(( (t1 - t0) / 1000000 ))
-if enf 0 && [ $ms -le 600 ] && grep -q "enforcement on $DEV_CLI: lost" "$TMP/d/log"; then
-	pass "lifelined: enforcement lost seen within two ticks (${ms} ms, tick 250 ms): warning, metric 0"
+if enf 0 && [ $((k1 - k0)) -le 2 ] && grep -q "enforcement on $DEV_CLI: lost" "$TMP/d/log"; then
+	pass "lifelined: enforcement lost seen within two ticks ($((k1 - k0)) ticks, ${ms} ms, tick 250 ms): warning, metric 0"
 else
-	fail "daemon alert" "${ms} ms; $(grep -i enforc "$TMP/d/log" | head -3)"
+	fail "daemon alert" "$((k1 - k0)) ticks (${ms} ms); $(grep -i enforc "$TMP/d/log" | head -3)"
 fi
 # the alert hook runs for the loss though the level did not change (and within a
 # 1 h hook_interval): before, it ran only on level changes
