@@ -75,6 +75,8 @@ struct ll_state {
 	__u32 host_entries[2];	/* ll_rule_hosts / ll_allow_hosts: full-length prefixes */
 	__u32 trie_entries[2];	/* ll_rules / ll_allow: shorter prefixes */
 	__u64 budget_pps;	/* elevated: packets/s cap on unregistered traffic, 0 = none */
+	__u32 observe;		/* 1: at level none, count what critical would drop (LL_WOULD_IDX) */
+	__u32 _pad_observe;
 };
 
 static inline int ll_vote_live(const struct ll_vote *v, __u64 now)
@@ -499,6 +501,15 @@ enum ll_hook {
 
 #define LL_COUNTER_SLOTS (LL_HOOK_MAX * LL_REASON_MAX)
 #define LL_COUNTER_IDX(hook, reason) ((hook) * LL_REASON_MAX + (reason))
+/*
+ * Observe mode (ll_state.observe, `lifeline tune --observe on`): at level
+ * none the ingress programs also run the decision of critical, without its
+ * verdict, and count a packet it would drop in the second half of
+ * ll_counters, under the drop reason it would get (drop_critical,
+ * drop_strict). The verdict counters of the first half are not touched.
+ */
+#define LL_COUNTER_ENTRIES (2 * LL_COUNTER_SLOTS)
+#define LL_WOULD_IDX(hook, reason) (LL_COUNTER_SLOTS + LL_COUNTER_IDX(hook, reason))
 
 struct ll_counter {
 	__u64 packets;
@@ -532,8 +543,9 @@ struct ll_event {
  * 5: the remote prefilter's slot hash keeps the protocol apart from the
  *    address (ll_remote_slot): the counts of a layout-4 ll_remotes sit in
  *    other slots.
+ * 6: observe mode: ll_state.observe, ll_counters twice as long (LL_WOULD_IDX).
  */
-#define LL_LAYOUT 5
+#define LL_LAYOUT 6
 
 /* Limits and defaults. */
 #define LL_DEFAULT_MAX_FLOWS 65536

@@ -181,5 +181,7 @@ json_object *rule_json(const struct ll_maps *m, __u32 id, const struct ll_rule_r
 json_object *sock_links_json(const char *dir);
 void hit_cells(json_object *e, char pk[32], char by[32]);
 void sum_counters(const struct ll_maps *m, struct ll_counter *out);	/* stats.c */
+/* observe mode: {"observe": bool, "would_drop": {hook: {drop reason: counter}}} into j */
+void would_drop_json(const struct ll_maps *m, json_object *j, int per_hook);
 
 #endif

@@ -21,6 +21,7 @@
 #define FIELD_BUDGET_BURST "budget_burst_bytes"
 #define FIELD_BUDGET_PPS "budget_pps"
 #define FIELD_STRICT "strict"
+#define FIELD_OBSERVE "observe"
 
 struct emit {
 	json_object *obj;	/* -j: the fields; text mode: NULL, printed as they come */

@@ -14,6 +14,40 @@ void sum_counters(const struct ll_maps *m, struct ll_counter *out /* [hook][reas
 					      &out[LL_COUNTER_IDX(h, r)]);
 }
 
+/*
+ * Observe mode's would-drop counters (LL_WOULD_IDX), drop reasons only:
+ * per hook, or summed over the hooks (per_hook 0, for status).
+ */
+void would_drop_json(const struct ll_maps *m, json_object *j, int per_hook)
+{
+	json_object *w = json_object_new_object();
+	struct ll_counter sum[LL_REASON_MAX] = {};
+
+	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
+		json_object *reasons = json_object_new_object();
+
+		for (__u32 r = LL_FIRST_DROP; r < LL_FIRST_NOTE; r++) {
+			struct ll_counter c = {};
+
+			ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], LL_WOULD_IDX(h, r), &c);
+			sum[r].packets += c.packets;
+			sum[r].bytes += c.bytes;
+			json_object_object_add(reasons, ll_reason_names[r],
+					       counter_json(c.packets, c.bytes));
+		}
+		if (per_hook)
+			json_object_object_add(w, ll_hook_names[h], reasons);
+		else
+			json_object_put(reasons);
+	}
+	if (!per_hook)
+		for (__u32 r = LL_FIRST_DROP; r < LL_FIRST_NOTE; r++)
+			json_object_object_add(w, ll_reason_names[r],
+					       counter_json(sum[r].packets, sum[r].bytes));
+	json_object_object_add(j, "observe", json_object_new_boolean(m->state->observe));
+	json_object_object_add(j, "would_drop", w);
+}
+
 static void stats_human(json_object *o)
 {
 	json_object *hooks, *rules, *flows, *budget;
@@ -46,6 +80,28 @@ static void stats_human(json_object *o)
 	else
 		printf("no packets counted\n");
 	table_free(&t);
+	if (json_object_object_get_ex(o, "would_drop", &hooks)) {
+		static const char *const wh[] = { "HOOK", "WOULD DROP AT CRITICAL", "PACKETS",
+						  "BYTES" };
+
+		table_init(&t, 4, (1u << 2) | (1u << 3), wh);
+		json_object_object_foreach(hooks, whook, wreasons) {
+			json_object_object_foreach(wreasons, wreason, v) {
+				char pk[32], by[32];
+
+				if (!ji(v, "packets"))
+					continue;
+				snprintf(pk, sizeof(pk), "%lld", ji(v, "packets"));
+				fmt_bytes(by, sizeof(by), ji(v, "bytes"));
+				table_row(&t, whook, wreason, pk, by);
+			}
+		}
+		if (t.nrows > 1)
+			table_print(&t, stdout, "");
+		else if (ji(o, "observe"))
+			printf("observe on: nothing that critical would drop\n");
+		table_free(&t);
+	}
 	if (json_object_object_get_ex(o, "budget", &budget) && ji(budget, "admitted_bytes")) {
 		char adm[32], rate[32] = "";
 		json_object *x;
@@ -124,6 +180,7 @@ static json_object *stats_json(struct session *s, const struct ll_counter *prev,
 		json_object_object_add(hooks, ll_hook_names[h], reasons);
 	}
 	json_object_object_add(j, "hooks", hooks);
+	would_drop_json(&s->m, j, 1);
 	/*
 	 * elevated: the memory the unregistered packets it passed hold
 	 * (admitted), and what the budget charged them (charged: the same

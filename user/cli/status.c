@@ -61,6 +61,17 @@ static void status_human(json_object *o)
 		table_row(&t, key, pk, by);
 	}
 	table_done(&t, "no packets counted (at level none the fast path counts nothing)");
+	if (json_object_object_get_ex(o, "would_drop", &cnt)) {
+		long long wp = 0;
+
+		json_object_object_foreach(cnt, wkey, wval) {
+			(void)wkey;
+			wp += ji(wval, "packets");
+		}
+		if (ji(o, "observe") || wp)
+			printf("observe %s: critical would have dropped %lld packet%s (lifeline "
+			       "stats)\n", ji(o, "observe") ? "on" : "off", wp, PLURAL(wp));
+	}
 	json_object_object_get_ex(o, "orphaned", &cnt);
 	orphans_human(cnt);
 }
@@ -136,6 +147,7 @@ static int do_status(struct cli_ctx *c)
 	json_object_object_add(j, "pressure", pressure_json(m->state));
 	status_counts(m, j);
 	json_object_object_add(j, "counters", status_counters(m));
+	would_drop_json(m, j, 0);
 	json_object_object_add(j, "orphaned", oarr);
 	if (no) {
 		orphans_msg(orph, no, c->dir, msg, sizeof(msg));
