@@ -813,7 +813,8 @@ out:
  */
 static __always_inline int ll_any_vote(const struct ll_state *s)
 {
-	return s->daemon.level | s->kernel.level | s->override_active | s->observe;
+	/* override_active and observe in one load (struct ll_state) */
+	return (s->daemon.level | s->kernel.level | s->override_observe) != 0;
 }
 
 /*

@@ -86,6 +86,22 @@ for mode in native tc; do
 		fail "$mode: observe moved verdict counters" "drop_critical $d0 -> $d1, pass_none $n0 -> $n1"
 	fi
 
+	# per reason: a spoofed SYN from the registered server (no socket here) is strict's
+	s0=$(would $hook drop_strict) c0=$(would $hook drop_critical)
+	in_srv "$NET" raw $DEV_SRV "$mac" syn $SRV4 10809 $CLI4 2222 60 50 >"$TMP/sent"
+	for _ in $(seq 50); do
+		s1=$(would $hook drop_strict)
+		[ $((s1 - s0)) -ge 50 ] && break
+		sleep 0.05
+	done
+	c1=$(would $hook drop_critical)
+	if [ $((s1 - s0)) = 50 ] && [ "$c1" = "$c0" ]; then
+		pass "$mode: 50 spoofed SYNs from the registered server: would_drop.$hook.drop_strict +50, drop_critical unchanged"
+	else
+		fail "$mode: spoofed SYNs" "drop_strict +$((s1 - s0)), drop_critical $c0 -> $c1 ($(cat "$TMP/sent"))"
+	fi
+	w1=$(would $hook drop_critical)
+
 	# what stats, status and metrics say
 	out=$(ll metrics)
 	mw=$(awk -v k="lifeline_would_drop_packets_total{hook=\"$hook\",reason=\"drop_critical\"}" '$1 == k {print $2}' <<<"$out")

@@ -139,6 +139,8 @@ static int metrics_would_drop(FILE *f, const struct ll_maps *m, const struct ll_
 
 	for (int h = 0; h < LL_HOOK_MAX; h++)
 		for (int r = LL_FIRST_DROP; r < LL_FIRST_NOTE; r++) {
+			if (!ll_would_slot(h, r))
+				continue;
 			err = ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], LL_WOULD_IDX(h, r),
 						    &cnt[h][r]);
 			if (err)
@@ -157,10 +159,11 @@ static int metrics_would_drop(FILE *f, const struct ll_maps *m, const struct ll_
 			"dropped, by attach point and the drop reason they would have got.");
 		for (int h = 0; h < LL_HOOK_MAX; h++)
 			for (int r = LL_FIRST_DROP; r < LL_FIRST_NOTE; r++)
-				fprintf(f, "%s{hook=\"%s\",reason=\"%s\"} %llu\n", name,
-					ll_hook_names[h], ll_reason_names[r],
-					(unsigned long long)(bytes ? cnt[h][r].bytes :
-								     cnt[h][r].packets));
+				if (ll_would_slot(h, r))
+					fprintf(f, "%s{hook=\"%s\",reason=\"%s\"} %llu\n", name,
+						ll_hook_names[h], ll_reason_names[r],
+						(unsigned long long)(bytes ? cnt[h][r].bytes :
+									     cnt[h][r].packets));
 	}
 	return 0;
 }

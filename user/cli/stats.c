@@ -24,11 +24,16 @@ void would_drop_json(const struct ll_maps *m, json_object *j, int per_hook)
 	struct ll_counter sum[LL_REASON_MAX] = {};
 
 	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
-		json_object *reasons = json_object_new_object();
+		json_object *reasons;
 
+		if (!ll_would_slot(h, LL_DROP_CRITICAL))
+			continue;
+		reasons = json_object_new_object();
 		for (__u32 r = LL_FIRST_DROP; r < LL_FIRST_NOTE; r++) {
 			struct ll_counter c = {};
 
+			if (!ll_would_slot(h, r))
+				continue;
 			ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], LL_WOULD_IDX(h, r), &c);
 			sum[r].packets += c.packets;
 			sum[r].bytes += c.bytes;
@@ -42,8 +47,9 @@ void would_drop_json(const struct ll_maps *m, json_object *j, int per_hook)
 	}
 	if (!per_hook)
 		for (__u32 r = LL_FIRST_DROP; r < LL_FIRST_NOTE; r++)
-			json_object_object_add(w, ll_reason_names[r],
-					       counter_json(sum[r].packets, sum[r].bytes));
+			if (ll_would_slot(LL_HOOK_XDP, r))
+				json_object_object_add(w, ll_reason_names[r],
+						       counter_json(sum[r].packets, sum[r].bytes));
 	json_object_object_add(j, "observe", json_object_new_boolean(m->state->observe));
 	json_object_object_add(j, "would_drop", w);
 }
