@@ -538,6 +538,17 @@ int cli_help(int argc, char **argv)
 		cli_usage(stdout);
 		return EXIT_SUCCESS;
 	}
+	/* help's own help: it is no object of the tables */
+	if (!strcmp(argv[0], "help")) {
+		if (argc > 1)
+			return usage_error("help help takes nothing more, not '%s'", argv[1]);
+		printf("Usage: lifeline help [COMMAND [VERB]]\n\n");
+		wrap(stdout, "Without COMMAND, the usage of every command (as lifeline --help); with "
+		     "COMMAND, its verbs and options; with COMMAND VERB, that verb's grammar, "
+		     "options and examples (as lifeline COMMAND VERB --help). Exits 0.", 0, 0);
+		printf("\nExamples:\n  lifeline help\n  lifeline help flow\n  lifeline help flow add\n");
+		return EXIT_SUCCESS;
+	}
 	obj = object_find(argv[0]);
 	if (!obj)
 		return usage_error("unknown command '%s'", argv[0]);

@@ -72,10 +72,13 @@ static const struct cli_verb explain_verbs[] = {
 		  "interface), strict as configured; counters, flow hits, budget and level stay "
 		  "as they are. IF defaults to the one attached interface. PROTO: tcp, udp, "
 		  "icmp, icmpv6 or a number; flags (tcp, default ack): fin, syn, rst, psh, ack, "
-		  "urg, ece, cwr.",
+		  "urg, ece, cwr; type and code: the ICMP header's; len: the payload after the "
+		  "TCP, UDP or ICMP header, 0 to 1400 bytes (default 0), which sets the frame's "
+		  "length (an ICMP error passes as an essential only up to its size limit).",
 	  .examples = "explain tcp from 198.51.100.7:10809 to 192.0.2.1:40000 dev eth0\n"
 		      "explain tcp from [2001:db8::7]:50000 to [2001:db8::1]:3260 flags syn\n"
 		      "-j explain udp from 203.0.113.5:53 to 192.0.2.1:41000\n"
+		      "explain icmp from 203.0.113.5 to 192.0.2.1 type 3 code 4 len 548\n"
 		      "explain --sockets dev eth0" },
 };
 
