@@ -121,7 +121,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LL_COUNTER_SLOTS);
+	__uint(max_entries, LL_COUNTER_ENTRIES);	/* verdicts and notes, then would-drops */
 	__type(key, __u32);
 	__type(value, struct ll_counter);
 } ll_counters SEC(".maps");

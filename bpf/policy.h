@@ -32,15 +32,19 @@ static __always_inline __u64 ll_now(void)
 	return c->ns;
 }
 
-static __always_inline void ll_count(__u32 hook, __u32 reason, __u64 bytes)
+static __always_inline void ll_count_at(__u32 idx, __u64 bytes)
 {
-	__u32 idx = LL_COUNTER_IDX(hook, reason);
 	struct ll_counter *c = bpf_map_lookup_elem(&ll_counters, &idx);
 
 	if (c) {
 		c->packets++;
 		c->bytes += bytes;
 	}
+}
+
+static __always_inline void ll_count(__u32 hook, __u32 reason, __u64 bytes)
+{
+	ll_count_at(LL_COUNTER_IDX(hook, reason), bytes);
 }
 
 /* Emits an event unless one of this type went out less than the interval ago. */
@@ -717,7 +721,9 @@ static __always_inline void ll_fast_pkt(struct ll_pkt *p, void *l3)
 
 /*
  * The ingress decision. Returns the verdict reason; ll_reason_is_drop()
- * gives the verdict. Counts the reason and any notes.
+ * gives the verdict. Counts the reason and any notes; with observe (level
+ * none in observe mode, level given as critical) only a drop reason, as a
+ * would-drop (LL_WOULD_IDX), and no note.
  *
  * The common frame enters by the fast entry: a TCP or UDP packet is never
  * an essential, so the first question is the prefilter's. A remote whose
@@ -726,7 +732,7 @@ static __always_inline void ll_fast_pkt(struct ll_pkt *p, void *l3)
  * say so): the flood's packet is decided there, without building ll_pkt.
  */
 static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, __u32 level,
-				       __u64 now)
+				       __u64 now, int observe)
 {
 	struct ll_pkt p;
 	struct ll_strict strict;
@@ -757,7 +763,8 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 		goto out;
 	}
 	if (rc == LL_P_MALFORMED) {
-		ll_count(ctx->hook, LL_NOTE_MALFORMED, ctx->bytes);
+		if (!observe)
+			ll_count(ctx->hook, LL_NOTE_MALFORMED, ctx->bytes);
 		goto unregistered;
 	}
 	if (rc != LL_P_IP)
@@ -770,7 +777,8 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 			reason = LL_PASS_FRAG;
 			goto out;
 		}
-		ll_count(ctx->hook, LL_NOTE_FRAG_ORPHAN, ctx->bytes);
+		if (!observe)
+			ll_count(ctx->hook, LL_NOTE_FRAG_ORPHAN, ctx->bytes);
 		goto unregistered;
 	}
 
@@ -801,25 +809,35 @@ unregistered:
 	}
 	reason = ll_unregistered(ctx, s, level, now);
 out:
-	ll_count(ctx->hook, reason, ctx->bytes);
+	if (!observe)
+		ll_count(ctx->hook, reason, ctx->bytes);
+	else if (ll_reason_is_drop(reason))
+		ll_count_at(LL_WOULD_IDX(ctx->hook, reason), ctx->bytes);
 	return reason;
 }
 
-/* Does anybody hold a level? The programs' first question, before anything else is read. */
+/*
+ * Does anybody hold a level, or is observe mode on? The programs' first
+ * question, before anything else is read.
+ */
 static __always_inline int ll_any_vote(const struct ll_state *s)
 {
-	return s->daemon.level | s->kernel.level | s->override_active;
+	/* override_active and observe in one load (struct ll_state) */
+	return (s->daemon.level | s->kernel.level | s->override_observe) != 0;
 }
 
 /*
  * Common front of the ingress programs, once ll_any_vote() said yes or the
  * skb is reserve-backed. Returns 1 with *reason set when the packet was
- * decided, 0 for level none (pass, not counted).
+ * decided, 0 for level none (pass, not counted). At level none in observe
+ * mode the decision of critical runs too, for its would-drop count only:
+ * the packet passes and no verdict counter moves. A reserve-backed skb is
+ * decided for real at every level (dropped when unregistered), as before.
  */
 static __always_inline int ll_ingress(struct ll_ctx *ctx, struct ll_state *s, __u32 *reason)
 {
-	__u32 level, source;
-	int expired;
+	__u32 level, source, r;
+	int expired, observe = 0;
 	__u64 now;
 
 	/* a multi-buffer frame: bytes so far counted its first buffer only */
@@ -828,15 +846,22 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, struct ll_state *s, __
 	now = ll_now();
 	level = ll_level_of(s, now, &source, &expired);
 	if (level == LL_LEVEL_NONE && !ctx->pfmemalloc) {
-		if (!expired)
-			return 0;
-		ll_event(ctx->hook, LL_EV_LEASE_EXPIRED, LL_LEVEL_NONE, s->daemon.source,
-			 ll_ifindex(ctx), now);
 		*reason = LL_PASS_LEASE_EXPIRED;
-		ll_count(ctx->hook, *reason, ctx->bytes);
-		return 1;
+		if (expired) {
+			ll_event(ctx->hook, LL_EV_LEASE_EXPIRED, LL_LEVEL_NONE, s->daemon.source,
+				 ll_ifindex(ctx), now);
+			ll_count(ctx->hook, *reason, ctx->bytes);
+		}
+		if (!s->observe)
+			return expired;
+		/* one call site: observe runs the very code critical runs */
+		level = LL_LEVEL_CRITICAL;
+		observe = 1;
 	}
-	*reason = ll_decide(ctx, s, level, now);
+	r = ll_decide(ctx, s, level, now, observe);
+	if (observe)
+		return expired;
+	*reason = r;
 	return 1;
 }
 

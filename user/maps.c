@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,12 @@ _Static_assert(sizeof((const char *[])LL_REASON_NAMES) / sizeof(char *) == LL_RE
 	       "reason name table out of step with enum ll_reason");
 _Static_assert(sizeof((const char *[])LL_SOURCE_NAMES) / sizeof(char *) == LL_SRC_MAX,
 	       "source name table out of step with enum ll_source");
+/* pins of any layout are told apart by this field: it never moves */
+_Static_assert(offsetof(struct ll_state, layout) == 124, "ll_state.layout moved");
+/* ll_any_vote reads override_active and observe as one aligned word */
+_Static_assert(offsetof(struct ll_state, override_observe) % 8 == 0 &&
+	       offsetof(struct ll_state, observe) == offsetof(struct ll_state, override_active) + 4,
+	       "override_active and observe must share one aligned 8-byte word");
 _Static_assert(sizeof((const char *[])LL_SCHEME_NAMES) / sizeof(char *) == LL_SCHEME_MAX,
 	       "scheme name table out of step with enum ll_scheme");
 
