@@ -723,7 +723,9 @@ static __always_inline void ll_fast_pkt(struct ll_pkt *p, void *l3)
  * The ingress decision. Returns the verdict reason; ll_reason_is_drop()
  * gives the verdict. Counts the reason and any notes; with observe (level
  * none in observe mode, level given as critical) only a drop reason, as a
- * would-drop (LL_WOULD_IDX), and no note.
+ * would-drop (LL_WOULD_IDX), and no note. observe is a constant at each
+ * call: 0 in the enforcing programs (ll_ingress), 1 in the observe
+ * programs (ll_observe), so each verifies one variant only.
  *
  * The common frame enters by the fast entry: a TCP or UDP packet is never
  * an essential, so the first question is the prefilter's. A remote whose
@@ -826,18 +828,28 @@ static __always_inline int ll_any_vote(const struct ll_state *s)
 	return (s->daemon.level | s->kernel.level | s->override_observe) != 0;
 }
 
+/* What ll_ingress says of a packet. */
+enum ll_in {
+	LL_IN_PASS = 0,		/* level none: pass, not counted */
+	LL_IN_DECIDED = 1,	/* *reason says */
+	LL_IN_OBSERVE = 2,	/* level none in observe mode: the caller tail-calls observe */
+};
+
 /*
  * Common front of the ingress programs, once ll_any_vote() said yes or the
- * skb is reserve-backed. Returns 1 with *reason set when the packet was
- * decided, 0 for level none (pass, not counted). At level none in observe
- * mode the decision of critical runs too, for its would-drop count only:
- * the packet passes and no verdict counter moves. A reserve-backed skb is
- * decided for real at every level (dropped when unregistered), as before.
+ * skb is reserve-backed. Returns LL_IN_DECIDED with *reason set when the
+ * packet was decided, LL_IN_PASS for level none (pass, not counted), and
+ * LL_IN_OBSERVE at level none in observe mode: the caller then tail-calls
+ * its observe program (ll_observe), which runs the decision of critical
+ * for the would-drop count only, and passes the packet whatever happens.
+ * An expired lease is counted (pass_lease_expired) before either. A
+ * reserve-backed skb is decided for real at every level (dropped when
+ * unregistered), observe or not.
  */
-static __always_inline int ll_ingress(struct ll_ctx *ctx, struct ll_state *s, __u32 *reason)
+static __always_inline enum ll_in ll_ingress(struct ll_ctx *ctx, struct ll_state *s, __u32 *reason)
 {
-	__u32 level, source, r;
-	int expired, observe = 0;
+	__u32 level, source;
+	int expired;
 	__u64 now;
 
 	/* a multi-buffer frame: bytes so far counted its first buffer only */
@@ -852,17 +864,26 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, struct ll_state *s, __
 				 ll_ifindex(ctx), now);
 			ll_count(ctx->hook, *reason, ctx->bytes);
 		}
-		if (!s->observe)
-			return expired;
-		/* one call site: observe runs the very code critical runs */
-		level = LL_LEVEL_CRITICAL;
-		observe = 1;
+		if (s->observe)
+			return LL_IN_OBSERVE;
+		return expired ? LL_IN_DECIDED : LL_IN_PASS;
 	}
-	r = ll_decide(ctx, s, level, now, observe);
-	if (observe)
-		return expired;
-	*reason = r;
-	return 1;
+	*reason = ll_decide(ctx, s, level, now, 0);
+	return LL_IN_DECIDED;
+}
+
+/*
+ * The observe programs' decision: critical's, with observe a constant, so
+ * this instance of ll_decide counts a would-drop and nothing else, and the
+ * programs that enforce never verify it. No clock: at critical, for a
+ * packet that is not reserve-backed (observe runs for no other), the
+ * decision reads none.
+ */
+static __always_inline void ll_observe(struct ll_ctx *ctx, struct ll_state *s)
+{
+	if (ctx->hook == LL_HOOK_XDP && (ctx->xdp_buff->flags & XDP_FLAGS_HAS_FRAGS))
+		ctx->bytes = bpf_xdp_get_buff_len(ctx->prog_ctx);
+	ll_decide(ctx, s, LL_LEVEL_CRITICAL, 0, 1);
 }
 
 #endif /* LL_POLICY_H */

@@ -996,6 +996,11 @@ static int load(struct instance *in, int assume_pfm, int every_event, __u32 flow
 		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
 		return err;
 	}
+	err = ll_observe_fill(in->skel);
+	if (err) {
+		fprintf(stderr, "FAIL load: observe's program arrays: %s\n", strerror(-err));
+		return err;
+	}
 	return ll_flowtab_map(&in->ft, bpf_map__fd(in->skel->maps.ll_flows),
 			      bpf_map__fd(in->skel->maps.ll_remotes));
 }
@@ -1086,6 +1091,67 @@ static void test_observe(void)
 	}
 }
 
+/*
+ * Observe mode with its program array's slot empty (a load that did not
+ * fill it, or a slot deleted): ll_xdp's and ll_tc_policy's tail call
+ * fails, and the packet passes, counted nowhere (fail open). Then, filled
+ * again, the same packet counts its would-drop.
+ */
+static void test_observe_empty_slot(void)
+{
+	static const struct { const char *what; enum prog prog; } runs[] = {
+		{ "xdp", XDP }, { "tc policy", TC_POL },
+	};
+	static const struct pkt_spec pkt = { T(FLOOD4, LOCAL4, 5000, 9), UDP };
+	struct instance *in = &inst[0];
+	int cfd = bpf_map__fd(in->skel->maps.ll_counters);
+	int sfd = bpf_map__fd(in->skel->maps.ll_state);
+
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct fixture f = { .prog = runs[i].prog };
+		struct bpf_map *slots = runs[i].prog == XDP ? in->skel->maps.ll_observe_xdp :
+							      in->skel->maps.ll_observe_tc;
+		__u32 zero = 0, would = LL_WOULD_IDX(hook_of(runs[i].prog), LL_DROP_CRITICAL);
+		__u64 counted = 0;
+		struct __sk_buff out;
+		struct ll_counter c;
+		struct ll_state st;
+		int verdict;
+		size_t len;
+		char what[128];
+
+		if (!ASSERT_EQ(reset(in, &f), 0, "reset"))
+			return;
+		bpf_map_lookup_elem(sfd, &zero, &st);
+		st.observe = 1;
+		bpf_map_update_elem(sfd, &zero, &st, 0);
+		snprintf(what, sizeof(what), "%s: the slot emptied", runs[i].what);
+		ASSERT_EQ(bpf_map_delete_elem(bpf_map__fd(slots), &zero), 0, what);
+		snprintf(what, sizeof(what), "%s, empty slot: run", runs[i].what);
+		if (!ASSERT_EQ(run_prog(in, runs[i].prog, &pkt, &verdict, &out, &len), 0, what))
+			break;
+		snprintf(what, sizeof(what), "%s, empty slot: verdict pass", runs[i].what);
+		ASSERT_EQ(verdict, PASS, what);
+		for (__u32 k = 0; k < LL_COUNTER_ENTRIES; k++) {
+			ll_percpu_counter_sum(cfd, k, &c);
+			counted += c.packets;
+		}
+		snprintf(what, sizeof(what), "%s, empty slot: no counter moved", runs[i].what);
+		ASSERT_EQ(counted, 0, what);
+		/* filled again: the tail call runs observe's decision */
+		snprintf(what, sizeof(what), "%s: the slot filled again", runs[i].what);
+		ASSERT_EQ(ll_observe_fill(in->skel), 0, what);
+		snprintf(what, sizeof(what), "%s, slot filled: run", runs[i].what);
+		if (!ASSERT_EQ(run_prog(in, runs[i].prog, &pkt, &verdict, &out, &len), 0, what))
+			break;
+		snprintf(what, sizeof(what), "%s, slot filled: verdict pass", runs[i].what);
+		ASSERT_EQ(verdict, PASS, what);
+		ll_percpu_counter_sum(cfd, would, &c);
+		snprintf(what, sizeof(what), "%s, slot filled: one would-drop", runs[i].what);
+		ASSERT_EQ(c.packets, 1, what);
+	}
+}
+
 static int quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
 	return lvl == LIBBPF_DEBUG || !getenv("LL_TEST_VERBOSE") ? 0 : vfprintf(stderr, fmt, ap);
@@ -1112,6 +1178,7 @@ int main(int argc, char **argv)
 	TEST_RUN("strict/listener: only a registered local port's listener counts", test_strict_listener);
 	TEST_RUN("events/ring buffer full: counted, verdicts unchanged", test_ringbuf_full);
 	TEST_RUN("observe/level none: critical's drops counted apart, nothing dropped", test_observe);
+	TEST_RUN("observe/empty program-array slot: the packet passes, nothing counted", test_observe_empty_slot);
 	TEST_RUN("flows/lookups during bucket moves never miss", test_move_race);
 	unload(&inst[0]);
 	unload(&inst[1]);
