@@ -358,6 +358,28 @@ int ll_observe_fill(struct lifeline_bpf *skel)
 	return 0;
 }
 
+int ll_observe_filled(const char *dir)
+{
+	static const int maps[] = { LL_MAP_OBSERVE_XDP, LL_MAP_OBSERVE_TC };
+	char path[PATH_MAX];
+	int filled = 1;
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && filled; i++) {
+		__u32 zero = 0, id = 0;
+		int fd;
+
+		if (pin_file(path, sizeof(path), dir, ll_map_names[maps[i]]))
+			return 0;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return 0;
+		/* a program array's element reads as the program's id; empty: ENOENT */
+		filled = !bpf_map_lookup_elem(fd, &zero, &id) && id;
+		close(fd);
+	}
+	return filled;
+}
+
 int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_load_opts *opts)
 {
 	__u32 flows = opts && opts->max_flows ? opts->max_flows : LL_DEFAULT_MAX_FLOWS;

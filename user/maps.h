@@ -112,6 +112,9 @@ int ll_skel_load(struct lifeline_bpf **skel, const char *dir, const struct ll_lo
  */
 int ll_observe_fill(struct lifeline_bpf *skel);
 
+/* 1 when both observe slots of the pinned program arrays in dir hold a program. */
+int ll_observe_filled(const char *dir);
+
 /* Opens the pinned maps of dir; -ENOENT when lifeline is not set up there. */
 int ll_maps_open(struct ll_maps *m, const char *dir);
 
