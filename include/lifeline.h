@@ -601,7 +601,9 @@ struct ll_event {
  *    flows of a layout-5 table sit in other buckets.
  * 7: observe mode: ll_state.observe (where egress_priority was, which took
  *    flow_max's place; flow_max moved to the end), ll_counters twice as
- *    long (LL_WOULD_IDX). layout itself stays where it was.
+ *    long (LL_WOULD_IDX), and the program arrays ll_observe_xdp and
+ *    ll_observe_tc its programs are tail-called through. layout itself
+ *    stays where it was.
  */
 #define LL_LAYOUT 7
 
