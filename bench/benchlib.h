@@ -139,6 +139,8 @@ static inline struct lifeline_bpf *bench_lifeline_load(__u32 max_flows)
 	err = bpf_map__set_max_entries(skel->maps.ll_flows, ll_flow_buckets(max_flows));
 	if (!err)
 		err = lifeline_bpf__load(skel);
+	if (!err)
+		err = ll_observe_fill(skel);	/* observe mode's tail call, as attach fills it */
 	if (err) {
 		lifeline_bpf__destroy(skel);
 		errno = -err;

@@ -217,7 +217,7 @@ static struct row *measure(struct bench *b, enum base base, int prog_fd, const v
 		if (after - before < (__u64)runs * opt.repeat) {
 			r->verdict = V_WRONG;
 			snprintf(r->note, sizeof(r->note), "counter %s/%s grew by %llu, expected %llu",
-				 ll_hook_names[counter_idx / LL_REASON_MAX],
+				 ll_hook_names[counter_idx % LL_COUNTER_SLOTS / LL_REASON_MAX],
 				 ll_reason_names[counter_idx % LL_REASON_MAX],
 				 (unsigned long long)(after - before),
 				 (unsigned long long)runs * opt.repeat);
@@ -456,6 +456,18 @@ static void v6_row(const char *hook, const struct kcase *k)
 	judge(r);
 }
 
+static int set_observe(struct lifeline_bpf *skel, __u32 on)
+{
+	struct ll_state st;
+	__u32 zero = 0;
+	int fd = bpf_map__fd(skel->maps.ll_state);
+
+	if (bpf_map_lookup_elem(fd, &zero, &st))
+		return -errno;
+	st.observe = on;
+	return bpf_map_update_elem(fd, &zero, &st, 0) ? -errno : 0;
+}
+
 static int bench_none(struct bench *b)
 {
 	struct lifeline_bpf *skel = bench_lifeline_load(LL_DEFAULT_MAX_FLOWS);
@@ -477,6 +489,23 @@ static int bench_none(struct bench *b)
 		    TC_ACT_OK, NO_CHECK, "tc: level none (ll_tc_policy)");
 	row_target(r, 1.05);
 	judge(r);
+	/*
+	 * Observe mode (tune --observe on): the decision of critical at level
+	 * none, the junk frame counted as a would-drop (checked), passed.
+	 */
+	if (!set_observe(skel, 1)) {
+		int fd = b->counters_fd;
+
+		b->counters_fd = bpf_map__fd(skel->maps.ll_counters);
+		measure(b, BASE_XDP_PASS, bpf_program__fd(skel->progs.ll_xdp), f.buf, f.len,
+			XDP_PASS, LL_WOULD_IDX(LL_HOOK_XDP, LL_DROP_CRITICAL),
+			"xdp: level none, observe on");
+		measure(b, BASE_TC_OK, bpf_program__fd(skel->progs.ll_tc_policy), f.buf, f.len,
+			TC_ACT_OK, LL_WOULD_IDX(LL_HOOK_TC_INGRESS, LL_DROP_CRITICAL),
+			"tc: level none, observe on (ll_tc_policy)");
+		b->counters_fd = fd;
+		set_observe(skel, 0);
+	}
 	flow_frame(&f, 0, 1);
 	measure(b, BASE_TC_OK, bpf_program__fd(skel->progs.ll_tc_egress), f.buf, f.len,
 		TC_ACT_OK, NO_CHECK, "tc egress: level none, unregistered");

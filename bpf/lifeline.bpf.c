@@ -31,6 +31,21 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
  * MTU with lifeline attached, and a frame whose headers straddle its first
  * buffer is parsed from a copy (ll_parse_frame).
  */
+static __always_inline struct ll_ctx ll_xdp_ctx(struct xdp_md *xdp)
+{
+	struct ll_ctx ctx = {
+		.prog_ctx = xdp,
+		.data = (void *)(long)xdp->data,
+		.data_end = (void *)(long)xdp->data_end,
+		.hook = LL_HOOK_XDP,
+		.xdp_buff = bpf_cast_to_kern_ctx(xdp),
+	};
+
+	/* a multi-buffer frame's whole length is read by ll_ingress / ll_observe */
+	ctx.bytes = ctx.data_end - ctx.data;
+	return ctx;
+}
+
 SEC("xdp.frags")
 int ll_xdp(struct xdp_md *xdp)
 {
@@ -41,18 +56,34 @@ int ll_xdp(struct xdp_md *xdp)
 	/* level none: nothing else is read */
 	if (!s || !ll_any_vote(s))
 		return XDP_PASS;
-	ctx = (struct ll_ctx){
-		.prog_ctx = xdp,
-		.data = (void *)(long)xdp->data,
-		.data_end = (void *)(long)xdp->data_end,
-		.hook = LL_HOOK_XDP,
-		.xdp_buff = bpf_cast_to_kern_ctx(xdp),
-	};
-	/* a multi-buffer frame's whole length is read by ll_ingress */
-	ctx.bytes = ctx.data_end - ctx.data;
-	if (!ll_ingress(&ctx, s, &reason))
+	ctx = ll_xdp_ctx(xdp);
+	switch (ll_ingress(&ctx, s, &reason)) {
+	case LL_IN_DECIDED:
+		return ll_reason_is_drop(reason) ? XDP_DROP : XDP_PASS;
+	case LL_IN_OBSERVE:
+		bpf_tail_call(xdp, &ll_observe_xdp, 0);
+		break;	/* the slot is empty: fail open */
+	case LL_IN_PASS:
+		break;
+	}
+	return XDP_PASS;
+}
+
+/*
+ * Observe mode at level none (ll_observe_xdp's slot): critical's decision,
+ * counted as would-drops only; the packet always passes.
+ */
+SEC("xdp.frags")
+int ll_xdp_observe(struct xdp_md *xdp)
+{
+	struct ll_state *s = bpf_map_lookup_elem(&ll_state, &(__u32){ 0 });
+	struct ll_ctx ctx;
+
+	if (!s)
 		return XDP_PASS;
-	return ll_reason_is_drop(reason) ? XDP_DROP : XDP_PASS;
+	ctx = ll_xdp_ctx(xdp);
+	ll_observe(&ctx, s);
+	return XDP_PASS;
 }
 
 /*
@@ -97,9 +128,16 @@ static __always_inline int ll_tc_in(struct __sk_buff *skb, enum ll_tc_mode mode)
 	};
 	if (pfmemalloc)
 		ll_count(LL_HOOK_TC_INGRESS, LL_NOTE_PFMEMALLOC, ctx.bytes);
-	if (!ll_ingress(&ctx, s, &reason))
-		return LL_TC_PASS;
-	return ll_reason_is_drop(reason) ? TC_ACT_SHOT_ : LL_TC_PASS;
+	switch (ll_ingress(&ctx, s, &reason)) {
+	case LL_IN_DECIDED:
+		return ll_reason_is_drop(reason) ? TC_ACT_SHOT_ : LL_TC_PASS;
+	case LL_IN_OBSERVE:
+		bpf_tail_call(skb, &ll_observe_tc, 0);
+		break;	/* the slot is empty: fail open */
+	case LL_IN_PASS:
+		break;
+	}
+	return LL_TC_PASS;
 }
 
 SEC("tc")
@@ -112,6 +150,28 @@ SEC("tc")
 int ll_tc_policy(struct __sk_buff *skb)
 {
 	return ll_tc_in(skb, LL_TC_POLICY);
+}
+
+/*
+ * Observe mode at level none (ll_observe_tc's slot), behind ll_tc_policy:
+ * critical's decision, counted as would-drops only; the skb always passes.
+ * Reached for a plain skb only (a reserve-backed one is decided for real).
+ */
+SEC("tc")
+int ll_tc_observe(struct __sk_buff *skb)
+{
+	struct ll_state *s = bpf_map_lookup_elem(&ll_state, &(__u32){ 0 });
+	struct ll_ctx ctx = {
+		.prog_ctx = skb,
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+		.bytes = skb->len,
+		.hook = LL_HOOK_TC_INGRESS,
+	};
+
+	if (s)
+		ll_observe(&ctx, s);
+	return LL_TC_PASS;
 }
 
 /*

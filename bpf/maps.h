@@ -121,7 +121,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LL_COUNTER_SLOTS);
+	__uint(max_entries, LL_COUNTER_ENTRIES);	/* verdicts and notes, then would-drops */
 	__type(key, __u32);
 	__type(value, struct ll_counter);
 } ll_counters SEC(".maps");
@@ -164,6 +164,28 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, LL_RINGBUF_BYTES);
 } ll_events SEC(".maps");
+
+/*
+ * Observe mode's programs (ll_xdp_observe, ll_tc_observe), which the
+ * ingress programs reach by a tail call at level none with observe on: so
+ * no program is verified with both the decision and its observe variant.
+ * One slot each, filled by every load of the network programs
+ * (ll_skel_load); a program array takes programs of one type only, hence
+ * one per hook type. An empty slot: the packet passes, uncounted.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ll_observe_xdp SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ll_observe_tc SEC(".maps");
 
 /* Last emission time per event type, and how many were suppressed since. */
 struct ll_evlimit {

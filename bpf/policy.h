@@ -32,15 +32,19 @@ static __always_inline __u64 ll_now(void)
 	return c->ns;
 }
 
-static __always_inline void ll_count(__u32 hook, __u32 reason, __u64 bytes)
+static __always_inline void ll_count_at(__u32 idx, __u64 bytes)
 {
-	__u32 idx = LL_COUNTER_IDX(hook, reason);
 	struct ll_counter *c = bpf_map_lookup_elem(&ll_counters, &idx);
 
 	if (c) {
 		c->packets++;
 		c->bytes += bytes;
 	}
+}
+
+static __always_inline void ll_count(__u32 hook, __u32 reason, __u64 bytes)
+{
+	ll_count_at(LL_COUNTER_IDX(hook, reason), bytes);
 }
 
 /* Emits an event unless one of this type went out less than the interval ago. */
@@ -717,7 +721,11 @@ static __always_inline void ll_fast_pkt(struct ll_pkt *p, void *l3)
 
 /*
  * The ingress decision. Returns the verdict reason; ll_reason_is_drop()
- * gives the verdict. Counts the reason and any notes.
+ * gives the verdict. Counts the reason and any notes; with observe (level
+ * none in observe mode, level given as critical) only a drop reason, as a
+ * would-drop (LL_WOULD_IDX), and no note. observe is a constant at each
+ * call: 0 in the enforcing programs (ll_ingress), 1 in the observe
+ * programs (ll_observe), so each verifies one variant only.
  *
  * The common frame enters by the fast entry: a TCP or UDP packet is never
  * an essential, so the first question is the prefilter's. A remote whose
@@ -726,7 +734,7 @@ static __always_inline void ll_fast_pkt(struct ll_pkt *p, void *l3)
  * say so): the flood's packet is decided there, without building ll_pkt.
  */
 static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, __u32 level,
-				       __u64 now)
+				       __u64 now, int observe)
 {
 	struct ll_pkt p;
 	struct ll_strict strict;
@@ -757,7 +765,8 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 		goto out;
 	}
 	if (rc == LL_P_MALFORMED) {
-		ll_count(ctx->hook, LL_NOTE_MALFORMED, ctx->bytes);
+		if (!observe)
+			ll_count(ctx->hook, LL_NOTE_MALFORMED, ctx->bytes);
 		goto unregistered;
 	}
 	if (rc != LL_P_IP)
@@ -770,7 +779,8 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 			reason = LL_PASS_FRAG;
 			goto out;
 		}
-		ll_count(ctx->hook, LL_NOTE_FRAG_ORPHAN, ctx->bytes);
+		if (!observe)
+			ll_count(ctx->hook, LL_NOTE_FRAG_ORPHAN, ctx->bytes);
 		goto unregistered;
 	}
 
@@ -801,22 +811,42 @@ unregistered:
 	}
 	reason = ll_unregistered(ctx, s, level, now);
 out:
-	ll_count(ctx->hook, reason, ctx->bytes);
+	if (!observe)
+		ll_count(ctx->hook, reason, ctx->bytes);
+	else if (ll_reason_is_drop(reason))
+		ll_count_at(LL_WOULD_IDX(ctx->hook, reason), ctx->bytes);
 	return reason;
 }
 
-/* Does anybody hold a level? The programs' first question, before anything else is read. */
+/*
+ * Does anybody hold a level, or is observe mode on? The programs' first
+ * question, before anything else is read.
+ */
 static __always_inline int ll_any_vote(const struct ll_state *s)
 {
-	return s->daemon.level | s->kernel.level | s->override_active;
+	/* override_active and observe in one load (struct ll_state) */
+	return (s->daemon.level | s->kernel.level | s->override_observe) != 0;
 }
+
+/* What ll_ingress says of a packet. */
+enum ll_in {
+	LL_IN_PASS = 0,		/* level none: pass, not counted */
+	LL_IN_DECIDED = 1,	/* *reason says */
+	LL_IN_OBSERVE = 2,	/* level none in observe mode: the caller tail-calls observe */
+};
 
 /*
  * Common front of the ingress programs, once ll_any_vote() said yes or the
- * skb is reserve-backed. Returns 1 with *reason set when the packet was
- * decided, 0 for level none (pass, not counted).
+ * skb is reserve-backed. Returns LL_IN_DECIDED with *reason set when the
+ * packet was decided, LL_IN_PASS for level none (pass, not counted), and
+ * LL_IN_OBSERVE at level none in observe mode: the caller then tail-calls
+ * its observe program (ll_observe), which runs the decision of critical
+ * for the would-drop count only, and passes the packet whatever happens.
+ * An expired lease is counted (pass_lease_expired) before either. A
+ * reserve-backed skb is decided for real at every level (dropped when
+ * unregistered), observe or not.
  */
-static __always_inline int ll_ingress(struct ll_ctx *ctx, struct ll_state *s, __u32 *reason)
+static __always_inline enum ll_in ll_ingress(struct ll_ctx *ctx, struct ll_state *s, __u32 *reason)
 {
 	__u32 level, source;
 	int expired;
@@ -828,16 +858,32 @@ static __always_inline int ll_ingress(struct ll_ctx *ctx, struct ll_state *s, __
 	now = ll_now();
 	level = ll_level_of(s, now, &source, &expired);
 	if (level == LL_LEVEL_NONE && !ctx->pfmemalloc) {
-		if (!expired)
-			return 0;
-		ll_event(ctx->hook, LL_EV_LEASE_EXPIRED, LL_LEVEL_NONE, s->daemon.source,
-			 ll_ifindex(ctx), now);
 		*reason = LL_PASS_LEASE_EXPIRED;
-		ll_count(ctx->hook, *reason, ctx->bytes);
-		return 1;
+		if (expired) {
+			ll_event(ctx->hook, LL_EV_LEASE_EXPIRED, LL_LEVEL_NONE, s->daemon.source,
+				 ll_ifindex(ctx), now);
+			ll_count(ctx->hook, *reason, ctx->bytes);
+		}
+		if (s->observe)
+			return LL_IN_OBSERVE;
+		return expired ? LL_IN_DECIDED : LL_IN_PASS;
 	}
-	*reason = ll_decide(ctx, s, level, now);
-	return 1;
+	*reason = ll_decide(ctx, s, level, now, 0);
+	return LL_IN_DECIDED;
+}
+
+/*
+ * The observe programs' decision: critical's, with observe a constant, so
+ * this instance of ll_decide counts a would-drop and nothing else, and the
+ * programs that enforce never verify it. No clock: at critical, for a
+ * packet that is not reserve-backed (observe runs for no other), the
+ * decision reads none.
+ */
+static __always_inline void ll_observe(struct ll_ctx *ctx, struct ll_state *s)
+{
+	if (ctx->hook == LL_HOOK_XDP && (ctx->xdp_buff->flags & XDP_FLAGS_HAS_FRAGS))
+		ctx->bytes = bpf_xdp_get_buff_len(ctx->prog_ctx);
+	ll_decide(ctx, s, LL_LEVEL_CRITICAL, 0, 1);
 }
 
 #endif /* LL_POLICY_H */

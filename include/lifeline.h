@@ -57,10 +57,21 @@ struct ll_state {
 	struct ll_vote daemon;
 	struct ll_vote override;
 	struct ll_vote kernel;
-	__u32 override_active;	/* 1 while a manual override is set */
-	__u32 egress_priority;	/* skb->priority for registered flows (TC egress) */
+	/*
+	 * observe: 1 at level none counts what critical would drop
+	 * (LL_WOULD_IDX). One aligned 8-byte word with override_active: the
+	 * datapath's first question (ll_any_vote) reads both with one load, so
+	 * level none costs what it did before the switch existed.
+	 */
+	union {
+		struct {
+			__u32 override_active;	/* 1 while a manual override is set */
+			__u32 observe;
+		};
+		__u64 override_observe;
+	};
 	__u32 egress_mark;	/* skb->mark for registered flows, 0 = leave as is */
-	__u32 flow_max;		/* flows user space admits (--max-flows at creation); 0 = table capacity */
+	__u32 egress_priority;	/* skb->priority for registered flows (TC egress) */
 	__u64 budget_rate;	/* elevated: bytes/s of memory unregistered traffic may take, whole host */
 	__u64 budget_burst;	/* elevated: the host pool's depth in bytes */
 	__u64 generation;	/* bumped by user space on every change, for readers */
@@ -75,6 +86,8 @@ struct ll_state {
 	__u32 host_entries[2];	/* ll_rule_hosts / ll_allow_hosts: full-length prefixes */
 	__u32 trie_entries[2];	/* ll_rules / ll_allow: shorter prefixes */
 	__u64 budget_pps;	/* elevated: packets/s cap on unregistered traffic, 0 = none */
+	__u32 flow_max;		/* flows user space admits (--max-flows at creation); 0 = table capacity */
+	__u32 _pad;
 };
 
 static inline int ll_vote_live(const struct ll_vote *v, __u64 now)
@@ -542,6 +555,24 @@ enum ll_hook {
 
 #define LL_COUNTER_SLOTS (LL_HOOK_MAX * LL_REASON_MAX)
 #define LL_COUNTER_IDX(hook, reason) ((hook) * LL_REASON_MAX + (reason))
+/*
+ * Observe mode (ll_state.observe, `lifeline tune --observe on`): at level
+ * none the ingress programs also run the decision of critical, without its
+ * verdict, and count a packet it would drop in the second half of
+ * ll_counters, under the drop reason it would get (drop_critical,
+ * drop_strict). The verdict counters of the first half are not touched.
+ */
+#define LL_COUNTER_ENTRIES (2 * LL_COUNTER_SLOTS)
+#define LL_WOULD_IDX(hook, reason) (LL_COUNTER_SLOTS + LL_COUNTER_IDX(hook, reason))
+
+/*
+ * The slots that can count: the ingress hooks, and the drops of critical
+ * (drop_budget is elevated's; a reserve-backed skb is dropped for real).
+ */
+static inline int ll_would_slot(__u32 hook, __u32 reason)
+{
+	return hook != LL_HOOK_TC_EGRESS && (reason == LL_DROP_CRITICAL || reason == LL_DROP_STRICT);
+}
 
 struct ll_counter {
 	__u64 packets;
@@ -579,8 +610,13 @@ struct ll_event {
  *    flows of a layout-5 table sit in other buckets.
  * 7: a flow bucket counts the keys it spilled to their second bucket
  *    (spill): a layout-6 table has none counted, and lookups would miss them.
+ * 8: observe mode: ll_state.observe (where egress_priority was, which took
+ *    flow_max's place; flow_max moved to the end), ll_counters twice as
+ *    long (LL_WOULD_IDX), and the program arrays ll_observe_xdp and
+ *    ll_observe_tc its programs are tail-called through. layout itself
+ *    stays where it was.
  */
-#define LL_LAYOUT 7
+#define LL_LAYOUT 8
 
 /* Limits and defaults. */
 #define LL_DEFAULT_MAX_FLOWS 65536

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "lifeline.h"
 #include "flowtab.h"
+#include "maps.h"
 #include "lifeline.skel.h"
 
 struct instance_opts {
@@ -63,6 +64,12 @@ static inline int instance_open(struct lifeline_bpf **skel, struct ll_flowtab *f
 	err = lifeline_bpf__load(s);
 	if (err) {
 		fprintf(stderr, "FAIL load: the datapath did not load/verify: %s\n", strerror(-err));
+		goto fail;
+	}
+	/* observe's program arrays, as every load of the network programs fills them */
+	err = o->only ? 0 : ll_observe_fill(s);
+	if (err) {
+		fprintf(stderr, "FAIL load: observe's program arrays: %s\n", strerror(-err));
 		goto fail;
 	}
 	err = ll_flowtab_map(ft, bpf_map__fd(s->maps.ll_flows), bpf_map__fd(s->maps.ll_remotes));

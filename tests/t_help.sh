@@ -66,7 +66,7 @@ sockets_attach --cgroup
 sockets_detach --cgroup
 sockets_scan
 sockets_list
-tune --priority --mark --rcvbuf --sndbuf --budget-rate --budget-burst --budget-pps
+tune --priority --mark --rcvbuf --sndbuf --budget-rate --budget-burst --budget-pps --observe
 strict_on
 strict_off
 strict_show

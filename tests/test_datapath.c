@@ -300,7 +300,7 @@ static int reset(struct instance *in, const struct fixture *f)
 	err |= clear_map(bpf_map__fd(s->maps.ll_rule_hosts), sizeof(struct ll_rule_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_allow_hosts), sizeof(struct ll_rule_key));
 	err |= clear_map(bpf_map__fd(s->maps.ll_frags), sizeof(struct ll_frag_key));
-	err |= zero_array(bpf_map__fd(s->maps.ll_counters), LL_COUNTER_SLOTS, sizeof(struct ll_counter), 1, in->ncpus);
+	err |= zero_array(bpf_map__fd(s->maps.ll_counters), LL_COUNTER_ENTRIES, sizeof(struct ll_counter), 1, in->ncpus);
 	err |= zero_array(bpf_map__fd(s->maps.ll_rule_hits), 16, sizeof(struct ll_counter), 1, in->ncpus);
 	err |= zero_array(bpf_map__fd(s->maps.ll_evlimit), LL_EV_MAX, 16, 0, 1);
 	if (err)
@@ -1078,6 +1078,146 @@ static void unload(struct instance *in)
 	in->skel = NULL;
 }
 
+/*
+ * Observe mode (ll_state.observe) at level none: every packet passes; a
+ * packet critical would drop counts once in the would-drop half under the
+ * reason critical gives it, and nothing else moves (no verdict, no note),
+ * but for an expired lease's pass_lease_expired and a reserve-backed skb's
+ * real drop, which observe leaves as they were.
+ */
+struct observe_case {
+	const char *what;
+	enum prog prog;
+	struct pkt_spec pkt;
+	int lease_expired;	/* the daemon's critical vote, expired */
+	int off;		/* observe off: nothing may count */
+	int verdict;
+	__u32 would;		/* the would-drop reason counted, or NO_COUNT */
+	__u32 real;		/* verdict and note counters that must count: 1 << reason */
+};
+
+static const struct observe_case observe_cases[] = {
+	{ "unregistered UDP", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, 0, 0, PASS, LL_DROP_CRITICAL },
+	{ "unregistered TCP v6", XDP, { T(FLOOD6, LOCAL6, 5000, 9) }, 0, 0, PASS, LL_DROP_CRITICAL },
+	{ "unregistered, tc policy", TC_POL, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, 0, 0, PASS, LL_DROP_CRITICAL },
+	{ "exact flow", XDP, { T(NBD4, LOCAL4, 10809, 40000) }, 0, 0, PASS, NO_COUNT },
+	{ "endpoint rule", XDP, { T(ISCSI4, LOCAL4, 3260, 45000) }, 0, 0, PASS, NO_COUNT },
+	{ "allow rule", XDP, { T(ADMIN4, LOCAL4, 51000, 22) }, 0, 0, PASS, NO_COUNT },
+	{ "ARP", XDP, { .ethertype = 0x0806 }, 0, 0, PASS, NO_COUNT },
+	{ "malformed: no note counted", XDP, { T(NBD4, LOCAL4, 10809, 40000), .truncate = 14 + 19 }, 0, 0, PASS, LL_DROP_CRITICAL },
+	{ "lease expired: pass_lease_expired as before, and the would-drop", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, 1, 0, PASS, LL_DROP_CRITICAL, 1U << LL_PASS_LEASE_EXPIRED },
+	{ "reserve-backed skb: dropped for real, not a would-drop", TC_PFM, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, 0, 0, DROP, NO_COUNT, 1U << LL_DROP_PFMEMALLOC | 1U << LL_NOTE_PFMEMALLOC },
+	{ "observe off: nothing counted", XDP, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, 0, 1, PASS, NO_COUNT },
+	{ "observe off, tc policy: nothing counted", TC_POL, { T(FLOOD4, LOCAL4, 5000, 9), UDP }, 0, 1, PASS, NO_COUNT },
+};
+
+static void test_observe(void)
+{
+	for (size_t i = 0; i < sizeof(observe_cases) / sizeof(observe_cases[0]); i++) {
+		const struct observe_case *oc = &observe_cases[i];
+		struct instance *in = &inst[oc->prog == TC_PFM];
+		struct fixture f = { .prog = oc->prog, .level = oc->lease_expired ? LL_LEVEL_CRITICAL : 0,
+				     .lease_expired = oc->lease_expired };
+		int fd = bpf_map__fd(in->skel->maps.ll_counters), verdict;
+		__u32 zero = 0, hook = hook_of(oc->prog);
+		struct __sk_buff out;
+		struct ll_state st;
+		size_t len;
+		char what[160];
+
+		if (!ASSERT_EQ(reset(in, &f), 0, "reset"))
+			return;
+		bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st);
+		st.observe = !oc->off;
+		bpf_map_update_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st, 0);
+		snprintf(what, sizeof(what), "%s: run", oc->what);
+		if (!ASSERT_EQ(run_prog(in, oc->prog, &oc->pkt, &verdict, &out, &len), 0, what))
+			continue;
+		snprintf(what, sizeof(what), "%s: verdict", oc->what);
+		ASSERT_EQ(verdict, oc->verdict, what);
+		for (__u32 k = 0; k < LL_COUNTER_ENTRIES; k++) {
+			__u32 h = k % LL_COUNTER_SLOTS / LL_REASON_MAX, r = k % LL_REASON_MAX;
+			int would = k >= LL_COUNTER_SLOTS;
+			struct ll_counter c = {};
+			__u64 want = 0;
+
+			ll_percpu_counter_sum(fd, k, &c);
+			if (h == hook && would)
+				want = r == oc->would;
+			if (h == hook && !would)
+				want = !!(oc->real & 1U << r);
+			snprintf(what, sizeof(what), "%s: %s %s/%s", oc->what, would ? "would-drop" : "counter",
+				 ll_hook_names[h], ll_reason_names[r]);
+			ASSERT_EQ(c.packets, want, what);
+			if (want) {
+				snprintf(what, sizeof(what), "%s: %s bytes", oc->what, ll_reason_names[r]);
+				ASSERT_EQ(c.bytes, len, what);
+			}
+		}
+	}
+}
+
+/*
+ * Observe mode with its program array's slot empty (a load that did not
+ * fill it, or a slot deleted): ll_xdp's and ll_tc_policy's tail call
+ * fails, and the packet passes, counted nowhere (fail open). Then, filled
+ * again, the same packet counts its would-drop.
+ */
+static void test_observe_empty_slot(void)
+{
+	static const struct { const char *what; enum prog prog; } runs[] = {
+		{ "xdp", XDP }, { "tc policy", TC_POL },
+	};
+	static const struct pkt_spec pkt = { T(FLOOD4, LOCAL4, 5000, 9), UDP };
+	struct instance *in = &inst[0];
+	int cfd = bpf_map__fd(in->skel->maps.ll_counters);
+	int sfd = bpf_map__fd(in->skel->maps.ll_state);
+
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct fixture f = { .prog = runs[i].prog };
+		struct bpf_map *slots = runs[i].prog == XDP ? in->skel->maps.ll_observe_xdp :
+							      in->skel->maps.ll_observe_tc;
+		__u32 zero = 0, would = LL_WOULD_IDX(hook_of(runs[i].prog), LL_DROP_CRITICAL);
+		__u64 counted = 0;
+		struct __sk_buff out;
+		struct ll_counter c;
+		struct ll_state st;
+		int verdict;
+		size_t len;
+		char what[128];
+
+		if (!ASSERT_EQ(reset(in, &f), 0, "reset"))
+			return;
+		bpf_map_lookup_elem(sfd, &zero, &st);
+		st.observe = 1;
+		bpf_map_update_elem(sfd, &zero, &st, 0);
+		snprintf(what, sizeof(what), "%s: the slot emptied", runs[i].what);
+		ASSERT_EQ(bpf_map_delete_elem(bpf_map__fd(slots), &zero), 0, what);
+		snprintf(what, sizeof(what), "%s, empty slot: run", runs[i].what);
+		if (!ASSERT_EQ(run_prog(in, runs[i].prog, &pkt, &verdict, &out, &len), 0, what))
+			break;
+		snprintf(what, sizeof(what), "%s, empty slot: verdict pass", runs[i].what);
+		ASSERT_EQ(verdict, PASS, what);
+		for (__u32 k = 0; k < LL_COUNTER_ENTRIES; k++) {
+			ll_percpu_counter_sum(cfd, k, &c);
+			counted += c.packets;
+		}
+		snprintf(what, sizeof(what), "%s, empty slot: no counter moved", runs[i].what);
+		ASSERT_EQ(counted, 0, what);
+		/* filled again: the tail call runs observe's decision */
+		snprintf(what, sizeof(what), "%s: the slot filled again", runs[i].what);
+		ASSERT_EQ(ll_observe_fill(in->skel), 0, what);
+		snprintf(what, sizeof(what), "%s, slot filled: run", runs[i].what);
+		if (!ASSERT_EQ(run_prog(in, runs[i].prog, &pkt, &verdict, &out, &len), 0, what))
+			break;
+		snprintf(what, sizeof(what), "%s, slot filled: verdict pass", runs[i].what);
+		ASSERT_EQ(verdict, PASS, what);
+		ll_percpu_counter_sum(cfd, would, &c);
+		snprintf(what, sizeof(what), "%s, slot filled: one would-drop", runs[i].what);
+		ASSERT_EQ(c.packets, 1, what);
+	}
+}
+
 static int quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
 	return lvl == LIBBPF_DEBUG || !getenv("LL_TEST_VERBOSE") ? 0 : vfprintf(stderr, fmt, ap);
@@ -1103,6 +1243,8 @@ int main(int argc, char **argv)
 	TEST_RUN("strict/spoofed registered tuple dropped, real socket passes", test_strict);
 	TEST_RUN("strict/listener: only a registered local port's listener counts", test_strict_listener);
 	TEST_RUN("events/ring buffer full: counted, verdicts unchanged", test_ringbuf_full);
+	TEST_RUN("observe/level none: critical's drops counted apart, nothing dropped", test_observe);
+	TEST_RUN("observe/empty program-array slot: the packet passes, nothing counted", test_observe_empty_slot);
 	TEST_RUN("flows/lookups during bucket moves never miss", test_move_race);
 	TEST_RUN("flows/a flow in its second bucket is found (spill counts)", test_flow_spill);
 	unload(&inst[0]);

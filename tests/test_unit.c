@@ -1932,12 +1932,18 @@ static void test_state_writers(void)
 	ASSERT_EQ(s.override_active, 0, "cleared");
 	ASSERT_EQ(s.override.level, LL_LEVEL_NONE, "cleared level");
 	ll_state_tune(&s, &t);
+	ASSERT_EQ(s.observe, 0, "observe not set: kept off");
 	ASSERT_EQ(s.egress_mark, 42, "mark");
 	ASSERT_EQ(s.budget_pps, 1ULL << 40, "pps as u64");
 	ASSERT_EQ(s.budget_rate, 11, "rate not set: kept");
 	ll_state_strict(&s, 1);
 	ASSERT_EQ(s.strict, 1, "strict");
 	ASSERT_EQ(s.generation, 7, "one bump per change");
+	t = (struct ll_tune){ .set = 1U << LL_TUNE_OBSERVE, .val = { [LL_TUNE_OBSERVE] = 5 } };
+	ll_state_tune(&s, &t);
+	ASSERT_EQ(s.observe, 1, "observe: any non-zero is on");
+	ASSERT_EQ(s.override_active, 0, "observe leaves the override alone");
+	ASSERT_EQ(s.generation, 8, "observe bumped");
 }
 
 /* ---------------------------------------------------------------- declare.c: the registry file */
@@ -1972,6 +1978,10 @@ static const struct decl_case decl_cases[] = {
 	{ "tune --nope 1\n", 0, "f:1: unexpected '--nope' to tune" },
 	{ "tune --mark\n", 0, "f:1: tune needs OPTION VALUE" },
 	{ "strict maybe\n", 0, "f:1: strict takes on or off" },
+	{ "tune --observe maybe\n", 0, "f:1: --observe takes on or off" },
+	{ "tune --observe 1\n", 0, "f:1: --observe takes on or off" },
+	{ "tune --observe on\ntune --observe off\n", 0, "f:2: --observe is set differently at f:1" },
+	{ "tune --observe off --priority 3\n", 1, NULL },
 	{ "strict on\nstrict off\n", 0, "f:2: strict is set differently at f:1" },
 	{ "tables --max-flows 0\n", 0, "f:1: " },
 	{ "tables --max-flows 1000 --max-rules 64\n", 1, NULL },
@@ -2023,6 +2033,7 @@ static void test_decl_roundtrip(void)
 		"flow udp://[2001:db8::7]:2049 --local [2001:db8::2]:700\n"
 		"flow nbd://[2001:db8::8] --local [2001:db8::2]:40001\n"
 		"tune --priority 6 --mark 9 --rcvbuf 1 --sndbuf 2 --budget-rate 10M --budget-burst 64K --budget-pps 5\n"
+		"tune --observe on\n"
 		"strict off\n";
 	struct ll_decl a, b, c;
 	char err[512], *t1 = NULL, *t2 = NULL;
@@ -2038,6 +2049,7 @@ static void test_decl_roundtrip(void)
 	ASSERT_EQ(a.nrecs, 8, "rules");
 	ASSERT_EQ(a.nkeys, 3, "flows");
 	ASSERT_EQ(a.tune_set, (1U << LL_TUNE_MAX) - 1, "every tune option");
+	ASSERT_EQ(a.tune[LL_TUNE_OBSERVE], 1, "observe on");
 	ASSERT_EQ(a.strict, 0, "strict off");
 	f = open_memstream(&t1, &l1);
 	ll_decl_write(&a, f);

@@ -254,7 +254,21 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 	if (ret)
 		return ret;
 	if (out->already) {
-		attach_requery(&a);	/* nothing to change: no program replaced by a copy */
+		/*
+		 * Nothing to change: no program replaced by a copy. But an
+		 * observe program array found with its slot empty (deleted by
+		 * hand, or the pins were made by a load without the network
+		 * programs) is filled by a load, as any attach does.
+		 */
+		if (!ll_observe_filled(dir)) {
+			ret = ll_skel_load(&a.skel, dir, &lo);
+			if (ret) {
+				ERR("cannot load the datapath: %s", strerror(-ret));
+				return ret;
+			}
+			lifeline_bpf__destroy(a.skel);
+		}
+		attach_requery(&a);
 		return 0;
 	}
 	ret = ll_skel_load(&a.skel, dir, &lo);

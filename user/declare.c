@@ -14,7 +14,7 @@
 
 const char *const ll_decl_tune_names[LL_TUNE_MAX] = {
 	"--priority", "--mark", "--rcvbuf", "--sndbuf", "--budget-rate", "--budget-burst",
-	"--budget-pps",
+	"--budget-pps", "--observe",
 };
 
 const char *const decl_mode_names[DECL_NMODES] = { "auto", "xdp", "native", "generic", "tc" };

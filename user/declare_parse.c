@@ -212,7 +212,8 @@ static int parse_tune(struct ll_decl *d, struct ll_decl_src src, int n, char **w
 		return -ENOMEM;
 	if (n < 3) {
 		ERR("tune needs OPTION VALUE: tune --priority N, --mark N, --rcvbuf BYTES, "
-		    "--sndbuf BYTES, --budget-rate BYTES, --budget-burst BYTES, --budget-pps N");
+		    "--sndbuf BYTES, --budget-rate BYTES, --budget-burst BYTES, --budget-pps N, "
+		    "--observe on|off");
 		return -EINVAL;
 	}
 	for (int i = 1; i < n; i++) {
@@ -228,7 +229,13 @@ static int parse_tune(struct ll_decl *d, struct ll_decl_src src, int n, char **w
 			return -EINVAL;
 		}
 		i++;
-		if (k >= LL_TUNE_BUDGET_RATE) {
+		if (k == LL_TUNE_OBSERVE) {
+			if (strcmp(w[i], "on") && strcmp(w[i], "off")) {
+				ERR("--observe takes on or off, not '%.40s'", w[i]);
+				return -EINVAL;
+			}
+			v = !strcmp(w[i], "on");
+		} else if (k >= LL_TUNE_BUDGET_RATE) {
 			char e[200];
 
 			if (ll_config_parse_value("budget", keys[k - LL_TUNE_BUDGET_RATE], w[i], &v,

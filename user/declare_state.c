@@ -52,7 +52,10 @@ void ll_decl_flow_line(const struct ll_flow_key *k, __u32 flags, char *buf, size
 
 void ll_decl_tune_line(enum ll_tune_field t, __u64 v, char *buf, size_t len)
 {
-	snprintf(buf, len, "tune %s %llu", ll_decl_tune_names[t], (unsigned long long)v);
+	if (t == LL_TUNE_OBSERVE)
+		snprintf(buf, len, "tune %s %s", ll_decl_tune_names[t], v ? "on" : "off");
+	else
+		snprintf(buf, len, "tune %s %llu", ll_decl_tune_names[t], (unsigned long long)v);
 }
 
 /* A link whose cgroup is gone has no path to write: a comment saying so. */
@@ -330,6 +333,7 @@ static void state_settings(const struct ll_maps *m, struct ll_decl *d)
 	d->tune[LL_TUNE_BUDGET_RATE] = m->state->budget_rate;
 	d->tune[LL_TUNE_BUDGET_BURST] = m->state->budget_burst;
 	d->tune[LL_TUNE_BUDGET_PPS] = m->state->budget_pps;
+	d->tune[LL_TUNE_OBSERVE] = !!m->state->observe;
 	d->tune_set = (1U << LL_TUNE_MAX) - 1;
 	d->strict = !!m->state->strict;
 }

@@ -229,6 +229,8 @@ static int snapshot(struct ll_explain *x, const struct ll_explain_req *r, struct
 	}
 	if (r->strict >= 0)
 		st->strict = (__u32)r->strict;
+	/* observe mode changes no verdict: explain's level none stays "not looked at" */
+	st->observe = 0;
 	if (bpf_map_update_elem(x->fd_state, &zero, st, BPF_ANY))
 		return -errno;
 	if (bpf_map_lookup_elem(x->src.bucket, &zero, x->pcbuf) ||

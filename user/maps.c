@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,8 @@ const char *const ll_map_names[LL_MAP_MAX] = {
 	[LL_MAP_BUCKET] = "ll_bucket",		[LL_MAP_EVENTS] = "ll_events",
 	[LL_MAP_EVLIMIT] = "ll_evlimit",	[LL_MAP_RULE_HOSTS] = "ll_rule_hosts",
 	[LL_MAP_ALLOW_HOSTS] = "ll_allow_hosts",	[LL_MAP_REMOTES] = "ll_remotes",
-	[LL_MAP_POOL] = "ll_pool",
+	[LL_MAP_POOL] = "ll_pool",		[LL_MAP_OBSERVE_XDP] = "ll_observe_xdp",
+	[LL_MAP_OBSERVE_TC] = "ll_observe_tc",
 };
 
 const char *const ll_level_names[LL_LEVEL_MAX] = LL_LEVEL_NAMES;
@@ -42,6 +44,12 @@ _Static_assert(sizeof((const char *[])LL_REASON_NAMES) / sizeof(char *) == LL_RE
 	       "reason name table out of step with enum ll_reason");
 _Static_assert(sizeof((const char *[])LL_SOURCE_NAMES) / sizeof(char *) == LL_SRC_MAX,
 	       "source name table out of step with enum ll_source");
+/* pins of any layout are told apart by this field: it never moves */
+_Static_assert(offsetof(struct ll_state, layout) == 124, "ll_state.layout moved");
+/* ll_any_vote reads override_active and observe as one aligned word */
+_Static_assert(offsetof(struct ll_state, override_observe) % 8 == 0 &&
+	       offsetof(struct ll_state, observe) == offsetof(struct ll_state, override_active) + 4,
+	       "override_active and observe must share one aligned 8-byte word");
 _Static_assert(sizeof((const char *[])LL_SCHEME_NAMES) / sizeof(char *) == LL_SCHEME_MAX,
 	       "scheme name table out of step with enum ll_scheme");
 
@@ -251,6 +259,8 @@ static void skel_autoload(struct lifeline_bpf *skel, __u32 want)
 		{ skel->progs.ll_tc_ingress, LL_PROGS_NET },
 		{ skel->progs.ll_tc_policy, LL_PROGS_NET },
 		{ skel->progs.ll_tc_egress, LL_PROGS_NET },
+		{ skel->progs.ll_xdp_observe, LL_PROGS_NET },
+		{ skel->progs.ll_tc_observe, LL_PROGS_NET },
 		{ skel->progs.ll_sockops, LL_PROGS_SOCK },
 		{ skel->progs.ll_sockops_cgroup, LL_PROGS_SOCK },
 		{ skel->progs.ll_iter_tcp, LL_PROGS_SOCK },
@@ -329,6 +339,47 @@ static int skel_pin_new(struct lifeline_bpf *skel, const char *dir)
 	return 0;
 }
 
+int ll_observe_fill(struct lifeline_bpf *skel)
+{
+	struct { struct bpf_map *map; struct bpf_program *prog; } slot[] = {
+		{ skel->maps.ll_observe_xdp, skel->progs.ll_xdp_observe },
+		{ skel->maps.ll_observe_tc, skel->progs.ll_tc_observe },
+	};
+	__u32 zero = 0;
+
+	for (size_t i = 0; i < sizeof(slot) / sizeof(slot[0]); i++) {
+		int fd = bpf_program__fd(slot[i].prog);
+
+		if (fd < 0)
+			return -ENOENT;
+		if (bpf_map_update_elem(bpf_map__fd(slot[i].map), &zero, &fd, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+int ll_observe_filled(const char *dir)
+{
+	static const int maps[] = { LL_MAP_OBSERVE_XDP, LL_MAP_OBSERVE_TC };
+	char path[PATH_MAX];
+	int filled = 1;
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && filled; i++) {
+		__u32 zero = 0, id = 0;
+		int fd;
+
+		if (pin_file(path, sizeof(path), dir, ll_map_names[maps[i]]))
+			return 0;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return 0;
+		/* a program array's element reads as the program's id; empty: ENOENT */
+		filled = !bpf_map_lookup_elem(fd, &zero, &id) && id;
+		close(fd);
+	}
+	return filled;
+}
+
 int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_load_opts *opts)
 {
 	__u32 flows = opts && opts->max_flows ? opts->max_flows : LL_DEFAULT_MAX_FLOWS;
@@ -349,6 +400,12 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 	err = skel_reuse_pins(skel, dir, &state_fresh);
 	if (!err)
 		err = lifeline_bpf__load(skel);
+	/*
+	 * The observe programs of this load replace those of an earlier one
+	 * (the same code on the same maps) for every attached program.
+	 */
+	if (!err && opts && (opts->progs & LL_PROGS_NET))
+		err = ll_observe_fill(skel);
 	if (!err && state_fresh) {
 		/* a new set of maps: stamp its layout before anyone can see it */
 		struct ll_state st = { .layout = LL_LAYOUT };

@@ -33,6 +33,8 @@ enum ll_map_id {
 	LL_MAP_ALLOW_HOSTS,
 	LL_MAP_REMOTES,
 	LL_MAP_POOL,
+	LL_MAP_OBSERVE_XDP,	/* program arrays: observe mode's programs (ll_observe_fill) */
+	LL_MAP_OBSERVE_TC,
 	LL_MAP_MAX,
 };
 
@@ -49,7 +51,7 @@ struct ll_maps {
 
 /* Which programs to load (the others are not verified: loading is the slow part). */
 enum ll_progs {
-	LL_PROGS_NET = 1 << 0,		/* ll_xdp, ll_tc_ingress/_policy, ll_tc_egress */
+	LL_PROGS_NET = 1 << 0,		/* ll_xdp, ll_tc_ingress/_policy, ll_tc_egress, observe's */
 	LL_PROGS_SOCK = 1 << 1,		/* ll_sockops, ll_sockops_cgroup, ll_iter_tcp */
 	LL_PROGS_VMSCAN = 1 << 2,	/* the vmscan tracepoint programs */
 };
@@ -100,6 +102,18 @@ int ll_pin_dir_prepare(const char *dir);
  * pinned (mode 0600). The caller destroys the skeleton.
  */
 int ll_skel_load(struct lifeline_bpf **skel, const char *dir, const struct ll_load_opts *opts);
+
+/*
+ * Puts the skeleton's observe programs (ll_xdp_observe, ll_tc_observe,
+ * loaded) in their program arrays' slots, where ll_xdp and ll_tc_policy
+ * tail-call them at level none in observe mode. ll_skel_load does it for
+ * every load of the network programs; tests and benchmarks that load the
+ * object themselves call it.
+ */
+int ll_observe_fill(struct lifeline_bpf *skel);
+
+/* 1 when both observe slots of the pinned program arrays in dir hold a program. */
+int ll_observe_filled(const char *dir);
 
 /* Opens the pinned maps of dir; -ENOENT when lifeline is not set up there. */
 int ll_maps_open(struct ll_maps *m, const char *dir);

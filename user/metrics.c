@@ -126,6 +126,48 @@ static void metrics_budget(FILE *f, const struct ll_maps *m, const struct ll_sta
 	fprintf(f, "lifeline_budget_charged_bytes_total %llu\n", (unsigned long long)charged);
 }
 
+/*
+ * Observe mode: its switch, and what the decision of critical would have
+ * dropped at level none (LL_WOULD_IDX), by attach point and drop reason.
+ * A family of its own: these packets passed, and were counted under no
+ * verdict reason.
+ */
+static int metrics_would_drop(FILE *f, const struct ll_maps *m, const struct ll_state *s)
+{
+	struct ll_counter cnt[LL_HOOK_MAX][LL_REASON_MAX];
+	int err;
+
+	for (int h = 0; h < LL_HOOK_MAX; h++)
+		for (int r = LL_FIRST_DROP; r < LL_FIRST_NOTE; r++) {
+			if (!ll_would_slot(h, r))
+				continue;
+			err = ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], LL_WOULD_IDX(h, r),
+						    &cnt[h][r]);
+			if (err)
+				return err;
+		}
+	help(f, "lifeline_observe", "gauge",
+	     "1 while observe mode is on (lifeline tune --observe): at level none the datapath "
+	     "counts what critical would drop.");
+	fprintf(f, "lifeline_observe %u\n", s->observe ? 1 : 0);
+	for (int bytes = 0; bytes < 2; bytes++) {
+		const char *name = bytes ? "lifeline_would_drop_bytes_total" :
+					   "lifeline_would_drop_packets_total";
+
+		help(f, name, "counter", bytes ? "Bytes of the packets counted as would-drop." :
+			"Packets passed at level none in observe mode that critical would have "
+			"dropped, by attach point and the drop reason they would have got.");
+		for (int h = 0; h < LL_HOOK_MAX; h++)
+			for (int r = LL_FIRST_DROP; r < LL_FIRST_NOTE; r++)
+				if (ll_would_slot(h, r))
+					fprintf(f, "%s{hook=\"%s\",reason=\"%s\"} %llu\n", name,
+						ll_hook_names[h], ll_reason_names[r],
+						(unsigned long long)(bytes ? cnt[h][r].bytes :
+									     cnt[h][r].packets));
+	}
+	return 0;
+}
+
 /* The verdict and note counters: each read once, printed twice (packets, then bytes). */
 static int metrics_counters(FILE *f, const struct ll_maps *m)
 {
@@ -204,6 +246,8 @@ int ll_metrics_write(FILE *f, const struct ll_maps *m)
 	metrics_level(f, &s, now);
 	metrics_budget(f, m, &s);
 	err = metrics_counters(f, m);
+	if (!err)
+		err = metrics_would_drop(f, m, &s);
 	if (!err)
 		err = metrics_tables(f, m);
 	if (err)

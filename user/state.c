@@ -87,6 +87,9 @@ void ll_state_tune(struct ll_state *s, const struct ll_tune *t)
 		case LL_TUNE_BUDGET_PPS:
 			STORE(s->budget_pps, v);
 			break;
+		case LL_TUNE_OBSERVE:
+			STORE(s->observe, (__u32)!!v);
+			break;
 		case LL_TUNE_MAX:
 			break;
 		}

@@ -52,6 +52,7 @@ enum ll_tune_field {
 	LL_TUNE_BUDGET_RATE,	/* budget_rate */
 	LL_TUNE_BUDGET_BURST,	/* budget_burst */
 	LL_TUNE_BUDGET_PPS,	/* budget_pps */
+	LL_TUNE_OBSERVE,	/* observe: 0 or 1 */
 	LL_TUNE_MAX
 };
 

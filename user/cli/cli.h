@@ -189,5 +189,7 @@ void rule_emit(struct emit *e, const struct ll_maps *m, __u32 id, const struct l
 	       int list);
 void sock_link_emit(struct emit *e, const struct ll_sock_link *l);
 void sum_counters(const struct ll_maps *m, struct ll_counter *out);	/* stats.c */
+/* observe mode: "observe" and "would_drop" ({hook: {drop reason: counter}}, or summed) */
+void would_drop_emit(struct emit *e, const struct ll_maps *m, int per_hook);	/* stats.c */
 
 #endif

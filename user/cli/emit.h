@@ -33,6 +33,7 @@
 #define FIELD_BUDGET_BURST "budget_burst_bytes"
 #define FIELD_BUDGET_PPS "budget_pps"
 #define FIELD_STRICT "strict"
+#define FIELD_OBSERVE "observe"
 #define FIELD_PIN_PATH "pin_path"
 #define FIELD_SET_UP "set_up"
 #define FIELD_INTERFACE "interface"

@@ -49,6 +49,65 @@ static void stats_hooks(struct emit *e, const struct ll_counter *now, const stru
 	emit_table_end(e, "", "no packets counted");
 }
 
+/*
+ * Observe mode's would-drop counters (LL_WOULD_IDX), drop reasons only:
+ * per hook with a table (stats), or summed over the hooks with one line
+ * (status, when observe is on or anything was counted).
+ */
+void would_drop_emit(struct emit *e, const struct ll_maps *m, int per_hook)
+{
+	static const char *const wh[] = { "HOOK", "WOULD DROP AT CRITICAL", "PACKETS", "BYTES" };
+	struct ll_counter sum[LL_REASON_MAX] = {};
+	__u64 total = 0;
+
+	emit_bool(e, FIELD_OBSERVE, NULL, NULL, m->state->observe);
+	if (per_hook)
+		emit_table_begin(e, 4, (1u << 2) | (1u << 3), wh);
+	emit_obj_begin(e, "would_drop");
+	for (__u32 h = 0; h < LL_HOOK_MAX; h++) {
+		if (!ll_would_slot(h, LL_DROP_CRITICAL))
+			continue;
+		if (per_hook)
+			emit_obj_begin(e, ll_hook_names[h]);
+		for (__u32 r = LL_FIRST_DROP; r < LL_FIRST_NOTE; r++) {
+			struct ll_counter c = {};
+
+			if (!ll_would_slot(h, r))
+				continue;
+			ll_percpu_counter_sum(m->fd[LL_MAP_COUNTERS], LL_WOULD_IDX(h, r), &c);
+			sum[r].packets += c.packets;
+			sum[r].bytes += c.bytes;
+			if (!per_hook)
+				continue;
+			emit_row_begin(e);
+			emit_text(e, "%s", ll_hook_names[h]);
+			emit_text(e, "%s", ll_reason_names[r]);
+			emit_obj_begin(e, ll_reason_names[r]);
+			counter_emit(e, 2, c.packets, c.bytes);
+			emit_close(e);
+			emit_row_end(e, c.packets != 0);
+		}
+		if (per_hook)
+			emit_close(e);
+	}
+	for (__u32 r = LL_FIRST_DROP; r < LL_FIRST_NOTE && !per_hook; r++) {
+		if (!ll_would_slot(LL_HOOK_XDP, r))
+			continue;
+		emit_obj_begin(e, ll_reason_names[r]);
+		emit_u64(e, FIELD_PACKETS, NULL, sum[r].packets);
+		emit_u64(e, FIELD_BYTES, NULL, sum[r].bytes);
+		emit_close(e);
+		total += sum[r].packets;
+	}
+	emit_close(e);
+	if (per_hook)
+		emit_table_end(e, "", m->state->observe ? "observe on: nothing that critical would drop" :
+			       NULL);
+	else if (m->state->observe || total)
+		emit_text(e, "observe %s: critical would have dropped %llu packet%s (lifeline stats)\n",
+			  m->state->observe ? "on" : "off", (unsigned long long)total, total == 1 ? "" : "s");
+}
+
 /* The memory admitted at elevated and the charges at the last sample, for the rates. */
 static __u64 stats_admitted_prev, stats_charged_prev;
 
@@ -94,6 +153,7 @@ static void stats_emit(struct emit *e, struct session *s, const struct ll_counte
 
 	sum_counters(&s->m, now_out);
 	stats_hooks(e, now_out, prev, interval);
+	would_drop_emit(e, &s->m, 1);
 	stats_budget(e, s, prev != NULL, interval);
 	if (prev)
 		emit_double_as(e, "interval_s", NULL, fmt_duration, interval);

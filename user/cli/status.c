@@ -101,6 +101,7 @@ static int do_status(struct cli_ctx *c)
 	emit_close(&e);
 	status_counts(&e, m);
 	status_counters(&e, m);
+	would_drop_emit(&e, m, 0);
 	orphans_emit(&e, orph, no);
 	if (no) {
 		orphans_msg(orph, no, c->dir, msg, sizeof(msg));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* lifeline tune [OPTION VALUE]...: egress marks, socket floors, the elevated budget. */
+/* lifeline tune [OPTION VALUE]...: egress marks, socket floors, the elevated budget, observe. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "cli.h"
 #include "emit.h"
 #include "state.h"
@@ -21,6 +23,8 @@ static void tune_emit(const struct ll_state *st)
 	emit_u64(&e, FIELD_BUDGET_PPS, st->budget_pps ? ", at most %llu packets/s" : "",
 		 st->budget_pps);
 	emit_text(&e, ")\n");
+	emit_bool(&e, FIELD_OBSERVE, "observe on (at level none, counts what critical would drop)\n",
+		  "observe off\n", st->observe);
 	emit_end(&e);
 }
 
@@ -28,8 +32,20 @@ static void tune_emit(const struct ll_state *st)
 static struct {
 	__u32 priority, mark, rcvbuf, sndbuf;
 	__u64 rate, burst, pps;
+	__u32 observe;
 	int priority_set, mark_set, rcvbuf_set, sndbuf_set, rate_set, burst_set, pps_set;
+	int observe_set;
 } tune;
+
+static int onoff_arg(const char *s, void *dest, char *err, size_t len)
+{
+	if (strcmp(s, "on") && strcmp(s, "off")) {
+		snprintf(err, len, "--observe takes on or off, not '%.40s'", s);
+		return -EINVAL;
+	}
+	*(__u32 *)dest = !strcmp(s, "on");
+	return 0;
+}
 
 #define TUNE_BUDGET(opt, key, var, mv, text) \
 	{ opt, CLI_CONF, &tune.var, &tune.var##_set, .conf_section = "budget", .conf_key = key, \
@@ -50,6 +66,10 @@ static const struct cli_opt tune_opts[] = {
 		    "the host (K, M, G suffixes)"),
 	TUNE_BUDGET("budget-burst", "burst", burst, "BYTES", "the budget pool's depth"),
 	TUNE_BUDGET("budget-pps", "pps", pps, "N", "an optional packets/s cap (0: none)"),
+	{ "observe", CLI_CUSTOM, &tune.observe, &tune.observe_set, .parse = onoff_arg,
+	  .metavar = "on|off",
+	  .help = "at level none, run the decision of critical too and count what it would drop "
+		  "(lifeline stats: would_drop), dropping nothing" },
 	{ NULL },
 };
 
@@ -68,6 +88,7 @@ static void tune_collect(struct ll_tune *t)
 		{ LL_TUNE_BUDGET_RATE, tune.rate_set, tune.rate },
 		{ LL_TUNE_BUDGET_BURST, tune.burst_set, tune.burst },
 		{ LL_TUNE_BUDGET_PPS, tune.pps_set, tune.pps },
+		{ LL_TUNE_OBSERVE, tune.observe_set, tune.observe },
 	};
 
 	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
@@ -96,8 +117,11 @@ static const struct cli_verb tune_verbs[] = {
 		     "skb priority and mark (TC egress, sock_ops); --rcvbuf BYTES, --sndbuf BYTES: "
 		     "socket buffer floors (sock_ops); --budget-rate BYTES, --budget-burst BYTES, "
 		     "--budget-pps N: the elevated level's budget for unregistered traffic (memory "
-		     "in bytes/s for the host, the pool's depth, an optional packets/s cap)",
-	  .examples = "tune\ntune --priority 6 --mark 0x10\ntune --budget-rate 20M --budget-burst 1M" },
+		     "in bytes/s for the host, the pool's depth, an optional packets/s cap); "
+		     "--observe on|off: at level none, count per reason what critical would drop "
+		     "(stats, metrics), dropping nothing",
+	  .examples = "tune\ntune --priority 6 --mark 0x10\ntune --budget-rate 20M --budget-burst 1M\n"
+		      "tune --observe on" },
 };
 
 const struct cli_object cli_tune = { "tune", tune_verbs, CLI_NVERBS(tune_verbs), NULL };
