@@ -157,7 +157,14 @@ table inet llfsio {
 	chain pre { type filter hook prerouting priority -300; ip daddr $CLIF4 udp dport 9999 counter name reaching; }
 }
 EOF
-nftc() { nsenter --net=/run/netns/$1 nft -j list counter inet llfsio "$2" | jq '[.nftables[] | .counter.packets // empty] | add // 0'; }
+# nftc NS COUNTER: its packets; a failed read stops the run (an empty value
+# made a wrong figure: "flood kpps o/r 85/-13")
+nftc() {
+	local v
+	v=$(nsenter --net=/run/netns/$1 nft -j list counter inet llfsio "$2" | jq -e '[.nftables[] | .counter.packets // empty] | add')
+	[[ $v =~ ^[0-9]+$ ]] || die "cannot read the nft counter $2 in $1 (got '$v')"
+	echo "$v"
+}
 CASES=(calm flood)
 case ,$MODES, in *,tc,*) CASES+=(lifeline) ;; esac
 case ,$MODES, in *,xdp,*) CASES+=(xdp) ;; esac
@@ -257,10 +264,12 @@ drops() { in_cli "$LL" -j stats | jq '[.hooks.xdp.drop_critical.packets // 0, .h
 # $RES/PROTO.CASE and "offered/s reaching/s" (the flood, over both loads) to $RES/PROTO.CASE.net
 measure() {
 	local mnt=$ST_DIR/$1.mnt s f o0 r0 t0 o1 r1 t1
-	o0=$(nftc $NS_SRV offered) r0=$(nftc $NS_CLI reaching) t0=$(date +%s.%N)
+	o0=$(nftc $NS_SRV offered) && r0=$(nftc $NS_CLI reaching) || return 1
+	t0=$(date +%s.%N)
 	s=$(taskset -c 0 "$LOAD" seq "$mnt" "$SECS" --warmup 0.5 --json | grep total) || return 1
 	f=$(taskset -c 0 "$LOAD" fsync "$mnt" "$SECS" --warmup 0.5 --json | grep total) || return 1
-	o1=$(nftc $NS_SRV offered) r1=$(nftc $NS_CLI reaching) t1=$(date +%s.%N)
+	o1=$(nftc $NS_SRV offered) && r1=$(nftc $NS_CLI reaching) || return 1
+	t1=$(date +%s.%N)
 	echo "$(jq .mb_per_s <<<"$s") $(jq .p99_ms <<<"$s") $(jq .iops <<<"$f") $(jq .p99_ms <<<"$f")" >>"$RES/$1.$2"
 	awk -v o=$((o1 - o0)) -v r=$((r1 - r0)) -v t="$(echo "$t1 - $t0" | bc)" 'BEGIN { printf "%d %d\n", o / t, r / t }' >>"$RES/$1.$2.net"
 }

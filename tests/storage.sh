@@ -181,8 +181,11 @@ st_init() {
 				st_reap "$d"
 			fi
 		done
+		# created and owned under the lock: another run's st_init never
+		# sees this directory without its owner (and reaps it)
+		mkdir -p "$ST_DIR" && st_owner $$ >"$ST_DIR/owner"
 	) 9>"$ST_ROOT/.lock"
-	mkdir -p "$ST_DIR" && st_owner $$ >"$ST_DIR/owner" && echo "$NS_SRV $NS_CLI" >"$ST_DIR/netns" &&
+	[ -s "$ST_DIR/owner" ] && echo "$NS_SRV $NS_CLI" >"$ST_DIR/netns" &&
 		echo "${LIFELINE_PIN_PATH:-${PIN:-}}" | grep -q '^/sys/fs/bpf/..' &&
 		echo "${LIFELINE_PIN_PATH:-$PIN}" >"$ST_DIR/pin"
 	[ -d "$ST_DIR" ]
