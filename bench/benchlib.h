@@ -77,6 +77,23 @@ static inline int bench_fill_flows(struct lifeline_bpf *skel, __u32 n)
  * (2001:db8:100::/64), each TCP with the one port BENCH_RULE_PORT. Full-length
  * prefixes live in the host hash (ll_rule_hosts), as ll_rules_install puts them.
  */
+/* The key of bench rule i (its host, full length, TCP). */
+static inline void bench_rule_key(__u32 i, struct ll_rule_key *k)
+{
+	char a[64];
+
+	memset(k, 0, sizeof(*k));
+	k->proto = IPPROTO_TCP;
+	if (i < BENCH_NR_RULES / 2) {
+		snprintf(a, sizeof(a), "%s.%u", i < 256 ? "198.51.100" : "203.0.113", i % 256);
+		k->prefixlen = 8 + LL_V4MAPPED_PREFIX + 32;
+	} else {
+		snprintf(a, sizeof(a), "2001:db8:100::%x", i - BENCH_NR_RULES / 2);
+		k->prefixlen = 8 + 128;
+	}
+	pkt_addr16(a, k->addr);
+}
+
 static inline int bench_fill_rules(struct lifeline_bpf *skel)
 {
 	int fd = bpf_map__fd(skel->maps.ll_rule_hosts);
@@ -87,18 +104,10 @@ static inline int bench_fill_rules(struct lifeline_bpf *skel)
 	if (err)
 		return err;
 	for (__u32 i = 0; i < BENCH_NR_RULES; i++) {
-		struct ll_rule_key k = { .proto = IPPROTO_TCP };
+		struct ll_rule_key k;
 		struct ll_rule_val v = { .nranges = 1 };
-		char a[64];
 
-		if (i < BENCH_NR_RULES / 2) {
-			snprintf(a, sizeof(a), "%s.%u", i < 256 ? "198.51.100" : "203.0.113", i % 256);
-			k.prefixlen = 8 + LL_V4MAPPED_PREFIX + 32;
-		} else {
-			snprintf(a, sizeof(a), "2001:db8:100::%x", i - BENCH_NR_RULES / 2);
-			k.prefixlen = 8 + 128;
-		}
-		pkt_addr16(a, k.addr);
+		bench_rule_key(i, &k);
 		v.ranges[0].lo = BENCH_RULE_PORT;
 		v.ranges[0].hi = BENCH_RULE_PORT;
 		v.ranges[0].rule_id = i;

@@ -562,19 +562,10 @@ static int fill_floor_lpm(struct floors_bpf *fl)
 	int fd = bpf_map__fd(fl->maps.floor_lpm);
 
 	for (__u32 i = 0; i < BENCH_NR_RULES; i++) {
-		struct ll_rule_key k = { .proto = IPPROTO_TCP };
+		struct ll_rule_key k;
 		__u32 v = i;
-		char a[64];
 
-		/* the hosts of bench_fill_rules */
-		if (i < BENCH_NR_RULES / 2) {
-			snprintf(a, sizeof(a), "%s.%u", i < 256 ? "198.51.100" : "203.0.113", i % 256);
-			k.prefixlen = 8 + LL_V4MAPPED_PREFIX + 32;
-		} else {
-			snprintf(a, sizeof(a), "2001:db8:100::%x", i - BENCH_NR_RULES / 2);
-			k.prefixlen = 8 + 128;
-		}
-		pkt_addr16(a, k.addr);
+		bench_rule_key(i, &k);	/* the hosts of bench_fill_rules */
 		if (bpf_map_update_elem(fd, &k, &v, 0))
 			return -errno;
 	}
