@@ -201,12 +201,13 @@ static int cgroup_dir_chars(const char *dir, const char *what, char *err, size_t
  */
 int ll_cgroup_dir_writable(const char *dir, char *err, size_t errlen)
 {
-	char real[PATH_MAX];
+	char real[PATH_MAX], what[256];
 	int ret = cgroup_dir_chars(dir, "", err, errlen);
 
-	if (ret || !realpath(dir, real))
+	if (ret || !realpath(dir, real) || !strcmp(real, dir))
 		return ret;
-	return cgroup_dir_chars(real, " (its real path)", err, errlen);
+	snprintf(what, sizeof(what), " (resolves to '%.200s')", real);
+	return cgroup_dir_chars(real, what, err, errlen);
 }
 
 int ll_cgroup_dir_check(const char *dir, char *err, size_t errlen)
