@@ -8,7 +8,12 @@
 #  - a sockets line whose attach the kernel refuses (a foreign exclusive
 #    sock_ops program on that directory) after another new sockets line and
 #    before new rules and settings: exit 1, the other attachment undone,
-#    nothing else applied.
+#    nothing else applied;
+#  - observe mode (XDP native) after its program array's pin is removed
+#    (the kernel then empties the array the attached program uses): the flood
+#    passes at none and is dropped at critical (fail open), and `attach DEV`
+#    on the attached interface brings the would-drop count back (KNOWN TO
+#    FAIL: attach pins a new, unused array; status still says observe on).
 # Namespaces, a private pin path and cgroup-v2 directories, removed on exit.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -77,5 +82,51 @@ out=$(ll apply "$TMP/rb.conf" 2>&1); rc=$?
 	pass "kernel refuses the second sockets attach: exit 1, the first undone, nothing applied" ||
 	fail "rollback of sockets lines" "rc $rc, $(progs "$CG/a") on a: $out; $(diff <(echo "$before") <(ll save - 2>/dev/null) | head -5)"
 bpftool cgroup detach "$CG/b" sock_ops id "$FOREIGN" && FOREIGN=
+
+# ------------------------------------------------------------------ observe: its pin removed
+NET=$TOP/build/tests/tool_net
+N=100
+mac=$(in_cli ip -br link show $DEV_CLI | awk '{print $3}')
+in_srv sysctl -qw net.ipv6.conf.$DEV_SRV.router_solicitations=0
+in_cli sysctl -qw net.ipv6.conf.$DEV_CLI.router_solicitations=0
+would() { ll -j stats | jq '.would_drop.xdp.drop_critical.packets // -1'; }
+# flood: N unregistered UDP packets from FLOOD4; prints how many the receiver got
+flood() {
+	in_cli "$NET" recv $CLIF4 6000 2 >"$TMP/recv" &
+	local rpid=$!
+	sleep 0.3
+	in_srv "$NET" raw $DEV_SRV "$mac" udp $FLOOD4 5000 $CLIF4 6000 60 $N >"$TMP/sent"
+	wait $rpid
+	awk '{print $2}' "$TMP/recv"
+}
+# wait_would FROM: until the would-drop count is FROM + N (2.5 s at most); prints it
+wait_would() {
+	local w
+	for _ in $(seq 50); do
+		w=$(would)
+		[ $((w - $1)) -ge $N ] && break
+		sleep 0.05
+	done
+	echo "$w"
+}
+check "observe: attach native" ll attach $DEV_CLI --mode native
+check "observe: tune --observe on" ll tune --observe on
+w0=$(would); got=$(flood); w1=$(wait_would $w0)
+[ "$got" = $N ] && [ $((w1 - w0)) = $N ] && pass "observe: $N flood packets received, would_drop +$N" ||
+	fail "observe before damage" "received $got of $N, would_drop $w0 -> $w1"
+rm -f "$PIN/ll_observe_xdp"
+got=$(flood)
+[ "$got" = $N ] && pass "observe pin removed, level none: the flood passes" || fail "pin removed, none" "received $got of $N"
+ll pressure set critical >/dev/null
+got=$(flood)
+ll pressure clear >/dev/null
+[ "$got" = 0 ] && pass "observe pin removed, level critical: the flood is dropped" ||
+	fail "pin removed, critical" "received $got of $N"
+check "observe pin removed: attach on the attached interface" ll attach $DEV_CLI --mode native
+w0=$(would); got=$(flood); w1=$(wait_would $w0)
+[ "$got" = $N ] && [ $((w1 - w0)) = $N ] &&
+	pass "observe pin removed, attach again: would_drop +$N (observe repaired)" ||
+	fail "observe after its pin was removed and attach ran again" \
+		"received $got of $N, would_drop $w0 -> $w1 while tune says observe $(ll -j tune | jq .observe)"
 
 summary
