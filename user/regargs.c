@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <endian.h>
@@ -175,19 +177,37 @@ int ll_cgroup_path_check(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-int ll_cgroup_dir_writable(const char *dir, char *err, size_t errlen)
+/* The characters of one path (dir as given, or what it resolves to). */
+static int cgroup_dir_chars(const char *dir, const char *what, char *err, size_t errlen)
 {
 	for (const char *p = dir; *p; p++)
 		if (*p <= ' ' || *p == 0x7f || *p == '#') {
-			snprintf(err, errlen, "--cgroup DIR: a space, control character or '#' "
-				 "cannot be written in the registry");
+			snprintf(err, errlen, "--cgroup DIR%s: a space, control character or '#' "
+				 "cannot be written in the registry", what);
 			return -EINVAL;
 		}
 	if (strlen(dir) > LL_CGROUP_DIR_MAX) {
-		snprintf(err, errlen, "--cgroup DIR: longer than %d bytes", LL_CGROUP_DIR_MAX);
+		snprintf(err, errlen, "--cgroup DIR%s: longer than %d bytes", what,
+			 LL_CGROUP_DIR_MAX);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Save writes the directory the kernel names, not the words given: a symlink
+ * (or "//", "/./") is checked as what it resolves to too. A path that does
+ * not resolve is left to the attach (not a cgroup-v2 directory).
+ */
+int ll_cgroup_dir_writable(const char *dir, char *err, size_t errlen)
+{
+	char real[PATH_MAX], what[256];
+	int ret = cgroup_dir_chars(dir, "", err, errlen);
+
+	if (ret || !realpath(dir, real) || !strcmp(real, dir))
+		return ret;
+	snprintf(what, sizeof(what), " (resolves to '%.200s')", real);
+	return cgroup_dir_chars(real, what, err, errlen);
 }
 
 int ll_cgroup_dir_check(const char *dir, char *err, size_t errlen)
