@@ -201,6 +201,33 @@ static int attach_tc(struct attach_run *a, char *err, size_t errlen)
 	return ret;
 }
 
+/*
+ * The programs in place get the ones just loaded, in place (bpf_link_update,
+ * or the clsact filter replaced): an observe array whose pin was removed is
+ * emptied by the kernel, and the programs in place would go on tail-calling
+ * through it, while the new pin's array is filled for nobody.
+ */
+static int attach_renew(struct attach_run *a, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	if (a->cur_xdp && !att_link_path(path, sizeof(path), a->dir, a->ifindex, att_pin_sfx[P_XDP]) &&
+	    (fd = bpf_obj_get(path)) >= 0) {	/* a dispatcher's place: left as it is */
+		if (bpf_link_update(fd, bpf_program__fd(a->skel->progs.ll_xdp), NULL))
+			ret = -errno;
+		close(fd);
+		if (ret) {
+			ERR("cannot renew lifeline's XDP program on %s: %s", a->out->name,
+			    strerror(-ret));
+			return ret;
+		}
+	}
+	if (a->ow.id[P_TCX_IN] || a->ow.id[P_CLS_IN])
+		ret = attach_tc(a, err, errlen);
+	return ret;
+}
+
 /* The tc mode marker; a switch between XDP and tc removes the old one last. */
 static int attach_switch(struct attach_run *a, char *err, size_t errlen)
 {
@@ -266,7 +293,10 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 				ERR("cannot load the datapath: %s", strerror(-ret));
 				return ret;
 			}
+			ret = attach_renew(&a, err, errlen);
 			lifeline_bpf__destroy(a.skel);
+			if (ret)
+				return ret;
 		}
 		attach_requery(&a);
 		return 0;
