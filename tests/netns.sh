@@ -148,3 +148,17 @@ nbd_stop() {
 	[ -f /tmp/llnbd$LL_NS_ID.pid ] && kill "$(cat /tmp/llnbd$LL_NS_ID.pid)" 2>/dev/null
 	rm -f /tmp/llnbd$LL_NS_ID.pid
 }
+
+# observe_settle: waits (up to 10 s) until no would-drop counter moved for a
+# second: the kernel's own packets of a new veth (MLD reports, DAD) count too
+would_all() { ll -j stats | jq -c '[.would_drop[][] | .packets]'; }
+observe_settle() {
+	local a b
+	a=$(would_all)
+	for _ in $(seq 10); do
+		sleep 1
+		b=$(would_all)
+		[ "$a" = "$b" ] && return 0
+		a=$b
+	done
+}

@@ -34,8 +34,7 @@ in_cli sysctl -qw net.ipv6.conf.$DEV_CLI.router_solicitations=0
 would() { ll -j stats | jq ".would_drop.$1.$2.packets // -1"; }
 real() { ll -j stats | jq ".hooks.$1.$2.packets // -1"; }
 rule_hits() { ll -j stats | jq '[.rules[] | select(.name == "storage") | .packets] | add // 0'; }
-# every would-drop count, one line: unchanged means nothing grew
-would_all() { ll -j stats | jq -c '[.would_drop[][] | .packets]'; }
+# (would_all, every would-drop count in one line, and observe_settle: tests/netns.sh)
 # flood N_PKTS: N unregistered UDP packets from FLOOD4, paced; prints how many the receiver got
 flood() {
 	in_cli "$NET" recv $CLIF4 6000 $(( $1 / 200 + 2 )) >"$TMP/recv" &
@@ -44,17 +43,6 @@ flood() {
 	in_srv "$NET" raw $DEV_SRV "$mac" udp $FLOOD4 5000 $CLIF4 6000 60 "$1" >"$TMP/sent"
 	wait $rpid
 	awk '{print $2}' "$TMP/recv"
-}
-# wait until the counters stand still for a second (link settling after attach)
-settle() {
-	local a b
-	a=$(would_all)
-	for _ in $(seq 10); do
-		sleep 1
-		b=$(would_all)
-		[ "$a" = "$b" ] && return 0
-		a=$b
-	done
 }
 
 for mode in native tc; do
@@ -66,7 +54,7 @@ for mode in native tc; do
 	jqt "$mode: level none" '.level == "none"' pressure
 
 	# the flood: passes, and counts as what critical would drop, exactly
-	settle
+	observe_settle
 	w0=$(would $hook drop_critical) d0=$(real $hook drop_critical) n0=$(real $hook pass_none)
 	got=$(flood $N)
 	for _ in $(seq 50); do
@@ -122,7 +110,7 @@ for mode in native tc; do
 	fi
 
 	# registered NBD traffic: its rule counts the hits, nothing would drop
-	settle
+	observe_settle
 	before=$(would_all) h0=$(rule_hits)
 	in_cli nbdcopy -- [ nbdkit -s null 4M ] nbd://$SRV4 >/dev/null 2>&1 ||
 		in_cli nbdcopy nbd://$SRV4 null: >/dev/null 2>&1 ||

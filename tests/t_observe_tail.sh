@@ -50,6 +50,7 @@ flood() {
 # observe_counts LABEL HOOK: a flood passes whole and counts +N would-drops at HOOK
 observe_counts() {
 	local w0 w1 got
+	observe_settle
 	w0=$(would $2)
 	got=$(flood)
 	for _ in $(seq 50); do
