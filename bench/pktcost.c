@@ -57,7 +57,7 @@ struct opts {
 	int save;
 	int verbose;
 	const char *outdir;
-	const char *only;	/* -c: measure only the cases whose name holds this */
+	const char *only;	/* -c: measure only the cases whose name holds one of these ('|') */
 };
 
 static struct opts opt = { .repeat = 1000000, .runs = 7, .save = 1, .outdir = "build/bench/results" };
@@ -179,6 +179,29 @@ static __u64 counter_packets(struct bench *b, int idx)
  * Checks the verdict, and with counter_idx (LL_COUNTER_IDX) that lifeline
  * took the intended path: a benchmark of the wrong path is no benchmark.
  */
+/* -c: does name hold one of the '|'-separated texts (baselines always run)? */
+static int selected(const char *name)
+{
+	const char *t = opt.only;
+
+	if (!t || strstr(name, "(baseline)"))
+		return 1;
+	for (;;) {
+		size_t n = strcspn(t, "|");
+		char part[128];
+
+		if (n < sizeof(part)) {
+			memcpy(part, t, n);
+			part[n] = 0;
+			if (strstr(name, part))
+				return 1;
+		}
+		if (!t[n])
+			return 0;
+		t += n + 1;
+	}
+}
+
 static struct row *measure(struct bench *b, enum base base, int prog_fd, const void *pkt,
 			   size_t len, __u32 want, int counter_idx, const char *name)
 {
@@ -189,7 +212,7 @@ static struct row *measure(struct bench *b, enum base base, int prog_fd, const v
 	__u32 ret, bret;
 
 	r->base = base;
-	if (opt.only && !strstr(name, opt.only) && !strstr(name, "(baseline)")) {
+	if (!selected(name)) {
 		r->verdict = V_SKIPPED;
 		snprintf(r->note, sizeof(r->note), "not selected (-c)");
 		return r;
@@ -1127,7 +1150,8 @@ static void usage(FILE *f)
 		   "  -r N   packets per test run (default 1000000)\n"
 		   "  -n N   runs per case (5-64), the median is reported (default 7)\n"
 		   "  -o DIR results directory (default build/bench/results)\n"
-		   "  -c TEXT measure only the cases whose name holds TEXT (and the baselines)\n");
+		   "  -c TEXT measure only the cases whose name holds TEXT (and the baselines);\n"
+		   "         TEXT|TEXT... any of several\n");
 }
 
 int main(int argc, char **argv)
