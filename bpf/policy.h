@@ -203,26 +203,35 @@ static __always_inline void ll_flow_key_of(struct ll_flow_key *key, const __u8 *
 	w[4] = remote_port | (__u32)local_port << 16 | (__u64)proto << 32;
 }
 
+/*
+ * The ports are read one field at a time, as they were stored: the
+ * compiler would join the two loads into one word, and a load that spans
+ * two narrower stores is not forwarded from them but waits until they
+ * reach the cache (a store-forwarding stall on every registered packet,
+ * whose ll_pkt lives on the stack).
+ */
 static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p, enum ll_dir dir)
 {
+	__u32 sport = p->sport, dport = p->dport;
 	struct ll_flow_key key;
 	struct ll_flow_entry *e;
 
 	if (!p->has_ports)
 		return NULL;
+	asm volatile("" : "+r"(sport), "+r"(dport));
 	if (p->v4) {
 		const __u32 *src = (const __u32 *)p->src, *dst = (const __u32 *)p->dst;
 
 		if (dir == LL_DIR_OUT)
-			e = ll_flow_find4(dst[3], src[3], p->dport | (__u32)p->sport << 16, p->proto);
+			e = ll_flow_find4(dst[3], src[3], dport | sport << 16, p->proto);
 		else
-			e = ll_flow_find4(src[3], dst[3], p->sport | (__u32)p->dport << 16, p->proto);
+			e = ll_flow_find4(src[3], dst[3], sport | dport << 16, p->proto);
 		return e ? &e->val : NULL;
 	}
 	if (dir == LL_DIR_OUT)
-		ll_flow_key_of(&key, p->dst, p->src, p->dport, p->sport, p->proto);
+		ll_flow_key_of(&key, p->dst, p->src, dport, sport, p->proto);
 	else
-		ll_flow_key_of(&key, p->src, p->dst, p->sport, p->dport, p->proto);
+		ll_flow_key_of(&key, p->src, p->dst, sport, dport, p->proto);
 	e = ll_flow_find6(&key);
 	return e ? &e->val : NULL;
 }
