@@ -46,27 +46,40 @@ static __always_inline struct ll_ctx ll_xdp_ctx(struct xdp_md *xdp)
 	return ctx;
 }
 
+/*
+ * What an ingress program returns: ll_ingress's answer mapped to the hook's
+ * drop and pass codes. At level none in observe mode the packet first goes
+ * to the hook's observe program (a tail call through observe, its program
+ * array); an empty slot falls through to pass (fail open).
+ */
+static __always_inline int ll_ingress_verdict(struct ll_ctx *ctx, struct ll_state *s, void *observe,
+					      int drop, int pass)
+{
+	__u32 reason;
+
+	switch (ll_ingress(ctx, s, &reason)) {
+	case LL_IN_DECIDED:
+		return ll_reason_is_drop(reason) ? drop : pass;
+	case LL_IN_OBSERVE:
+		bpf_tail_call(ctx->prog_ctx, observe, 0);
+		break;	/* the slot is empty: fail open */
+	case LL_IN_PASS:
+		break;
+	}
+	return pass;
+}
+
 SEC("xdp.frags")
 int ll_xdp(struct xdp_md *xdp)
 {
 	struct ll_state *s = bpf_map_lookup_elem(&ll_state, &(__u32){ 0 });
 	struct ll_ctx ctx;
-	__u32 reason;
 
 	/* level none: nothing else is read */
 	if (!s || !ll_any_vote(s))
 		return XDP_PASS;
 	ctx = ll_xdp_ctx(xdp);
-	switch (ll_ingress(&ctx, s, &reason)) {
-	case LL_IN_DECIDED:
-		return ll_reason_is_drop(reason) ? XDP_DROP : XDP_PASS;
-	case LL_IN_OBSERVE:
-		bpf_tail_call(xdp, &ll_observe_xdp, 0);
-		break;	/* the slot is empty: fail open */
-	case LL_IN_PASS:
-		break;
-	}
-	return XDP_PASS;
+	return ll_ingress_verdict(&ctx, s, &ll_observe_xdp, XDP_DROP, XDP_PASS);
 }
 
 /*
@@ -109,7 +122,6 @@ static __always_inline int ll_tc_in(struct __sk_buff *skb, enum ll_tc_mode mode)
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	struct ll_state *s;
 	struct ll_ctx ctx;
-	__u32 reason;
 	int pfmemalloc = BPF_CORE_READ_BITFIELD(kskb, pfmemalloc) || ll_assume_pfmemalloc;
 
 	if (!pfmemalloc && mode == LL_TC_RESERVE_ONLY)
@@ -128,16 +140,7 @@ static __always_inline int ll_tc_in(struct __sk_buff *skb, enum ll_tc_mode mode)
 	};
 	if (pfmemalloc)
 		ll_count(LL_HOOK_TC_INGRESS, LL_NOTE_PFMEMALLOC, ctx.bytes);
-	switch (ll_ingress(&ctx, s, &reason)) {
-	case LL_IN_DECIDED:
-		return ll_reason_is_drop(reason) ? TC_ACT_SHOT_ : LL_TC_PASS;
-	case LL_IN_OBSERVE:
-		bpf_tail_call(skb, &ll_observe_tc, 0);
-		break;	/* the slot is empty: fail open */
-	case LL_IN_PASS:
-		break;
-	}
-	return LL_TC_PASS;
+	return ll_ingress_verdict(&ctx, s, &ll_observe_tc, TC_ACT_SHOT_, LL_TC_PASS);
 }
 
 SEC("tc")
