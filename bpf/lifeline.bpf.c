@@ -205,7 +205,7 @@ int ll_tc_egress(struct __sk_buff *skb)
 		return LL_TC_PASS;
 	if (ll_parse_frame(&ctx, &p) != LL_P_IP || p.frag_later)
 		return LL_TC_PASS;
-	if (!ll_registered(s, &p, skb->len, LL_DIR_OUT, NULL))
+	if (!ll_registered(s, &p, skb->len, LL_DIR_OUT, NULL, NULL))
 		return LL_TC_PASS;
 	skb->priority = s->egress_priority;
 	if (s->egress_mark)

@@ -357,23 +357,37 @@ static __noinline int ll_strict_rule_unvouched(const struct ll_strict *ctx, cons
 	return ll_rule_match(s, LL_TAB_ENDPOINT, &q, remote, hosts_maybe) < 0;
 }
 
+/* The prefilter slot of a received packet's remote. */
+static __always_inline struct ll_remote_cnt *ll_flow_remote_of(const struct ll_pkt *p)
+{
+	__u32 slot = ll_remote_slot((const __u32 *)p->src, p->proto);
+
+	return bpf_map_lookup_elem(&ll_remotes, &slot);
+}
+
 /*
  * Registered traffic: management allow rules, exact flows, endpoint rules.
  * Returns the pass reason, LL_DROP_STRICT, or 0 (LL_PASS_LEASE_EXPIRED is
  * never returned here, so 0 means "not registered"). strict_ctx is the
  * packet's context when strict mode applies (ingress at critical), else NULL.
+ * rc is the remote's prefilter slot when the caller read it already (the
+ * fast entry), else NULL: it is read here.
  */
 static __always_inline __u32 ll_registered(const struct ll_state *s, const struct ll_pkt *p,
-					   __u64 bytes, enum ll_dir dir, const struct ll_strict *strict_ctx)
+					   __u64 bytes, enum ll_dir dir, const struct ll_strict *strict_ctx,
+					   struct ll_remote_cnt *rc)
 {
 	int strict_all = s->strict, egress = dir == LL_DIR_OUT;
 	const __u8 *remote = egress ? p->dst : p->src;
-	__u32 slot = ll_remote_slot((const __u32 *)remote, p->proto);
-	struct ll_remote_cnt *rc = bpf_map_lookup_elem(&ll_remotes, &slot);
 	struct ll_flow_val *fv = NULL;
 	enum ll_hosts hosts_maybe;
 	long id;
 
+	if (!rc) {
+		__u32 slot = ll_remote_slot((const __u32 *)remote, p->proto);
+
+		rc = bpf_map_lookup_elem(&ll_remotes, &slot);
+	}
 	if (!rc)
 		return 0;
 	hosts_maybe = rc->hosts ? LL_HOSTS_MAYBE : LL_HOSTS_NONE;
@@ -745,6 +759,7 @@ static __always_inline void ll_fast_pkt(struct ll_pkt *p, void *l3)
 static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, __u32 level,
 				       __u64 now, int observe)
 {
+	struct ll_remote_cnt *cnt = NULL;
 	struct ll_pkt p;
 	struct ll_strict strict;
 	struct ll_frag_key fk;
@@ -756,7 +771,8 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 
 	if (l3) {
 		__u32 slot = ll_remote_slot((__u32 *)p.src, p.proto);
-		struct ll_remote_cnt *cnt = bpf_map_lookup_elem(&ll_remotes, &slot);
+
+		cnt = bpf_map_lookup_elem(&ll_remotes, &slot);
 
 		if (ll_count_fast)
 			__sync_fetch_and_add(&ll_fast_frames, 1);
@@ -793,11 +809,15 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 		goto unregistered;
 	}
 
+	/* the general walk's packet: its remote's slot (the fast entry read it already) */
+	cnt = ll_flow_remote_of(&p);
+	if (!cnt)
+		goto unregistered;
 registered:
 	strict.prog_ctx = ctx->prog_ctx;
 	strict.ifindex = level == LL_LEVEL_CRITICAL ? ll_ifindex(ctx) : 0;
 	reason = ll_registered(s, &p, ctx->bytes, LL_DIR_IN,
-			       level == LL_LEVEL_CRITICAL ? &strict : NULL);
+			       level == LL_LEVEL_CRITICAL ? &strict : NULL, cnt);
 	if (reason == LL_DROP_STRICT)
 		goto out;
 	if (reason) {
