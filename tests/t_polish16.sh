@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Small defects of the last adversarial pass and read-through (issue 15):
+#  - a pin directory with one map pin removed by hand: status (and -j) said
+#    "not set up"; now it names the missing pins and what restores them, and
+#    exits 3 (not set up: 1), -j with missing_pins[]; following what it says
+#    (detach --all, apply FILE; attach DEV for an observe array) restores it;
+#  - sockets --cgroup DIR and the registry's sockets lines with a '#' in DIR
+#    (the registry writes it as \#): attached, saved, applied back;
+#  - a missing cgroup directory under apply --check exits 2 (an error), not
+#    1 (a difference);
+#  - a tables or tune key given twice with different values on one line: the
+#    message says so instead of naming its own line as the earlier one;
+#  - detach --all of pins whose interface's namespace is gone: says the
+#    recorded interface is gone, not the name of the host's interface that
+#    now has that ifindex.
+# Namespaces, veths, a private pin path and cgroup-v2 directories, removed on exit.
+# LL_POLISH16_BIN=BINARY runs the checks against another build.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns.sh"
+
+LL=${LL_POLISH16_BIN:-$LL}
+PIN=/sys/fs/bpf/lltest-polish16-$LL_NS_ID
+PIN2=/sys/fs/bpf/lltest-polish16b-$LL_NS_ID
+TMP=$(mktemp -d /tmp/lltest-polish16.XXXXXX)
+CGROOT=/sys/fs/cgroup/unified
+[ "$(stat -fc %T $CGROOT 2>/dev/null)" = cgroup2fs ] || CGROOT=/sys/fs/cgroup
+CG=$CGROOT/lltest-polish16-$LL_NS_ID
+
+cleanup() {
+	ll detach --all >/dev/null 2>&1
+	LIFELINE_PIN_PATH=$PIN2 "$LL" detach --all >/dev/null 2>&1
+	ns_cleanup
+	rm -rf "$PIN" "$PIN2" "$TMP"
+	rmdir "$CG/a#x" "$CG" 2>/dev/null
+}
+trap cleanup EXIT
+
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+if ! ns_setup; then fail setup "cannot create the test namespaces"; summary; exit 1; fi
+
+# ------------------------------------------------------------------ 1. a pin removed by hand
+# st: `lifeline status` -> "RC STDERR"
+st() { ll status >/dev/null 2>"$TMP/err"; echo "$? $(cat "$TMP/err")"; }
+out=$(st)
+[ "${out%% *}" = 1 ] && [[ $out == *"not set up"* ]] &&
+	pass "status, nothing set up: exit 1, not set up" || fail "not set up" "$out"
+check "attach" ll attach $DEV_CLI
+check "flow add" ll flow add udp://$SRV4 --name u
+check "save" ll save "$TMP/saved.conf"
+rm "$PIN/ll_rules"
+out=$(st)
+[ "${out%% *}" = 3 ] && [[ $out == *"ll_rules"* ]] && [[ $out == *"detach --all"* ]] &&
+	[[ $out == *"apply"* ]] && [[ $out != *"not set up"* ]] &&
+	pass "status, ll_rules pin removed: exit 3, names the pin and what restores it" ||
+	fail "status with a pin removed" "$out"
+js=$(ll -j status 2>/dev/null); rc=$?
+[ $rc = 3 ] && jq -e '.missing_pins == ["ll_rules"] and .exit_code == 3 and .set_up == false and
+	(.interfaces | length) == 1' >/dev/null <<<"$js" &&
+	pass "-j status, ll_rules pin removed: missing_pins, exit_code 3" || fail "-j status missing pin" "rc $rc $js"
+ll flow list >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 3 ] && grep -q ll_rules "$TMP/err" && pass "flow list, ll_rules pin removed: exit 3, names it" ||
+	fail "flow list missing pin" "rc $rc $(cat "$TMP/err")"
+# what the message says restores it
+ll detach --all >/dev/null 2>&1
+ll apply "$TMP/saved.conf" >/dev/null 2>"$TMP/err"
+out=$(st)
+[ "${out%% *}" = 0 ] && [ "$(ll -j flow list | jq -c '[.rules[].name]')" = '["u"]' ] &&
+	[ -e "$PIN/ll_rules" ] && pass "detach --all, apply FILE: set up again with the rule" ||
+	fail "restore by detach --all, apply" "$out $(cat "$TMP/err")"
+rm "$PIN/ll_observe_xdp"
+out=$(st)
+[ "${out%% *}" = 3 ] && [[ $out == *"ll_observe_xdp"* ]] && [[ $out == *"attach DEV"*"($DEV_CLI)"* ]] &&
+	pass "status, ll_observe_xdp removed: exit 3, attach DEV renews it" || fail "observe pin removed" "$out"
+check "attach again" ll attach $DEV_CLI
+out=$(st)
+[ "${out%% *}" = 0 ] && pass "attach DEV: status set up again" || fail "restore observe by attach" "$out"
+
+# ------------------------------------------------------------------ 4. a key twice on one line
+printf 'strict on\ntables --max-flows 1024 --max-flows 2048\n' >"$TMP/t1.conf"
+out=$(ll apply --check "$TMP/t1.conf" 2>&1); rc=$?
+[ $rc = 2 ] && [[ $out == *"t1.conf:2: --max-flows is given twice on this line"*"1024"*"2048"* ]] &&
+	pass "tables --max-flows twice on one line: says so (FILE:LINE, both values)" || fail "tables twice on a line" "rc $rc $out"
+printf 'tune --priority 1 --priority 2\n' >"$TMP/t2.conf"
+out=$(ll apply --check "$TMP/t2.conf" 2>&1); rc=$?
+[ $rc = 2 ] && [[ $out == *"t2.conf:1: --priority is given twice on this line"* ]] &&
+	pass "tune --priority twice on one line: says so" || fail "tune twice on a line" "rc $rc $out"
+printf 'tables --max-flows 1024\nstrict on\ntables --max-rules 64 --max-flows 2048\n' >"$TMP/t3.conf"
+out=$(ll apply --check "$TMP/t3.conf" 2>&1); rc=$?
+[ $rc = 2 ] && [[ $out == *"t3.conf:3: --max-flows is set differently at "*"t3.conf:1"* ]] &&
+	pass "tables --max-flows on two lines: both FILE:LINEs, as before" || fail "tables on two lines" "rc $rc $out"
+
+# ------------------------------------------------------------------ cgroups: '#' and a missing directory
+# progs DIR: sock_ops programs the kernel has attached to the cgroup DIR itself
+progs() { bpftool -j cgroup show "$1" 2>/dev/null | jq -s '[.[]?[]? | select(.attach_type == "cgroup_sock_ops" or .attach_type == "sock_ops")] | length'; }
+if [ "$(stat -fc %T $CGROOT 2>/dev/null)" != cgroup2fs ] || ! mkdir "$CG" "$CG/a#x"; then
+	skip "cgroup checks" "no cgroup-v2 hierarchy"
+	summary; exit
+fi
+# 3. a missing directory is a bad input: exit 2, as the other bad inputs; nothing created
+LIFELINE_PIN_PATH=$PIN2 "$LL" sockets attach --cgroup "$CG/missing" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "$CG/missing" "$TMP/err" && [ ! -e "$PIN2/ll_state" ] &&
+	pass "sockets attach --cgroup MISSING: exit 2, no maps created" || fail "attach missing dir" "rc $rc $(cat "$TMP/err") $(ls "$PIN2" 2>&1 | head -3)"
+ll sockets detach --cgroup "$CG/missing" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && pass "sockets detach --cgroup MISSING: exit 2" || fail "detach missing dir" "rc $rc $(cat "$TMP/err")"
+ll save "$TMP/base.conf" >/dev/null
+cp "$TMP/base.conf" "$TMP/miss.conf"
+echo "sockets --cgroup $CG/missing" >>"$TMP/miss.conf"
+for a in "--check" "" ; do
+	ll apply $a "$TMP/miss.conf" >/dev/null 2>"$TMP/err"; rc=$?
+	[ $rc = 2 ] && grep -q "miss.conf:.*: $CG/missing is not a cgroup-v2 directory" "$TMP/err" &&
+		pass "apply $a, sockets --cgroup MISSING: exit 2 (an error, not a difference), FILE:LINE" ||
+		fail "apply $a missing dir" "rc $rc $(cat "$TMP/err")"
+done
+cp "$TMP/base.conf" "$TMP/miss2.conf"
+echo "flow cgroup:/${CG#$CGROOT/}/missing" >>"$TMP/miss2.conf"
+ll apply --check "$TMP/miss2.conf" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && pass "apply --check, flow cgroup:/MISSING: exit 2" || fail "apply --check missing cgroup" "rc $rc $(cat "$TMP/err")"
+ll -j apply --check "$TMP/miss.conf" 2>/dev/null | jq -e '.exit_code == 2' >/dev/null &&
+	pass "-j apply --check, missing directory: exit_code 2" || fail "-j missing dir" "$(ll -j apply --check "$TMP/miss.conf" 2>&1)"
+
+# 2. a '#' in the directory: attached, saved as \#, applied back
+D="$CG/a#x"
+ll sockets attach --cgroup "$D" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && [ "$(progs "$D")" = 1 ] && pass "sockets attach --cgroup DIR with '#': attached" ||
+	fail "attach #" "rc $rc $(cat "$TMP/err")"
+ll save "$TMP/hash.conf" >/dev/null 2>&1
+grep -qxF "sockets --cgroup ${D//#/\\#}" "$TMP/hash.conf" && pass "save writes the '#' as \\#" ||
+	fail "save #" "$(grep sockets "$TMP/hash.conf")"
+out=$(ll apply --check "$TMP/hash.conf" 2>&1); rc=$?
+[ $rc = 0 ] && [ -z "$out" ] && pass "apply --check of the saved file: equal" || fail "round trip #" "rc $rc: $out"
+ll sockets detach --cgroup "$D" >/dev/null 2>&1
+out=$(ll apply "$TMP/hash.conf" 2>&1); rc=$?
+[ $rc = 0 ] && [ "$(progs "$D")" = 1 ] && [[ $out == *"+ sockets --cgroup ${D//#/\\#}"* ]] &&
+	pass "apply of the saved file after a detach: the link is back" || fail "apply #" "rc $rc, progs $(progs "$D"): $out"
+printf 'sockets --cgroup %s  # a comment after it\n' "${D//#/\\#}" >"$TMP/hand.conf"
+out=$(ll apply --check --keep "$TMP/hand.conf" 2>&1); rc=$?
+[ $rc = 0 ] && [ -z "$out" ] && pass "a hand-written \\# line with a comment: the same directory" || fail "hand #" "rc $rc: $out"
+printf 'sockets --cgroup %s\n' "$D" >"$TMP/bare.conf"
+out=$(ll apply --check --keep "$TMP/bare.conf" 2>&1); rc=$?
+[ $rc = 2 ] && [[ $out == *"$CG/a is not a cgroup-v2 directory"* ]] &&
+	pass "an unescaped '#' still starts a comment" || fail "bare #" "rc $rc: $out"
+ll sockets detach --cgroup "$D" >/dev/null 2>&1
+
+summary
