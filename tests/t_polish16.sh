@@ -97,21 +97,28 @@ if [ "$(stat -fc %T $CGROOT 2>/dev/null)" != cgroup2fs ] || ! mkdir "$CG" "$CG/a
 	skip "cgroup checks" "no cgroup-v2 hierarchy"
 	summary; exit
 fi
-# 3. a missing directory is a bad input: exit 2, as the other bad inputs; nothing created
-LIFELINE_PIN_PATH=$PIN2 "$LL" sockets attach --cgroup "$CG/missing" >/dev/null 2>"$TMP/err"; rc=$?
-[ $rc = 2 ] && grep -q "$CG/missing" "$TMP/err" && [ ! -e "$PIN2/ll_state" ] &&
-	pass "sockets attach --cgroup MISSING: exit 2, no maps created" || fail "attach missing dir" "rc $rc $(cat "$TMP/err") $(ls "$PIN2" 2>&1 | head -3)"
-ll sockets detach --cgroup "$CG/missing" >/dev/null 2>"$TMP/err"; rc=$?
-[ $rc = 2 ] && pass "sockets detach --cgroup MISSING: exit 2" || fail "detach missing dir" "rc $rc $(cat "$TMP/err")"
+# 3. a missing directory: a failure (1, as attach NOSUCHDEV), checked before any map is
+# created; under apply --check, where 1 is a difference, an error (2)
+for cmd in "sockets attach --cgroup $CG/missing" "flow add cgroup:/${CG#$CGROOT/}/missing"; do
+	LIFELINE_PIN_PATH=$PIN2 "$LL" $cmd >/dev/null 2>"$TMP/err"; rc=$?
+	[ $rc = 1 ] && grep -q "$CG/missing is not a cgroup-v2 directory" "$TMP/err" && [ ! -e "$PIN2/ll_state" ] &&
+		pass "${cmd%% /*} MISSING: exit 1, no maps created" || fail "$cmd" "rc $rc $(cat "$TMP/err") $(ls "$PIN2" 2>&1 | head -3)"
+done
 ll save "$TMP/base.conf" >/dev/null
 cp "$TMP/base.conf" "$TMP/miss.conf"
 echo "sockets --cgroup $CG/missing" >>"$TMP/miss.conf"
-for a in "--check" "" ; do
-	ll apply $a "$TMP/miss.conf" >/dev/null 2>"$TMP/err"; rc=$?
-	[ $rc = 2 ] && grep -q "miss.conf:.*: $CG/missing is not a cgroup-v2 directory" "$TMP/err" &&
-		pass "apply $a, sockets --cgroup MISSING: exit 2 (an error, not a difference), FILE:LINE" ||
-		fail "apply $a missing dir" "rc $rc $(cat "$TMP/err")"
+for a in "--check 2" "--keep 1" ; do
+	ll apply ${a% *} "$TMP/miss.conf" >/dev/null 2>"$TMP/err"; rc=$?
+	[ $rc = ${a#* } ] && grep -q "miss.conf:.*: $CG/missing is not a cgroup-v2 directory" "$TMP/err" &&
+		pass "apply ${a% *}, sockets --cgroup MISSING: exit ${a#* }, FILE:LINE" ||
+		fail "apply ${a% *} missing dir" "rc $rc $(cat "$TMP/err")"
 done
+printf 'interface nosuch%s\n' "$LL_NS_ID" >"$TMP/noif.conf"
+ll apply --check --keep "$TMP/noif.conf" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "no interface named" "$TMP/err" && pass "apply --check, missing interface: exit 2 (an error)" ||
+	fail "apply --check missing interface" "rc $rc $(cat "$TMP/err")"
+LIFELINE_PIN_PATH=$PIN/ll_state "$LL" apply --check "$TMP/base.conf" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && pass "apply --check, unusable pin path: exit 2" || fail "apply --check bad pin" "rc $rc $(cat "$TMP/err")"
 cp "$TMP/base.conf" "$TMP/miss2.conf"
 echo "flow cgroup:/${CG#$CGROOT/}/missing" >>"$TMP/miss2.conf"
 ll apply --check "$TMP/miss2.conf" >/dev/null 2>"$TMP/err"; rc=$?
@@ -139,7 +146,7 @@ out=$(ll apply --check --keep "$TMP/hand.conf" 2>&1); rc=$?
 printf 'sockets --cgroup %s\n' "$D" >"$TMP/bare.conf"
 out=$(ll apply --check --keep "$TMP/bare.conf" 2>&1); rc=$?
 [ $rc = 2 ] && [[ $out == *"$CG/a is not a cgroup-v2 directory"* ]] &&
-	pass "an unescaped '#' still starts a comment" || fail "bare #" "rc $rc: $out"
+	pass "an unescaped '#' still starts a comment (--check: exit 2)" || fail "bare #" "rc $rc: $out"
 ll sockets detach --cgroup "$D" >/dev/null 2>&1
 
 summary

@@ -331,15 +331,35 @@ static int parse_tables(struct ll_decl *d, struct ll_decl_src src, int n, char *
 	return 0;
 }
 
+/*
+ * The comment cut off: '#' starts one, "\\#" is a '#' of the line (a cgroup
+ * directory's name; save writes it so). Any other backslash is itself
+ * (systemd's "\\x2d" in a unit's cgroup).
+ */
+static void uncomment(char *line)
+{
+	char *w = line;
+
+	for (const char *r = line; *r; r++) {
+		if (*r == '\\' && r[1] == '#') {
+			*w++ = *++r;
+			continue;
+		}
+		if (*r == '#')
+			break;
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
 /* One line (NUL-terminated, modified in place). */
 static int parse_line(struct ll_decl *d, struct ll_decl_src src, char *line, char *err,
 		      size_t errlen)
 {
-	char *w[DECL_WORDS], *hash = strchr(line, '#');
+	char *w[DECL_WORDS];
 	int n;
 
-	if (hash)
-		*hash = '\0';
+	uncomment(line);
 	n = ll_split_words(line, w, DECL_WORDS);
 	if (!n)
 		return 0;

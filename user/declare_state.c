@@ -58,11 +58,27 @@ void ll_decl_tune_line(enum ll_tune_field t, __u64 v, char *buf, size_t len)
 		snprintf(buf, len, "tune %s %llu", ll_decl_tune_names[t], (unsigned long long)v);
 }
 
+/* A path as the file writes it: '#' as "\\#" (a bare one starts a comment). */
+static const char *path_escaped(const char *path, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *path && n + 3 <= len; path++) {
+		if (*path == '#')
+			buf[n++] = '\\';
+		buf[n++] = *path;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 /* A link whose cgroup is gone has no path to write: a comment saying so. */
 void ll_decl_cgroup_line(const struct ll_decl_cgroup *g, char *buf, size_t len)
 {
+	char path[2 * LL_DECL_CG_LEN];
+
 	if (g->path[0] == '/')
-		snprintf(buf, len, "flow cgroup:%s", g->path);
+		snprintf(buf, len, "flow cgroup:%s", path_escaped(g->path, path, sizeof(path)));
 	else
 		snprintf(buf, len, "# flow cgroup: (cgroup id %llu, its directory is gone)",
 			 (unsigned long long)g->id);
@@ -71,10 +87,12 @@ void ll_decl_cgroup_line(const struct ll_decl_cgroup *g, char *buf, size_t len)
 /* sockets: the root without --cgroup; a gone directory (or one not writable here) a comment */
 void ll_decl_sockets_line(const struct ll_decl_cgroup *g, char *buf, size_t len)
 {
+	char path[2 * LL_DECL_CG_LEN];
+
 	if (!g->path[0])
 		snprintf(buf, len, "sockets");
 	else if (g->path[0] == '/')
-		snprintf(buf, len, "sockets --cgroup %s", g->path);
+		snprintf(buf, len, "sockets --cgroup %s", path_escaped(g->path, path, sizeof(path)));
 	else
 		snprintf(buf, len, "# sockets --cgroup: (cgroup id %llu, %s)",
 			 (unsigned long long)g->id, strcmp(g->path, "(gone)") ?

@@ -22,6 +22,7 @@
 
 const char *cli_pin_opt;
 struct ll_load_opts cli_load_opts;
+int cli_failure = EXIT_FAILURE;
 
 int usage_error(const char *fmt, ...)
 {
@@ -54,7 +55,7 @@ int need_privileges(void)
 {
 	if (have_privileges())
 		return 0;
-	return out_error(EXIT_FAILURE, "permission denied: lifeline needs root, or CAP_BPF and "
+	return out_error(cli_failure, "permission denied: lifeline needs root, or CAP_BPF and "
 			 "CAP_NET_ADMIN (run it with sudo)");
 }
 
@@ -82,7 +83,7 @@ int pin_dir(const char **dir)
 
 int cli_not_set_up(const char *dir)
 {
-	return out_error(EXIT_FAILURE, "lifeline is not set up at %s (nothing attached or "
+	return out_error(cli_failure, "lifeline is not set up at %s (nothing attached or "
 			 "registered yet; start with 'lifeline attach DEV')", dir);
 }
 
@@ -165,10 +166,10 @@ static int session_lock(struct session *s, const char *dir, int create)
 	if (create) {
 		err = ll_pin_dir_prepare(dir);
 		if (err == -ENOTSUP)
-			return out_error(EXIT_FAILURE, "%s is not on a bpffs mount; mount one with "
+			return out_error(cli_failure, "%s is not on a bpffs mount; mount one with "
 					 "'mount -t bpf bpf DIR' or use --pin-path", dir);
 		if (err)
-			return out_error(EXIT_FAILURE, "cannot create %s: %s", dir, strerror(-err));
+			return out_error(cli_failure, "cannot create %s: %s", dir, strerror(-err));
 	}
 	s->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->lock_fd >= 0)
@@ -193,7 +194,7 @@ int session_open(struct session *s, int create)
 	if ((err = pin_dir(&dir)))
 		return err;
 	if (need_privileges())
-		return EXIT_FAILURE;
+		return cli_failure;
 	if ((err = session_lock(s, dir, create)))
 		return err;
 	err = create ? ll_maps_open_or_create(&s->m, dir, &cli_load_opts) : ll_maps_open(&s->m, dir);
@@ -206,7 +207,7 @@ int session_open(struct session *s, int create)
 		const char *why = ll_maps_strerror(&s->m, err, buf, sizeof(buf));
 
 		session_close(s);
-		return out_error(EXIT_FAILURE, "cannot open the lifeline maps at %s: %s", dir, why);
+		return out_error(cli_failure, "cannot open the lifeline maps at %s: %s", dir, why);
 	}
 	return 0;
 }
@@ -230,7 +231,7 @@ static int cli_session_begin(struct cli_ctx *c)
 	if (m != CLI_SESS_PRIV && (ret = pin_dir(&c->dir)))
 		return ret;
 	if (need_privileges())
-		return EXIT_FAILURE;
+		return cli_failure;
 	if (m == CLI_SESS_PRIV || m == CLI_SESS_PIN)
 		return 0;
 	if (m == CLI_SESS_IF_PINS && !pins_present(c->dir))

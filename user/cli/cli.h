@@ -31,6 +31,12 @@
 #define EXIT_USAGE 2
 /* the pin directory holds the state but not every map pin (removed by hand) */
 #define EXIT_PINS 3
+/*
+ * The exit status of the generic failures (privileges, the maps not there or
+ * unreadable): 1, or 2 where 1 means something else (apply --check: a
+ * difference), set by the verb's prepare.
+ */
+extern int cli_failure;
 /* LL_VERSION comes from the Makefile (VERSION), its one place */
 /* orphans (attach.h) read at most this many */
 #define MAX_ORPHANS 64
