@@ -76,6 +76,30 @@ check "attach again" ll attach $DEV_CLI
 out=$(st)
 [ "${out%% *}" = 0 ] && pass "attach DEV: status set up again" || fail "restore observe by attach" "$out"
 
+# ------------------------------------------------------------------ 6. detach of an interface gone with its netns
+# GA: the namespace where lifeline looks; GB: where it attached, deleted; a veth in each at
+# the same ifindex, so that the pins' ifindex names GA's interface after GB is gone
+GA=llp16a$LL_NS_ID GB=llp16b$LL_NS_ID
+PIN3=/sys/fs/bpf/lltest-polish16c-$LL_NS_ID
+trap 'cleanup; ip netns del $GA 2>/dev/null; ip netns del $GB 2>/dev/null; rm -rf "$PIN3"' EXIT
+in_ga() { nsenter --net=/run/netns/$GA env LIFELINE_PIN_PATH=$PIN3 "$LL" "$@"; }
+ip netns add $GA && ip netns add $GB &&
+	ip -n $GB link add llp16b0 index 50 type veth peer name llp16b1 &&
+	ip -n $GA link add llp16a0 index 50 type veth peer name llp16a1 &&
+	ip -n $GB link set llp16b0 up && ip -n $GB link set llp16b1 up || fail "gone netns setup" "cannot create"
+check "attach in the namespace to be deleted" nsenter --net=/run/netns/$GB env LIFELINE_PIN_PATH=$PIN3 "$LL" attach llp16b0 --mode tc
+ip netns del $GB
+lost() { in_ga -j status 2>/dev/null | jq -e '.interfaces[0].state == "lost"' >/dev/null; }
+wait_for 10 lost || fail "namespace deleted" "pins still live: $(in_ga -j status 2>&1 | head -c 300)"
+in_ga status >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "attached at ifindex 50 is gone (llp16a0 has that ifindex here" "$TMP/err" &&
+	! grep -q "lifeline attach llp16a0" "$TMP/err" &&
+	pass "status: the recorded interface is gone, not 'attach llp16a0'" || fail "status gone" "rc $rc $(cat "$TMP/err")"
+out=$(in_ga detach --all 2>&1); rc=$?
+[ $rc = 0 ] && [[ $out == *"ifindex 50: the interface it recorded is gone"* ]] && [[ $out != *"detached from llp16a0"* ]] &&
+	[ ! -e "$PIN3" ] && pass "detach --all: says the recorded interface is gone, not 'detached from llp16a0'" ||
+	fail "detach --all gone" "rc $rc: $out"
+
 # ------------------------------------------------------------------ 4. a key twice on one line
 printf 'strict on\ntables --max-flows 1024 --max-flows 2048\n' >"$TMP/t1.conf"
 out=$(ll apply --check "$TMP/t1.conf" 2>&1); rc=$?

@@ -144,8 +144,20 @@ static int do_status(struct cli_ctx *c)
 		return cli_emit_failed(c, &e, msg);
 	}
 	for (int i = 0; i < n; i++) {
+		int where;
+
 		if (!strcmp(ifs[i].state, "enforcing"))
 			continue;
+		where = ll_iface_where(m->dir, ifs[i].ifindex);
+		if (where != LL_IFACE_HERE && ifs[i].name[0]) {
+			/* the name here is another interface's: not one to attach to */
+			snprintf(msg, sizeof(msg), "the interface lifeline attached at ifindex %d is "
+				 "%s (%s has that ifindex here, another one); 'lifeline detach %s' "
+				 "removes the record (by ifindex, %s is not touched)", ifs[i].ifindex,
+				 where == LL_IFACE_GONE ? "gone" : "in another namespace now",
+				 ifs[i].name, ifs[i].name, ifs[i].name);
+			return cli_emit_failed(c, &e, msg);
+		}
 		snprintf(msg, sizeof(msg), "%s (ifindex %d) is %s: %s; 'lifeline attach %s' "
 			 "attaches again, 'lifeline detach' removes the record",
 			 ifs[i].name[0] ? ifs[i].name : "(gone)", ifs[i].ifindex, ifs[i].state,
