@@ -1873,7 +1873,7 @@ static int atomic_write(const char *path, mode_t mode, const struct stat *keep, 
 			int ret)
 {
 	struct ll_atomic_file af;
-	int err = ll_atomic_open(&af, path, mode, keep);
+	int err = ll_atomic_open(&af, path, mode, keep, 0);
 
 	if (err)
 		return err;
@@ -1903,6 +1903,42 @@ static void test_atomic_file(void)
 	ASSERT_TRUE(!stat(path, &st) && (st.st_mode & 07777) == 0604, "its mode kept");
 	unlink(path);
 	ASSERT_TRUE(!rmdir(dir), "no temporary file left");
+}
+
+/* LL_ATOMIC_FIXED: path.tmp, a killed writer's leftover replaced, not piled up */
+static void test_atomic_fixed(void)
+{
+	char dir[] = "/tmp/lltest-atomic.XXXXXX", path[64], tmp[80], buf[16] = "";
+	struct ll_atomic_file af;
+	struct stat st;
+	FILE *f;
+
+	if (!ASSERT_TRUE(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* a writer killed between open and rename */
+	f = fopen(tmp, "w");
+	ASSERT_TRUE(f && fputs("half a state, longer than the next\n", f) >= 0 && !fclose(f), "leftover");
+	if (ASSERT_EQ(ll_atomic_open(&af, path, 0600, NULL, LL_ATOMIC_FIXED), 0, "open over it")) {
+		ASSERT_STREQ(af.tmp, tmp, "the fixed name");
+		fputs("new\n", af.f);
+		ASSERT_EQ(ll_atomic_close(&af, path, 0), 0, "close");
+	}
+	f = fopen(path, "r");
+	ASSERT_TRUE(f && fgets(buf, sizeof(buf), f), "read back");
+	ASSERT_STREQ(buf, "new\n", "the new content only (the leftover truncated)");
+	if (f)
+		fclose(f);
+	ASSERT_TRUE(!stat(path, &st) && (st.st_mode & 07777) == 0600, "mode");
+	ASSERT_TRUE(access(tmp, F_OK) && errno == ENOENT, "renamed: no temporary file");
+	f = fopen(tmp, "w");
+	if (f)
+		fclose(f);
+	ll_atomic_discard(path);
+	ASSERT_TRUE(access(tmp, F_OK) && errno == ENOENT, "discard removes a leftover");
+	unlink(path);
+	ASSERT_TRUE(!rmdir(dir), "nothing else left");
 }
 
 /* ---- state.c: each writer bumps generation once, after its fields ---- */
@@ -2241,6 +2277,7 @@ int main(int argc, char **argv)
 	}
 	TEST_RUN("decl_nul", test_decl_nul);
 	TEST_RUN("decl_hash", test_decl_hash);
+	TEST_RUN("atomic_fixed", test_atomic_fixed);
 	TEST_RUN("decl_roundtrip", test_decl_roundtrip);
 	TEST_RUN("decl_diff_changes", test_decl_diff_changes);
 	TEST_RUN("state_init", test_state_init);

@@ -202,7 +202,7 @@ static int save_file(const struct ll_decl *have, const char *file)
 
 	if ((ret = save_target(file, path, sizeof(path), &st, &exists)))
 		return ret;
-	ret = ll_atomic_open(&af, path, 0644, exists ? &st : NULL);
+	ret = ll_atomic_open(&af, path, 0644, exists ? &st : NULL, 0);
 	if (ret && af.failed == LL_ATOMIC_NAME)
 		return usage_error("file name too long");
 	if (ret && af.failed == LL_ATOMIC_OWNER)
