@@ -20,24 +20,18 @@ set -u
 . "$(dirname "$0")/netns.sh"
 
 LL=${LL_POLISH16_BIN:-$LL}
-PIN=/sys/fs/bpf/lltest-polish16-$LL_NS_ID
+suite_dirs polish16
 PIN2=/sys/fs/bpf/lltest-polish16b-$LL_NS_ID
-TMP=$(mktemp -d /tmp/lltest-polish16.XXXXXX)
-CGROOT=/sys/fs/cgroup/unified
-[ "$(stat -fc %T $CGROOT 2>/dev/null)" = cgroup2fs ] || CGROOT=/sys/fs/cgroup
 CG=$CGROOT/lltest-polish16-$LL_NS_ID
 
 cleanup() {
-	ll detach --all >/dev/null 2>&1
+	ns_suite_cleanup
 	LIFELINE_PIN_PATH=$PIN2 "$LL" detach --all >/dev/null 2>&1
-	ns_cleanup
-	rm -rf "$PIN" "$PIN2" "$TMP"
+	rm -rf "$PIN2"
 	rmdir "$CG/a#x" "$CG" 2>/dev/null
 }
 trap cleanup EXIT
-
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-if ! ns_setup; then fail setup "cannot create the test namespaces"; summary; exit 1; fi
+ns_begin
 
 # ------------------------------------------------------------------ 1. a pin removed by hand
 # st: `lifeline status` -> "RC STDERR"
@@ -75,6 +69,15 @@ out=$(st)
 check "attach again" ll attach $DEV_CLI
 out=$(st)
 [ "${out%% *}" = 0 ] && pass "attach DEV: status set up again" || fail "restore observe by attach" "$out"
+
+# ------------------------------------------------------------------ 5. ASCII in messages and help
+# (none found at c0c4644: a guard) the sources of both programs, and the help they print
+nonascii=$(LC_ALL=C grep -rlP '[\x80-\xff]' "$TOP/user" "$TOP/include" "$TOP/docs/man" \
+	"$TOP/docs/lifeline.bash-completion" "$TOP/docs/lifeline.conf" 2>/dev/null)
+help=$({ "$LL" --help; "$LLD" --help; for o in $("$LL" --help | awk '/^Commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 }' | sort -u); do
+	"$LL" help "$o"; done; } 2>&1)
+[ -z "$nonascii" ] && ! LC_ALL=C grep -qP '[\x80-\xff]' <<<"$help" && [ "${#help}" -gt 5000 ] &&
+	pass "sources, help and man text: ASCII only" || fail "non-ASCII" "$nonascii $(LC_ALL=C grep -P '[\x80-\xff]' <<<"$help" | head -3)"
 
 # ------------------------------------------------------------------ 6. detach of an interface gone with its netns
 # GA: the namespace where lifeline looks; GB: where it attached, deleted; a veth in each at
@@ -115,12 +118,7 @@ out=$(ll apply --check "$TMP/t3.conf" 2>&1); rc=$?
 	pass "tables --max-flows on two lines: both FILE:LINEs, as before" || fail "tables on two lines" "rc $rc $out"
 
 # ------------------------------------------------------------------ cgroups: '#' and a missing directory
-# progs DIR: sock_ops programs the kernel has attached to the cgroup DIR itself
-progs() { bpftool -j cgroup show "$1" 2>/dev/null | jq -s '[.[]?[]? | select(.attach_type == "cgroup_sock_ops" or .attach_type == "sock_ops")] | length'; }
-if [ "$(stat -fc %T $CGROOT 2>/dev/null)" != cgroup2fs ] || ! mkdir "$CG" "$CG/a#x"; then
-	skip "cgroup checks" "no cgroup-v2 hierarchy"
-	summary; exit
-fi
+cg_dirs "cgroup checks" "$CG" "$CG/a#x"
 # 3. a missing directory: a failure (1, as attach NOSUCHDEV), checked before any map is
 # created; under apply --check, where 1 is a difference, an error (2)
 for cmd in "sockets attach --cgroup $CG/missing" "flow add cgroup:/${CG#$CGROOT/}/missing"; do
@@ -153,7 +151,7 @@ ll -j apply --check "$TMP/miss.conf" 2>/dev/null | jq -e '.exit_code == 2' >/dev
 # 2. a '#' in the directory: attached, saved as \#, applied back
 D="$CG/a#x"
 ll sockets attach --cgroup "$D" >/dev/null 2>"$TMP/err"; rc=$?
-[ $rc = 0 ] && [ "$(progs "$D")" = 1 ] && pass "sockets attach --cgroup DIR with '#': attached" ||
+[ $rc = 0 ] && [ "$(cg_progs "$D")" = 1 ] && pass "sockets attach --cgroup DIR with '#': attached" ||
 	fail "attach #" "rc $rc $(cat "$TMP/err")"
 ll save "$TMP/hash.conf" >/dev/null 2>&1
 grep -qxF "sockets --cgroup ${D//#/\\#}" "$TMP/hash.conf" && pass "save writes the '#' as \\#" ||
@@ -162,8 +160,8 @@ out=$(ll apply --check "$TMP/hash.conf" 2>&1); rc=$?
 [ $rc = 0 ] && [ -z "$out" ] && pass "apply --check of the saved file: equal" || fail "round trip #" "rc $rc: $out"
 ll sockets detach --cgroup "$D" >/dev/null 2>&1
 out=$(ll apply "$TMP/hash.conf" 2>&1); rc=$?
-[ $rc = 0 ] && [ "$(progs "$D")" = 1 ] && [[ $out == *"+ sockets --cgroup ${D//#/\\#}"* ]] &&
-	pass "apply of the saved file after a detach: the link is back" || fail "apply #" "rc $rc, progs $(progs "$D"): $out"
+[ $rc = 0 ] && [ "$(cg_progs "$D")" = 1 ] && [[ $out == *"+ sockets --cgroup ${D//#/\\#}"* ]] &&
+	pass "apply of the saved file after a detach: the link is back" || fail "apply #" "rc $rc, progs $(cg_progs "$D"): $out"
 printf 'sockets --cgroup %s  # a comment after it\n' "${D//#/\\#}" >"$TMP/hand.conf"
 out=$(ll apply --check --keep "$TMP/hand.conf" 2>&1); rc=$?
 [ $rc = 0 ] && [ -z "$out" ] && pass "a hand-written \\# line with a comment: the same directory" || fail "hand #" "rc $rc: $out"
