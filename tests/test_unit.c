@@ -2081,6 +2081,15 @@ static void test_decl_hash(void)
 	ASSERT_STREQ(line, "sockets --cgroup /sys/fs/cgroup/a\\#b\\x2d\\\\#c", "written back escaped");
 	ll_decl_cgroup_line(&d.cgs[0], line, sizeof(line));
 	ASSERT_STREQ(line, "flow cgroup:/p\\#q", "cgroup line escaped");
+	ll_decl_free(&d);
+	/* an interface's name (fuzz_declare: written bare, read back cut at the '#') */
+	ll_decl_init(&d);
+	if (!ASSERT_EQ(ll_decl_parse(&d, "f", "interface e\\#0\n", 15, err, sizeof(err)), 0, err))
+		goto out;
+	if (ASSERT_EQ(d.nifs, 1, "one interface"))
+		ASSERT_STREQ(d.ifs[0].name, "e#0", "its name");
+	ll_decl_iface_line(&d.ifs[0], line, sizeof(line));
+	ASSERT_STREQ(line, "interface e\\#0 mode auto", "interface line escaped");
 out:
 	ll_decl_free(&d);
 }
