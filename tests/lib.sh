@@ -19,6 +19,31 @@ summary() {
 	[ "$T_FAIL" = 0 ]
 }
 
+# suite_dirs NAME: the suite's private pin path PIN (/sys/fs/bpf/lltest-NAME-ID, ID
+# LL_NS_ID when netns.sh is sourced, else the shell's pid) and temporary directory
+# TMP (/tmp/lltest-NAME.XXXXXX); bpffs mounted on /sys/fs/bpf. The suite's EXIT
+# trap removes both (ns_suite_cleanup does).
+suite_dirs() {
+	PIN=/sys/fs/bpf/lltest-$1-${LL_NS_ID:-$$}
+	TMP=$(mktemp -d "/tmp/lltest-$1.XXXXXX")
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+}
+
+# The cgroup-v2 hierarchy (CGROOT): /sys/fs/cgroup/unified on a hybrid system, else
+# /sys/fs/cgroup. cg_dirs WHAT DIR...: creates the DIRs, or the suite is skipped
+# (exit 0) where there is no cgroup-v2 hierarchy. cg_progs DIR: the sock_ops
+# programs the kernel has attached to the cgroup DIR itself.
+CGROOT=/sys/fs/cgroup/unified
+[ "$(stat -fc %T $CGROOT 2>/dev/null)" = cgroup2fs ] || CGROOT=/sys/fs/cgroup
+cg_dirs() {
+	local what=$1; shift
+	if [ "$(stat -fc %T $CGROOT 2>/dev/null)" != cgroup2fs ] || ! mkdir "$@"; then
+		skip "$what" "no cgroup-v2 hierarchy"
+		summary; exit 0
+	fi
+}
+cg_progs() { bpftool -j cgroup show "$1" 2>/dev/null | jq -s '[.[]?[]? | select(.attach_type == "cgroup_sock_ops" or .attach_type == "sock_ops")] | length'; }
+
 # Config lines that switch off lifelined's file sources (PSI, watermarks,
 # MemAvailable, netstat), for runs that must not depend on this host's state.
 conf_host_sources_off() {

@@ -89,6 +89,13 @@ ns_cleanup() {
 	return 0
 }
 
+# ns_begin: the namespaces (ns_setup), or the suite fails and exits.
+ns_begin() {
+	ns_setup && return 0
+	fail setup "cannot create the test namespaces"
+	summary; exit 1
+}
+
 # ns_suite_cleanup: the end of a suite on these namespaces (call it from its EXIT
 # trap): nbdkit stopped, everything on the suite's pin path ($PIN) detached, the
 # namespaces and what runs in them gone, $PIN and $TMP removed.

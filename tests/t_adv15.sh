@@ -19,39 +19,28 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns.sh"
 
-PIN=/sys/fs/bpf/lltest-adv15-$LL_NS_ID
-TMP=$(mktemp -d /tmp/lltest-adv15.XXXXXX)
-CGROOT=/sys/fs/cgroup/unified
-[ "$(stat -fc %T $CGROOT 2>/dev/null)" = cgroup2fs ] || CGROOT=/sys/fs/cgroup
+suite_dirs adv15
 CG=$CGROOT/lltest-adv15-$LL_NS_ID
 FOREIGN=
 
 cleanup() {
 	[ -n "$FOREIGN" ] && bpftool cgroup detach "$CG/b" sock_ops id "$FOREIGN" 2>/dev/null
-	ll detach --all >/dev/null 2>&1
-	ns_cleanup
-	rm -rf "$PIN" "$TMP"
+	ns_suite_cleanup
 	rmdir "$CG/x y" "$CG/a" "$CG/b" "$CG" 2>/dev/null
 }
 trap cleanup EXIT
-# progs DIR: sock_ops programs the kernel has attached to the cgroup DIR itself
-progs() { bpftool -j cgroup show "$1" 2>/dev/null | jq -s '[.[]?[]? | select(.attach_type == "cgroup_sock_ops" or .attach_type == "sock_ops")] | length'; }
 
-if [ "$(stat -fc %T $CGROOT 2>/dev/null)" != cgroup2fs ] || ! mkdir "$CG" "$CG/a" "$CG/b" "$CG/x y"; then
-	skip "adv15" "no cgroup-v2 hierarchy"
-	summary; exit 0
-fi
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-if ! ns_setup; then fail setup "cannot create the test namespaces"; summary; exit 1; fi
+cg_dirs "adv15" "$CG" "$CG/a" "$CG/b" "$CG/x y"
+ns_begin
 check "attach --mode tc" ll attach $DEV_CLI --mode tc
 check "flow add" ll flow add nbd://$SRV4 --name disk
 
 # ------------------------------------------------------------------ a symlink to an unwritable path
 ln -s "$CG/x y" "$TMP/link"
 out=$(ll sockets attach --cgroup "$TMP/link" 2>&1); rc=$?
-[ $rc = 2 ] && [[ $out == *"cannot be written in the registry"* ]] && [ "$(progs "$CG/x y")" = 0 ] &&
+[ $rc = 2 ] && [[ $out == *"cannot be written in the registry"* ]] && [ "$(cg_progs "$CG/x y")" = 0 ] &&
 	pass "sockets attach --cgroup LINK to a directory with a space: refused, exit 2" ||
-	fail "attach through a symlink" "rc $rc, $(progs "$CG/x y") sock_ops on '$CG/x y': $out"
+	fail "attach through a symlink" "rc $rc, $(cg_progs "$CG/x y") sock_ops on '$CG/x y': $out"
 ll save "$TMP/s.conf" >/dev/null 2>&1
 out=$(ll apply --check "$TMP/s.conf" 2>&1); rc=$?
 [ $rc = 0 ] && [ -z "$out" ] && pass "apply --check of the saved file right after: equal" ||
@@ -63,9 +52,9 @@ n=$(wc -l <"$TMP/link.conf")
 before=$(ll save - 2>/dev/null)
 out=$(ll apply "$TMP/link.conf" 2>&1); rc=$?
 [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -q "link.conf:$n: .*cannot be written in the registry" <<<"$out" &&
-	[ "$(progs "$CG/x y")" = 0 ] && [ "$(ll save - 2>/dev/null)" = "$before" ] &&
+	[ "$(cg_progs "$CG/x y")" = 0 ] && [ "$(ll save - 2>/dev/null)" = "$before" ] &&
 	pass "registry 'sockets --cgroup LINK' to a directory with a space: FILE:LINE, exit 2, nothing applied" ||
-	fail "registry line through a symlink" "rc $rc, $(progs "$CG/x y") sock_ops on '$CG/x y': $out"
+	fail "registry line through a symlink" "rc $rc, $(cg_progs "$CG/x y") sock_ops on '$CG/x y': $out"
 ll sockets detach --cgroup "$CG/x y" >/dev/null 2>&1
 
 # ------------------------------------------------------------------ the kernel refuses a later attach
@@ -77,10 +66,10 @@ before=$(ll save - 2>/dev/null)
 { grep -Ev '^(#|tune --mark|strict)' <<<"$before"; echo "sockets --cgroup $CG/a"; echo "sockets --cgroup $CG/b"
   echo "flow iscsi://198.51.100.9 --name late"; echo "tune --mark 5"; echo "strict off"; } >"$TMP/rb.conf"
 out=$(ll apply "$TMP/rb.conf" 2>&1); rc=$?
-[ $rc = 1 ] && [[ $out == *"nothing was changed"* ]] && [ "$(progs "$CG/a")" = 0 ] &&
+[ $rc = 1 ] && [[ $out == *"nothing was changed"* ]] && [ "$(cg_progs "$CG/a")" = 0 ] &&
 	[ "$(ll save - 2>/dev/null)" = "$before" ] &&
 	pass "kernel refuses the second sockets attach: exit 1, the first undone, nothing applied" ||
-	fail "rollback of sockets lines" "rc $rc, $(progs "$CG/a") on a: $out; $(diff <(echo "$before") <(ll save - 2>/dev/null) | head -5)"
+	fail "rollback of sockets lines" "rc $rc, $(cg_progs "$CG/a") on a: $out; $(diff <(echo "$before") <(ll save - 2>/dev/null) | head -5)"
 bpftool cgroup detach "$CG/b" sock_ops id "$FOREIGN" && FOREIGN=
 
 # ------------------------------------------------------------------ observe: its pin removed

@@ -138,8 +138,9 @@ done
 
 # a clean stop puts everything back, and removes the temp file a daemon
 # killed between writing its state and renaming it leaves (one was seen
-# after the kills above in 1 of a helper's runs: reserve.state.vGwQPQ)
-echo "# lifeline: sysctl values before lifeline changed them" >"$RUN/reserve.state.kILLed"
+# after the kills above in 1 of a helper's runs: reserve.state.vGwQPQ; the
+# name is fixed now, reserve.state.tmp, so kills never pile them up)
+echo "# lifeline: sysctl values before lifeline changed them" >"$RUN/reserve.state.tmp"
 start || fail "last start" "no level"
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=""
 [ $rc = 0 ] && pass "SIGTERM: exit 0" || fail sigterm "exit $rc"

@@ -12,19 +12,11 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns.sh"
 
-PIN=/sys/fs/bpf/lltest-obstail-$$
-TMP=$(mktemp -d)
+suite_dirs obstail
 NET=$TOP/build/tests/tool_net
 N=200
-
-cleanup() {
-	in_cli env LIFELINE_PIN_PATH=$PIN "$LL" detach --all >/dev/null 2>&1
-	ns_cleanup
-	rm -rf "$PIN" "$TMP"
-}
-trap cleanup EXIT
-
-if ! ns_setup; then fail setup "namespaces"; summary; exit 1; fi
+trap ns_suite_cleanup EXIT
+ns_begin
 mac=$(in_cli ip -br link show $DEV_CLI | awk '{print $3}')
 in_srv sysctl -qw net.ipv6.conf.$DEV_SRV.router_solicitations=0
 in_cli sysctl -qw net.ipv6.conf.$DEV_CLI.router_solicitations=0

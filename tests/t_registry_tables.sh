@@ -18,16 +18,9 @@ set -u
 . "$(dirname "$0")/netns.sh"
 
 LL=${LL_TABLES_BIN:-$LL}
-PIN=/sys/fs/bpf/lltest-tables-$LL_NS_ID
-TMP=$(mktemp -d /tmp/lltest-tables.XXXXXX)
+suite_dirs tables
 NET=$TOP/build/tests/tool_net
-
-cleanup() {
-	ll detach --all >/dev/null 2>&1
-	ns_cleanup
-	rm -rf "$PIN" "$TMP"
-}
-trap cleanup EXIT
+trap ns_suite_cleanup EXIT
 caps() { ll -j status | jq -c '[.flow_capacity, .rule_capacity]'; }
 xdp_id() { ll -j status | jq '.interfaces[0].xdp_prog_id'; }
 rules() { { ll -j flow list; ll -j allow list; } | jq -sc '[.[].rules[].name] | sort'; }
@@ -48,8 +41,7 @@ udp() {
 passes() { local s r d; read -r s r d <<<"$(udp "$1")"; [ "${s:-0}" -gt 1000 ] && [ "${r:-0}" -gt 1000 ] && [ "${d:-1}" -le $((s / 100)) ]; }
 dropped() { local s r d; read -r s r d <<<"$(udp "$1")"; [ "${s:-0}" -gt 1000 ] && [ "${r:-1}" = 0 ] && [ "${d:-0}" -ge $((s / 2)) ]; }
 
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-if ! ns_setup; then fail setup "cannot create the test namespaces"; summary; exit 1; fi
+ns_begin
 
 R=$TMP/registry.conf
 cat >"$R" <<EOF

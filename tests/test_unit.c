@@ -1873,7 +1873,7 @@ static int atomic_write(const char *path, mode_t mode, const struct stat *keep, 
 			int ret)
 {
 	struct ll_atomic_file af;
-	int err = ll_atomic_open(&af, path, mode, keep);
+	int err = ll_atomic_open(&af, path, mode, keep, 0);
 
 	if (err)
 		return err;
@@ -1903,6 +1903,42 @@ static void test_atomic_file(void)
 	ASSERT_TRUE(!stat(path, &st) && (st.st_mode & 07777) == 0604, "its mode kept");
 	unlink(path);
 	ASSERT_TRUE(!rmdir(dir), "no temporary file left");
+}
+
+/* LL_ATOMIC_FIXED: path.tmp, a killed writer's leftover replaced, not piled up */
+static void test_atomic_fixed(void)
+{
+	char dir[] = "/tmp/lltest-atomic.XXXXXX", path[64], tmp[80], buf[16] = "";
+	struct ll_atomic_file af;
+	struct stat st;
+	FILE *f;
+
+	if (!ASSERT_TRUE(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* a writer killed between open and rename */
+	f = fopen(tmp, "w");
+	ASSERT_TRUE(f && fputs("half a state, longer than the next\n", f) >= 0 && !fclose(f), "leftover");
+	if (ASSERT_EQ(ll_atomic_open(&af, path, 0600, NULL, LL_ATOMIC_FIXED), 0, "open over it")) {
+		ASSERT_STREQ(af.tmp, tmp, "the fixed name");
+		fputs("new\n", af.f);
+		ASSERT_EQ(ll_atomic_close(&af, path, 0), 0, "close");
+	}
+	f = fopen(path, "r");
+	ASSERT_TRUE(f && fgets(buf, sizeof(buf), f), "read back");
+	ASSERT_STREQ(buf, "new\n", "the new content only (the leftover truncated)");
+	if (f)
+		fclose(f);
+	ASSERT_TRUE(!stat(path, &st) && (st.st_mode & 07777) == 0600, "mode");
+	ASSERT_TRUE(access(tmp, F_OK) && errno == ENOENT, "renamed: no temporary file");
+	f = fopen(tmp, "w");
+	if (f)
+		fclose(f);
+	ll_atomic_discard(path);
+	ASSERT_TRUE(access(tmp, F_OK) && errno == ENOENT, "discard removes a leftover");
+	unlink(path);
+	ASSERT_TRUE(!rmdir(dir), "nothing else left");
 }
 
 /* ---- state.c: each writer bumps generation once, after its fields ---- */
@@ -1983,6 +2019,13 @@ static const struct decl_case decl_cases[] = {
 	{ "tune --observe on\ntune --observe off\n", 0, "f:2: --observe is set differently at f:1" },
 	{ "tune --observe off --priority 3\n", 1, NULL },
 	{ "strict on\nstrict off\n", 0, "f:2: strict is set differently at f:1" },
+	/* twice on one line: not "at f:1" for its own line */
+	{ "tables --max-flows 1024 --max-flows 2048\n", 0, "f:1: --max-flows is given twice on this line with different values (1024, then 2048)" },
+	{ "tune --observe on --observe off\n", 0, "f:1: --observe is given twice on this line with different values (on, then off)" },
+	/* "\\#" is a '#' of the path; a bare '#' starts the comment */
+	{ "sockets --cgroup /sys/fs/cgroup/a\\#b # c\n", 1, NULL },
+	{ "sockets --cgroup /sys/fs/cgroup/a\\x2db\\#\n", 1, NULL },
+	{ "flow cgroup:/a\\#b#c\n", 1, NULL },
 	{ "tables --max-flows 0\n", 0, "f:1: " },
 	{ "tables --max-flows 1000 --max-rules 64\n", 1, NULL },
 	{ "bogus line\n", 0, "f:1: unknown keyword 'bogus'" },
@@ -2016,6 +2059,38 @@ static void test_decl_nul(void)
 	ll_decl_init(&d);
 	ASSERT_TRUE(ll_decl_parse(&d, "f", text, sizeof(text) - 1, err, sizeof(err)) < 0, "NUL");
 	ASSERT_TRUE(!strncmp(err, "f:2: NUL byte", 13), err);
+	ll_decl_free(&d);
+}
+
+/* '#' in a cgroup directory: "\\#" in the file, '#' in the item, "\\#" written again */
+static void test_decl_hash(void)
+{
+	static const char text[] = "sockets --cgroup /sys/fs/cgroup/a\\#b\\x2d\\\\#c # x\n"
+				   "flow cgroup:/p\\#q#r\n";
+	char err[256], line[LL_DECL_LINE_LEN];
+	struct ll_decl d;
+
+	ll_decl_init(&d);
+	if (!ASSERT_EQ(ll_decl_parse(&d, "f", text, sizeof(text) - 1, err, sizeof(err)), 0, err))
+		goto out;
+	if (ASSERT_EQ(d.nsocks, 1, "one sockets item"))
+		ASSERT_STREQ(d.socks[0].path, "/sys/fs/cgroup/a#b\\x2d\\#c", "\\# is '#', \\x2d itself");
+	if (ASSERT_EQ(d.ncgs, 1, "one cgroup item"))
+		ASSERT_STREQ(d.cgs[0].path, "/p#q", "cut at the bare '#'");
+	ll_decl_sockets_line(&d.socks[0], line, sizeof(line));
+	ASSERT_STREQ(line, "sockets --cgroup /sys/fs/cgroup/a\\#b\\x2d\\\\#c", "written back escaped");
+	ll_decl_cgroup_line(&d.cgs[0], line, sizeof(line));
+	ASSERT_STREQ(line, "flow cgroup:/p\\#q", "cgroup line escaped");
+	ll_decl_free(&d);
+	/* an interface's name (fuzz_declare: written bare, read back cut at the '#') */
+	ll_decl_init(&d);
+	if (!ASSERT_EQ(ll_decl_parse(&d, "f", "interface e\\#0\n", 15, err, sizeof(err)), 0, err))
+		goto out;
+	if (ASSERT_EQ(d.nifs, 1, "one interface"))
+		ASSERT_STREQ(d.ifs[0].name, "e#0", "its name");
+	ll_decl_iface_line(&d.ifs[0], line, sizeof(line));
+	ASSERT_STREQ(line, "interface e\\#0 mode auto", "interface line escaped");
+out:
 	ll_decl_free(&d);
 }
 
@@ -2210,6 +2285,8 @@ int main(int argc, char **argv)
 		TEST_RUN(name, test_decl_parse, &decl_cases[i]);
 	}
 	TEST_RUN("decl_nul", test_decl_nul);
+	TEST_RUN("decl_hash", test_decl_hash);
+	TEST_RUN("atomic_fixed", test_atomic_fixed);
 	TEST_RUN("decl_roundtrip", test_decl_roundtrip);
 	TEST_RUN("decl_diff_changes", test_decl_diff_changes);
 	TEST_RUN("state_init", test_state_init);

@@ -80,6 +80,17 @@ int ll_iface_list(const char *dir, struct ll_iface *out, int max);
 void ll_iface_query(const char *dir, int ifindex, struct ll_iface *out);
 
 /*
+ * Where the interface the pins of ifindex record is, as its links say:
+ * LL_IFACE_GONE, every link pinned there reports no device (the kernel
+ * detaches a link when its device goes, with its namespace); ELSEWHERE, a
+ * link runs on a device that is not ifindex here (moved to another
+ * namespace). In both, the name ifindex has here (if any) is another
+ * interface's. HERE: running here, or nothing tells (clsact filters only).
+ */
+enum { LL_IFACE_HERE, LL_IFACE_GONE, LL_IFACE_ELSEWHERE };
+int ll_iface_where(const char *dir, int ifindex);
+
+/*
  * Ownership watch (lifelined, every tick): the state of every interface
  * this pin path records. ll_iface_check returns 1 when one changed
  * (e[].changed; the first sight counts as a change only when not

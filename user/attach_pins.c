@@ -165,6 +165,25 @@ static void owned_verify(const char *dir, struct owned *ow)
 	}
 }
 
+int ll_iface_where(const char *dir, int ifindex)
+{
+	static const int links[] = { P_XDP, P_TCX_IN, P_TCX_EG };
+	int detached = 0, moved = 0;
+	struct owned ow;
+
+	att_owned_read(dir, ifindex, &ow);
+	for (int i = 0; i < P_MAX; i++)
+		if (ow.id[i] || ow.swapped[i])
+			return LL_IFACE_HERE;	/* something runs on ifindex here */
+	for (size_t k = 0; k < sizeof(links) / sizeof(links[0]); k++) {
+		int i = links[k];
+
+		moved |= ow.moved[i];
+		detached |= ow.rec[i] && !ow.moved[i];
+	}
+	return moved ? LL_IFACE_ELSEWHERE : detached ? LL_IFACE_GONE : LL_IFACE_HERE;
+}
+
 /* Reads the pins of ifindex and checks each against what the kernel runs there. */
 void att_owned_read(const char *dir, int ifindex, struct owned *ow)
 {

@@ -126,7 +126,8 @@ int ll_decl_load(struct ll_decl *d, const char *file, char *err, size_t errlen);
 int ll_decl_write(const struct ll_decl *d, FILE *f);
 
 /* One line of the format for item i of a kind; buf holds LL_DECL_LINE_LEN. */
-#define LL_DECL_LINE_LEN 320
+/* the longest: "sockets --cgroup " and a path whose every byte is a '#' (written "\\#") */
+#define LL_DECL_LINE_LEN (32 + 2 * LL_DECL_CG_LEN)
 void ll_decl_iface_line(const struct ll_decl_iface *i, char *buf, size_t len);
 void ll_decl_rec_line(const struct ll_rule_rec *r, char *buf, size_t len);
 void ll_decl_flow_line(const struct ll_flow_key *k, __u32 flags, char *buf, size_t len);

@@ -189,10 +189,20 @@ static struct decl_once *once_of(struct ll_decl *d)
 	return d->once;
 }
 
-/* A setting given once, or again with the same value. */
+/*
+ * A setting given once, or again with the same value. Twice on one line
+ * (tables --max-flows 1 --max-flows 2): "the earlier line" would be this
+ * one, so the message says so, with both values.
+ */
 static int set_once(struct ll_decl *d, struct ll_decl_src *where, struct ll_decl_src src,
-		    int differs, const char *what, char *err, size_t errlen)
+		    int differs, const char *what, const char *was, const char *now, char *err,
+		    size_t errlen)
 {
+	if (where->line && differs && where->file == src.file && where->line == src.line) {
+		ERR("%s is given twice on this line with different values (%.40s, then %.40s)",
+		    what, was, now);
+		return -EINVAL;
+	}
 	if (where->line && differs) {
 		ERR("%s is set differently at %s:%u", what, decl_src_file(d, *where), where->line);
 		return -EINVAL;
@@ -200,6 +210,16 @@ static int set_once(struct ll_decl *d, struct ll_decl_src *where, struct ll_decl
 	if (!where->line)
 		*where = src;
 	return 0;
+}
+
+/* a tune value as the file writes it, for messages */
+static const char *tune_value(int k, __u64 v, char *buf, size_t len)
+{
+	if (k == LL_TUNE_OBSERVE)
+		snprintf(buf, len, "%s", v ? "on" : "off");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
 }
 
 static int parse_tune(struct ll_decl *d, struct ll_decl_src src, int n, char **w, char *err,
@@ -217,6 +237,7 @@ static int parse_tune(struct ll_decl *d, struct ll_decl_src src, int n, char **w
 		return -EINVAL;
 	}
 	for (int i = 1; i < n; i++) {
+		char was[32];
 		int k = -1;
 		__u64 v = 0;
 		__u32 v32;
@@ -250,7 +271,8 @@ static int parse_tune(struct ll_decl *d, struct ll_decl_src src, int n, char **w
 			v = v32;
 		}
 		if (set_once(d, &o->tune[k], src, (d->tune_set & (1U << k)) && d->tune[k] != v,
-			     ll_decl_tune_names[k], err, errlen))
+			     ll_decl_tune_names[k], tune_value(k, d->tune[k], was, sizeof(was)),
+			     w[i], err, errlen))
 			return -EINVAL;
 		d->tune[k] = v;
 		d->tune_set |= 1U << k;
@@ -271,7 +293,8 @@ static int parse_strict(struct ll_decl *d, struct ll_decl_src src, int n, char *
 		return -EINVAL;
 	}
 	v = !strcmp(w[1], "on");
-	if (set_once(d, &o->strict, src, d->strict >= 0 && d->strict != v, "strict", err, errlen))
+	if (set_once(d, &o->strict, src, d->strict >= 0 && d->strict != v, "strict",
+		     d->strict ? "on" : "off", w[1], err, errlen))
 		return -EINVAL;
 	d->strict = v;
 	return 0;
@@ -290,6 +313,7 @@ static int parse_tables(struct ll_decl *d, struct ll_decl_src src, int n, char *
 	}
 	for (int i = 1; i < n; i += 2) {
 		int flows = !strcmp(w[i], "--max-flows");
+		char was[16];
 		__u32 v, *dst = flows ? &d->max_flows : &d->max_rules;
 
 		if ((!flows && strcmp(w[i], "--max-rules")) || i + 1 == n) {
@@ -298,23 +322,44 @@ static int parse_tables(struct ll_decl *d, struct ll_decl_src src, int n, char *
 		}
 		if (ll_u32_parse(w[i + 1], 1, flows ? 1U << 26 : 1U << 20, &v, w[i], err, errlen))
 			return -EINVAL;
+		snprintf(was, sizeof(was), "%u", *dst);
 		if (set_once(d, flows ? &o->max_flows : &o->max_rules, src, *dst && *dst != v,
-			     w[i], err, errlen))
+			     w[i], was, w[i + 1], err, errlen))
 			return -EINVAL;
 		*dst = v;
 	}
 	return 0;
 }
 
+/*
+ * The comment cut off: '#' starts one, "\\#" is a '#' of the line (a cgroup
+ * directory's name; save writes it so). Any other backslash is itself
+ * (systemd's "\\x2d" in a unit's cgroup).
+ */
+static void uncomment(char *line)
+{
+	char *w = line;
+
+	for (const char *r = line; *r; r++) {
+		if (*r == '\\' && r[1] == '#') {
+			*w++ = *++r;
+			continue;
+		}
+		if (*r == '#')
+			break;
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
 /* One line (NUL-terminated, modified in place). */
 static int parse_line(struct ll_decl *d, struct ll_decl_src src, char *line, char *err,
 		      size_t errlen)
 {
-	char *w[DECL_WORDS], *hash = strchr(line, '#');
+	char *w[DECL_WORDS];
 	int n;
 
-	if (hash)
-		*hash = '\0';
+	uncomment(line);
 	n = ll_split_words(line, w, DECL_WORDS);
 	if (!n)
 		return 0;

@@ -18,10 +18,27 @@ static const char *mode_name(enum ll_decl_mode m)
 	return (unsigned)m < DECL_NMODES ? decl_mode_names[m] : "?";
 }
 
+/* A word as the file writes it: '#' as "\\#" (a bare one starts a comment). */
+static const char *word_escaped(const char *word, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *word && n + 3 <= len; word++) {
+		if (*word == '#')
+			buf[n++] = '\\';
+		buf[n++] = *word;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* an interface's name may hold a '#' too */
 void ll_decl_iface_line(const struct ll_decl_iface *i, char *buf, size_t len)
 {
-	snprintf(buf, len, "interface %s mode %s%s", i->name, mode_name(i->mode),
-		 i->no_tc ? " no-tc" : "");
+	char name[2 * sizeof(i->name)];
+
+	snprintf(buf, len, "interface %s mode %s%s", word_escaped(i->name, name, sizeof(name)),
+		 mode_name(i->mode), i->no_tc ? " no-tc" : "");
 }
 
 void ll_decl_rec_line(const struct ll_rule_rec *r, char *buf, size_t len)
@@ -61,8 +78,10 @@ void ll_decl_tune_line(enum ll_tune_field t, __u64 v, char *buf, size_t len)
 /* A link whose cgroup is gone has no path to write: a comment saying so. */
 void ll_decl_cgroup_line(const struct ll_decl_cgroup *g, char *buf, size_t len)
 {
+	char path[2 * LL_DECL_CG_LEN];
+
 	if (g->path[0] == '/')
-		snprintf(buf, len, "flow cgroup:%s", g->path);
+		snprintf(buf, len, "flow cgroup:%s", word_escaped(g->path, path, sizeof(path)));
 	else
 		snprintf(buf, len, "# flow cgroup: (cgroup id %llu, its directory is gone)",
 			 (unsigned long long)g->id);
@@ -71,10 +90,12 @@ void ll_decl_cgroup_line(const struct ll_decl_cgroup *g, char *buf, size_t len)
 /* sockets: the root without --cgroup; a gone directory (or one not writable here) a comment */
 void ll_decl_sockets_line(const struct ll_decl_cgroup *g, char *buf, size_t len)
 {
+	char path[2 * LL_DECL_CG_LEN];
+
 	if (!g->path[0])
 		snprintf(buf, len, "sockets");
 	else if (g->path[0] == '/')
-		snprintf(buf, len, "sockets --cgroup %s", g->path);
+		snprintf(buf, len, "sockets --cgroup %s", word_escaped(g->path, path, sizeof(path)));
 	else
 		snprintf(buf, len, "# sockets --cgroup: (cgroup id %llu, %s)",
 			 (unsigned long long)g->id, strcmp(g->path, "(gone)") ?

@@ -57,11 +57,12 @@ static const char usage_tail[] =
 "        source or destination port is in range. With --local ADDR:PORT and a SPEC\n"
 "        naming one host and one port, an exact 5-tuple flow is registered instead.\n"
 "\n"
-"Exit status: 0 success, 1 failure, 2 usage error. Every command but monitor,\n"
-"read-only ones (status, stats, flow list) included, needs the privileges of the\n"
-"pins' owner (mode 0600): root, or in a container uid 0 with CAP_BPF and\n"
-"CAP_NET_ADMIN; attach also needs CAP_PERFMON. State lives in the pin directory\n"
-"and persists after the command.\n";
+"Exit status: 0 success, 1 failure, 2 usage error, 3 the pin directory lacks\n"
+"some map pins (status names them); apply --check: 1 a difference, 2 an error.\n"
+"Every command but monitor, read-only ones (status, stats, flow list) included,\n"
+"needs the privileges of the pins' owner (mode 0600): root, or in a container\n"
+"uid 0 with CAP_BPF and CAP_NET_ADMIN; attach also needs CAP_PERFMON. State\n"
+"lives in the pin directory and persists after the command.\n";
 
 void cli_usage(FILE *f)
 {

@@ -169,9 +169,9 @@ int ll_cgroup_path_check(const char *path, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (const char *p = path; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || *p == '#') {
-			snprintf(err, errlen, "cgroup:/PATH: a space, control character or '#' "
-				 "cannot be written in the registry");
+		if (*p <= ' ' || *p == 0x7f) {
+			snprintf(err, errlen, "cgroup:/PATH: a space or control character cannot be "
+				 "written in the registry");
 			return -EINVAL;
 		}
 	return 0;
@@ -181,9 +181,9 @@ int ll_cgroup_path_check(const char *path, char *err, size_t errlen)
 static int cgroup_dir_chars(const char *dir, const char *what, char *err, size_t errlen)
 {
 	for (const char *p = dir; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || *p == '#') {
-			snprintf(err, errlen, "--cgroup DIR%s: a space, control character or '#' "
-				 "cannot be written in the registry", what);
+		if (*p <= ' ' || *p == 0x7f) {
+			snprintf(err, errlen, "--cgroup DIR%s: a space or control character cannot "
+				 "be written in the registry", what);
 			return -EINVAL;
 		}
 	if (strlen(dir) > LL_CGROUP_DIR_MAX) {

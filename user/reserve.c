@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -36,24 +35,6 @@ static int state_path(const struct ll_reserve_cfg *c, char *buf, size_t len)
 			 c->state_dir ? c->state_dir : LL_STATE_DIR_DEFAULT);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-/*
- * A daemon killed between ll_atomic_open and its rename leaves PATH.XXXXXX
- * behind: removed before the next save and at restore. One daemon owns a
- * state directory, so no other writer's temp file matches.
- */
-static void state_tmp_reap(const char *path)
-{
-	char pat[PATH_MAX];
-	glob_t g;
-
-	if (snprintf(pat, sizeof(pat), "%s.??????", path) >= (int)sizeof(pat) ||
-	    glob(pat, GLOB_NOSORT, NULL, &g))
-		return;
-	for (size_t i = 0; i < g.gl_pathc; i++)
-		unlink(g.gl_pathv[i]);
-	globfree(&g);
 }
 
 /* Reads a sysctl as one line without its newline. */
@@ -139,8 +120,8 @@ static int state_save(const struct ll_reserve_cfg *c, const struct ll_reserve_st
 		return ret;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	state_tmp_reap(path);
-	if ((ret = ll_atomic_open(&af, path, 0600, NULL)))
+	/* one writer (the daemon owning the directory): a fixed temp name, never piling up */
+	if ((ret = ll_atomic_open(&af, path, 0600, NULL, LL_ATOMIC_FIXED)))
 		return ret;
 	fprintf(af.f, "# lifeline: sysctl values before lifeline changed them\n");
 	for (int i = 0; i < LL_SYSCTL_MAX; i++)
@@ -318,7 +299,7 @@ int ll_reserve_restore(const struct ll_reserve_cfg *c, char *err, size_t errlen)
 		}
 	}
 	state_path(c, path, sizeof(path));
-	state_tmp_reap(path);
+	ll_atomic_discard(path);	/* what a daemon killed in state_save left */
 	if (unlink(path) && errno != ENOENT) {
 		ret = -errno;
 		ERR("restored, but cannot remove %s: %s", path, strerror(errno));

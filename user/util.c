@@ -47,16 +47,18 @@ int ll_split_words(char *line, char **words, int max)
 }
 
 int ll_atomic_open(struct ll_atomic_file *a, const char *path, mode_t mode,
-		   const struct stat *keep)
+		   const struct stat *keep, unsigned flags)
 {
-	int fd, ret;
+	int fixed = flags & LL_ATOMIC_FIXED, fd, ret;
 
 	a->f = NULL;
 	a->failed = LL_ATOMIC_NAME;
-	if (snprintf(a->tmp, sizeof(a->tmp), "%s.XXXXXX", path) >= (int)sizeof(a->tmp))
+	if (snprintf(a->tmp, sizeof(a->tmp), fixed ? "%s.tmp" : "%s.XXXXXX", path) >=
+	    (int)sizeof(a->tmp))
 		return -ENAMETOOLONG;
 	a->failed = LL_ATOMIC_CREATE;
-	fd = mkostemp(a->tmp, O_CLOEXEC);
+	fd = fixed ? open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode) :
+		     mkostemp(a->tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (keep && fchown(fd, keep->st_uid, keep->st_gid)) {
@@ -71,6 +73,14 @@ int ll_atomic_open(struct ll_atomic_file *a, const char *path, mode_t mode,
 	close(fd);
 	unlink(a->tmp);
 	return ret;
+}
+
+void ll_atomic_discard(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) < (int)sizeof(tmp))
+		unlink(tmp);
 }
 
 int ll_atomic_close(struct ll_atomic_file *a, const char *path, int ret)

@@ -48,8 +48,17 @@ struct ll_atomic_file {
 	char tmp[PATH_MAX];
 	enum ll_atomic_step failed;
 };
+/*
+ * flags: LL_ATOMIC_FIXED, for a file with one writer (lifelined's state):
+ * the temporary file is path.tmp, truncated when it exists, so a writer
+ * killed before its rename leaves that one file, which the next write
+ * replaces (a random name would leave one more each time);
+ * ll_atomic_discard(path) removes it.
+ */
+#define LL_ATOMIC_FIXED 1u
 int ll_atomic_open(struct ll_atomic_file *a, const char *path, mode_t mode,
-		   const struct stat *keep);
+		   const struct stat *keep, unsigned flags);
+void ll_atomic_discard(const char *path);
 int ll_atomic_close(struct ll_atomic_file *a, const char *path, int ret);
 
 /*

@@ -42,12 +42,15 @@ static int apply_prepare(struct cli_ctx *c)
 	char err[1024];
 	int ret;
 
+	/* --check: 1 is a difference, so every error is 2 (as diff(1) does) */
+	if (ap.check)
+		cli_failure = EXIT_USAGE;
 	ap.file = c->argc ? c->argv[0] : LL_DECL_DEFAULT;
 	ll_decl_init(&ap.want);
 	ret = ll_decl_load(&ap.want, ap.file, err, sizeof(err));
 	if (ret) {
 		ll_decl_free(&ap.want);
-		return out_error(ret == -EINVAL ? EXIT_USAGE : EXIT_FAILURE,
+		return out_error(ret == -EINVAL ? EXIT_USAGE : cli_failure,
 				 "%s; nothing was applied", err);
 	}
 	return 0;
@@ -136,7 +139,7 @@ static int apply_run(struct cli_ctx *c)
 	ret = ap.check && n ? EXIT_FAILURE : EXIT_SUCCESS;
 	goto out;
 fail:
-	ret = out_error(EXIT_FAILURE, "%s", err);
+	ret = out_error(cli_failure, "%s", err);
 out:
 	ll_decl_diff_free(&diff);
 	ll_decl_free(&have);
@@ -199,7 +202,7 @@ static int save_file(const struct ll_decl *have, const char *file)
 
 	if ((ret = save_target(file, path, sizeof(path), &st, &exists)))
 		return ret;
-	ret = ll_atomic_open(&af, path, 0644, exists ? &st : NULL);
+	ret = ll_atomic_open(&af, path, 0644, exists ? &st : NULL, 0);
 	if (ret && af.failed == LL_ATOMIC_NAME)
 		return usage_error("file name too long");
 	if (ret && af.failed == LL_ATOMIC_OWNER)
@@ -253,7 +256,8 @@ static int save_run(struct cli_ctx *c)
 static const struct cli_opt apply_opts[] = {
 	{ "check", CLI_FLAG, &ap.check,
 	  .help = "validate and print the difference, change nothing; exit 0 when the state equals "
-		  "the file, 1 when there is a difference" },
+		  "the file, 1 when there is a difference, 2 on any error (a missing directory "
+		  "or interface included)" },
 	{ "keep", CLI_FLAG, &ap.keep,
 	  .help = "leave interfaces, rules, flows, cgroups and sockets links that the files do "
 		  "not name" },
@@ -270,9 +274,11 @@ static const struct cli_verb apply_verbs[] = {
 		  "fails the state is put back as it was. Settings (tune, strict) that no file "
 		  "names keep their value; flows registered by sock_ops or a cgroup are never "
 		  "touched. Applying the same file again prints nothing. Exit status: 0 applied "
-		  "(or nothing to do), 1 failure (nothing changed) or, with --check, a "
-		  "difference; 2 a usage error or an invalid file (one line FILE:LINE: message; "
-		  "nothing is applied). docs/registry.conf is a commented example.",
+		  "(or nothing to do), 1 failure (nothing changed; a missing interface or cgroup "
+		  "directory: FILE:LINE), 2 a usage error or an invalid file (one line FILE:LINE: "
+		  "message; nothing is applied), 3 the pin directory lacks some map pins (see "
+		  "status). With --check: 0 equal, 1 a difference, 2 any error (as diff(1)), 3 "
+		  "as above. docs/registry.conf is a commented example.",
 	  .examples = "apply\napply --check /etc/lifeline/registry.conf\napply --keep site.conf" },
 };
 

@@ -182,12 +182,27 @@ static int detach_linked(const char *dir, struct ll_iface *ifs, int n, int ifind
 	char err[512];
 
 	for (int i = 0; i < n; i++) {
+		int where;
+
 		if (!detach_all && ifs[i].ifindex != ifindex)
 			continue;
 		*found = 1;
+		/* before the detach: its links say whether the name here is the interface's */
+		where = ll_iface_where(dir, ifs[i].ifindex);
 		if (ll_detach(dir, ifs[i].ifindex, err, sizeof(err)))
 			return out_error(EXIT_FAILURE, "%s", err);
-		emit_str(e, NULL, "detached from %s\n", ifs[i].name[0] ? ifs[i].name : "(gone)");
+		if (where == LL_IFACE_HERE && ifs[i].name[0]) {
+			emit_str(e, NULL, "detached from %s\n", ifs[i].name);
+			continue;
+		}
+		/* removed by program id: the interface that has the ifindex here is not touched */
+		emit_str(e, NULL, NULL, "(gone)");
+		emit_text(e, "removed the pins of ifindex %d: the interface it recorded is %s", ifs[i].ifindex,
+			  where == LL_IFACE_ELSEWHERE ? "in another namespace now" : "gone");
+		if (ifs[i].name[0])
+			emit_text(e, " (%s, which has ifindex %d here, is another one, untouched)",
+				  ifs[i].name, ifs[i].ifindex);
+		emit_text(e, "\n");
 	}
 	return 0;
 }

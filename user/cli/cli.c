@@ -22,6 +22,7 @@
 
 const char *cli_pin_opt;
 struct ll_load_opts cli_load_opts;
+int cli_failure = EXIT_FAILURE;
 
 int usage_error(const char *fmt, ...)
 {
@@ -54,7 +55,7 @@ int need_privileges(void)
 {
 	if (have_privileges())
 		return 0;
-	return out_error(EXIT_FAILURE, "permission denied: lifeline needs root, or CAP_BPF and "
+	return out_error(cli_failure, "permission denied: lifeline needs root, or CAP_BPF and "
 			 "CAP_NET_ADMIN (run it with sudo)");
 }
 
@@ -82,8 +83,75 @@ int pin_dir(const char **dir)
 
 int cli_not_set_up(const char *dir)
 {
-	return out_error(EXIT_FAILURE, "lifeline is not set up at %s (nothing attached or "
+	return out_error(cli_failure, "lifeline is not set up at %s (nothing attached or "
 			 "registered yet; start with 'lifeline attach DEV')", dir);
+}
+
+int pins_missing(const char *dir, char *names, size_t len, int *only_observe)
+{
+	char path[PATH_MAX];
+	int n = 0;
+
+	if (names && len)
+		names[0] = '\0';
+	if (only_observe)
+		*only_observe = 1;
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		snprintf(path, sizeof(path), "%.4000s/%s", dir, ll_map_names[i]);
+		if (!access(path, F_OK))
+			continue;
+		if (names && len) {
+			size_t l = strlen(names);
+
+			snprintf(names + l, len - l, "%s%s", n ? ", " : "", ll_map_names[i]);
+		}
+		if (only_observe && i != LL_MAP_OBSERVE_XDP && i != LL_MAP_OBSERVE_TC)
+			*only_observe = 0;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Some map pins gone, the state's still there (removed by hand): the
+ * programs attached go on using the maps they were loaded with, which no
+ * command reaches now. What restores them, as the code stands: an observe
+ * program array is filled and the programs renewed by attach DEV; any other
+ * map only by removing what is left and applying a saved registry (attach
+ * DEV alone pins a new, empty map that the attached programs do not use).
+ */
+void pins_incomplete_msg(const char *dir, char *msg, size_t len)
+{
+	char names[512], devs[256] = "";
+	struct ll_iface ifs[16];
+	int observe, n;
+
+	pins_missing(dir, names, sizeof(names), &observe);
+	n = ll_iface_list(dir, ifs, 16);
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(devs);
+
+		snprintf(devs + l, sizeof(devs) - l, "%s%s", i ? ", " : "",
+			 ifs[i].name[0] ? ifs[i].name : "(gone)");
+	}
+	if (observe)
+		snprintf(msg, len, "lifeline's pins at %s are incomplete: %s missing (removed by "
+			 "hand?); 'lifeline attach DEV' on each attached interface (%s) pins it "
+			 "again and renews the programs", dir, names, n > 0 ? devs : "none");
+	else
+		snprintf(msg, len, "lifeline's pins at %s are incomplete: %s missing (removed by "
+			 "hand?); the attached programs still use the old maps, which no command "
+			 "reaches: 'lifeline detach --all' (removes what is left, registrations "
+			 "included), then 'lifeline apply FILE' (a registry saved before) sets it up "
+			 "again; 'lifeline attach DEV' alone does not", dir, names);
+}
+
+int cli_pins_incomplete(const char *dir)
+{
+	char msg[1024];
+
+	pins_incomplete_msg(dir, msg, sizeof(msg));
+	return out_error(EXIT_PINS, "%s", msg);
 }
 
 /* The maps and the instance lock, taken first; create: the maps are created when missing. */
@@ -98,10 +166,10 @@ static int session_lock(struct session *s, const char *dir, int create)
 	if (create) {
 		err = ll_pin_dir_prepare(dir);
 		if (err == -ENOTSUP)
-			return out_error(EXIT_FAILURE, "%s is not on a bpffs mount; mount one with "
+			return out_error(cli_failure, "%s is not on a bpffs mount; mount one with "
 					 "'mount -t bpf bpf DIR' or use --pin-path", dir);
 		if (err)
-			return out_error(EXIT_FAILURE, "cannot create %s: %s", dir, strerror(-err));
+			return out_error(cli_failure, "cannot create %s: %s", dir, strerror(-err));
 	}
 	s->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->lock_fd >= 0)
@@ -126,20 +194,20 @@ int session_open(struct session *s, int create)
 	if ((err = pin_dir(&dir)))
 		return err;
 	if (need_privileges())
-		return EXIT_FAILURE;
+		return cli_failure;
 	if ((err = session_lock(s, dir, create)))
 		return err;
 	err = create ? ll_maps_open_or_create(&s->m, dir, &cli_load_opts) : ll_maps_open(&s->m, dir);
 	if (err == -ENOENT && !create) {
 		session_close(s);
-		return cli_not_set_up(dir);
+		return pins_present(dir) ? cli_pins_incomplete(dir) : cli_not_set_up(dir);
 	}
 	if (err) {
 		char buf[256];
 		const char *why = ll_maps_strerror(&s->m, err, buf, sizeof(buf));
 
 		session_close(s);
-		return out_error(EXIT_FAILURE, "cannot open the lifeline maps at %s: %s", dir, why);
+		return out_error(cli_failure, "cannot open the lifeline maps at %s: %s", dir, why);
 	}
 	return 0;
 }
@@ -163,11 +231,16 @@ static int cli_session_begin(struct cli_ctx *c)
 	if (m != CLI_SESS_PRIV && (ret = pin_dir(&c->dir)))
 		return ret;
 	if (need_privileges())
-		return EXIT_FAILURE;
+		return cli_failure;
 	if (m == CLI_SESS_PRIV || m == CLI_SESS_PIN)
 		return 0;
 	if (m == CLI_SESS_IF_PINS && !pins_present(c->dir))
 		return 0;
+	/* incomplete pins: the verb says so (status, with the interfaces recorded) */
+	if (m == CLI_SESS_IF_PINS && pins_missing(c->dir, NULL, 0, NULL)) {
+		c->pins_incomplete = 1;
+		return 0;
+	}
 	if ((ret = session_open(&c->s, m == CLI_SESS_CREATE)))
 		return ret;
 	c->have_session = 1;
@@ -188,7 +261,7 @@ int cli_emit_failed(struct cli_ctx *c, struct emit *e, const char *msg)
 {
 	snprintf(c->fail, sizeof(c->fail), "%s", msg);
 	cli_emit_done(c, e);
-	return EXIT_FAILURE;
+	return c->fail_code ? c->fail_code : EXIT_FAILURE;
 }
 
 /* The command's output: its object or text, with c->fail as its error (one line on stderr too). */
@@ -196,7 +269,8 @@ static void cli_print(struct cli_ctx *c)
 {
 	if (c->out && c->fail[0]) {
 		json_object_object_add(c->out, "error", json_object_new_string(c->fail));
-		json_object_object_add(c->out, "exit_code", json_object_new_int(EXIT_FAILURE));
+		json_object_object_add(c->out, "exit_code",
+				       json_object_new_int(c->fail_code ? c->fail_code : EXIT_FAILURE));
 	}
 	if (c->out)
 		out_emit(c->out, c->human);

@@ -29,6 +29,14 @@
 #include "out.h"
 
 #define EXIT_USAGE 2
+/* the pin directory holds the state but not every map pin (removed by hand) */
+#define EXIT_PINS 3
+/*
+ * The exit status of the generic failures (privileges, the maps not there or
+ * unreadable): 1, or 2 where 1 means something else (apply --check: a
+ * difference), set by the verb's prepare.
+ */
+extern int cli_failure;
 /* LL_VERSION comes from the Makefile (VERSION), its one place */
 /* orphans (attach.h) read at most this many */
 #define MAX_ORPHANS 64
@@ -122,7 +130,9 @@ struct cli_ctx {
 	json_object *out;
 	void (*human)(json_object *o);
 	char *text;		/* or, from the emitter (emit.h), the text (out: -j's object) */
-	char fail[512];		/* set: out is printed with this error, exit 1 */
+	char fail[1024];	/* set: out is printed with this error, exit 1 */
+	int fail_code;		/* with fail: the exit status when not 1 */
+	int pins_incomplete;	/* CLI_SESS_IF_PINS: not every map pin is there (no session) */
 	void *priv;		/* prepare -> run */
 };
 
@@ -154,6 +164,12 @@ int session_open(struct session *s, int create);
 void session_close(struct session *s);
 /* the error of a read session on a pin directory without maps */
 int cli_not_set_up(const char *dir);
+/* the map pins missing at dir: how many, their names; only_observe: all are observe arrays */
+int pins_missing(const char *dir, char *names, size_t len, int *only_observe);
+/* the one line that names the missing pins and what restores them */
+void pins_incomplete_msg(const char *dir, char *msg, size_t len);
+/* that line on stderr (JSON in -j): EXIT_PINS */
+int cli_pins_incomplete(const char *dir);
 static inline int cli_emit(struct cli_ctx *c, json_object *j, void (*human)(json_object *o))
 {
 	c->out = j;

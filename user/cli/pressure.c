@@ -129,6 +129,8 @@ static int pressure_clear(struct cli_ctx *c)
 	struct emit e;
 	char msg[512];
 
+	if (c->pins_incomplete)
+		return cli_pins_incomplete(c->dir);
 	no = orphans_find(c->dir, orph);
 	if (!no && !c->have_session)
 		return cli_not_set_up(c->dir);
@@ -174,6 +176,8 @@ static int pressure_show(struct cli_ctx *c)
 	struct ll_orphan orph[MAX_ORPHANS];
 	int no;
 
+	if (c->pins_incomplete)
+		return cli_pins_incomplete(c->dir);
 	if (!c->have_session) {
 		no = orphans_find(c->dir, orph);
 		if (!no)

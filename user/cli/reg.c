@@ -229,11 +229,15 @@ static int cgroup_prepare(struct cli_ctx *c, int add)
 	if (reg_opts.name || reg_opts.local || reg_opts.strict)
 		return usage_error("flow %s cgroup:/PATH takes no options", add ? "add" : "del");
 	char err[256];
+	__u64 id;
 
 	if (ll_cgroup_path_check(path, err, sizeof(err)))
 		return usage_error("%s", err);
 	snprintf(reg.cgdir, sizeof(reg.cgdir), "%s%s", ll_cgroup2_root(), strcmp(path, "/") ? path : "");
 	reg.cgroup = c->argv[0];
+	/* before the session: a missing directory creates no maps */
+	if (add && ll_cgroup_id(reg.cgdir, &id))
+		return out_error(EXIT_FAILURE, "%s is not a cgroup-v2 directory", reg.cgdir);
 	return 0;
 }
 

@@ -25,9 +25,6 @@ static int sockets_run(struct cli_ctx *c, int attach, int detach, int scan)
 	struct emit e;
 	int ret = 0, n;
 
-	/* lifeline save writes the directory in the registry: refuse what it could not */
-	if (attach && sockets_cgroup && ll_cgroup_dir_writable(sockets_cgroup, err, sizeof(err)))
-		return usage_error("%s", err);
 	if (attach)
 		ret = ll_sockets_attach(c->s.m.dir, cgdir, 0, err, sizeof(err));
 	else if (detach)
@@ -57,6 +54,32 @@ static int sockets_run(struct cli_ctx *c, int attach, int detach, int scan)
 	return cli_emit_done(c, &e);
 }
 
+/* DIR checked before the session: a bad one creates no maps (as attach DEV) */
+static int sockets_prepare(struct cli_ctx *c, int attach)
+{
+	char err[512];
+	__u64 id;
+
+	if (!sockets_cgroup)
+		return 0;
+	/* lifeline save writes the directory in the registry: refuse what it could not */
+	if (attach && ll_cgroup_dir_writable(sockets_cgroup, err, sizeof(err)))
+		return usage_error("%s", err);
+	if (ll_cgroup_id(sockets_cgroup, &id))
+		return out_error(EXIT_FAILURE, "%s is not a cgroup-v2 directory", sockets_cgroup);
+	return 0;
+}
+
+static int sockets_attach_prepare(struct cli_ctx *c)
+{
+	return sockets_prepare(c, 1);
+}
+
+static int sockets_detach_prepare(struct cli_ctx *c)
+{
+	return sockets_prepare(c, 0);
+}
+
 static int sockets_attach(struct cli_ctx *c)
 {
 	return sockets_run(c, 1, 0, 1);
@@ -78,12 +101,12 @@ static int sockets_list(struct cli_ctx *c)
 }
 
 static const struct cli_verb sockets_verbs[] = {
-	{ "attach", NULL, sockets_attach, CLI_SESS_CREATE, sockets_opts, NULL, 0, 0,
+	{ "attach", sockets_attach_prepare, sockets_attach, CLI_SESS_CREATE, sockets_opts, NULL, 0, 0,
 	  .summary = "register TCP connections to registered endpoints when established, remove "
 		     "them when closed (sock_ops on DIR, default the cgroup-v2 root); also scans "
 		     "existing connections",
 	  .examples = "sockets attach\nsockets attach --cgroup /sys/fs/cgroup/system.slice" },
-	{ "detach", NULL, sockets_detach, CLI_SESS_READ, sockets_opts, NULL, 0, 0,
+	{ "detach", sockets_detach_prepare, sockets_detach, CLI_SESS_READ, sockets_opts, NULL, 0, 0,
 	  .summary = "remove sock_ops from DIR", .examples = "sockets detach" },
 	{ "scan", NULL, sockets_scan, CLI_SESS_CREATE, NULL, NULL, 0, 0,
 	  .summary = "register existing connections again", .examples = "sockets scan" },

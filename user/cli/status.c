@@ -2,6 +2,7 @@
 /* lifeline status: interfaces, level, registrations, counters, orphans. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "emit.h"
 #include "registry.h"
@@ -76,6 +77,39 @@ static void status_counters(struct emit *e, const struct ll_maps *m)
 	emit_table_end(e, "  ", "no packets counted (at level none the fast path counts nothing)");
 }
 
+/*
+ * Not every map pin there (removed by hand): the interfaces recorded, the
+ * missing pins and what restores them; EXIT_PINS, which "not set up" (1)
+ * is not.
+ */
+static int status_pins_incomplete(struct cli_ctx *c)
+{
+	struct ll_iface ifs[256];
+	char names[512], msg[1024];
+	int n = ll_iface_list(c->dir, ifs, 256);
+	struct emit e;
+
+	emit_begin(&e);
+	emit_str(&e, FIELD_PIN_PATH, "pin path: %s (incomplete)\n", c->dir);
+	emit_bool(&e, FIELD_SET_UP, NULL, NULL, 0);
+	emit_bool(&e, "pins_incomplete", NULL, NULL, 1);
+	emit_arr_begin(&e, "missing_pins");
+	pins_missing(c->dir, names, sizeof(names), NULL);
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%.4000s/%s", c->dir, ll_map_names[i]);
+		if (access(path, F_OK))
+			emit_str(&e, NULL, NULL, ll_map_names[i]);
+	}
+	emit_close(&e);
+	emit_text(&e, "  missing pins: %s\n", names);
+	status_ifaces(&e, ifs, n < 0 ? 0 : n);
+	pins_incomplete_msg(c->dir, msg, sizeof(msg));
+	c->fail_code = EXIT_PINS;
+	return cli_emit_failed(c, &e, msg);
+}
+
 static int do_status(struct cli_ctx *c)
 {
 	struct ll_orphan orph[MAX_ORPHANS];
@@ -85,6 +119,8 @@ static int do_status(struct cli_ctx *c)
 	char msg[512];
 	int n, no;
 
+	if (c->pins_incomplete)
+		return status_pins_incomplete(c);
 	no = orphans_find(c->dir, orph);
 	if (!c->have_session) {
 		if (!no)
@@ -108,8 +144,20 @@ static int do_status(struct cli_ctx *c)
 		return cli_emit_failed(c, &e, msg);
 	}
 	for (int i = 0; i < n; i++) {
+		int where;
+
 		if (!strcmp(ifs[i].state, "enforcing"))
 			continue;
+		where = ll_iface_where(m->dir, ifs[i].ifindex);
+		if (where != LL_IFACE_HERE && ifs[i].name[0]) {
+			/* the name here is another interface's: not one to attach to */
+			snprintf(msg, sizeof(msg), "the interface lifeline attached at ifindex %d is "
+				 "%s (%s has that ifindex here, another one); 'lifeline detach %s' "
+				 "removes the record (by ifindex, %s is not touched)", ifs[i].ifindex,
+				 where == LL_IFACE_GONE ? "gone" : "in another namespace now",
+				 ifs[i].name, ifs[i].name, ifs[i].name);
+			return cli_emit_failed(c, &e, msg);
+		}
 		snprintf(msg, sizeof(msg), "%s (ifindex %d) is %s: %s; 'lifeline attach %s' "
 			 "attaches again, 'lifeline detach' removes the record",
 			 ifs[i].name[0] ? ifs[i].name : "(gone)", ifs[i].ifindex, ifs[i].state,
@@ -123,7 +171,9 @@ static const struct cli_verb status_verbs[] = {
 	{ NULL, NULL, do_status, CLI_SESS_IF_PINS, NULL, NULL, 0, 0,
 	  .summary = "interfaces, level, source and lease, counters, table sizes; orphans "
 		     "(lifeline programs on this namespace's interfaces whose pins are gone: exit "
-		     "1; detach or attach DEV removes them)",
+		     "1; detach or attach DEV removes them); exit 1 also when nothing is set up "
+		     "or an interface is not enforcing, 3 when some map pins are missing "
+		     "(missing_pins[] in -j, and what restores them)",
 	  .examples = "status\n-j status" },
 };
 
