@@ -7,20 +7,33 @@
 # two u32 stores. The JIT keeps these as real x86 loads and stores, and a
 # load that no single earlier store covers is not forwarded: it waits until
 # the stores reach the cache.
-#   bench/stallcheck.sh [-a] [OBJ [PROG...]]   (default build/lifeline.bpf.o)
-# -a also lists loads that read part of one wider store (these forward).
+#   bench/stallcheck.sh [-a] [-p] [OBJ [PROG...]]   (default build/lifeline.bpf.o)
+# -a also lists loads that read part of one wider store (these forward);
+# -p also lists loads that any earlier store in text order covers only in
+# part (a store on another path may be the last one on some path: more
+# hits, most of them spill slots that other paths reuse).
 # Stack slots are followed through r10 and registers copied from it plus a
-# constant. Text order, not control flow: a store on another branch counts,
-# so read each hit in `llvm-objdump -dl` before acting on it. Exit 0 always.
+# constant. Text order, not control flow: without -p the last store to each
+# byte in text order is taken as the one the load reads, which may be on
+# another path; read each hit in `llvm-objdump -d` before acting on it.
+# Not seen: loads by the kernel (a helper reading a map key built on the
+# stack) and loads in a subprogram of its caller's stack. Exit 0 always.
 set -euo pipefail
 
-all=0
-if [ "${1:-}" = -a ]; then all=1; shift; fi
+flags=-
+while [ $# -gt 0 ]; do
+	case $1 in
+	-a) flags+=a; shift ;;
+	-p) flags+=p; shift ;;
+	*) break ;;
+	esac
+done
 obj=${1:-build/lifeline.bpf.o}
 shift || true
 script=$(cat <<'PY'
 import re, sys
-show_all = sys.argv[1] == '1'
+show_all = 'a' in sys.argv[1]
+paths = 'p' in sys.argv[1]
 want = set(sys.argv[2:])
 sym = re.compile(r'^[0-9a-f]+ <([^>]+)>:')
 ins = re.compile(r'^\s*(\d+):\s+(.*)$')
@@ -66,7 +79,11 @@ for line in sys.stdin:
                     last[b] = s
             srcs = sorted(set(last.values()), key=lambda s: s[2])
             covered = len(srcs) == 1 and srcs[0][0] <= a and a + size <= srcs[0][0] + srcs[0][1]
-            if srcs and not covered and (len(srcs) > 1 or srcs[0][1] < size):
+            # any earlier store that covers part of the load only: on some path it may be the last
+            part = [s for s in over if not (s[0] <= a and a + size <= s[0] + s[1])]
+            if (srcs and not covered and (len(srcs) > 1 or srcs[0][1] < size)) or (paths and part):
+                if paths and covered:
+                    srcs = sorted(set(part), key=lambda s: s[2])
                 hits += 1
                 print('%s %d: u%d load fp%+d from %d stores: %s' % (prog, pc, size * 8, a, len(srcs),
                       ', '.join('u%d fp%+d @%d' % (s[1] * 8, s[0], s[2]) for s in srcs)))
@@ -92,4 +109,4 @@ for line in sys.stdin:
 print('%d possible stall(s)' % hits, file=sys.stderr)
 PY
 )
-llvm-objdump -d --no-show-raw-insn "$obj" | python3 -c "$script" "$all" "$@"
+llvm-objdump -d --no-show-raw-insn "$obj" | python3 -c "$script" "$flags" "$@"
