@@ -81,7 +81,7 @@ struct row {
 	char note[160];		/* skip reason or wrong verdict */
 };
 
-#define MAX_ROWS 64
+#define MAX_ROWS 96
 static struct row rows[MAX_ROWS];
 static int nrows;
 static int had_error;
@@ -656,6 +656,80 @@ static int bench_floors(struct bench *b, struct lifeline_bpf *skel)
 }
 
 /*
+ * A prefix-rule hit: the remote matches no exact flow and no host entry,
+ * but a prefix rule in the trie (ll_rules): 203.0.113.248/29 and
+ * 2001:db8:200::/48, port BENCH_RULE_PORT, installed for these rows only
+ * (with the trie non-empty, every remote that the prefilter passes looks it
+ * up, so the other rows run without it).
+ */
+static int bench_prefix(struct bench *b, struct lifeline_bpf *skel, enum base base, int fd,
+			__u32 pass, __u32 hook, const char *hname)
+{
+	static const struct {
+		const char *what, *src, *dst, *net;
+		int plen;
+	} pc[] = {
+		{ "prefix-rule hit, TCP IPv4", "203.0.113.250", "192.0.2.1", "203.0.113.248", 29 },
+		{ "prefix-rule hit, TCP IPv6", "2001:db8:200::7", "2001:db8::1", "2001:db8:200::", 48 },
+	};
+	int rules = bpf_map__fd(skel->maps.ll_rules), state = bpf_map__fd(skel->maps.ll_state);
+	struct ll_rule_key keys[2];
+	struct ll_state st;
+	__u32 zero = 0;
+	int err = 0, n = 0;
+	struct row *r;
+
+	if (bpf_map_lookup_elem(state, &zero, &st))
+		return -errno;
+	for (int i = 0; i < 2; i++) {
+		struct ll_rule_val v = { .nranges = 1 };
+		struct ll_rule_key *k = &keys[i];
+
+		memset(k, 0, sizeof(*k));
+		k->proto = IPPROTO_TCP;
+		if (i == 0) {
+			k->addr[10] = k->addr[11] = 0xff;
+			inet_pton(AF_INET, pc[i].net, k->addr + 12);
+			k->prefixlen = 8 + 96 + pc[i].plen;
+		} else {
+			inet_pton(AF_INET6, pc[i].net, k->addr);
+			k->prefixlen = 8 + pc[i].plen;
+		}
+		v.ranges[0].lo = v.ranges[0].hi = BENCH_RULE_PORT;
+		v.ranges[0].rule_id = BENCH_NR_RULES + i;
+		if (bpf_map_update_elem(rules, k, &v, BPF_NOEXIST)) {
+			err = -errno;
+			goto out;
+		}
+		n++;
+	}
+	st.trie_entries[0] += 2;	/* [0]: endpoint rules (ll_rules) */
+	if (bpf_map_update_elem(state, &zero, &st, 0)) {
+		err = -errno;
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct pkt_spec s = { .src = pc[i].src, .dst = pc[i].dst, .proto = IPPROTO_TCP,
+				      .sport = BENCH_RULE_PORT, .dport = 45000, .payload = 64 };
+		struct frame f;
+		char name[96];
+
+		frame_build(&f, &s);
+		snprintf(name, sizeof(name), "%s: %s", hname, pc[i].what);
+		r = measure(b, base, fd, f.buf, f.len, pass, LL_COUNTER_IDX(hook, LL_PASS_RULE), name);
+		row_target(r, 3.0);
+		judge(r);
+	}
+	st.trie_entries[0] -= 2;
+	if (bpf_map_update_elem(state, &zero, &st, 0))
+		err = -errno;
+out:
+	while (n--)
+		bpf_map_delete_elem(rules, &keys[n]);
+	return err;
+}
+
+/*
  * The issue-17 cases: 10^6 exact flows and 1,000 endpoint rules loaded, level
  * critical; every case through ll_xdp against bare XDP_DROP and through
  * ll_tc_policy (attach --mode tc) against the bare tc program, each
@@ -735,6 +809,12 @@ static int bench_critical(struct bench *b)
 			if (kcases[i].v4_pair)
 				v6_row(hooks[h].name, &kcases[i]);
 	}
+
+	if (bench_prefix(b, skel, hooks[0].base, bpf_program__fd(skel->progs.ll_xdp), XDP_PASS,
+			 LL_HOOK_XDP, "xdp") ||
+	    bench_prefix(b, skel, hooks[1].base, bpf_program__fd(skel->progs.ll_tc_policy),
+			 TC_ACT_OK, LL_HOOK_TC_INGRESS, "tc"))
+		had_error = 1;
 
 	/* TC ingress behind XDP: a plain (not reserve-backed) skb is passed untouched. */
 	flow_frame(&f, 0, 0);

@@ -142,6 +142,41 @@ static __always_inline long ll_ranges_match(const struct ll_rule_val *v, const s
 }
 
 /*
+ * The trie's key for a remote, built where the trie reads it with 8-byte
+ * loads at offsets 4 and 12 (the address follows a 4-byte prefix length
+ * and the protocol byte): on the stack, whose stores must be aligned, no
+ * store could cover those loads, and every lookup waited for its key's
+ * stores to reach the cache (a store-forwarding stall per load). So the
+ * key goes to the per-CPU scratch of ll_hdr_copy (its header copy is
+ * parsed and done with by now), where an unaligned store is allowed, in
+ * the words the trie reads. The address is read as the u32 words it was
+ * stored as (asm: not joined into u64 loads that would span two of them).
+ * Returns NULL if the scratch cannot be had.
+ */
+static __always_inline struct ll_rule_key *ll_trie_key(const __u8 *remote, __u8 proto)
+{
+	const __u32 *addr = (const __u32 *)remote;
+	__u32 zero = 0, a0 = addr[0], a1 = addr[1], a2 = addr[2], a3 = addr[3];
+	struct ll_hdr_copy *sc = bpf_map_lookup_elem(&ll_hdr_copy, &zero);
+	__u8 *k;
+
+	if (!sc)
+		return NULL;
+	asm volatile("" : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3));
+	k = sc->b;
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "ll_trie_key assumes a little-endian target"
+#endif
+	_Static_assert(__builtin_offsetof(struct ll_rule_key, addr) == 5 && sizeof(struct ll_rule_key) == 24 &&
+		       sizeof(struct ll_hdr_copy) >= sizeof(struct ll_rule_key), "ll_rule_key's layout");
+	*(__u32 *)k = LL_RULE_KEY_BITS;
+	*(__u64 *)(k + 4) = proto | (__u64)a0 << 8 | (__u64)a1 << 40;
+	*(__u64 *)(k + 12) = a1 >> 24 | (__u64)a2 << 8 | (__u64)a3 << 40;
+	*(__u32 *)(k + 20) = a3 >> 24;
+	return (struct ll_rule_key *)k;
+}
+
+/*
  * Looks the remote address up in one rule table: the exact-host hash
  * first, then the prefix trie, each only when it holds entries; the host
  * hash also only when the remote prefilter says it may hold this remote
@@ -151,9 +186,9 @@ static __always_inline long ll_rule_match(const struct ll_state *s, enum ll_tabl
 					  const struct ll_pkt *p, const __u8 *remote,
 					  enum ll_hosts hosts_maybe)
 {
-	struct ll_rule_key key = { .prefixlen = LL_RULE_KEY_BITS, .proto = p->proto };
 	/* ll_pkt is 4-byte aligned and its addresses lead it */
 	const __u32 *addr = (const __u32 *)remote;
+	struct ll_rule_key *key;
 	struct ll_host_val *hv;
 	struct ll_rule_val *v;
 
@@ -166,8 +201,10 @@ static __always_inline long ll_rule_match(const struct ll_state *s, enum ll_tabl
 	}
 	if (!s->trie_entries[kind])
 		return -1;
-	__builtin_memcpy(key.addr, remote, 16);
-	v = bpf_map_lookup_elem(kind ? (void *)&ll_allow : (void *)&ll_rules, &key);
+	key = ll_trie_key(remote, p->proto);
+	if (!key)
+		return -1;
+	v = bpf_map_lookup_elem(kind ? (void *)&ll_allow : (void *)&ll_rules, key);
 	return v ? ll_ranges_match(v, p) : -1;
 }
 
@@ -236,13 +273,47 @@ static __always_inline struct ll_flow_val *ll_flow_match(const struct ll_pkt *p,
 	return e ? &e->val : NULL;
 }
 
+/*
+ * Two u32 words of an address as the u64 word they make in memory, read
+ * as the u32 words the parser stored (asm: the compiler would join the two
+ * loads into one u64 load spanning both stores, a store-forwarding stall).
+ */
+static __always_inline __u64 ll_word64(const __u32 *w)
+{
+	__u32 lo = w[0], hi = w[1];
+
+	asm volatile("" : "+r"(lo), "+r"(hi));
+	return lo | (__u64)hi << 32;
+}
+
+/*
+ * An IPv6 address (ll_pkt's, u32 words) to a u64-aligned destination, in
+ * the u64 words the kernel compares addresses in (ipv6_addr_equal).
+ */
+static __always_inline void ll_addr_put(void *dst, const __u8 *addr)
+{
+	const __u32 *a = (const __u32 *)addr;
+	__u64 *w = dst;
+
+	w[0] = ll_word64(a);
+	w[1] = ll_word64(a + 2);
+}
+
+/*
+ * The fragment key, stored as the u64 words the hash table compares
+ * (memcmp) and built from the u32 words ll_pkt holds: no load spans two
+ * narrower stores. k must be 8-byte aligned.
+ */
 static __always_inline void ll_frag_key(struct ll_frag_key *k, const struct ll_pkt *p)
 {
-	__builtin_memset(k, 0, sizeof(*k));
-	__builtin_memcpy(k->src, p->src, 16);
-	__builtin_memcpy(k->dst, p->dst, 16);
-	k->id = p->frag_id;
-	k->proto = p->frag_proto;
+	const __u32 *s = (const __u32 *)p->src, *d = (const __u32 *)p->dst;
+	__u64 *w = (__u64 *)k;
+
+	w[0] = ll_word64(s);
+	w[1] = ll_word64(s + 2);
+	w[2] = ll_word64(d);
+	w[3] = ll_word64(d + 2);
+	w[4] = p->frag_id | (__u64)p->frag_proto << 32;	/* id, proto, zero padding */
 }
 
 enum { LL_SK_NONE = 0, LL_SK_CONN, LL_SK_LISTENER };
@@ -260,20 +331,22 @@ enum { LL_SK_NONE = 0, LL_SK_CONN, LL_SK_LISTENER };
  */
 static __always_inline int ll_sock_of(void *ctx, const struct ll_pkt *p)
 {
-	struct bpf_sock_tuple t = {};
+	/* aligned: the IPv6 addresses are stored as the u64 words the lookup compares */
+	struct bpf_sock_tuple t __attribute__((aligned(8))) = {};
 	struct bpf_sock *sk;
 	__u32 len;
 	int rc;
 
 	if (p->v4) {
-		__builtin_memcpy(&t.ipv4.saddr, p->src + 12, 4);
-		__builtin_memcpy(&t.ipv4.daddr, p->dst + 12, 4);
+		/* ll_pkt is 4-byte aligned: word loads (a memcpy read bytes out of line) */
+		t.ipv4.saddr = ((const __u32 *)p->src)[3];
+		t.ipv4.daddr = ((const __u32 *)p->dst)[3];
 		t.ipv4.sport = p->sport;
 		t.ipv4.dport = p->dport;
 		len = sizeof(t.ipv4);
 	} else {
-		__builtin_memcpy(t.ipv6.saddr, p->src, 16);
-		__builtin_memcpy(t.ipv6.daddr, p->dst, 16);
+		ll_addr_put(t.ipv6.saddr, p->src);
+		ll_addr_put(t.ipv6.daddr, p->dst);
 		t.ipv6.sport = p->sport;
 		t.ipv6.dport = p->dport;
 		len = sizeof(t.ipv6);
@@ -313,7 +386,7 @@ struct ll_strict {
  */
 static __noinline int ll_for_this_host(const struct ll_strict *ctx, const struct ll_pkt *p)
 {
-	struct bpf_fib_lookup f = {};
+	struct bpf_fib_lookup f __attribute__((aligned(8))) = {};
 	long rc;
 
 	f.ifindex = ctx->ifindex;
@@ -322,12 +395,12 @@ static __noinline int ll_for_this_host(const struct ll_strict *ctx, const struct
 	f.dport = p->dport;
 	if (p->v4) {
 		f.family = AF_INET_;
-		__builtin_memcpy(&f.ipv4_src, p->src + 12, 4);
-		__builtin_memcpy(&f.ipv4_dst, p->dst + 12, 4);
+		f.ipv4_src = ((const __u32 *)p->src)[3];
+		f.ipv4_dst = ((const __u32 *)p->dst)[3];
 	} else {
 		f.family = AF_INET6_;
-		__builtin_memcpy(f.ipv6_src, p->src, 16);
-		__builtin_memcpy(f.ipv6_dst, p->dst, 16);
+		ll_addr_put(f.ipv6_src, p->src);
+		ll_addr_put(f.ipv6_dst, p->dst);
 	}
 	rc = bpf_fib_lookup(ctx->prog_ctx, &f, sizeof(f), BPF_FIB_LOOKUP_SKIP_NEIGH);
 	return !(rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ||
@@ -347,13 +420,19 @@ static __noinline int ll_strict_rule_unvouched(const struct ll_strict *ctx, cons
 					       const struct ll_pkt *p, const __u8 *remote,
 					       enum ll_hosts hosts_maybe)
 {
-	struct ll_pkt q;
+	struct ll_pkt q = {};
 	int sk = ll_sock_of(ctx->prog_ctx, p);
 
 	if (sk != LL_SK_LISTENER)
 		return sk == LL_SK_NONE;
-	q = *p;
+	/*
+	 * The fields the rule match reads, one at a time: a copy of the
+	 * whole ll_pkt read it in words spanning the caller's narrower stores.
+	 */
+	q.proto = p->proto;
+	q.has_ports = p->has_ports;
 	q.sport = p->dport;
+	q.dport = p->dport;
 	return ll_rule_match(s, LL_TAB_ENDPOINT, &q, remote, hosts_maybe) < 0;
 }
 
@@ -762,7 +841,7 @@ static __always_inline __u32 ll_decide(struct ll_ctx *ctx, struct ll_state *s, _
 	struct ll_remote_cnt *cnt = NULL;
 	struct ll_pkt p;
 	struct ll_strict strict;
-	struct ll_frag_key fk;
+	struct ll_frag_key fk __attribute__((aligned(8)));
 	struct ll_frag_val *fv;
 	__u32 reason;
 	int rc;

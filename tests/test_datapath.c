@@ -684,6 +684,80 @@ out:
 }
 
 /*
+ * Strict mode over IPv6 (the socket tuple and the FIB lookup take the
+ * addresses as u64 words, ll_addr_put): on ::1, a real connection's packet
+ * passes (its socket is found, so the tuple holds the right address), a
+ * registered tuple without a socket is dropped (FIB: local).
+ */
+static void test_strict6(void)
+{
+	struct instance *in = &inst[0];
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t alen = sizeof(a);
+	int lfd = socket(AF_INET6, SOCK_STREAM, 0), cfd = socket(AF_INET6, SOCK_STREAM, 0), afd = -1;
+	struct fixture f = { .prog = XDP, .level = LL_LEVEL_CRITICAL, .empty = 1 };
+	struct ll_flow_key k = { .proto = IPPROTO_TCP };
+	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
+	__u16 sport, cport, ghost;
+	struct __sk_buff out;
+	struct ll_counter c;
+	struct ll_state st;
+	__u32 zero = 0;
+	int verdict;
+	size_t len;
+
+	if (lfd < 0 || cfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a))) {
+		TEST_SKIP("no IPv6 loopback here: %s", strerror(errno));
+		goto out;
+	}
+	if (!ASSERT_EQ(listen(lfd, 1), 0, "listen") ||
+	    !ASSERT_EQ(getsockname(lfd, (struct sockaddr *)&a, &alen), 0, "getsockname") ||
+	    !ASSERT_EQ(connect(cfd, (struct sockaddr *)&a, sizeof(a)), 0, "connect"))
+		goto out;
+	afd = accept(lfd, NULL, NULL);
+	sport = ntohs(a.sin6_port);
+	alen = sizeof(a);
+	getsockname(cfd, (struct sockaddr *)&a, &alen);
+	cport = ntohs(a.sin6_port);
+	ghost = cport == 65535 ? 1024 : cport + 1;
+	if (!ASSERT_EQ(reset(in, &f), 0, "reset"))
+		goto out;
+	bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st);
+	st.strict = 1;
+	bpf_map_update_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st, 0);
+	pkt_addr16("::1", k.remote);
+	pkt_addr16("::1", k.local);
+	k.remote_port = htons(sport);
+	for (int i = 0; i < 2; i++) {
+		k.local_port = htons(i ? ghost : cport);
+		ll_flowtab_remove(&in->ft, &k);
+		ll_flowtab_insert(&in->ft, &k, &v);
+	}
+	{
+		struct pkt_spec real = { T("::1", "::1", sport, cport) };
+		struct pkt_spec spoof = { T("::1", "::1", sport, ghost) };
+
+		ASSERT_EQ(run_prog(in, XDP, &real, &verdict, &out, &len), 0, "run real");
+		ASSERT_EQ(verdict, PASS, "real IPv6 connection's packet passes");
+		ASSERT_EQ(run_prog(in, XDP, &spoof, &verdict, &out, &len), 0, "run spoofed");
+		ASSERT_EQ(verdict, DROP, "registered IPv6 tuple without a socket is dropped");
+	}
+	ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_STRICT), &c);
+	ASSERT_EQ(c.packets, 1, "drop_strict counted");
+	ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_XDP, LL_PASS_FLOW), &c);
+	ASSERT_EQ(c.packets, 1, "pass_flow counted");
+out:
+	if (afd >= 0)
+		close(afd);
+	if (cfd >= 0)
+		close(cfd);
+	if (lfd >= 0)
+		close(lfd);
+}
+
+/*
  * Strict mode through a listener: bpf_skc_lookup_tcp also finds a socket
  * listening on the destination port. A registered remote's packet to a
  * listening port that no registration names as this host's own (a spoofed
@@ -1242,6 +1316,7 @@ int main(int argc, char **argv)
 	TEST_RUN("events/pfmemalloc sightings rate-limited", test_events);
 	TEST_RUN("strict/spoofed registered tuple dropped, real socket passes", test_strict);
 	TEST_RUN("strict/listener: only a registered local port's listener counts", test_strict_listener);
+	TEST_RUN("strict/IPv6: spoofed registered tuple dropped, real socket passes", test_strict6);
 	TEST_RUN("events/ring buffer full: counted, verdicts unchanged", test_ringbuf_full);
 	TEST_RUN("observe/level none: critical's drops counted apart, nothing dropped", test_observe);
 	TEST_RUN("observe/empty program-array slot: the packet passes, nothing counted", test_observe_empty_slot);
