@@ -174,7 +174,7 @@ check "removed again" ll flow del late
 # ------------------------------------------------------------------ a pin made again by hand
 rm "$PIN/ll_rules"
 check "attach again" ll attach $DEV_CLI
-check "a rule added after the pin was made again" ll flow add udp://$FLOOD4 --name again
+check "a rule added after the pin was made again" ll flow add udp://203.0.113.48/28 --name again
 passes $FLOOD4 && pass "ll_rules pin removed, attach again: a rule added afterwards is enforced at critical" ||
 	fail "renew" "$(udp $FLOOD4)"
 summary
