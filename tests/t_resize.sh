@@ -25,9 +25,14 @@ PIN=/sys/fs/bpf/lltest-resize-$LL_NS_ID
 TMP=$(mktemp -d /tmp/lltest-resize.XXXXXX)
 NET=$TOP/build/tests/tool_net
 
+CGROOT=/sys/fs/cgroup/unified
+CG=$CGROOT/lltest-resize-$LL_NS_ID
+
 cleanup() {
+	nbd_stop
 	ll detach --all >/dev/null 2>&1
 	ns_cleanup
+	[ -d "$CG" ] && { cat "$CG/cgroup.procs" 2>/dev/null | while read -r p; do echo "$p" >$CGROOT/cgroup.procs; done; rmdir "$CG"; }
 	rm -rf "$PIN" "$TMP"
 }
 trap cleanup EXIT
@@ -177,4 +182,47 @@ check "attach again" ll attach $DEV_CLI
 check "a rule added after the pin was made again" ll flow add udp://203.0.113.48/28 --name again
 passes $FLOOD4 && pass "ll_rules pin removed, attach again: a rule added afterwards is enforced at critical" ||
 	fail "renew" "$(udp $FLOOD4)"
+
+# ------------------------------------------------------------------ sock_ops and a TCP stream through a resize
+# in_cg CMD...: runs CMD in the client namespace, inside the test cgroup
+in_cg() { bash -c 'echo $$ >'"$CG"'/cgroup.procs && exec "$@"' _ nsenter --net=/run/netns/$NS_CLI "$@"; }
+noflow() { [ "$(sockflows "$1")" = 0 ]; }
+sockflows() { ll -j flow list | jq "[.flows[] | select(.origin == \"sock_ops\" and (.spec | test(\"local .*:$1\$\")))] | length"; }
+check "register the NBD endpoint" ll flow add nbd://$SRV4 --name n
+if ! grep -q cgroup2 /proc/mounts || [ ! -d $CGROOT ] || ! mkdir "$CG" || ! nbd_start 64M; then
+	skip "sock_ops through a resize" "no cgroup-v2 hierarchy at $CGROOT or no nbdkit"
+	summary; exit 0
+fi
+check "sockets attach --cgroup" ll sockets attach --cgroup "$CG"
+sed -i "s/^tables .*/tables --max-flows 32768 --max-rules 128/" "$TMP/big.conf"
+in_cg "$NET" tcphold $SRV4 10809 3 >"$TMP/pre" &
+hpid=$!
+wait_for 5 test -s "$TMP/pre"
+pre=$(awk '{print $2}' "$TMP/pre")
+[ "$(sockflows "$pre")" = 1 ] && pass "a connection before the resize: registered by sock_ops" || fail "sock_ops before" "port $pre"
+# NBD reads at critical, over and over, while the resize runs
+d0=$(drops)
+( ok=0 bad=0; end=$((SECONDS + 12)); while [ $SECONDS -lt $end ]; do
+	if in_cg nbdcopy nbd://$SRV4 null: 2>/dev/null; then ok=$((ok + 1)); else bad=$((bad + 1)); fi; done
+  echo "$ok $bad" >"$TMP/nbd" ) &
+npid=$!
+sleep 1
+out=$(ll apply --keep "$TMP/big.conf" 2>&1); rc=$?
+kill -0 $npid 2>/dev/null; running=$?
+wait $npid $hpid
+d1=$(drops)
+read -r ok bad <"$TMP/nbd"
+[ $rc = 0 ] && [ "$(caps)" = "[32768,128]" ] && pass "resized with a sockets link" || fail "resize with sockets" "rc $rc $out $(caps)"
+[ $running = 0 ] && [ "${ok:-0}" -ge 2 ] && [ "${bad:-1}" = 0 ] && [ $((d1 - d0)) = 0 ] &&
+	pass "NBD reads (TCP) at critical through the resize: $ok of $ok complete, 0 dropped" ||
+	fail "NBD during the resize" "running $running ok $ok bad $bad dropped $((d1 - d0))"
+wait_for 5 noflow "$pre" && pass "the connection closed during the resize: its flow removed from the new table" ||
+	fail "sock_ops removal" "$(sockflows "$pre")"
+in_cg "$NET" tcphold $SRV4 10809 3 >"$TMP/post" &
+hpid=$!
+wait_for 5 test -s "$TMP/post"
+post=$(awk '{print $2}' "$TMP/post")
+[ "$(sockflows "$post")" = 1 ] && pass "a connection after the resize: sock_ops registers it in the new table" || fail "sock_ops after" "port $post"
+wait $hpid
+wait_for 5 noflow "$post" && pass "and removes it on close" || fail "sock_ops close after" "$(sockflows "$post")"
 summary
