@@ -731,7 +731,10 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 		goto out;
 	}
 	if ((ret = set_read(dir, r.set))) {
-		ERR("cannot read the programs in place: %s", strerror(-ret));
+		if (ret == -EPERM)
+			ERR("a resize reads the programs in place by id, which needs CAP_SYS_ADMIN");
+		else
+			ERR("cannot read the programs in place: %s", strerror(-ret));
 		goto out;
 	}
 	if (r.set->dispatched) {
