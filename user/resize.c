@@ -753,6 +753,11 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 		ERR("cannot load the datapath over the new tables: %s", strerror(-ret));
 		goto out;
 	}
+	/*
+	 * The load put its observe programs (over the new tables, empty yet)
+	 * in the shared program arrays: the old ones go back until the switch.
+	 */
+	observe_restore(&r);
 	/* 1. the entries: rules (written under the instance lock only), then flows */
 	ret = copy_keys(m->fd[LL_MAP_RULES], new_fd(&r, LL_MAP_RULES));
 	if (!ret)
@@ -778,6 +783,7 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 	/* 2. the programs, in place on every attachment */
 	if ((ret = set_switch(dir, r.set, r.skel, err, errlen)))
 		goto out;
+	ll_observe_fill(r.skel);	/* observe mode: the new tables' programs too */
 	fault("kill-switch");
 	/* 3. the pins */
 	for (int i = 0; i < LL_MAP_MAX; i++)
