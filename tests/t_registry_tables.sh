@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
 # `tables --max-flows N --max-rules N` in the registry when the maps exist:
-# apply does not resize them (the programs, the flow table's mmap and
-# lifelined hold the maps), so a file whose sizes differ from the maps' is
-# refused, not silently half-applied:
-#  - apply, apply --check and apply --keep exit 2 with one line naming
-#    FILE:LINE, both sizes and how to apply it; nothing changes (sizes, the
-#    file's other lines, the XDP program), and at critical the registered
-#    UDP flow still passes while a flood is dropped;
-#  - sizes equal to the maps' (a saved file), or only the named one equal:
-#    applied as before;
-#  - doing what the message says (detach --all, apply) creates the maps at
-#    the file's sizes with every registration, traffic passing at critical.
+# apply resizes them live (user/resize.c; t_resize.sh has the details):
+#  - apply --check prints the resize as part of the difference, changes
+#    nothing (sizes, the file's other lines, the XDP program);
+#  - only a named size is compared; --max-rules alone resizes the rule
+#    tables; both sizes and a flow are applied together, every registration
+#    kept, and at critical the registered UDP flow passes, a flood is dropped;
+#  - sizes equal to the maps' (a saved file): nothing to do;
+#  - detach --all then apply creates the maps at the file's sizes with every
+#    registration, traffic passing at critical.
 # Namespaces, veths and a private pin path, removed on exit.
 # LL_TABLES_BIN=BINARY runs the checks against another build.
 set -u
@@ -56,39 +54,36 @@ id0=$(xdp_id) rules0=$(rules)
 out=$(ll apply "$R" 2>&1); rc=$?
 [ $rc = 0 ] && [ -z "$out" ] && pass "the same sizes again: nothing to do" || fail "same sizes" "rc $rc $out"
 
-# ------------------------------------------------------------------ other sizes: refused
+# ------------------------------------------------------------------ other sizes: a live resize
 sed 's/^tables .*/tables --max-flows 4096 --max-rules 128/' "$R" >"$TMP/big.conf"
 echo "flow tcp://$SRV4:3260 --name extra" >>"$TMP/big.conf"
-refused() {	# refused NAME ARGS...: exit 2, one line, FILE:1, both sizes, how; nothing changed
-	local name=$1; shift
-	ll "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
-	[ $rc = 2 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
-		grep -q "$TMP/big.conf:1: tables --max-flows 4096 --max-rules 128 differs from the maps' --max-flows 16384 --max-rules 64" "$TMP/err" &&
-		grep -q "'lifeline detach --all' then 'lifeline apply'" "$TMP/err" && grep -q "nothing was applied" "$TMP/err" &&
-		[ "$(caps)" = "[16384,64]" ] && [ "$(rules)" = "$rules0" ] && [ "$(xdp_id)" = "$id0" ] &&
-		pass "$name: exit 2, one line with both sizes and how to apply them, nothing changed" ||
-		fail "$name" "rc $rc $(cat "$TMP/out" "$TMP/err"), sizes $(caps), rules $(rules)"
-}
-refused "apply of other sizes" apply "$TMP/big.conf"
-refused "apply --check of other sizes" apply --check "$TMP/big.conf"
-refused "apply --keep of other sizes" apply --keep "$TMP/big.conf"
-out=$(ll -j apply "$TMP/big.conf" 2>/dev/null); rc=$?
-[ $rc = 2 ] && jq -e '.exit_code == 2 and (.error | test("differs from the maps"))' <<<"$out" >/dev/null &&
-	pass "apply -j: the refusal as a JSON error" || fail "apply -j" "rc $rc $out"
+# --check: the resize is part of the difference; nothing changes
+out=$(ll apply --check "$TMP/big.conf" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$out" = "- tables --max-flows 16384 --max-rules 64
++ tables --max-flows 4096 --max-rules 128
++ flow tcp://$SRV4:3260 --name extra" ] && [ "$(caps)" = "[16384,64]" ] && [ "$(rules)" = "$rules0" ] &&
+	[ "$(xdp_id)" = "$id0" ] && pass "apply --check of other sizes: the resize in the difference, nothing changed" ||
+	fail "apply --check of other sizes" "rc $rc $out, sizes $(caps), rules $(rules)"
 # only what the file names is compared
 grep -v '^tables' "$TMP/big.conf" | { echo "tables --max-rules 64"; cat; } >"$TMP/rules.conf"
 out=$(ll apply --check "$TMP/rules.conf" 2>&1); rc=$?
-[ $rc = 1 ] && [ "$out" = "+ flow tcp://$SRV4:3260 --name extra" ] && pass "--max-rules equal, --max-flows not named: no refusal" ||
+[ $rc = 1 ] && [ "$out" = "+ flow tcp://$SRV4:3260 --name extra" ] && pass "--max-rules equal, --max-flows not named: no resize" ||
 	fail "one size named" "rc $rc $out"
+# --max-rules alone: the maps resized, the flow table's size kept
 printf 'tables --max-flows 16384\ntables --max-rules 32\n' >"$TMP/r32.conf"
 out=$(ll apply --keep "$TMP/r32.conf" 2>&1); rc=$?
-[ $rc = 2 ] && [[ $out == *"r32.conf:2: tables --max-rules 32 differs from the maps' --max-rules 64"* ]] &&
-	[ "$(caps)" = "[16384,64]" ] && pass "--max-rules alone different: refused, named at its line" || fail "max-rules" "rc $rc $out"
+[ $rc = 0 ] && [ "$(caps)" = "[16384,32]" ] && [ "$(rules)" = "$rules0" ] &&
+	pass "--max-rules alone different: the rule tables resized, every rule kept" || fail "max-rules" "rc $rc $out $(caps)"
+# both, and a flow: applied together
+out=$(ll -j apply "$TMP/big.conf" 2>&1); rc=$?
+[ $rc = 0 ] && jq -e '.applied and ([.changes[].line] | index("tables --max-flows 4096 --max-rules 128") != null)' <<<"$out" >/dev/null &&
+	[ "$(caps)" = "[4096,128]" ] && [ "$(rules)" = '["extra","ssh","u"]' ] &&
+	pass "apply of other sizes: resized in place, every registration kept" || fail "apply of other sizes" "rc $rc $out, $(caps) $(rules)"
 
-# the datapath untouched: at critical the registered flow passes, a flood does not
+# the datapath in place through the resizes: at critical the registered flow passes, a flood does not
 check "pressure critical" ll pressure set critical
-passes $SRV4 && pass "after the refusals: the registered UDP flow passes at critical" || fail "registered flow" "$(udp $SRV4)"
-dropped $FLOOD4 && pass "after the refusals: the flood is dropped at critical" || fail "flood" "$(udp $FLOOD4)"
+passes $SRV4 && pass "after the resizes: the registered UDP flow passes at critical" || fail "registered flow" "$(udp $SRV4)"
+dropped $FLOOD4 && pass "after the resizes: the flood is dropped at critical" || fail "flood" "$(udp $FLOOD4)"
 
 # ------------------------------------------------------------------ doing what the message says
 check "detach --all" ll detach --all

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "attach_int.h"
 #include "maps.h"
+#include "resize.h"
 #include "xdpmulti.h"
 #include "lifeline.skel.h"
 
@@ -201,33 +202,6 @@ static int attach_tc(struct attach_run *a, char *err, size_t errlen)
 	return ret;
 }
 
-/*
- * The programs in place get the ones just loaded, in place (bpf_link_update,
- * or the clsact filter replaced): an observe array whose pin was removed is
- * emptied by the kernel, and the programs in place would go on tail-calling
- * through it, while the new pin's array is filled for nobody.
- */
-static int attach_renew(struct attach_run *a, char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-	int fd, ret = 0;
-
-	if (a->cur_xdp && !att_link_path(path, sizeof(path), a->dir, a->ifindex, att_pin_sfx[P_XDP]) &&
-	    (fd = bpf_obj_get(path)) >= 0) {	/* a dispatcher's place: left as it is */
-		if (bpf_link_update(fd, bpf_program__fd(a->skel->progs.ll_xdp), NULL))
-			ret = -errno;
-		close(fd);
-		if (ret) {
-			ERR("cannot renew lifeline's XDP program on %s: %s", a->out->name,
-			    strerror(-ret));
-			return ret;
-		}
-	}
-	if (a->ow.id[P_TCX_IN] || a->ow.id[P_CLS_IN])
-		ret = attach_tc(a, err, errlen);
-	return ret;
-}
-
 /* The tc mode marker; a switch between XDP and tc removes the old one last. */
 static int attach_switch(struct attach_run *a, char *err, size_t errlen)
 {
@@ -282,18 +256,23 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		return ret;
 	if (out->already) {
 		/*
-		 * Nothing to change: no program replaced by a copy. But an
-		 * observe program array found with its slot empty (deleted by
-		 * hand, or the pins were made by a load without the network
-		 * programs) is filled by a load, as any attach does.
+		 * Nothing to change: no program replaced by a copy. But
+		 * programs in place that use maps which are not the pinned
+		 * ones (a pin removed and made again by a load, a resize
+		 * killed half-way: the old map goes on being used, the new
+		 * one is written for nobody) are renewed in place with a load
+		 * over the pins (resize.c), on every attachment of the pin
+		 * path; and an observe program array found with its slot
+		 * empty is filled by that load, as any attach does.
 		 */
-		if (!ll_observe_filled(dir)) {
+		if (!ll_observe_filled(dir) || ll_progs_stale(dir)) {
+			lo.progs = ll_renew_progs(dir);
 			ret = ll_skel_load(&a.skel, dir, &lo);
 			if (ret) {
 				ERR("cannot load the datapath: %s", strerror(-ret));
 				return ret;
 			}
-			ret = attach_renew(&a, err, errlen);
+			ret = ll_renew(dir, a.skel, NULL, err, errlen);
 			lifeline_bpf__destroy(a.skel);
 			if (ret)
 				return ret;

@@ -171,6 +171,8 @@ struct ll_decl_diff {
 	__u32 tune_old_set;		/* bit i: tune_old[i] known */
 	__u64 tune[LL_TUNE_MAX], tune_old[LL_TUNE_MAX];
 	int strict, strict_old;		/* strict -1: no change */
+	/* tables resized (flows or rules set): to flows/rules from the maps' *_old */
+	__u32 flows, rules, flows_old, rules_old;
 };
 
 /*
@@ -183,14 +185,6 @@ int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int kee
 		 struct ll_decl_diff *diff, char *err, size_t errlen);
 void ll_decl_diff_free(struct ll_decl_diff *diff);
 
-/*
- * The sizes of want's tables line against the maps' (have, a state):
- * apply does not resize existing maps. 0 when equal or not named, else
- * -EINVAL with "FILE:LINE: tables ... differs from the maps' ..." and how
- * to apply it in err.
- */
-int ll_decl_tables_check(const struct ll_decl *want, const struct ll_decl *have, char *err,
-			 size_t errlen);
 size_t ll_decl_diff_count(const struct ll_decl_diff *diff);
 
 /*
@@ -218,7 +212,9 @@ int ll_decl_state(struct ll_maps *m, const char *dir, struct ll_decl *d, char *e
  * (existing connections scanned when a sockets link was added), interfaces last
  * detached; when a step fails, the state is put back to before (the
  * snapshot `before`, as read by ll_decl_state) and err says what failed.
- * max_flows/max_rules: sizes for the maps of an attach. 0 or -errno.
+ * max_flows/max_rules: sizes for the maps of an attach. A tables change is
+ * a live resize (resize.h): a table that grows is grown first, one that
+ * shrinks is shrunk last (after the removals). 0 or -errno.
  */
 int ll_decl_apply(struct ll_maps *m, const struct ll_decl_diff *diff, const struct ll_decl *before,
 		  __u32 max_flows, __u32 max_rules, char *err, size_t errlen);

@@ -56,7 +56,7 @@ size_t ll_decl_diff_count(const struct ll_decl_diff *x)
 	       x->nkeys_add + x->nkeys_del + x->nkeys_flag + x->ncgs_add + x->ncgs_del +
 	       x->nsocks_add + x->nsocks_del +
 	       __builtin_popcount(x->tune_set) +
-	       (x->strict >= 0);
+	       (x->strict >= 0) + !!(x->flows || x->rules);
 }
 
 
@@ -329,6 +329,21 @@ static void diff_settings(const struct ll_decl *want, const struct ll_decl *have
 	}
 }
 
+/* The tables line: a size the file names and the maps' differ in is a resize. */
+static void diff_tables(const struct ll_decl *want, const struct ll_decl *have,
+			struct ll_decl_diff *x)
+{
+	int flows = want->max_flows && have->max_flows && want->max_flows != have->max_flows;
+	int rules = want->max_rules && have->max_rules && want->max_rules != have->max_rules;
+
+	if (!flows && !rules)
+		return;
+	x->flows_old = have->max_flows;
+	x->rules_old = have->max_rules;
+	x->flows = flows ? want->max_flows : have->max_flows;
+	x->rules = rules ? want->max_rules : have->max_rules;
+}
+
 int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int keep,
 		 struct ll_decl_diff *x, char *err, size_t errlen)
 {
@@ -347,8 +362,10 @@ int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int kee
 		ret = diff_cgroups(want, have, keep, x, err, errlen);
 	if (!ret)
 		ret = diff_sockets(want, have, keep, x, err, errlen);
-	if (!ret)
+	if (!ret) {
 		diff_settings(want, have, x);
+		diff_tables(want, have, x);
+	}
 	if (ret == -ENOMEM)
 		ERR("out of memory");
 	if (ret)
@@ -356,33 +373,9 @@ int ll_decl_diff(const struct ll_decl *want, const struct ll_decl *have, int kee
 	return ret;
 }
 
-int ll_decl_tables_check(const struct ll_decl *want, const struct ll_decl *have, char *err,
-			 size_t errlen)
+static void tables_line(__u32 flows, __u32 rules, char *line, size_t len)
 {
-	const struct decl_once *o = want->once;
-	int flows = want->max_flows && want->max_flows != have->max_flows;
-	int rules = want->max_rules && want->max_rules != have->max_rules;
-	struct ll_decl_src src;
-	char w[64] = "", h[64] = "";
-
-	if (!flows && !rules)
-		return 0;
-	/* the line of the first size that differs */
-	src = o ? (flows ? o->max_flows : o->max_rules) : (struct ll_decl_src){ 0 };
-	if (flows) {
-		snprintf(w, sizeof(w), " --max-flows %u", want->max_flows);
-		snprintf(h, sizeof(h), " --max-flows %u", have->max_flows);
-	}
-	if (rules) {
-		size_t nw = strlen(w), nh = strlen(h);
-
-		snprintf(w + nw, sizeof(w) - nw, " --max-rules %u", want->max_rules);
-		snprintf(h + nh, sizeof(h) - nh, " --max-rules %u", have->max_rules);
-	}
-	ERR("%.200s:%u: tables%s differs from the maps'%s: apply does not resize existing maps; "
-	    "to apply it, 'lifeline detach --all' then 'lifeline apply' (the datapath is off and "
-	    "connection flows are lost in between)", decl_src_file(want, src), src.line, w, h);
-	return -EINVAL;
+	snprintf(line, len, "tables --max-flows %u --max-rules %u", flows, rules);
 }
 
 void ll_decl_diff_walk(const struct ll_decl_diff *x,
@@ -390,6 +383,12 @@ void ll_decl_diff_walk(const struct ll_decl_diff *x,
 {
 	char line[LL_DECL_LINE_LEN];
 
+	if (x->flows || x->rules) {
+		tables_line(x->flows_old, x->rules_old, line, sizeof(line));
+		fn('-', line, arg);
+		tables_line(x->flows, x->rules, line, sizeof(line));
+		fn('+', line, arg);
+	}
 	for (size_t i = 0; i < x->nifs_del; i++) {
 		ll_decl_iface_line(&x->ifs_del[i], line, sizeof(line));
 		fn('-', line, arg);
@@ -464,7 +463,34 @@ void ll_decl_diff_walk(const struct ll_decl_diff *x,
 #include "attach.h"
 #include "maps.h"
 #include "registry.h"
+#include "resize.h"
 #include "sockets.h"
+
+/*
+ * A tables change: grow (the larger of each size) before the other steps,
+ * so what they add fits; shrink (the file's sizes) after, when the
+ * removals are made. -1: nothing to do at that end.
+ */
+static int apply_tables(struct ll_maps *m, const struct ll_decl_diff *x, int last, char *err,
+			size_t errlen)
+{
+	__u32 f, r;
+
+	if (!x->flows && !x->rules)
+		return 0;
+	if (!last) {
+		f = x->flows > x->flows_old ? x->flows : 0;
+		r = x->rules > x->rules_old ? x->rules : 0;
+	} else {
+		if (x->flows >= x->flows_old && x->rules >= x->rules_old)
+			return 0;
+		f = x->flows;
+		r = x->rules;
+	}
+	if (!f && !r)
+		return 0;
+	return ll_resize(m, f, r, err, errlen);
+}
 
 /* Cgroups: links removed, then sock_ops attached (ll_sockets_attach is idempotent). */
 static int apply_cgroups(struct ll_maps *m, const struct ll_decl_diff *x, char *err,
@@ -652,6 +678,9 @@ static int apply_steps(struct ll_maps *m, const struct ll_decl_diff *x, __u32 ma
 {
 	int ret;
 
+	/* 0. tables that grow */
+	if ((ret = apply_tables(m, x, 0, err, errlen)))
+		return ret;
 	/* 1. interfaces: a mode change detaches the old one first, then every attach */
 	for (size_t i = 0; i < x->nifs_del; i++)
 		for (size_t k = 0; k < x->nifs_add; k++)
@@ -689,7 +718,8 @@ static int apply_steps(struct ll_maps *m, const struct ll_decl_diff *x, __u32 ma
 	for (size_t i = 0; i < x->nifs_del; i++)
 		if (!reattached(x, i) && (ret = iface_detach(m, &x->ifs_del[i], err, errlen)))
 			return ret;
-	return 0;
+	/* 7. tables that shrink */
+	return apply_tables(m, x, 1, err, errlen);
 }
 
 int ll_decl_apply(struct ll_maps *m, const struct ll_decl_diff *x, const struct ll_decl *before,

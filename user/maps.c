@@ -286,7 +286,8 @@ static void skel_sizes(struct lifeline_bpf *skel, __u32 flows, __u32 rules)
 }
 
 /* Reuse what is pinned, with its own size, so every program shares one state. */
-static int skel_reuse_pins(struct lifeline_bpf *skel, const char *dir, int *state_fresh)
+static int skel_reuse_pins(struct lifeline_bpf *skel, const char *dir, __u32 fresh,
+			   int *state_fresh)
 {
 	char path[PATH_MAX];
 	int err;
@@ -297,6 +298,8 @@ static int skel_reuse_pins(struct lifeline_bpf *skel, const char *dir, int *stat
 		__u32 ilen = sizeof(info);
 		int fd;
 
+		if (fresh & (1U << i))
+			continue;	/* a resize's new map: sized by skel_sizes */
 		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
 		if (err)
 			return err;
@@ -319,16 +322,19 @@ static int skel_reuse_pins(struct lifeline_bpf *skel, const char *dir, int *stat
 }
 
 /* Pins the maps this load created (mode 0600); the ones reused are pinned already. */
-static int skel_pin_new(struct lifeline_bpf *skel, const char *dir)
+static int skel_pin_new(struct lifeline_bpf *skel, const char *dir, __u32 fresh,
+			const char *stage)
 {
 	char path[PATH_MAX];
 	int err;
 
 	for (int i = 0; i < LL_MAP_MAX; i++) {
-		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
+		int f = stage && (fresh & (1U << i));
+
+		err = pin_file(path, sizeof(path), f ? stage : dir, ll_map_names[i]);
 		if (err)
 			return err;
-		if (!access(path, F_OK))
+		if (!f && !access(path, F_OK))
 			continue;
 		err = bpf_map__pin(skel_map(skel, i), path);
 		if (err)
@@ -397,7 +403,7 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 	skel->rodata->ll_watch_memcg = opts ? opts->watch_memcg : 0;
 	skel_autoload(skel, opts ? opts->progs : 0);
 	skel_sizes(skel, flows, rules);
-	err = skel_reuse_pins(skel, dir, &state_fresh);
+	err = skel_reuse_pins(skel, dir, opts ? opts->fresh : 0, &state_fresh);
 	if (!err)
 		err = lifeline_bpf__load(skel);
 	/*
@@ -415,7 +421,7 @@ int ll_skel_load(struct lifeline_bpf **out, const char *dir, const struct ll_loa
 			err = -errno;
 	}
 	if (!err)
-		err = skel_pin_new(skel, dir);
+		err = skel_pin_new(skel, dir, opts ? opts->fresh : 0, opts ? opts->stage : NULL);
 	if (err) {
 		lifeline_bpf__destroy(skel);
 		return err < 0 ? err : -EINVAL;

@@ -61,6 +61,13 @@ struct ll_load_opts {
 	__u32 max_flows;	/* 0: LL_DEFAULT_MAX_FLOWS */
 	__u32 max_rules;	/* 0: LL_DEFAULT_MAX_RULES */
 	__u64 watch_memcg;	/* inode of the memory cgroup whose reclaim raises the level */
+	/*
+	 * A resize (user/resize.c): the maps of this mask (1 << enum ll_map_id)
+	 * are created at the sizes above, not reused from the pins, and pinned
+	 * in stage instead of the pin directory; the others are reused.
+	 */
+	__u32 fresh;
+	const char *stage;
 };
 
 struct lifeline_bpf;

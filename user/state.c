@@ -103,6 +103,12 @@ void ll_state_strict(struct ll_state *s, __u32 strict)
 	bump(s);
 }
 
+void ll_state_flow_max(struct ll_state *s, __u32 flow_max)
+{
+	STORE(s->flow_max, flow_max);
+	bump(s);
+}
+
 void ll_state_init(struct ll_state *s, __u32 flow_max)
 {
 	STORE(s->egress_priority, (__u32)LL_TC_PRIO_INTERACTIVE);

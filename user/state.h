@@ -69,6 +69,8 @@ void ll_state_strict(struct ll_state *s, __u32 strict);
  * 1 published with release, before any reader takes the map as set up.
  */
 void ll_state_init(struct ll_state *s, __u32 flow_max);
+/* The flows user space admits (a resize). */
+void ll_state_flow_max(struct ll_state *s, __u32 flow_max);
 
 /* A copy of the map for a reader. */
 void ll_state_snapshot(const struct ll_state *s, struct ll_state *snap);

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "emit.h"
 #include "declare.h"
+#include "resize.h"
 #include "util.h"
 
 static struct {
@@ -96,11 +97,6 @@ static int apply_run(struct cli_ctx *c)
 	ret = apply_diff(c->have_session ? &c->s : NULL, c->dir, &have, &diff, err, sizeof(err));
 	if (ret)
 		goto fail;
-	/* maps that exist keep their sizes: a file asking for others is refused, not half-applied */
-	if (c->have_session && ll_decl_tables_check(&ap.want, &have, err, sizeof(err))) {
-		ret = out_error(EXIT_USAGE, "%s; nothing was applied", err);
-		goto out;
-	}
 	n = ll_decl_diff_count(&diff);
 	if (n && !ap.check && !c->have_session) {
 		/* the maps, sized as the file says unless the command line does */
@@ -125,6 +121,12 @@ static int apply_run(struct cli_ctx *c)
 			apply_undo_maps(&c->s);
 			goto fail;
 		}
+	}
+	/* programs in place on maps that are not the pinned ones (resize.h): renewed */
+	if (c->have_session && !ap.check) {
+		ll_resize_stage_clean(c->dir);	/* what a killed resize left */
+		if ((ret = ll_renew_if_stale(c->dir, err, sizeof(err))))
+			goto fail;
 	}
 	emit_begin(&e);
 	emit_str(&e, "file", NULL, ap.file);

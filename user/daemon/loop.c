@@ -159,8 +159,26 @@ static void pins_reopen(struct lld *d, __u32 id)
 	d->loop.state_id = id;
 	d->loop.pins_gone = 0;
 	budget_write(d);
-	dlog(&d->log, LOG_NOTICE, "%s: the maps were created again; writing the vote there",
-	     d->pin);
+	dlog(&d->log, LOG_NOTICE, "%s: the maps were created again (or resized); writing the "
+	     "vote there", d->pin);
+}
+
+/*
+ * A resize (user/resize.c) pins new size-dependent maps next to the same
+ * state map: the flow and rule tables this daemon holds are no longer the
+ * datapath's, so they are reopened too (it reads them for its metrics).
+ */
+static int pins_resized(struct lld *d)
+{
+	static const int maps[] = { LL_MAP_FLOWS, LL_MAP_RULES };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (snprintf(path, sizeof(path), "%s/%s", d->pin, ll_map_names[maps[i]]) <
+		    (int)sizeof(path) && ll_pinned_id(path, 0) &&
+		    ll_pinned_id(path, 0) != map_id(d->maps.fd[maps[i]]))
+			return 1;
+	return 0;
 }
 
 /*
@@ -194,7 +212,7 @@ static void pins_check(struct lld *d, __u64 now)
 	}
 	id = map_id(fd);
 	close(fd);
-	if (id != l->state_id) {
+	if (id != l->state_id || pins_resized(d)) {
 		pins_reopen(d, id);
 		return;
 	}

@@ -1,0 +1,824 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The programs in place and the pinned maps (resize.h).
+ *
+ * A program keeps the maps it was loaded with. When a pin is removed and a
+ * load makes the map again (by hand, or a resize), the programs attached
+ * before go on using the old map, which no command sees any more: a rule
+ * added then is never enforced. ll_progs_stale finds that from the map ids
+ * of the programs in place; ll_renew puts programs loaded over the pinned
+ * maps in their place.
+ *
+ * A resize: the new size-dependent maps are made by a load that reuses
+ * every other pin and pins the new ones in DIR/resize; every entry is
+ * copied (flows inserted again, their bucket depends on the table's size);
+ * the programs are switched in place on every attachment; then the pins
+ * are renamed over the old ones (one rename each, in the same bpffs), and
+ * the flows sock_ops added or removed in the old table meanwhile, and the
+ * hits counted there, are carried over. Until the programs are switched
+ * nothing the datapath uses has changed; a failure then switches them back.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach_int.h"
+#include "flowtab.h"
+#include "maps.h"
+#include "registry.h"
+#include "resize.h"
+#include "state.h"
+#include "util.h"
+#include "lifeline.skel.h"
+
+#define RN_MAX 512
+
+/* One attached program: a pinned link (XDP, tcx, sock_ops) or a clsact filter. */
+struct rn_point {
+	char path[PATH_MAX];
+	int cls, ifindex, egress;
+	__u32 old_id;
+	int old_fd;		/* the program in place */
+	char name[BPF_OBJ_NAME_LEN];
+	int done;
+};
+
+struct rn_set {
+	struct rn_point p[RN_MAX];
+	int n, dispatched;
+};
+
+static int pin_join(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static __u32 link_prog_id(const char *path)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+	__u32 id = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		id = info.prog_id;
+	close(fd);
+	return id;
+}
+
+static void set_free(struct rn_set *s)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->p[i].old_fd >= 0)
+			close(s->p[i].old_fd);
+	s->n = 0;
+}
+
+static int set_add(struct rn_set *s, const char *path, int cls, int ifindex, int egress,
+		   __u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	struct rn_point *p;
+	int fd;
+
+	if (!id)
+		return 0;
+	if (s->n == RN_MAX)
+		return -E2BIG;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	p = &s->p[s->n++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->cls = cls;
+	p->ifindex = ifindex;
+	p->egress = egress;
+	p->old_id = id;
+	p->old_fd = fd;
+	memcpy(p->name, info.name, sizeof(p->name));
+	return 0;
+}
+
+/* Every lifeline program attached from dir. */
+static int set_read(const char *dir, struct rn_set *s)
+{
+	static const int kinds[] = { P_XDP, P_TCX_IN, P_TCX_EG, P_CLS_IN, P_CLS_EG };
+	struct ll_iface *ifs;
+	char links[PATH_MAX], path[PATH_MAX];
+	struct dirent *de;
+	int n, ret = 0;
+	DIR *d;
+
+	memset(s, 0, sizeof(*s));
+	ifs = calloc(256, sizeof(*ifs));
+	if (!ifs)
+		return -ENOMEM;
+	n = ll_iface_list(dir, ifs, 256);
+	for (int i = 0; i < n && !ret; i++) {
+		struct owned ow;
+
+		att_owned_read(dir, ifs[i].ifindex, &ow);
+		s->dispatched += !!ow.id[P_XDPD];
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && !ret; k++) {
+			int w = kinds[k];
+
+			if (!ow.id[w] || att_link_path(path, sizeof(path), dir, ifs[i].ifindex,
+						       att_pin_sfx[w]))
+				continue;
+			ret = set_add(s, path, w == P_CLS_IN || w == P_CLS_EG, ifs[i].ifindex,
+				      w == P_TCX_EG || w == P_CLS_EG, ow.id[w]);
+		}
+	}
+	free(ifs);
+	if (ret || pin_join(links, sizeof(links), dir, "links"))
+		return ret ? ret : -ENAMETOOLONG;
+	d = opendir(links);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && !ret) {
+		if (strncmp(de->d_name, "sockops", 7) && strncmp(de->d_name, "cgroup-", 7))
+			continue;
+		if (pin_join(path, sizeof(path), links, de->d_name))
+			continue;
+		ret = set_add(s, path, 0, 0, 0, link_prog_id(path));
+	}
+	closedir(d);
+	return ret;
+}
+
+/* 1 when the program uses a map of a pinned name that is not the pin's map. */
+static int prog_stale(const char *dir, int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), ids[64], n;
+	int stale = 0;
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return 0;
+	n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = n;
+	info.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return 0;
+	for (__u32 i = 0; i < n && !stale; i++) {
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+		char path[PATH_MAX];
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen))
+			for (int k = 0; k < LL_MAP_MAX; k++)
+				if (!strncmp(mi.name, ll_map_names[k], BPF_OBJ_NAME_LEN - 1) &&
+				    !pin_join(path, sizeof(path), dir, ll_map_names[k]))
+					stale |= ll_pinned_id(path, 0) != mi.id;
+		close(fd);
+	}
+	return stale;
+}
+
+int ll_progs_stale(const char *dir)
+{
+	struct rn_set *s = calloc(1, sizeof(*s));
+	int stale = 0;
+
+	if (!s)
+		return 0;
+	if (!set_read(dir, s))
+		for (int i = 0; i < s->n && !stale; i++)
+			stale = prog_stale(dir, s->p[i].old_fd);
+	set_free(s);
+	free(s);
+	return stale;
+}
+
+__u32 ll_renew_progs(const char *dir)
+{
+	char links[PATH_MAX];
+	struct dirent *de;
+	__u32 progs = LL_PROGS_NET;
+	DIR *d;
+
+	if (pin_join(links, sizeof(links), dir, "links") || !(d = opendir(links)))
+		return progs;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "sockops", 7) || !strncmp(de->d_name, "cgroup-", 7))
+			progs |= LL_PROGS_SOCK;
+	closedir(d);
+	return progs;
+}
+
+/* The skeleton's program of the in-place program's name (names are cut at 15). */
+static int new_prog_fd(struct lifeline_bpf *skel, const char *name)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		if (!strncmp(bpf_program__name(prog), name, BPF_OBJ_NAME_LEN - 1) &&
+		    bpf_program__fd(prog) >= 0)
+			return bpf_program__fd(prog);
+	return -ENOENT;
+}
+
+/* One point to prog_fd (whose id is new_id); from_id: the program there now. */
+static int point_set(const char *dir, const struct rn_point *p, int prog_fd, __u32 from_id)
+{
+	int fd, ret = 0;
+
+	if (p->cls) {
+		struct owned ow = {};
+		int made = 0, made_qdisc = 0;
+
+		ow.id[p->egress ? P_CLS_EG : P_CLS_IN] = from_id;
+		return att_tc_hook_set(dir, p->ifindex, p->egress, prog_fd, &ow, &made,
+				       &made_qdisc);
+	}
+	fd = bpf_obj_get(p->path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_link_update(fd, prog_fd, NULL))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Test hook: LIFELINE_RESIZE_FAULT=WHERE fails (or, kill-WHERE, SIGKILLs) at WHERE. */
+static int fault(const char *where)
+{
+	const char *f = getenv("LIFELINE_RESIZE_FAULT");
+
+	if (!f)
+		return 0;
+	if (!strncmp(f, "kill-", 5) && !strcmp(f + 5, where))
+		raise(SIGKILL);
+	return !strcmp(f, where) ? -EIO : 0;
+}
+
+/* Back to the programs that were in place: every point switched. */
+static void set_revert(const char *dir, struct rn_set *s, struct lifeline_bpf *skel)
+{
+	for (int i = 0; i < s->n; i++) {
+		struct rn_point *p = &s->p[i];
+		int nfd = new_prog_fd(skel, p->name);
+
+		if (p->done && !point_set(dir, p, p->old_fd, nfd >= 0 ? prog_id(nfd) : 0))
+			p->done = 0;
+	}
+}
+
+static int set_switch(const char *dir, struct rn_set *s, struct lifeline_bpf *skel, char *err,
+		      size_t errlen)
+{
+	for (int i = 0; i < s->n; i++) {
+		struct rn_point *p = &s->p[i];
+		int fd = new_prog_fd(skel, p->name), ret;
+
+		ret = fd < 0 ? fd : i ? fault("switch") : 0;
+		if (!ret)
+			ret = point_set(dir, p, fd, p->old_id);
+		if (ret) {
+			ERR("cannot put the new %s program in place (%s): %s", p->name, p->path,
+			    strerror(-ret));
+			set_revert(dir, s, skel);
+			return ret;
+		}
+		p->done = 1;
+	}
+	return 0;
+}
+
+int ll_renew(const char *dir, struct lifeline_bpf *skel, int *dispatched, char *err,
+	     size_t errlen)
+{
+	struct rn_set *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s) {
+		ERR("out of memory");
+		return -ENOMEM;
+	}
+	ret = set_read(dir, s);
+	if (ret)
+		ERR("cannot read the programs in place: %s", strerror(-ret));
+	else
+		ret = set_switch(dir, s, skel, err, errlen);
+	if (dispatched)
+		*dispatched = s->dispatched;
+	set_free(s);
+	free(s);
+	return ret;
+}
+
+int ll_renew_if_stale(const char *dir, char *err, size_t errlen)
+{
+	struct ll_load_opts lo = { .progs = ll_renew_progs(dir) };
+	struct lifeline_bpf *skel;
+	int ret;
+
+	if (!ll_progs_stale(dir))
+		return 0;
+	ret = ll_skel_load(&skel, dir, &lo);
+	if (ret) {
+		ERR("cannot load the datapath: %s", strerror(-ret));
+		return ret;
+	}
+	ret = ll_renew(dir, skel, NULL, err, errlen);
+	lifeline_bpf__destroy(skel);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- resize */
+
+void ll_resize_stage_clean(const char *dir)
+{
+	char stage[PATH_MAX], path[PATH_MAX];
+
+	if (pin_join(stage, sizeof(stage), dir, LL_RESIZE_STAGE))
+		return;
+	for (int i = 0; i < LL_MAP_MAX; i++)
+		if (!pin_join(path, sizeof(path), stage, ll_map_names[i]))
+			unlink(path);
+	rmdir(stage);
+}
+
+static long map_count(int fd, __u32 key_size)
+{
+	unsigned char k[64], next[64];
+	void *prev = NULL;
+	long n = 0;
+
+	if (key_size > sizeof(k))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(k, next, key_size);
+		prev = k;
+		n++;
+	}
+	return errno == ENOENT ? n : -errno;
+}
+
+static __u32 map_key_size(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.key_size;
+}
+
+/* The highest rule id in use + 1. */
+static long recs_top(int fd)
+{
+	__u32 cap = ll_map_capacity(fd), top = 0;
+	struct ll_rule_rec r;
+
+	for (__u32 id = 0; id < cap; id++) {
+		if (bpf_map_lookup_elem(fd, &id, &r))
+			return -errno;
+		if (r.kind)
+			top = id + 1;
+	}
+	return top;
+}
+
+int ll_resize_check(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err,
+		    size_t errlen)
+{
+	static const int tables[] = { LL_MAP_RULES, LL_MAP_ALLOW, LL_MAP_RULE_HOSTS,
+				      LL_MAP_ALLOW_HOSTS };
+	long nflows, top;
+	int ret;
+
+	if (max_flows && (max_flows > 1U << 26)) {
+		ERR("--max-flows %u is out of range (1 to %u)", max_flows, 1U << 26);
+		return -ERANGE;
+	}
+	if (max_rules && max_rules > 1U << 20) {
+		ERR("--max-rules %u is out of range (1 to %u)", max_rules, 1U << 20);
+		return -ERANGE;
+	}
+	if (max_flows) {
+		__u32 cap = ll_flow_capacity(ll_flow_buckets(max_flows));
+
+		if ((ret = ll_maps_flows(m))) {
+			ERR("cannot map the flow table: %s", strerror(-ret));
+			return ret;
+		}
+		nflows = ll_flowtab_scan(&m->flows, NULL);
+		if (nflows > (long)(cap < max_flows ? cap : max_flows)) {
+			ERR("cannot resize the flow table to --max-flows %u: it holds %ld flows; "
+			    "remove %ld first", max_flows, nflows,
+			    nflows - (long)(cap < max_flows ? cap : max_flows));
+			return -ENOSPC;
+		}
+	}
+	if (!max_rules)
+		return 0;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		long n = map_count(m->fd[tables[i]], map_key_size(m->fd[tables[i]]));
+
+		if (n < 0) {
+			ERR("cannot read %s: %s", ll_map_names[tables[i]], strerror((int)-n));
+			return (int)n;
+		}
+		if (n > max_rules) {
+			ERR("cannot resize the rule tables to --max-rules %u: %s holds %ld entries",
+			    max_rules, ll_map_names[tables[i]], n);
+			return -ENOSPC;
+		}
+	}
+	top = recs_top(m->fd[LL_MAP_RULE_RECS]);
+	if (top < 0) {
+		ERR("cannot read the rules: %s", strerror((int)-top));
+		return (int)top;
+	}
+	if (top > 2L * max_rules) {
+		ERR("cannot resize the rule tables to --max-rules %u: rule id %ld is in use "
+		    "(ids go up to 2 x --max-rules); remove it first", max_rules, top - 1);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Every key of a trie or hash copied (the rule tables are written under the lock only). */
+static int copy_keys(int from, int to)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	unsigned char k[64], next[64], v[256];
+	void *prev = NULL;
+
+	if (bpf_obj_get_info_by_fd(from, &info, &len) || info.key_size > sizeof(k) ||
+	    info.value_size > sizeof(v))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(from, prev, next)) {
+		memcpy(k, next, info.key_size);
+		prev = k;
+		if (bpf_map_lookup_elem(from, k, v))
+			continue;
+		if (bpf_map_update_elem(to, k, v, BPF_ANY))
+			return -errno;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int copy_recs(int from, int to)
+{
+	__u32 cap = ll_map_capacity(from), ncap = ll_map_capacity(to);
+	struct ll_rule_rec r;
+
+	for (__u32 id = 0; id < cap && id < ncap; id++) {
+		if (bpf_map_lookup_elem(from, &id, &r))
+			return -errno;
+		if (r.kind && bpf_map_update_elem(to, &id, &r, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* The hits counted in the old table, added to the new one's, CPU by CPU. */
+static int add_hits(int from, int to)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u32 cap = ll_map_capacity(from), ncap = ll_map_capacity(to);
+	struct ll_counter *a, *b;
+	int ret = 0;
+
+	if (ncpus <= 0)
+		return -EINVAL;
+	a = calloc((size_t)ncpus, sizeof(*a));
+	b = calloc((size_t)ncpus, sizeof(*b));
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return -ENOMEM;
+	}
+	for (__u32 id = 0; id < cap && id < ncap && !ret; id++) {
+		int any = 0;
+
+		if (bpf_map_lookup_elem(from, &id, a) || bpf_map_lookup_elem(to, &id, b)) {
+			ret = -errno;
+			break;
+		}
+		for (int c = 0; c < ncpus; c++) {
+			any |= a[c].packets || a[c].bytes;
+			b[c].packets += a[c].packets;
+			b[c].bytes += a[c].bytes;
+		}
+		if (any && bpf_map_update_elem(to, &id, b, BPF_ANY))
+			ret = -errno;
+	}
+	free(a);
+	free(b);
+	return ret;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct ll_flow_entry *)a)->key,
+		      &((const struct ll_flow_entry *)b)->key, sizeof(struct ll_flow_key));
+}
+
+static struct ll_flow_entry *entry_find(struct ll_flow_entry *e, long n,
+					const struct ll_flow_key *k)
+{
+	struct ll_flow_entry key = { .key = *k };
+
+	return bsearch(&key, e, (size_t)n, sizeof(*e), entry_cmp);
+}
+
+struct rs_run {
+	struct ll_maps *m;
+	struct lifeline_bpf *skel;
+	struct rn_set *set;
+	struct ll_flowtab nt;		/* the new flow table */
+	struct ll_remote_cnt *scratch;	/* its prefilter counts: the set of flows is the same */
+	struct ll_flow_entry *copied;	/* the old table's entries as copied, sorted */
+	long ncopied;
+	int old_fd[LL_MAP_MAX];		/* the old maps, to pin back */
+	int moved;			/* pins moved so far (in map id order) */
+	__u32 observe_old[2];		/* the observe programs the load replaced */
+	char stage[PATH_MAX];
+};
+
+static int new_fd(struct rs_run *r, int id)
+{
+	return bpf_map__fd(bpf_object__find_map_by_name(r->skel->obj, ll_map_names[id]));
+}
+
+/* The flow table into the new one, each flow inserted at its place there. */
+static int copy_flows(struct rs_run *r, char *err, size_t errlen)
+{
+	int ret = ll_flowtab_map(&r->nt, new_fd(r, LL_MAP_FLOWS), -1);
+
+	if (ret) {
+		ERR("cannot map the new flow table: %s", strerror(-ret));
+		return ret;
+	}
+	r->scratch = calloc(LL_REMOTE_ENTRIES, sizeof(*r->scratch));
+	if (!r->scratch) {
+		ERR("out of memory");
+		return -ENOMEM;
+	}
+	r->nt.rc = r->scratch;
+	r->ncopied = ll_flowtab_scan(&r->m->flows, &r->copied);
+	if (r->ncopied < 0) {
+		ERR("cannot read the flow table: %s", strerror((int)-r->ncopied));
+		return (int)r->ncopied;
+	}
+	qsort(r->copied, (size_t)r->ncopied, sizeof(*r->copied), entry_cmp);
+	for (long i = 0; i < r->ncopied; i++) {
+		ret = ll_flowtab_insert(&r->nt, &r->copied[i].key, &r->copied[i].val);
+		if (ret && ret != -EEXIST) {
+			ERR("the new flow table cannot place flow %ld of %ld: %s", i + 1,
+			    r->ncopied, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * After the switch: what sock_ops (or the datapath's counters) changed in
+ * the old table between the copy and the switch, carried over.
+ */
+static void flows_catch_up(struct rs_run *r)
+{
+	struct ll_flow_entry *now = NULL;
+	long n = ll_flowtab_scan(&r->m->flows, &now);
+
+	if (n < 0)
+		return;
+	qsort(now, (size_t)n, sizeof(*now), entry_cmp);
+	for (long i = 0; i < n; i++) {
+		struct ll_flow_entry *was = entry_find(r->copied, r->ncopied, &now[i].key);
+		struct ll_flow_entry *e = ll_flowtab_find(&r->nt, &now[i].key);
+
+		if (!e) {	/* added meanwhile */
+			if (!was)
+				ll_flowtab_insert(&r->nt, &now[i].key, &now[i].val);
+			continue;
+		}
+		if (was) {
+			__atomic_fetch_add(&e->val.packets, now[i].val.packets - was->val.packets,
+					   __ATOMIC_RELAXED);
+			__atomic_fetch_add(&e->val.bytes, now[i].val.bytes - was->val.bytes,
+					   __ATOMIC_RELAXED);
+		}
+	}
+	for (long i = 0; i < r->ncopied; i++)	/* removed meanwhile */
+		if (!entry_find(now, n, &r->copied[i].key))
+			ll_flowtab_remove(&r->nt, &r->copied[i].key);
+	free(now);
+}
+
+/* The observe slots hold the programs of the load; back to those before it. */
+static void observe_restore(struct rs_run *r)
+{
+	static const int maps[] = { LL_MAP_OBSERVE_XDP, LL_MAP_OBSERVE_TC };
+	__u32 zero = 0;
+
+	for (int i = 0; i < 2; i++) {
+		int fd = r->observe_old[i] ? bpf_prog_get_fd_by_id(r->observe_old[i]) : -1;
+
+		if (fd < 0)
+			continue;
+		bpf_map_update_elem(r->m->fd[maps[i]], &zero, &fd, BPF_ANY);
+		close(fd);
+	}
+}
+
+/* The new maps' pins over the old ones; undone (old maps pinned back) on failure. */
+static int pins_move(struct rs_run *r, char *err, size_t errlen)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		int ret;
+
+		if (!(LL_RESIZE_MAPS & (1U << i)))
+			continue;
+		ret = r->moved ? fault("pins") : 0;
+		if (!ret && (pin_join(from, sizeof(from), r->stage, ll_map_names[i]) ||
+			     pin_join(to, sizeof(to), r->m->dir, ll_map_names[i])))
+			ret = -ENAMETOOLONG;
+		if (!ret && rename(from, to))
+			ret = -errno;
+		if (ret) {
+			ERR("cannot move the pin of the new %s: %s", ll_map_names[i],
+			    strerror(-ret));
+			return ret;
+		}
+		r->moved |= 1 << i;
+	}
+	return 0;
+}
+
+static void pins_back(struct rs_run *r)
+{
+	char to[PATH_MAX];
+
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		if (!(r->moved & (1 << i)) || pin_join(to, sizeof(to), r->m->dir, ll_map_names[i]))
+			continue;
+		unlink(to);
+		bpf_obj_pin(r->old_fd[i], to);
+	}
+}
+
+int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, size_t errlen)
+{
+	__u32 flows = max_flows ? max_flows : ll_flows_max(m);
+	__u32 rules = max_rules ? max_rules : ll_map_capacity(m->fd[LL_MAP_RULES]);
+	struct ll_load_opts lo = { .max_flows = flows, .max_rules = rules,
+				   .fresh = LL_RESIZE_MAPS };
+	struct rs_run r = { .m = m };
+	char dir[PATH_MAX];
+	int ret;
+	__u32 zero = 0;
+
+	if ((ret = ll_resize_check(m, flows, rules, err, errlen)))
+		return ret;
+	/* the same tables: only the flows admitted change */
+	if (ll_flow_buckets(flows) == ll_map_capacity(m->fd[LL_MAP_FLOWS]) &&
+	    rules == ll_map_capacity(m->fd[LL_MAP_RULES])) {
+		ll_state_flow_max(m->state, flows);
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%s", m->dir);
+	if (pin_join(r.stage, sizeof(r.stage), dir, LL_RESIZE_STAGE)) {
+		ERR("pin path too long");
+		return -ENAMETOOLONG;
+	}
+	ll_resize_stage_clean(dir);
+	if (mkdir(r.stage, 0700)) {
+		ret = -errno;
+		ERR("cannot create %s: %s", r.stage, strerror(-ret));
+		return ret;
+	}
+	r.set = calloc(1, sizeof(*r.set));
+	if (!r.set) {
+		ERR("out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	if ((ret = set_read(dir, r.set))) {
+		if (ret == -EPERM)
+			ERR("a resize reads the programs in place by id, which needs CAP_SYS_ADMIN");
+		else
+			ERR("cannot read the programs in place: %s", strerror(-ret));
+		goto out;
+	}
+	if (r.set->dispatched) {
+		ERR("cannot resize while lifeline runs in libxdp's dispatcher on %d interface%s: "
+		    "its place cannot be replaced in place", r.set->dispatched,
+		    r.set->dispatched == 1 ? "" : "s");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	bpf_map_lookup_elem(m->fd[LL_MAP_OBSERVE_XDP], &zero, &r.observe_old[0]);
+	bpf_map_lookup_elem(m->fd[LL_MAP_OBSERVE_TC], &zero, &r.observe_old[1]);
+	lo.progs = ll_renew_progs(dir);
+	lo.stage = r.stage;
+	ret = ll_skel_load(&r.skel, dir, &lo);
+	if (ret) {
+		ERR("cannot load the datapath over the new tables: %s", strerror(-ret));
+		goto out;
+	}
+	/*
+	 * The load put its observe programs (over the new tables, empty yet)
+	 * in the shared program arrays: the old ones go back until the switch.
+	 */
+	observe_restore(&r);
+	/* 1. the entries: rules (written under the instance lock only), then flows */
+	ret = copy_keys(m->fd[LL_MAP_RULES], new_fd(&r, LL_MAP_RULES));
+	if (!ret)
+		ret = copy_keys(m->fd[LL_MAP_ALLOW], new_fd(&r, LL_MAP_ALLOW));
+	if (!ret)
+		ret = copy_keys(m->fd[LL_MAP_RULE_HOSTS], new_fd(&r, LL_MAP_RULE_HOSTS));
+	if (!ret)
+		ret = copy_keys(m->fd[LL_MAP_ALLOW_HOSTS], new_fd(&r, LL_MAP_ALLOW_HOSTS));
+	if (!ret)
+		ret = copy_recs(m->fd[LL_MAP_RULE_RECS], new_fd(&r, LL_MAP_RULE_RECS));
+	if (!ret)
+		ret = fault("copy");
+	if (ret) {
+		ERR("cannot copy the rules to the new tables: %s", strerror(-ret));
+		goto out;
+	}
+	if ((ret = ll_maps_flows(m))) {
+		ERR("cannot map the flow table: %s", strerror(-ret));
+		goto out;
+	}
+	if ((ret = copy_flows(&r, err, errlen)))
+		goto out;
+	/* 2. the programs, in place on every attachment */
+	if ((ret = set_switch(dir, r.set, r.skel, err, errlen)))
+		goto out;
+	ll_observe_fill(r.skel);	/* observe mode: the new tables' programs too */
+	fault("kill-switch");
+	/* 3. the pins */
+	for (int i = 0; i < LL_MAP_MAX; i++)
+		r.old_fd[i] = m->fd[i];
+	if ((ret = pins_move(&r, err, errlen))) {
+		pins_back(&r);
+		set_revert(dir, r.set, r.skel);
+		goto out;
+	}
+	/* 4. what changed in the old tables meanwhile; the flows admitted */
+	flows_catch_up(&r);
+	add_hits(m->fd[LL_MAP_RULE_HITS], new_fd(&r, LL_MAP_RULE_HITS));
+	ll_state_flow_max(m->state, max_flows ? max_flows : m->state->flow_max);
+	/* m on the new maps */
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		if (!(LL_RESIZE_MAPS & (1U << i)))
+			continue;
+		close(m->fd[i]);
+		m->fd[i] = dup(new_fd(&r, i));
+	}
+	ll_flowtab_unmap(&m->flows);
+	ret = 0;
+out:
+	if (ret)
+		observe_restore(&r);	/* the programs in place are the old ones again */
+	ll_resize_stage_clean(dir);
+	if (r.nt.rc == r.scratch)
+		r.nt.rc = NULL;
+	ll_flowtab_unmap(&r.nt);
+	free(r.scratch);
+	free(r.copied);
+	if (r.set)
+		set_free(r.set);
+	free(r.set);
+	if (r.skel)
+		lifeline_bpf__destroy(r.skel);
+	return ret;
+}
