@@ -158,6 +158,19 @@ sed 's/^tables .*/tables --max-flows 67108865/' "$R" >"$TMP/huge.conf"
 ll apply "$TMP/huge.conf" >"$TMP/out" 2>"$TMP/err"; rc=$?
 [ $rc = 2 ] && [ "$(caps)" = "[16384,64]" ] && pass "a size out of range: a usage error" || fail "range" "rc $rc $(cat "$TMP/err")"
 
+# lifeline.service's bounding set has no CAP_SYS_ADMIN: a reload that resizes is refused, nothing changed
+if command -v setpriv >/dev/null; then
+	in_cli env LIFELINE_PIN_PATH=$PIN setpriv --bounding-set=-all,+bpf,+net_admin,+perfmon --inh-caps=-all \
+		--no-new-privs -- "$LL" apply "$TMP/big.conf" >"$TMP/out" 2>"$TMP/err"; rc=$?
+	[ $rc = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "needs CAP_SYS_ADMIN" "$TMP/err" &&
+		[ "$(caps)" = "[16384,64]" ] && [ "$(xdp_id)" = "$id0" ] && diff "$TMP/s0" <(ll save -) >/dev/null &&
+		[ "$(ls "$PIN/resize" 2>/dev/null)" = "" ] &&
+		pass "without CAP_SYS_ADMIN (lifeline.service): a resize is refused in one line, nothing changed" ||
+		fail "no CAP_SYS_ADMIN" "rc $rc $(cat "$TMP/err") $(caps)"
+else
+	skip "resize without CAP_SYS_ADMIN" "setpriv not installed"
+fi
+
 # ------------------------------------------------------------------ failures half-way
 for f in copy switch pins; do
 	ll_f() { in_cli env LIFELINE_PIN_PATH=$PIN LIFELINE_RESIZE_FAULT=$f "$LL" "$@"; }
