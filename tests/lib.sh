@@ -104,6 +104,21 @@ TcpExt: 0 $2 0
 # exits, for suites that change host-wide state (vm and net sysctls) and read
 # its originals first: two overlapping runs must not restore each other's.
 # wait_for SECONDS CMD...: runs CMD until it succeeds, for at most SECONDS (wall clock)
+# 10,000 registry flow lines (TCP4 strict, UDP4, NBD over IPv6, UDP6), each with
+# its local end: the big registries of t_registry and t_resize.
+reg_flows_10k() {
+	local i a b
+
+	for ((i = 0; i < 2500; i++)); do
+		printf -v a %x $((i + 16))
+		printf -v b %x $((i + 1))
+		echo "flow tcp://198.51.100.$((i % 250 + 1)):$((10000 + i)) --local 203.0.113.$((i / 250 + 1)):$((40000 + i)) --strict"
+		echo "flow udp://198.51.100.$((i % 250 + 1)):$((20000 + i)) --local 203.0.113.2:$((40000 + i))"
+		echo "flow nbd://[2001:db8:1::$a] --local [2001:db8:2::1]:$((30000 + i))"
+		echo "flow udp://[2001:db8:1::7]:$((1000 + i)) --local [2001:db8:2::$b]:2049"
+	done
+}
+
 wait_for() {
 	local end=$((${EPOCHREALTIME/./} + $1 * 1000000)); shift
 	while :; do

@@ -258,14 +258,7 @@ out=$(ll apply --check "$R" 2>&1); rc=$?
 	echo "allow udp://[2001:db8:99::/64]:53"
 	echo "tune --priority 3 --mark 1 --rcvbuf 65536 --sndbuf 65536 --budget-rate 5M --budget-burst 128K --budget-pps 1000"
 	echo "strict off"
-	for ((i = 0; i < 2500; i++)); do
-		printf -v a %x $((i + 16))
-		printf -v b %x $((i + 1))
-		echo "flow tcp://198.51.100.$((i % 250 + 1)):$((10000 + i)) --local 203.0.113.$((i / 250 + 1)):$((40000 + i)) --strict"
-		echo "flow udp://198.51.100.$((i % 250 + 1)):$((20000 + i)) --local 203.0.113.2:$((40000 + i))"
-		echo "flow nbd://[2001:db8:1::$a] --local [2001:db8:2::1]:$((30000 + i))"
-		echo "flow udp://[2001:db8:1::7]:$((1000 + i)) --local [2001:db8:2::$b]:2049"
-	done
+	reg_flows_10k
 } >"$TMP/big.conf"
 out=$(ll apply "$TMP/big.conf" 2>&1); rc=$?
 [ $rc = 0 ] && [ "$(grep -c '^+ flow' <<<"$out")" = 10017 ] && pass "10,000 flows: applied (10,017 '+ flow' lines)" ||

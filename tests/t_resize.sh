@@ -73,14 +73,7 @@ R=$TMP/registry.conf
 	done
 	echo "flow tcp://203.0.113.0/24:8000-8100 --name range4"
 	echo "flow udp://[2001:db8:77::]:2049-2050 --name range6"
-	for ((i = 0; i < 2500; i++)); do
-		printf -v a %x $((i + 16))
-		printf -v b %x $((i + 1))
-		echo "flow tcp://198.51.100.$((i % 250 + 1)):$((10000 + i)) --local 203.0.113.$((i / 250 + 1)):$((40000 + i)) --strict"
-		echo "flow udp://198.51.100.$((i % 250 + 1)):$((20000 + i)) --local 203.0.113.2:$((40000 + i))"
-		echo "flow nbd://[2001:db8:1::$a] --local [2001:db8:2::1]:$((30000 + i))"
-		echo "flow udp://[2001:db8:1::7]:$((1000 + i)) --local [2001:db8:2::$b]:2049"
-	done
+	reg_flows_10k
 } >"$R"
 sed 's/^tables .*/tables --max-flows 65536 --max-rules 128/' "$R" >"$TMP/big.conf"
 sed 's/^tables .*/tables --max-flows 4096 --max-rules 64/' "$R" >"$TMP/small.conf"
