@@ -51,6 +51,7 @@ both_flows_pass() {
 		ll flow add udp://192.0.2.50:7000 --local 192.0.2.2:9997 >/dev/null &&
 		passes $FLOOD4 $CLI4 $DEV_SRV $DEV_CLI && passes 192.0.2.50 192.0.2.2 $DEV2S $DEV2C
 	local rc=$?
+	[ $rc = 0 ] || echo "   flows added: received $(raw_rx $FLOOD4 $CLI4 $DEV_SRV $DEV_CLI) (XDP) $(raw_rx 192.0.2.50 192.0.2.2 $DEV2S $DEV2C) (tc) of 2000"
 	ll flow del udp://$FLOOD4:7000 --local $CLI4:9997 >/dev/null 2>&1
 	ll flow del udp://192.0.2.50:7000 --local 192.0.2.2:9997 >/dev/null 2>&1
 	return $rc
@@ -97,14 +98,16 @@ s1=$!
 in_srv "$NET" send 192.0.2.7 192.0.2.2 9998 10 >"$TMP/tx2" &
 s2=$!
 sleep 1
+t0=$(date +%s%N)
 out=$(ll apply "$TMP/r2.conf" 2>&1); rc=$?
+t1=$(date +%s%N)
 kill -0 $s1 2>/dev/null && kill -0 $s2 2>/dev/null; running=$?
 wait
 d1=$(drops)
 r1=$(awk '{print $2}' "$TMP/rx1"); r2=$(awk '{print $2}' "$TMP/rx2")
 [ $rc = 0 ] && [ "$(caps)" = "[16384,128]" ] && [ $running = 0 ] && [ "${r1:-0}" -gt 1000 ] && [ "${r2:-0}" -gt 1000 ] &&
 	[ $((d1 - d0)) = 0 ] && pass "resize with streams on an XDP and a tc interface at critical: 0 dropped ($r1, $r2 received)" ||
-	fail "streams through the resize" "rc $rc $out $(caps) running $running rx $r1 $r2 dropped $((d1 - d0))"
+	fail "streams through the resize" "rc $rc $(caps) resize $(((t1 - t0) / 1000000)) ms, running $running tx $(cat "$TMP/tx1" "$TMP/tx2" | tr '\n' ' ') rx $r1 $r2 dropped $((d1 - d0))"
 diff "$TMP/s0" <(ll save - | grep -v '^tables') >/dev/null && [ "$(states)" = '["enforcing","enforcing"]' ] &&
 	pass "everything kept, both interfaces enforcing" || fail "kept" "$(states) $(diff "$TMP/s0" <(ll save - | grep -v '^tables') | head -3)"
 blocked $FLOOD4 $CLI4 $DEV_SRV $DEV_CLI && blocked 192.0.2.50 192.0.2.2 $DEV2S $DEV2C &&
