@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "maps.h"
+#include "resize.h"
 #include "state.h"
 #include "lifeline.skel.h"
 
@@ -536,9 +537,16 @@ int ll_maps_flows(struct ll_maps *m)
 
 int ll_maps_unpin(const char *dir)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], stage[PATH_MAX];
 	int err;
 
+	/* a resize killed half-way may leave its stage directory (and maps staged in it) */
+	if (!pin_file(stage, sizeof(stage), dir, LL_RESIZE_STAGE)) {
+		for (int i = 0; i < LL_MAP_MAX; i++)
+			if (!pin_file(path, sizeof(path), stage, ll_map_names[i]))
+				unlink(path);
+		rmdir(stage);
+	}
 	for (int i = 0; i < LL_MAP_MAX; i++) {
 		err = pin_file(path, sizeof(path), dir, ll_map_names[i]);
 		if (err)

@@ -115,10 +115,10 @@ int pins_missing(const char *dir, char *names, size_t len, int *only_observe)
 /*
  * Some map pins gone, the state's still there (removed by hand): the
  * programs attached go on using the maps they were loaded with, which no
- * command reaches now. What restores them, as the code stands: an observe
- * program array is filled and the programs renewed by attach DEV; any other
- * map only by removing what is left and applying a saved registry (attach
- * DEV alone pins a new, empty map that the attached programs do not use).
+ * command reaches now. What restores them: attach DEV on an attached
+ * interface pins a new, empty map and renews the programs on every
+ * attachment over it (user/resize.c); what the lost map held (flows, rules)
+ * comes back with an apply of a saved registry.
  */
 void pins_incomplete_msg(const char *dir, char *msg, size_t len)
 {
@@ -140,10 +140,9 @@ void pins_incomplete_msg(const char *dir, char *msg, size_t len)
 			 "again and renews the programs", dir, names, n > 0 ? devs : "none");
 	else
 		snprintf(msg, len, "lifeline's pins at %s are incomplete: %s missing (removed by "
-			 "hand?); the attached programs still use the old maps, which no command "
-			 "reaches: 'lifeline detach --all' (removes what is left, registrations "
-			 "included), then 'lifeline apply FILE' (a registry saved before) sets it up "
-			 "again; 'lifeline attach DEV' alone does not", dir, names);
+			 "hand?); 'lifeline attach DEV' on an attached interface (%s) pins it again, "
+			 "empty, and renews the programs; then 'lifeline apply FILE' (a registry "
+			 "saved before) restores what it held", dir, names, n > 0 ? devs : "none");
 }
 
 int cli_pins_incomplete(const char *dir)
