@@ -167,6 +167,18 @@ ll attach $DEV_CLI >"$TMP/out" 2>"$TMP/err"; rc=$?
 n1=$(ls "$PIN" | wc -l)
 [ $rc = 1 ] && [ "$n1" -lt "$n0" ] && fail "failed attach removed pins" "attach exited 1 ($(cat "$TMP/err")) and $((n0 - n1)) of $n0 pins went with it"
 [ $rc = 0 ] && pass "state pin removed (tcx): attach DEV replaces the orphan" || fail "attach over a state orphan (tcx)" "rc $rc $(cat "$TMP/err")"
+# both interfaces (the one attached again and the tc one) follow the new state map:
+# none passes the flood on both, critical drops it on both, no orphan is left
+check "pressure none (the new state)" ll pressure set none
+! blocked $FLOOD4 $CLI4 $DEV_SRV $DEV_CLI && ! blocked 192.0.2.50 192.0.2.2 $DEV2S $DEV2C &&
+	pass "after the state orphan: level none passes the flood on both interfaces" ||
+	fail "state orphan: none" "$(raw_rx $FLOOD4 $CLI4 $DEV_SRV $DEV_CLI) / $(raw_rx 192.0.2.50 192.0.2.2 $DEV2S $DEV2C) of 2000"
+check "pressure critical (the new state)" ll pressure set critical
+blocked $FLOOD4 $CLI4 $DEV_SRV $DEV_CLI && blocked 192.0.2.50 192.0.2.2 $DEV2S $DEV2C &&
+	[ "$(ll -j status | jq -c '[.interfaces[].state] | unique')" = '["enforcing"]' ] &&
+	[ "$(ll -j status | jq '.orphans | length')" = 0 ] &&
+	pass "and critical drops it on both; both enforcing, no orphan" ||
+	fail "state orphan: critical" "$(ll -j status | jq -c '[.interfaces[].state, .orphans]')"
 
 # ------------------------------------------------------------------ the example registry
 grep -q "Apply does not resize maps that exist" "$TOP/docs/registry.conf" &&

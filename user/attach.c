@@ -296,6 +296,13 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		undo(dir, ifindex, a.made, a.made_qdisc, a.made_marker);
 	else
 		attach_requery(&a);
+	/*
+	 * The pin path's other attachments may run over maps that are not the
+	 * pinned ones (the state pin removed and made again by this load):
+	 * renewed too, or they would go on with the old level forever.
+	 */
+	if (!ret)
+		ret = ll_renew_if_stale(dir, err, errlen);
 	if (a.link_fd >= 0)
 		close(a.link_fd);	/* pinned: stays; not pinned: detached */
 	lifeline_bpf__destroy(a.skel);

@@ -139,6 +139,15 @@ static void link_here(struct owned *ow, int i, int ifindex, int link_ifindex, __
 		ow->moved[i] = 1;
 }
 
+/* 1 when no ll_state pin on any bpffs mount holds the state map state. */
+static int state_unpinned(const char *dir, __u32 state)
+{
+	__u32 pinned[256];
+	int n = ll_pinned_state_ids(dir, 1, pinned, 256);
+
+	return n >= 0 && !att_id_in(pinned, n, state);
+}
+
 /*
  * The program behind each of our links must be this instance's: one of
  * lifeline's programs using this pin path's state map (bpf_link_update can
@@ -159,6 +168,14 @@ static void owned_verify(const char *dir, struct owned *ow)
 			continue;
 		r = att_prog_state(ow->id[i], &state, &policy);
 		if (r == -EPERM || (r > 0 && state == mine))
+			continue;
+		/*
+		 * Our link, running a lifeline program whose state map no pin
+		 * holds: this pin path's ll_state pin was removed and made
+		 * again. Still ours (an attach renews it in place), not
+		 * another instance's.
+		 */
+		if (r > 0 && state_unpinned(dir, state))
 			continue;
 		ow->swapped[i] = ow->id[i];
 		ow->id[i] = 0;
