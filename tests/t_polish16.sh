@@ -44,7 +44,7 @@ check "flow add" ll flow add udp://$SRV4 --name u
 check "save" ll save "$TMP/saved.conf"
 rm "$PIN/ll_rules"
 out=$(st)
-[ "${out%% *}" = 3 ] && [[ $out == *"ll_rules"* ]] && [[ $out == *"detach --all"* ]] &&
+[ "${out%% *}" = 3 ] && [[ $out == *"ll_rules"* ]] && [[ $out == *"lifeline attach DEV"* ]] &&
 	[[ $out == *"apply"* ]] && [[ $out != *"not set up"* ]] &&
 	pass "status, ll_rules pin removed: exit 3, names the pin and what restores it" ||
 	fail "status with a pin removed" "$out"

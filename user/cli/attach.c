@@ -119,17 +119,7 @@ static int attach_orphan_replace(const char *dir, int ifindex)
 	return replaced;
 }
 
-/* had[i]: map pin i was there before this command (a pin removed by hand: the others were) */
-static void pins_before(const char *dir, char *had)
-{
-	char path[PATH_MAX + 64];
-
-	for (int i = 0; i < LL_MAP_MAX; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, ll_map_names[i]);
-		had[i] = !access(path, F_OK);
-	}
-}
-
+/* the map pins this command made (had[i]: pin i was there before its session) */
 static void pins_made_rm(const char *dir, const char *had)
 {
 	char path[PATH_MAX + 64];
@@ -153,19 +143,17 @@ static int do_attach(struct cli_ctx *c)
 {
 	struct session *s = &c->s;
 	struct ll_iface iface;
-	char had[LL_MAP_MAX];
 	int ret, replaced_orphan;
 	char err[512];
 	struct emit e;
 
 	attach_opts.max_flows = cli_load_opts.max_flows;
 	attach_opts.max_rules = cli_load_opts.max_rules;
-	pins_before(s->m.dir, had);
 	replaced_orphan = attach_orphan_replace(s->m.dir, attach_ifindex);
 	ret = ll_attach(s->m.dir, attach_ifindex, &attach_opts, &iface, err, sizeof(err));
 	if (ret && s->created)
 		/* nothing half-applied: the pins this attach made go with it, no other */
-		pins_made_rm(s->m.dir, had);
+		pins_made_rm(s->m.dir, s->had);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
 	emit_begin(&e);

@@ -178,6 +178,10 @@ static int session_lock(struct session *s, const char *dir, int create)
 
 		snprintf(state, sizeof(state), "%s/%s", dir, ll_map_names[LL_MAP_STATE]);
 		s->created = access(state, F_OK) && errno == ENOENT;
+		for (int i = 0; i < LL_MAP_MAX; i++) {
+			snprintf(state, sizeof(state), "%s/%s", dir, ll_map_names[i]);
+			s->had[i] = !access(state, F_OK);
+		}
 	}
 	return 0;
 }

@@ -85,6 +85,7 @@ struct session {
 	struct ll_maps m;
 	int lock_fd;
 	int created;		/* this session created the maps */
+	char had[LL_MAP_MAX];	/* which map pins were there before it (create) */
 };
 
 struct cli_ctx;
