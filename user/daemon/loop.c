@@ -172,11 +172,12 @@ static int pins_resized(struct lld *d)
 {
 	static const int maps[] = { LL_MAP_FLOWS, LL_MAP_RULES };
 	char path[PATH_MAX];
+	__u32 id;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		if (snprintf(path, sizeof(path), "%s/%s", d->pin, ll_map_names[maps[i]]) <
-		    (int)sizeof(path) && ll_pinned_id(path, 0) &&
-		    ll_pinned_id(path, 0) != map_id(d->maps.fd[maps[i]]))
+		    (int)sizeof(path) && (id = ll_pinned_id(path, 0)) &&
+		    id != map_id(d->maps.fd[maps[i]]))
 			return 1;
 	return 0;
 }
