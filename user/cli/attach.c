@@ -2,7 +2,11 @@
 /* lifeline attach DEV and lifeline detach DEV|--all. */
 #include <errno.h>
 #include <limits.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,6 +78,49 @@ static void attach_text(struct emit *e, const struct ll_iface *i, int replaced_o
 static struct ll_attach_opts attach_opts;
 static int attach_ifindex;
 
+/* DEV's driver as ethtool names it ("veth", "mlx5_core"), "" when it names none. */
+static void iface_driver(const char *name, char *drv, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	drv[0] = '\0';
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (!ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(drv, len, "%.*s", (int)sizeof(info.driver), info.driver);
+	close(fd);
+}
+
+/*
+ * Why --mode auto put the policy where it did, in one line (README "XDP or
+ * tc" gives the figures). Empty when the mode was given, or nothing was
+ * attached now. A refusal that sent auto to tc says so on its own (fallback).
+ */
+static void auto_reason(const struct ll_iface *i, char *why, size_t len)
+{
+	char drv[64];
+
+	why[0] = '\0';
+	if (attach_opts.mode != LL_MODE_AUTO || i->already || i->fallback[0] || i->tc_policy)
+		return;
+	iface_driver(i->name, drv, sizeof(drv));
+	if (!strcmp(i->mode, "generic"))
+		snprintf(why, len, "auto chose generic XDP: %s%s%s has no native XDP, so the program "
+			 "runs on the skb the kernel built (as --mode tc would)",
+			 drv[0] ? "the " : "", drv[0] ? drv : i->name, drv[0] ? " driver" : "");
+	else if (!strcmp(drv, "veth"))
+		snprintf(why, len, "auto chose native XDP: a flood is dropped before an skb exists; "
+			 "on a veth it copies a local TCP sender's skbs (bulk throughput pays, "
+			 "--mode tc does not): see README 'XDP or tc'");
+	else
+		snprintf(why, len, "auto chose native XDP: the %s driver runs it before an skb "
+			 "exists, where a flood costs the least", drv[0] ? drv : "interface's");
+}
+
+
 static int mode_arg(const char *s, void *dest, char *err, size_t len)
 {
 	if (!ll_mode_parse(s, dest))
@@ -84,9 +131,9 @@ static int mode_arg(const char *s, void *dest, char *err, size_t len)
 
 static const struct cli_opt attach_opts_tab[] = {
 	{ "mode", CLI_CUSTOM, &attach_opts.mode, .parse = mode_arg, .metavar = "auto|native|generic|tc",
-	  .help = "auto (default): native XDP where the driver has it, else generic; tc: no XDP, "
-		  "tc ingress applies the policy (for veth and other drivers where XDP copies "
-		  "every packet)" },
+	  .help = "auto (default): native XDP where the driver has it, else generic, and says "
+		  "why; tc: no XDP, tc ingress applies the policy (no copy of a veth's TCP skbs, "
+		  "but a flood is dropped only after its skbs are built)" },
 	{ "no-tc", CLI_FLAG, &attach_opts.no_tc,
 	  .help = "XDP only: no tc programs (no pfmemalloc check, no egress marks)" },
 	{ "force", CLI_FLAG, &attach_opts.force, .help = "replace a foreign XDP program" },
@@ -144,7 +191,7 @@ static int do_attach(struct cli_ctx *c)
 	struct session *s = &c->s;
 	struct ll_iface iface;
 	int ret, replaced_orphan;
-	char err[512];
+	char err[512], why[256];
 	struct emit e;
 
 	attach_opts.max_flows = cli_load_opts.max_flows;
@@ -167,8 +214,14 @@ static int do_attach(struct cli_ctx *c)
 		fprintf(stderr, "lifeline: notice: %s\n", iface.fallback);
 		emit_str(&e, "fallback", NULL, iface.fallback);
 	}
-	if (emit_human(&e))
+	auto_reason(&iface, why, sizeof(why));
+	if (why[0])
+		emit_str(&e, "auto_reason", NULL, why);
+	if (emit_human(&e)) {
 		attach_text(&e, &iface, replaced_orphan);
+		if (why[0])
+			emit_text(&e, "%s\n", why);
+	}
 	return cli_emit_done(c, &e);
 }
 
@@ -322,8 +375,8 @@ static const struct cli_verb attach_verbs[] = {
 	{ NULL, attach_prepare, do_attach, CLI_SESS_CREATE, attach_opts_tab, "DEV", 1, 1,
 	  .missing = "attach needs an interface: lifeline attach DEV",
 	  .summary = "XDP (native where the driver has it) and tc on DEV; --force replaces a "
-		     "foreign XDP program. --mode tc: no XDP, tc ingress applies the policy (for "
-		     "veth and other drivers where XDP copies every packet)",
+		     "foreign XDP program. --mode tc: no XDP, tc ingress applies the policy (the "
+		     "trade-off on a veth: README 'XDP or tc')",
 	  .help = "Creates the maps at the pin path when they are missing. Attaching twice is "
 		  "harmless; attaching where the pins of an earlier instance are gone (an orphan) "
 		  "replaces its programs. Needs CAP_PERFMON too.",
