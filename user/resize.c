@@ -338,22 +338,42 @@ int ll_renew(const char *dir, struct lifeline_bpf *skel, int *dispatched, char *
 	return ret;
 }
 
-int ll_renew_if_stale(const char *dir, char *err, size_t errlen)
+/* skel has a program for every attachment of dir (the sock_ops links need LL_PROGS_SOCK). */
+static int skel_serves(const char *dir, struct lifeline_bpf *skel)
+{
+	return skel && (!(ll_renew_progs(dir) & LL_PROGS_SOCK) ||
+			bpf_program__fd(skel->progs.ll_sockops) >= 0);
+}
+
+int ll_renew_if(const char *dir, struct lifeline_bpf *skel, const struct ll_load_opts *sizes,
+		int force, char *err, size_t errlen)
 {
 	struct ll_load_opts lo = { .progs = ll_renew_progs(dir) };
-	struct lifeline_bpf *skel;
+	struct lifeline_bpf *own = NULL;
 	int ret;
 
-	if (!ll_progs_stale(dir))
+	if (!force && !ll_progs_stale(dir))
 		return 0;
-	ret = ll_skel_load(&skel, dir, &lo);
-	if (ret) {
-		ERR("cannot load the datapath: %s", strerror(-ret));
-		return ret;
+	if (sizes) {
+		lo.max_flows = sizes->max_flows;
+		lo.max_rules = sizes->max_rules;
+	}
+	if (!skel_serves(dir, skel)) {
+		ret = ll_skel_load(&own, dir, &lo);
+		if (ret) {
+			ERR("cannot load the datapath: %s", strerror(-ret));
+			return ret;
+		}
+		skel = own;
 	}
 	ret = ll_renew(dir, skel, NULL, err, errlen);
-	lifeline_bpf__destroy(skel);
+	lifeline_bpf__destroy(own);
 	return ret;
+}
+
+int ll_renew_if_stale(const char *dir, char *err, size_t errlen)
+{
+	return ll_renew_if(dir, NULL, NULL, 0, err, errlen);
 }
 
 /* ---------------------------------------------------------------- resize */

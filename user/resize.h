@@ -42,7 +42,16 @@ __u32 ll_renew_progs(const char *dir);
 int ll_renew(const char *dir, struct lifeline_bpf *skel, int *dispatched, char *err,
 	     size_t errlen);
 
-/* ll_progs_stale, then a load over the pinned maps and ll_renew when stale. */
+/*
+ * ll_renew when force or ll_progs_stale: with skel's programs when skel (a
+ * load over dir's pins, may be NULL) has one for every attachment, else with
+ * a load of its own over the pins (which also fills the observe slots; a map
+ * it makes again has sizes' max_flows / max_rules; sizes may be NULL).
+ */
+int ll_renew_if(const char *dir, struct lifeline_bpf *skel, const struct ll_load_opts *sizes,
+		int force, char *err, size_t errlen);
+
+/* ll_renew_if(dir, NULL, NULL, 0, ...): a load over the pinned maps, only when stale. */
 int ll_renew_if_stale(const char *dir, char *err, size_t errlen);
 
 /* The flows and rules m holds, and whether they fit tables of these sizes. */
