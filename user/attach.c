@@ -19,7 +19,7 @@
 #include <bpf/libbpf.h>
 #include "attach_int.h"
 #include "maps.h"
-#include "resize.h"
+#include "renew.h"
 #include "xdpmulti.h"
 #include "lifeline.skel.h"
 
@@ -261,7 +261,7 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		 * ones (a pin removed and made again by a load, a resize
 		 * killed half-way: the old map goes on being used, the new
 		 * one is written for nobody) are renewed in place with a load
-		 * over the pins (resize.c), on every attachment of the pin
+		 * over the pins (renew.c), on every attachment of the pin
 		 * path; and an observe program array found with its slot
 		 * empty is filled by that load, as any attach does.
 		 */
