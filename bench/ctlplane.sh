@@ -5,21 +5,10 @@
 # Usage: bench/ctlplane.sh [--json]
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-LL=$TOP/build/lifeline
-PIN=/sys/fs/bpf/llbench-ctl-$$
-TMP=$(mktemp -d)
-export LIFELINE_PIN_PATH=$PIN
-cleanup() { rm -rf "$PIN" "$TMP"; }
-trap cleanup EXIT
+. "$TOP/bench/benchlib.sh"
+bench_begin ctl
 
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }; t1=$(date +%s%N); echo $(((t1 - t0) / 1000000)); }
-
-# exact flows: 198.51.100.0/24 x 10809, local 192.0.2.1 and 192.0.2.2, ports 10000-...
-gen() {	# gen COUNT OFFSET
-	awk -v n="$1" -v off="$2" 'BEGIN { for (i = off; i < off + n; i++) {
-		h = i % 250 + 1; p = int(i / 250) % 50000 + 10000; l = int(i / 12500000) + 1;
-		printf "tcp://198.51.100.%d:10809 --local 192.0.2.%d:%d\n", h, l + int(i / (250 * 50000)), p } }'
-}
+# exact flows (gen: bench/benchlib.sh), 100,000 then 900,000 more
 gen 100000 0 >"$TMP/100k.flows"
 gen 900000 100000 >"$TMP/900k.flows"
 

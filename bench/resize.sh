@@ -7,19 +7,9 @@
 # Usage: bench/resize.sh [COUNT...]   (default: 100000 1000000)
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-LL=$TOP/build/lifeline
-PIN=/sys/fs/bpf/llbench-resize-$$
-TMP=$(mktemp -d)
-export LIFELINE_PIN_PATH=$PIN
-cleanup() { "$LL" detach --all >/dev/null 2>&1; rm -rf "$PIN" "$TMP"; }
-trap cleanup EXIT
+. "$TOP/bench/benchlib.sh"
+bench_begin resize
 
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>"$TMP/err" || { echo "failed: $* ($(cat "$TMP/err"))" >&2; return 1; }; t1=$(date +%s%N); echo $(((t1 - t0) / 1000000)); }
-gen() {	# gen COUNT: exact flows, 198.51.100.0/24 x 10809, local 192.0.2.x ports
-	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) {
-		h = i % 250 + 1; p = int(i / 250) % 50000 + 10000;
-		printf "tcp://198.51.100.%d:10809 --local 192.0.2.%d:%d\n", h, int(i / (250 * 50000)) + 1, p } }'
-}
 printf '%-28s %12s %12s %12s\n' "flows" "load" "resize up" "resize down"
 for n in "${@:-100000 1000000}"; do
 	"$LL" detach --all >/dev/null 2>&1

@@ -156,6 +156,25 @@ nbd_stop() {
 	rm -f /tmp/llnbd$LL_NS_ID.pid
 }
 
+# quiet_link: no router solicitations on the veth (the exact would-drop counts
+# of observe need a quiet link); sets mac, the client interface's address
+quiet_link() {
+	mac=$(in_cli ip -br link show $DEV_CLI | awk '{print $3}')
+	in_srv sysctl -qw net.ipv6.conf.$DEV_SRV.router_solicitations=0
+	in_cli sysctl -qw net.ipv6.conf.$DEV_CLI.router_solicitations=0
+}
+# raw_flood N SECONDS: N unregistered UDP packets from FLOOD4, sent raw to $mac
+# ($NET: tests/tool_net; what was sent in $TMP/sent); prints how many the
+# client's socket on $CLIF4:6000 got in SECONDS
+raw_flood() {
+	in_cli "$NET" recv $CLIF4 6000 "$2" >"$TMP/recv" &
+	local rpid=$!
+	sleep 0.3
+	in_srv "$NET" raw $DEV_SRV "$mac" udp $FLOOD4 5000 $CLIF4 6000 60 "$1" >"$TMP/sent"
+	wait $rpid
+	awk '{print $2}' "$TMP/recv"
+}
+
 # observe_settle: waits (up to 10 s) until no would-drop counter moved for a
 # second: the kernel's own packets of a new veth (MLD reports, DAD) count too
 would_all() { ll -j stats | jq -c '[.would_drop[][] | .packets]'; }

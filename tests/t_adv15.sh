@@ -75,19 +75,10 @@ bpftool cgroup detach "$CG/b" sock_ops id "$FOREIGN" && FOREIGN=
 # ------------------------------------------------------------------ observe: its pin removed
 NET=$TOP/build/tests/tool_net
 N=100
-mac=$(in_cli ip -br link show $DEV_CLI | awk '{print $3}')
-in_srv sysctl -qw net.ipv6.conf.$DEV_SRV.router_solicitations=0
-in_cli sysctl -qw net.ipv6.conf.$DEV_CLI.router_solicitations=0
+quiet_link
 would() { ll -j stats | jq '.would_drop.xdp.drop_critical.packets // -1'; }
 # flood: N unregistered UDP packets from FLOOD4; prints how many the receiver got
-flood() {
-	in_cli "$NET" recv $CLIF4 6000 2 >"$TMP/recv" &
-	local rpid=$!
-	sleep 0.3
-	in_srv "$NET" raw $DEV_SRV "$mac" udp $FLOOD4 5000 $CLIF4 6000 60 $N >"$TMP/sent"
-	wait $rpid
-	awk '{print $2}' "$TMP/recv"
-}
+flood() { raw_flood $N 2; }
 # wait_would FROM: until the would-drop count is FROM + N (2.5 s at most); prints it
 wait_would() {
 	local w

@@ -17,9 +17,7 @@ NET=$TOP/build/tests/tool_net
 N=200
 trap ns_suite_cleanup EXIT
 ns_begin
-mac=$(in_cli ip -br link show $DEV_CLI | awk '{print $3}')
-in_srv sysctl -qw net.ipv6.conf.$DEV_SRV.router_solicitations=0
-in_cli sysctl -qw net.ipv6.conf.$DEV_CLI.router_solicitations=0
+quiet_link
 
 would() { ll -j stats | jq ".would_drop.$1.drop_critical.packets // -1"; }
 # every verdict and note counter of the ingress hooks, one line
@@ -31,14 +29,7 @@ slot() {
 	[ -n "$id" ] && bpftool -j prog show id "$id" | jq -r .name || echo empty
 }
 # flood: N unregistered UDP packets from FLOOD4; prints how many the receiver got
-flood() {
-	in_cli "$NET" recv $CLIF4 6000 3 >"$TMP/recv" &
-	local rpid=$!
-	sleep 0.3
-	in_srv "$NET" raw $DEV_SRV "$mac" udp $FLOOD4 5000 $CLIF4 6000 60 $N >"$TMP/sent"
-	wait $rpid
-	awk '{print $2}' "$TMP/recv"
-}
+flood() { raw_flood $N 3; }
 # observe_counts LABEL HOOK: a flood passes whole and counts +N would-drops at HOOK
 observe_counts() {
 	local w0 w1 got

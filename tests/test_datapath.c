@@ -605,6 +605,33 @@ static void test_truncation_v6(void)
 }
 
 /*
+ * Strict at critical: the real connection's packet passes, the registered
+ * tuple without a socket is dropped, each counted once (fam: "" or "IPv6 ").
+ */
+static void strict_verdicts(struct instance *in, const struct pkt_spec *real,
+			    const struct pkt_spec *spoof, const char *fam)
+{
+	struct __sk_buff out;
+	struct ll_counter c;
+	char what[96];
+	int verdict;
+	size_t len;
+
+	ASSERT_EQ(run_prog(in, XDP, real, &verdict, &out, &len), 0, "run real");
+	snprintf(what, sizeof(what), "real %sconnection's packet passes", fam);
+	ASSERT_EQ(verdict, PASS, what);
+	ASSERT_EQ(run_prog(in, XDP, spoof, &verdict, &out, &len), 0, "run spoofed");
+	snprintf(what, sizeof(what), "registered %stuple without a socket is dropped", fam);
+	ASSERT_EQ(verdict, DROP, what);
+	ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_STRICT), &c);
+	ASSERT_EQ(c.packets, 1, "drop_strict counted");
+	ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
+			      LL_COUNTER_IDX(LL_HOOK_XDP, LL_PASS_FLOW), &c);
+	ASSERT_EQ(c.packets, 1, "pass_flow counted");
+}
+
+/*
  * Strict mode: at critical a registered TCP flow passes only if this host
  * has a socket for it. Real sockets on 127.0.0.1 in the test's own netns
  * (BPF_PROG_TEST_RUN looks sockets up there).
@@ -641,7 +668,6 @@ static void test_strict(void)
 		struct __sk_buff out;
 		struct pkt_spec real = { T("127.0.0.1", "127.0.0.1", sport, cport) };
 		struct pkt_spec spoof = { T("127.0.0.1", "127.0.0.1", sport, ghost) };
-		struct ll_counter c;
 
 		if (!ASSERT_EQ(reset(in, &f), 0, "reset"))
 			goto out;
@@ -659,16 +685,7 @@ static void test_strict(void)
 		ll_flowtab_remove(&in->ft, &k);
 		ll_flowtab_insert(&in->ft, &k, &v);
 
-		ASSERT_EQ(run_prog(in, XDP, &real, &verdict, &out, &len), 0, "run real");
-		ASSERT_EQ(verdict, PASS, "real connection's packet passes");
-		ASSERT_EQ(run_prog(in, XDP, &spoof, &verdict, &out, &len), 0, "run spoofed");
-		ASSERT_EQ(verdict, DROP, "registered tuple without a socket is dropped");
-		ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
-				      LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_STRICT), &c);
-		ASSERT_EQ(c.packets, 1, "drop_strict counted");
-		ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
-				      LL_COUNTER_IDX(LL_HOOK_XDP, LL_PASS_FLOW), &c);
-		ASSERT_EQ(c.packets, 1, "pass_flow counted");
+		strict_verdicts(in, &real, &spoof, "");
 
 		/* strict applies at critical only */
 		st.daemon.level = LL_LEVEL_ELEVATED;
@@ -699,12 +716,8 @@ static void test_strict6(void)
 	struct ll_flow_key k = { .proto = IPPROTO_TCP };
 	struct ll_flow_val v = { .origin = LL_ORIGIN_CLI };
 	__u16 sport, cport, ghost;
-	struct __sk_buff out;
-	struct ll_counter c;
 	struct ll_state st;
 	__u32 zero = 0;
-	int verdict;
-	size_t len;
 
 	if (lfd < 0 || cfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a))) {
 		TEST_SKIP("no IPv6 loopback here: %s", strerror(errno));
@@ -737,17 +750,8 @@ static void test_strict6(void)
 		struct pkt_spec real = { T("::1", "::1", sport, cport) };
 		struct pkt_spec spoof = { T("::1", "::1", sport, ghost) };
 
-		ASSERT_EQ(run_prog(in, XDP, &real, &verdict, &out, &len), 0, "run real");
-		ASSERT_EQ(verdict, PASS, "real IPv6 connection's packet passes");
-		ASSERT_EQ(run_prog(in, XDP, &spoof, &verdict, &out, &len), 0, "run spoofed");
-		ASSERT_EQ(verdict, DROP, "registered IPv6 tuple without a socket is dropped");
+		strict_verdicts(in, &real, &spoof, "IPv6 ");
 	}
-	ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
-			      LL_COUNTER_IDX(LL_HOOK_XDP, LL_DROP_STRICT), &c);
-	ASSERT_EQ(c.packets, 1, "drop_strict counted");
-	ll_percpu_counter_sum(bpf_map__fd(in->skel->maps.ll_counters),
-			      LL_COUNTER_IDX(LL_HOOK_XDP, LL_PASS_FLOW), &c);
-	ASSERT_EQ(c.packets, 1, "pass_flow counted");
 out:
 	if (afd >= 0)
 		close(afd);

@@ -19,7 +19,7 @@
 #include <bpf/libbpf.h>
 #include "attach_int.h"
 #include "maps.h"
-#include "resize.h"
+#include "renew.h"
 #include "xdpmulti.h"
 #include "lifeline.skel.h"
 
@@ -261,22 +261,13 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 		 * ones (a pin removed and made again by a load, a resize
 		 * killed half-way: the old map goes on being used, the new
 		 * one is written for nobody) are renewed in place with a load
-		 * over the pins (resize.c), on every attachment of the pin
+		 * over the pins (renew.c), on every attachment of the pin
 		 * path; and an observe program array found with its slot
 		 * empty is filled by that load, as any attach does.
 		 */
-		if (!ll_observe_filled(dir) || ll_progs_stale(dir)) {
-			lo.progs = ll_renew_progs(dir);
-			ret = ll_skel_load(&a.skel, dir, &lo);
-			if (ret) {
-				ERR("cannot load the datapath: %s", strerror(-ret));
-				return ret;
-			}
-			ret = ll_renew(dir, a.skel, NULL, err, errlen);
-			lifeline_bpf__destroy(a.skel);
-			if (ret)
-				return ret;
-		}
+		ret = ll_renew_if(dir, NULL, &lo, !ll_observe_filled(dir), err, errlen);
+		if (ret)
+			return ret;
 		attach_requery(&a);
 		return 0;
 	}
@@ -299,10 +290,11 @@ int ll_attach(const char *dir, int ifindex, const struct ll_attach_opts *o, stru
 	/*
 	 * The pin path's other attachments may run over maps that are not the
 	 * pinned ones (the state pin removed and made again by this load):
-	 * renewed too, or they would go on with the old level forever.
+	 * renewed too, or they would go on with the old level forever; by this
+	 * load's programs, unless sock_ops links need the sock programs.
 	 */
 	if (!ret)
-		ret = ll_renew_if_stale(dir, err, errlen);
+		ret = ll_renew_if(dir, a.skel, NULL, 0, err, errlen);
 	if (a.link_fd >= 0)
 		close(a.link_fd);	/* pinned: stays; not pinned: detached */
 	lifeline_bpf__destroy(a.skel);

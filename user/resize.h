@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The programs in place and the pinned maps (user/resize.c): renewing the
- * programs of every attachment when they use maps that are not the pinned
- * ones, and resizing the size-dependent maps (the flow table, the rule
- * tables and their records, hits and host hashes) while attached. All
- * functions return 0 or -errno with one line in err.
+ * Resizing the size-dependent maps (user/resize.c: the flow table, the rule
+ * tables and their records, hits and host hashes) while attached; renewing
+ * the programs in place is renew.h's. All functions return 0 or -errno with
+ * one line in err.
  */
 #ifndef LL_RESIZE_H
 #define LL_RESIZE_H
@@ -12,6 +11,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "maps.h"
+#include "renew.h"
 
 struct lifeline_bpf;
 
@@ -22,28 +22,6 @@ struct lifeline_bpf;
 
 /* Where a resize pins its new maps until they replace the old pins: DIR/resize. */
 #define LL_RESIZE_STAGE "resize"
-
-/*
- * 1 when a lifeline program attached from dir (XDP, tcx or clsact, the
- * sock_ops links) uses a map whose pin in dir is another map (the pin was
- * removed and made again by a load, or a resize was killed half-way).
- */
-int ll_progs_stale(const char *dir);
-
-/* LL_PROGS_NET, with LL_PROGS_SOCK when dir has sock_ops links: what a renew loads. */
-__u32 ll_renew_progs(const char *dir);
-
-/*
- * Every lifeline program attached from dir gets skel's program of the same
- * name, in place (bpf_link_update, the clsact filter replaced): all or
- * nothing (a failure puts the old programs back). A program in libxdp's
- * dispatcher is left as it is (*dispatched counts them; may be NULL).
- */
-int ll_renew(const char *dir, struct lifeline_bpf *skel, int *dispatched, char *err,
-	     size_t errlen);
-
-/* ll_progs_stale, then a load over the pinned maps and ll_renew when stale. */
-int ll_renew_if_stale(const char *dir, char *err, size_t errlen);
 
 /* The flows and rules m holds, and whether they fit tables of these sizes. */
 int ll_resize_check(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err,

@@ -87,18 +87,37 @@ int cli_not_set_up(const char *dir)
 			 "registered yet; start with 'lifeline attach DEV')", dir);
 }
 
-int pins_missing(const char *dir, char *names, size_t len, int *only_observe)
+/*
+ * Which map pins dir has (had[i]); how many are missing. *created (may be
+ * NULL): the state pin is missing, ENOENT (not an error that hides it).
+ */
+static int pins_walk(const char *dir, char *had, int *created)
 {
 	char path[PATH_MAX];
+	int n = 0;
+
+	for (int i = 0; i < LL_MAP_MAX; i++) {
+		snprintf(path, sizeof(path), "%.4000s/%s", dir, ll_map_names[i]);
+		had[i] = !access(path, F_OK);
+		if (i == LL_MAP_STATE && created)
+			*created = !had[i] && errno == ENOENT;
+		n += !had[i];
+	}
+	return n;
+}
+
+int pins_missing(const char *dir, char *names, size_t len, int *only_observe)
+{
+	char had[LL_MAP_MAX];
 	int n = 0;
 
 	if (names && len)
 		names[0] = '\0';
 	if (only_observe)
 		*only_observe = 1;
+	pins_walk(dir, had, NULL);
 	for (int i = 0; i < LL_MAP_MAX; i++) {
-		snprintf(path, sizeof(path), "%.4000s/%s", dir, ll_map_names[i]);
-		if (!access(path, F_OK))
+		if (had[i])
 			continue;
 		if (names && len) {
 			size_t l = strlen(names);
@@ -117,7 +136,7 @@ int pins_missing(const char *dir, char *names, size_t len, int *only_observe)
  * programs attached go on using the maps they were loaded with, which no
  * command reaches now. What restores them: attach DEV on an attached
  * interface pins a new, empty map and renews the programs on every
- * attachment over it (user/resize.c); what the lost map held (flows, rules)
+ * attachment over it (user/renew.c); what the lost map held (flows, rules)
  * comes back with an apply of a saved registry.
  */
 void pins_incomplete_msg(const char *dir, char *msg, size_t len)
@@ -173,16 +192,8 @@ static int session_lock(struct session *s, const char *dir, int create)
 	s->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->lock_fd >= 0)
 		flock(s->lock_fd, LOCK_EX);
-	if (create) {
-		char state[PATH_MAX];
-
-		snprintf(state, sizeof(state), "%s/%s", dir, ll_map_names[LL_MAP_STATE]);
-		s->created = access(state, F_OK) && errno == ENOENT;
-		for (int i = 0; i < LL_MAP_MAX; i++) {
-			snprintf(state, sizeof(state), "%s/%s", dir, ll_map_names[i]);
-			s->had[i] = !access(state, F_OK);
-		}
-	}
+	if (create)
+		pins_walk(dir, s->had, &s->created);
 	return 0;
 }
 
