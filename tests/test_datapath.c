@@ -13,6 +13,7 @@
  * the program.
  */
 #include <errno.h>
+#include <sched.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -1301,6 +1302,72 @@ static int quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 	return lvl == LIBBPF_DEBUG || !getenv("LL_TEST_VERBOSE") ? 0 : vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * The lease's clock (ll_now: the coarse time cached per CPU per jiffy):
+ * a critical lease ending 60 ms from now, packets run one after another
+ * on every CPU in turn. Never early: a packet whose run ended before the
+ * lease's end (user space's CLOCK_MONOTONIC read after the run) is
+ * dropped at critical. On time: every packet run from 50 ms after the end
+ * (read before the run) fails open, pass_lease_expired, on whichever CPU.
+ */
+#define LEASE_LATE_NS 50000000ULL
+static void test_lease_clock(void)
+{
+	struct instance *in = &inst[0];
+	struct fixture f = { .prog = XDP, .level = LL_LEVEL_CRITICAL };
+	struct pkt_spec junk = { T(FLOOD4, LOCAL4, 5000, 9), UDP };
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), early = 0, late = 0, before = 0, after = 0;
+	struct ll_state st;
+	cpu_set_t all, one;
+	__u32 zero = 0;
+	__u64 end;
+
+	ASSERT_EQ(reset(in, &f), 0, "reset");
+	sched_getaffinity(0, sizeof(all), &all);
+	bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st);
+	end = ll_now_ns() + 60000000ULL;
+	st.daemon.expires_ns = end;
+	bpf_map_update_elem(bpf_map__fd(in->skel->maps.ll_state), &zero, &st, 0);
+	for (int i = 0; ; i++) {
+		int cpu = i % (ncpu > 0 ? ncpu : 1), verdict = 0;
+		__u64 t0, t1;
+		size_t len;
+
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (CPU_ISSET(cpu, &all))
+			sched_setaffinity(0, sizeof(one), &one);
+		t0 = ll_now_ns();
+		if (!ASSERT_EQ(run_prog(in, XDP, &junk, &verdict, NULL, &len), 0, "run"))
+			break;
+		t1 = ll_now_ns();
+		if (t1 < end) {
+			before++;
+			if (verdict != DROP) {
+				early++;
+				TEST_FAIL_MSG("cpu %d: passed %llu ns before the lease's end", cpu,
+					      (unsigned long long)(end - t1));
+			}
+		} else if (t0 >= end + LEASE_LATE_NS) {
+			after++;
+			if (verdict != PASS) {
+				late++;
+				TEST_FAIL_MSG("cpu %d: dropped %llu ns after the lease's end", cpu,
+					      (unsigned long long)(t0 - end));
+			}
+			if (after >= 4 * (ncpu > 0 ? ncpu : 1) || late)
+				break;
+		}
+		if (early > 3)
+			break;
+		usleep(700);
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	ASSERT_TRUE(before > 4, "packets run before the lease's end");
+	ASSERT_EQ(early, 0, "packets passed before the lease's end");
+	ASSERT_EQ(late, 0, "packets dropped 50 ms after the lease's end");
+}
+
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
@@ -1326,6 +1393,7 @@ int main(int argc, char **argv)
 	TEST_RUN("observe/empty program-array slot: the packet passes, nothing counted", test_observe_empty_slot);
 	TEST_RUN("flows/lookups during bucket moves never miss", test_move_race);
 	TEST_RUN("flows/a flow in its second bucket is found (spill counts)", test_flow_spill);
+	TEST_RUN("lease/ends on time on every CPU, never early (the per-CPU jiffy clock)", test_lease_clock);
 	unload(&inst[0]);
 	unload(&inst[1]);
 	return test_summary();
