@@ -256,11 +256,11 @@ verdict() { # value op limit
 	if [ "$(calc "($1 $2 $3) ? 1 : 0")" = "1.000000" ]; then echo met; else echo missed; fi
 }
 declare -A TARGET VERD
-TARGET[lifeline]=">= 0.9x floor, >= 3x nftables"
+# the drop rate of a bare XDP_DROP in the same rounds (issue 17 retired ">= 3x
+# nftables": on a veth the bare XDP_DROP itself is only 1.6-2.3x nftables)
+TARGET[lifeline]=">= 0.95x floor"
 if [ -n "${MED[lifeline]:-}" ]; then
-	v1=$(verdict "$(ratio "${PPS[lifeline]}" "${MED[floor]:+${PPS[floor]}}")" ">=" 0.9)
-	v2=$(verdict "$(ratio "${PPS[lifeline]}" "${MED[nft]:+${PPS[nft]}}")" ">=" 3)
-	VERD[lifeline]="$v1, $v2"
+	VERD[lifeline]=$(verdict "$(ratio "${PPS[lifeline]}" "${MED[floor]:+${PPS[floor]}}")" ">=" 0.95)
 fi
 TARGET[xdpfilter]="lifeline ahead"
 if [ -n "${MED[xdpfilter]:-}" ]; then
