@@ -20,6 +20,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,6 +284,43 @@ static int fault(const char *where)
 	return !strcmp(f, where) ? -EIO : 0;
 }
 
+/*
+ * Test hook: LIFELINE_RESIZE_PAUSE=FILE:WHERE[,WHERE...] stops at each WHERE
+ * named, the first time only: creates FILE.WHERE and waits (60 s at most)
+ * until it is removed.
+ */
+static void pause_at(const char *where)
+{
+	static const char *done[8];
+	const char *f = getenv("LIFELINE_RESIZE_PAUSE"), *c = f ? strrchr(f, ':') : NULL;
+	char path[PATH_MAX];
+	size_t wl = strlen(where);
+	int fd;
+
+	if (!c)
+		return;
+	for (const char *w = c + 1; *w; w += strcspn(w, ",") + !!w[strcspn(w, ",")]) {
+		int k = 0;
+
+		if (strncmp(w, where, wl) || (w[wl] && w[wl] != ','))
+			continue;
+		while (k < 8 && done[k] && done[k] != where)
+			k++;
+		if (k == 8 || done[k])
+			return;
+		done[k] = where;
+		if (snprintf(path, sizeof(path), "%.*s.%s", (int)(c - f), f, where) >= (int)sizeof(path))
+			return;
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return;
+		close(fd);
+		for (int i = 0; i < 3000 && !access(path, F_OK); i++)
+			usleep(20000);
+		return;
+	}
+}
+
 /* Back to the programs that were in place: every point switched. */
 static void set_revert(const char *dir, struct rn_set *s, struct lifeline_bpf *skel)
 {
@@ -533,6 +571,8 @@ static int add_hits(int from, int to)
 			b[c].packets += a[c].packets;
 			b[c].bytes += a[c].bytes;
 		}
+		if (any)
+			pause_at("merge");
 		if (any && bpf_map_update_elem(to, &id, b, BPF_ANY))
 			ret = -errno;
 	}
@@ -780,6 +820,7 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 	}
 	if ((ret = copy_flows(&r, err, errlen)))
 		goto out;
+	pause_at("copied");
 	/* 2. the programs, in place on every attachment */
 	if ((ret = set_switch(dir, r.set, r.skel, err, errlen)))
 		goto out;
@@ -794,6 +835,7 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 		goto out;
 	}
 	/* 4. what changed in the old tables meanwhile; the flows admitted */
+	pause_at("switched");
 	flows_catch_up(&r);
 	add_hits(m->fd[LL_MAP_RULE_HITS], new_fd(&r, LL_MAP_RULE_HITS));
 	ll_state_flow_max(m->state, max_flows ? max_flows : m->state->flow_max);

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# The live resize's two races (user/resize.c), made to happen on purpose with
+# the test hook LIFELINE_RESIZE_PAUSE=FILE:WHERE,... (the resize creates
+# FILE.WHERE at WHERE and waits until it is removed):
+#  (a) a TCP connection from a cgroup with sock_ops to a registered endpoint, registered by the old
+#      sock_ops program after the flows were copied (pause at 'copied') and
+#      closed after the programs were switched (pause at 'switched'): its flow
+#      must not be carried over into the new table (the new sock_ops program
+#      saw its close and had nothing to remove); one still open then must be,
+#      and is removed from the new table when it closes;
+#  (b) the hits of a rule counted by the new programs while the hits of the
+#      old table are merged into the new one (pause at 'merge', UDP sent
+#      then) must not be lost.
+# Namespaces, veths, a cgroup and a private pin path, removed on exit.
+# LL_RACE17_BIN=BINARY runs the checks against another build.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns.sh"
+
+LL=${LL_RACE17_BIN:-$LL}
+PIN=/sys/fs/bpf/lltest-race17-$LL_NS_ID
+TMP=$(mktemp -d /tmp/lltest-race17.XXXXXX)
+NET=$TOP/build/tests/tool_net
+CGROOT=/sys/fs/cgroup/unified
+CG=$CGROOT/lltest-race17-$LL_NS_ID
+PORT=7017
+APID="" LPID=""
+
+cleanup() {
+	[ -n "$APID" ] && kill "$APID" 2>/dev/null
+	rm -f "$TMP"/p.*
+	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null
+	ll detach --all >/dev/null 2>&1
+	ns_cleanup
+	[ -d "$CG" ] && { cat "$CG/cgroup.procs" 2>/dev/null | while read -r p; do echo "$p" >$CGROOT/cgroup.procs; done; rmdir "$CG"; }
+	rm -rf "$PIN" "$TMP"
+}
+trap cleanup EXIT
+caps() { ll -j status | jq -c '[.flow_capacity, .rule_capacity]'; }
+# portflows PORT: the auto-registered flows whose local port is PORT
+portflows() { ll -j flow list | jq "[.flows[] | select(.origin != \"cli\" and (.spec | test(\"local .*:$1\$\")))] | length"; }
+# oldflows PORT: the same, read from the pinned table with bpftool (the CLI waits
+# for the instance lock, which a paused resize holds)
+oldflows() {
+	bpftool -j map dump pinned "$PIN/ll_flows" |
+		jq "[.[].formatted.value.e[] | select(.key.local_port == $(( ($1 >> 8) | (($1 & 255) << 8) )) and .val.origin != 0)] | length"
+}
+has_old() { [ "$(oldflows "$1")" = 1 ]; }
+has_flow() { [ "$(portflows "$1")" = 1 ]; }
+no_flow() { [ "$(portflows "$1")" = 0 ]; }
+hits() { ll -j flow list | jq '[.rules[] | select(.name == "u") | .packets] | add // 0'; }
+# gone PORT: the client's socket of local port PORT is closed (TIME-WAIT or no more)
+gone() { [ -z "$(in_cli ss -HtnO state connected "( sport = :$1 )" | grep -v TIME-WAIT)" ]; }
+# resize_paused CONF WHERE,...: `apply CONF` in the background, pausing at each WHERE
+resize_paused() {
+	in_cli env LIFELINE_PIN_PATH=$PIN LIFELINE_RESIZE_PAUSE="$TMP/p:$2" "$LL" apply --keep "$1" \
+		>"$TMP/apply.out" 2>&1 &
+	APID=$!
+}
+# at WHERE: waits until the resize pauses at WHERE (or has ended); 0 if it paused
+paused() { [ -e "$TMP/p.$1" ] || ! kill -0 "$APID" 2>/dev/null; }
+at() { wait_for 60 paused "$1" && [ -e "$TMP/p.$1" ]; }
+resize_end() { rm -f "$TMP"/p.*; wait "$APID"; local rc=$?; APID=""; return $rc; }
+
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+if ! ns_setup; then fail setup "cannot create the test namespaces"; summary; exit 1; fi
+if ! grep -q cgroup2 /proc/mounts || [ ! -d $CGROOT ] || ! mkdir "$CG"; then
+	skip "race17" "no cgroup-v2 hierarchy at $CGROOT"
+	summary
+	exit 0
+fi
+R=$TMP/registry.conf
+{
+	echo "tables --max-flows 4096 --max-rules 64"
+	echo "interface $DEV_CLI mode xdp"
+	echo "flow udp://$SRV4 --name u"
+	echo "flow tcp://$SRV4:$PORT --name t"
+} >"$R"
+sed 's/^tables .*/tables --max-flows 16384 --max-rules 128/' "$R" >"$TMP/big.conf"
+check "apply creates the maps" ll apply "$R"
+check "sockets attach --cgroup" ll sockets attach --cgroup "$CG"
+# a TCP server in the server namespace: reads until EOF, then closes
+in_srv python3 -c '
+import socket, sys, threading
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(64)
+def serve(c):
+    while c.recv(4096):
+        pass
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' $SRV4 $PORT &
+LPID=$!
+wait_for 5 eval '[ "$(in_srv ss -Htln "( sport = :$PORT )" | wc -l)" = 1 ]' || fail setup "no TCP listener"
+# hold NAME: a connection from the cgroup to the registered endpoint, held 60 s
+# (killed to close it); sets NAME_pid (the process holding it) and NAME_port
+hold() {
+	bash -c 'echo $$ >'"$CG"'/cgroup.procs && exec "$@"' _ \
+		nsenter --net=/run/netns/$NS_CLI "$NET" tcphold $SRV4 $PORT 60 >"$TMP/$1" &
+	eval "$1_pid=$!"
+	wait_for 5 test -s "$TMP/$1"
+	eval "$1_port=$(awk '{print $2}' "$TMP/$1")"
+}
+
+# ------------------------------------------------------------------ (a) a connection between copy and switch
+resize_paused "$TMP/big.conf" copied,switched
+if at copied; then
+	hold A
+	hold B
+	wait_for 5 has_old "$A_port" && wait_for 5 has_old "$B_port" &&
+		pass "two connections made during the copy: registered in the old table" ||
+		fail "registered during the copy" "A $A_port $(oldflows "$A_port") B $B_port $(oldflows "$B_port")"
+	rm -f "$TMP/p.copied"
+	if at switched; then
+		kill "$A_pid"
+		wait "$A_pid" 2>/dev/null
+		wait_for 5 gone "$A_port" || fail "close A" "$(in_cli ss -Htn "( sport = :$A_port )")"
+	else
+		fail "pause at switched" "$(cat "$TMP/apply.out")"
+	fi
+	resize_end; rc=$?
+	[ $rc = 0 ] && [ "$(caps)" = "[16384,128]" ] && pass "resized with the connections" ||
+		fail "resize (a)" "rc $rc $(cat "$TMP/apply.out") $(caps)"
+	no_flow "$A_port" &&
+		pass "a connection registered during the copy and closed after the switch: no stale flow in the new table" ||
+		fail "stale flow after the resize" "port $A_port: $(portflows "$A_port") flow(s) left for a closed connection"
+	has_flow "$B_port" && pass "one registered during the copy and still open: carried over" ||
+		fail "live flow carried" "port $B_port: $(portflows "$B_port")"
+	kill "$B_pid"
+	wait "$B_pid" 2>/dev/null
+	wait_for 5 no_flow "$B_port" && pass "and removed from the new table when it closes" ||
+		fail "removal after the resize" "port $B_port: $(portflows "$B_port")"
+else
+	fail "pause at copied" "$(cat "$TMP/apply.out")"
+	resize_end
+fi
+hold C
+has_flow "$C_port" && pass "a connection after the resize: registered in the new table" || fail "after (a)" "$C_port"
+kill "$C_pid"; wait "$C_pid" 2>/dev/null
+wait_for 5 no_flow "$C_port" && pass "and removed on close" || fail "close after (a)" "$(portflows "$C_port")"
+
+# ------------------------------------------------------------------ (b) hits counted while they are merged
+# udp_during SECONDS: a UDP stream to rule u; prints the datagrams received
+udp_during() {
+	in_cli "$NET" recv $CLI4 9999 $(($1 + 1)) >"$TMP/rx" &
+	sleep 0.3
+	in_srv "$NET" send $SRV4 $CLI4 9999 "$1" >/dev/null
+	wait $!
+	awk '{print $2}' "$TMP/rx"
+}
+check "pressure critical" ll pressure set critical
+n0=$(udp_during 1)
+h0=$(hits)
+[ "${n0:-0}" -gt 100 ] && [ "$h0" -ge "$n0" ] && pass "rule u counts hits before the resize ($h0)" ||
+	fail "hits before" "received $n0 hits $h0"
+resize_paused "$R" merge
+if at merge; then
+	merged=1
+	n1=$(udp_during 1)
+else
+	merged=0
+	n1=$(udp_during 1)	# the carry-over wrote nothing: sent after it
+fi
+resize_end; rc=$?
+h1=$(hits)
+[ $rc = 0 ] && [ "$(caps)" = "[4096,64]" ] && pass "resized down" || fail "resize (b)" "rc $rc $(cat "$TMP/apply.out") $(caps)"
+[ -n "${V:-}" ] && echo "   (b): paused in the merge: $merged; hits $h0 -> $h1, received meanwhile $n1"
+[ "${n1:-0}" -gt 100 ] && [ "$h1" -ge $((h0 + n1)) ] &&
+	pass "hits counted by the new programs while the hits are merged: kept ($h0 -> $h1, $n1 received)" ||
+	fail "hits lost in the merge" "$h0 -> $h1 with $n1 datagrams received meanwhile (lost at least $((h0 + n1 - h1)))"
+
+summary
