@@ -12,10 +12,12 @@
  * A resize: the new size-dependent maps are made by a load that reuses
  * every other pin and pins the new ones in DIR/resize; every entry is
  * copied (flows inserted again, their bucket depends on the table's size);
- * the programs are switched in place on every attachment; then the pins
- * are renamed over the old ones (one rename each, in the same bpffs), and
- * the flows sock_ops added or removed in the old table meanwhile, and the
- * hits counted there, are carried over. Until the programs are switched
+ * the rule hits so far are written to the new table (no program uses it
+ * yet); the programs are switched in place on every attachment; then the
+ * pins are renamed over the old ones (one rename each, in the same bpffs),
+ * and the flows sock_ops added or removed in the old table meanwhile (one
+ * added whose socket has closed since is not), and the hits counted there
+ * since the first write, are carried over. Until the programs are switched
  * nothing the datapath uses has changed; a failure then switches them back.
  */
 #include <dirent.h>
@@ -548,38 +550,113 @@ static int copy_recs(int from, int to)
 	return 0;
 }
 
-/* The hits counted in the old table, added to the new one's, CPU by CPU. */
-static int add_hits(int from, int to)
+/*
+ * The rule hits, per CPU. The datapath adds to its CPU's counter of a rule
+ * in place, so a write of a rule's counters from here loses what the
+ * datapath adds between their read and the write. Before the switch no
+ * program uses the new table: every rule's hits so far are written there
+ * then (hits_premerge, nothing to lose); after the switch only what the old
+ * programs counted after that is added (hits_catch_up), for the rules
+ * whose count moved meanwhile (usually none).
+ */
+struct hits_snap {
+	__u32 *id;		/* the rules with hits, in id order */
+	struct ll_counter *c;	/* their counters, ncpus each */
+	long n;
+	int ncpus;
+};
+
+static void hits_snap_free(struct hits_snap *h)
 {
-	int ncpus = libbpf_num_possible_cpus();
+	free(h->id);
+	free(h->c);
+	memset(h, 0, sizeof(*h));
+}
+
+static int hits_premerge(int from, int to, struct hits_snap *h)
+{
+	__u32 cap = ll_map_capacity(from), ncap = ll_map_capacity(to);
+	long room = 0;
+
+	h->ncpus = libbpf_num_possible_cpus();
+	if (h->ncpus <= 0)
+		return -EINVAL;
+	for (__u32 id = 0; id < cap && id < ncap; id++) {
+		struct ll_counter *a;
+		int any = 0;
+
+		if (h->n == room) {
+			__u32 *ni = realloc(h->id, (size_t)(room + 64) * sizeof(*ni));
+			struct ll_counter *nc;
+
+			if (!ni)
+				return -ENOMEM;
+			h->id = ni;
+			nc = realloc(h->c, (size_t)(room + 64) * h->ncpus * sizeof(*nc));
+			if (!nc)
+				return -ENOMEM;
+			h->c = nc;
+			room += 64;
+		}
+		a = &h->c[h->n * h->ncpus];
+		if (bpf_map_lookup_elem(from, &id, a))
+			return -errno;
+		for (int c = 0; c < h->ncpus; c++)
+			any |= a[c].packets || a[c].bytes;
+		if (!any)
+			continue;
+		if (bpf_map_update_elem(to, &id, a, BPF_ANY))
+			return -errno;
+		h->id[h->n++] = id;
+	}
+	return 0;
+}
+
+static int hits_catch_up(int from, int to, const struct hits_snap *h)
+{
 	__u32 cap = ll_map_capacity(from), ncap = ll_map_capacity(to);
 	struct ll_counter *a, *b;
+	long k = 0;
 	int ret = 0;
 
-	if (ncpus <= 0)
-		return -EINVAL;
-	a = calloc((size_t)ncpus, sizeof(*a));
-	b = calloc((size_t)ncpus, sizeof(*b));
+	a = calloc((size_t)h->ncpus, sizeof(*a));
+	b = calloc((size_t)h->ncpus, sizeof(*b));
 	if (!a || !b) {
 		free(a);
 		free(b);
 		return -ENOMEM;
 	}
 	for (__u32 id = 0; id < cap && id < ncap && !ret; id++) {
+		const struct ll_counter *was = NULL;
 		int any = 0;
 
-		if (bpf_map_lookup_elem(from, &id, a) || bpf_map_lookup_elem(to, &id, b)) {
+		while (k < h->n && h->id[k] < id)
+			k++;
+		if (k < h->n && h->id[k] == id)
+			was = &h->c[k * h->ncpus];
+		if (bpf_map_lookup_elem(from, &id, a)) {
 			ret = -errno;
 			break;
 		}
-		for (int c = 0; c < ncpus; c++) {
+		for (int c = 0; c < h->ncpus; c++) {
+			if (was) {
+				a[c].packets -= was[c].packets;
+				a[c].bytes -= was[c].bytes;
+			}
 			any |= a[c].packets || a[c].bytes;
+		}
+		if (!any)
+			continue;
+		if (bpf_map_lookup_elem(to, &id, b)) {
+			ret = -errno;
+			break;
+		}
+		for (int c = 0; c < h->ncpus; c++) {
 			b[c].packets += a[c].packets;
 			b[c].bytes += a[c].bytes;
 		}
-		if (any)
-			pause_at("merge");
-		if (any && bpf_map_update_elem(to, &id, b, BPF_ANY))
+		pause_at("merge");
+		if (bpf_map_update_elem(to, &id, b, BPF_ANY))
 			ret = -errno;
 	}
 	free(a);
@@ -612,6 +689,7 @@ struct rs_run {
 	int old_fd[LL_MAP_MAX];		/* the old maps, to pin back */
 	int moved;			/* pins moved so far (in map id order) */
 	__u32 observe_old[2];		/* the observe programs the load replaced */
+	struct hits_snap hits;		/* the hits written before the switch */
 	char stage[PATH_MAX];
 };
 
@@ -982,6 +1060,11 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 	if ((ret = copy_flows(&r, err, errlen)))
 		goto out;
 	pause_at("copied");
+	if ((ret = hits_premerge(m->fd[LL_MAP_RULE_HITS], new_fd(&r, LL_MAP_RULE_HITS), &r.hits))) {
+		ERR("cannot copy the rule hits to the new table: %s", strerror(-ret));
+		goto out;
+	}
+	pause_at("premerged");
 	/* 2. the programs, in place on every attachment */
 	if ((ret = set_switch(dir, r.set, r.skel, err, errlen)))
 		goto out;
@@ -998,7 +1081,7 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 	/* 4. what changed in the old tables meanwhile; the flows admitted */
 	pause_at("switched");
 	flows_catch_up(&r);
-	add_hits(m->fd[LL_MAP_RULE_HITS], new_fd(&r, LL_MAP_RULE_HITS));
+	hits_catch_up(m->fd[LL_MAP_RULE_HITS], new_fd(&r, LL_MAP_RULE_HITS), &r.hits);
 	ll_state_flow_max(m->state, max_flows ? max_flows : m->state->flow_max);
 	/* m on the new maps */
 	for (int i = 0; i < LL_MAP_MAX; i++) {
@@ -1018,6 +1101,7 @@ out:
 	ll_flowtab_unmap(&r.nt);
 	free(r.scratch);
 	free(r.copied);
+	hits_snap_free(&r.hits);
 	if (r.set)
 		set_free(r.set);
 	free(r.set);
