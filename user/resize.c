@@ -675,6 +675,8 @@ static struct ll_flow_entry *entry_find(struct ll_flow_entry *e, long n,
 {
 	struct ll_flow_entry key = { .key = *k };
 
+	if (n <= 0)
+		return NULL;
 	return bsearch(&key, e, (size_t)n, sizeof(*e), entry_cmp);
 }
 
@@ -718,7 +720,8 @@ static int copy_flows(struct rs_run *r, char *err, size_t errlen)
 		ERR("cannot read the flow table: %s", strerror((int)-r->ncopied));
 		return (int)r->ncopied;
 	}
-	qsort(r->copied, (size_t)r->ncopied, sizeof(*r->copied), entry_cmp);
+	if (r->ncopied > 0)	/* (an empty table: no array) */
+		qsort(r->copied, (size_t)r->ncopied, sizeof(*r->copied), entry_cmp);
 	for (long i = 0; i < r->ncopied; i++) {
 		ret = ll_flowtab_insert(&r->nt, &r->copied[i].key, &r->copied[i].val);
 		if (ret && ret != -EEXIST) {
@@ -891,7 +894,8 @@ static void flows_catch_up(struct rs_run *r)
 
 	if (n < 0)
 		return;
-	qsort(now, (size_t)n, sizeof(*now), entry_cmp);
+	if (n > 0)
+		qsort(now, (size_t)n, sizeof(*now), entry_cmp);
 	for (long i = 0; i < n; i++) {
 		struct ll_flow_entry *was = entry_find(r->copied, r->ncopied, &now[i].key);
 		struct ll_flow_entry *e = ll_flowtab_find(&r->nt, &now[i].key);
