@@ -88,6 +88,7 @@ if at premerged; then
 else
 	fail "pause at premerged" "$(cat "$TMP/apply.out")"
 	resize_end
+	h2=$(hits) p2=$(passrule)
 fi
 
 summary
@@ -209,6 +210,7 @@ if at premerged; then
 else
 	fail "pause at premerged" "$(cat "$TMP/apply.out")"
 	resize_end
+	h2=$(hits) p2=$(passrule)
 fi
 # What is left, measured with LL_RACE17_MEASURE=1: when the old programs
 # counted hits of a rule after the pre-switch merge, the read and write that
@@ -225,9 +227,10 @@ if [ -n "${LL_RACE17_MEASURE:-}" ]; then
 	# without a pause: a stream through 6 resizes, every one with hits to carry
 	# (both counters read with no traffic: before the stream and after it)
 	h4=$(hits) p4=$(passrule)
-	in_cli "$NET" recv $CLI4 9999 60 >/dev/null &
+	# (nsenter, not in_cli/in_srv: $! is then the process itself, which kill stops)
+	nsenter --net=/run/netns/$NS_CLI "$NET" recv $CLI4 9999 60 >/dev/null &
 	rpid=$!
-	in_srv "$NET" send $SRV4 $CLI4 9999 60 >/dev/null &
+	nsenter --net=/run/netns/$NS_SRV "$NET" send $SRV4 $CLI4 9999 60 >/dev/null &
 	spid=$!
 	sleep 1
 	t0=${EPOCHREALTIME/./}
