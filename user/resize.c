@@ -1,31 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The programs in place and the pinned maps (resize.h).
- *
- * A program keeps the maps it was loaded with. When a pin is removed and a
- * load makes the map again (by hand, or a resize), the programs attached
- * before go on using the old map, which no command sees any more: a rule
- * added then is never enforced. ll_progs_stale finds that from the map ids
- * of the programs in place; ll_renew puts programs loaded over the pinned
- * maps in their place.
+ * The live resize of the size-dependent tables (resize.h); renewing the
+ * programs in place over the pinned maps is renew.c's.
  *
  * A resize: the new size-dependent maps are made by a load that reuses
  * every other pin and pins the new ones in DIR/resize; every entry is
  * copied (flows inserted again, their bucket depends on the table's size);
- * the programs are switched in place on every attachment; then the pins
- * are renamed over the old ones (one rename each, in the same bpffs), and
- * the flows sock_ops added or removed in the old table meanwhile, and the
- * hits counted there, are carried over. Until the programs are switched
+ * the rule hits so far are written to the new table (no program uses it
+ * yet); the programs are switched in place on every attachment; then the
+ * pins are renamed over the old ones (one rename each, in the same bpffs),
+ * and the flows sock_ops added or removed in the old table meanwhile (one
+ * added whose socket has closed since is not), and the hits counted there
+ * since the first write, are carried over. Until the programs are switched
  * nothing the datapath uses has changed; a failure then switches them back.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach_int.h"
@@ -38,6 +40,43 @@
 #include "lifeline.skel.h"
 
 /* ---------------------------------------------------------------- resize */
+
+/*
+ * Test hook: LIFELINE_RESIZE_PAUSE=FILE:WHERE[,WHERE...] stops at each WHERE
+ * named, the first time only: creates FILE.WHERE and waits (60 s at most)
+ * until it is removed.
+ */
+static void pause_at(const char *where)
+{
+	static const char *done[8];
+	const char *f = getenv("LIFELINE_RESIZE_PAUSE"), *c = f ? strrchr(f, ':') : NULL;
+	char path[PATH_MAX];
+	size_t wl = strlen(where);
+	int fd;
+
+	if (!c)
+		return;
+	for (const char *w = c + 1; *w; w += strcspn(w, ",") + !!w[strcspn(w, ",")]) {
+		int k = 0;
+
+		if (strncmp(w, where, wl) || (w[wl] && w[wl] != ','))
+			continue;
+		while (k < 8 && done[k] && done[k] != where)
+			k++;
+		if (k == 8 || done[k])
+			return;
+		done[k] = where;
+		if (snprintf(path, sizeof(path), "%.*s.%s", (int)(c - f), f, where) >= (int)sizeof(path))
+			return;
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return;
+		close(fd);
+		for (int i = 0; i < 3000 && !access(path, F_OK); i++)
+			usleep(20000);
+		return;
+	}
+}
 
 void ll_resize_stage_clean(const char *dir)
 {
@@ -185,36 +224,113 @@ static int copy_recs(int from, int to)
 	return 0;
 }
 
-/* The hits counted in the old table, added to the new one's, CPU by CPU. */
-static int add_hits(int from, int to)
+/*
+ * The rule hits, per CPU. The datapath adds to its CPU's counter of a rule
+ * in place, so a write of a rule's counters from here loses what the
+ * datapath adds between their read and the write. Before the switch no
+ * program uses the new table: every rule's hits so far are written there
+ * then (hits_premerge, nothing to lose); after the switch only what the old
+ * programs counted after that is added (hits_catch_up), for the rules
+ * whose count moved meanwhile (usually none).
+ */
+struct hits_snap {
+	__u32 *id;		/* the rules with hits, in id order */
+	struct ll_counter *c;	/* their counters, ncpus each */
+	long n;
+	int ncpus;
+};
+
+static void hits_snap_free(struct hits_snap *h)
 {
-	int ncpus = libbpf_num_possible_cpus();
+	free(h->id);
+	free(h->c);
+	memset(h, 0, sizeof(*h));
+}
+
+static int hits_premerge(int from, int to, struct hits_snap *h)
+{
+	__u32 cap = ll_map_capacity(from), ncap = ll_map_capacity(to);
+	long room = 0;
+
+	h->ncpus = libbpf_num_possible_cpus();
+	if (h->ncpus <= 0)
+		return -EINVAL;
+	for (__u32 id = 0; id < cap && id < ncap; id++) {
+		struct ll_counter *a;
+		int any = 0;
+
+		if (h->n == room) {
+			__u32 *ni = realloc(h->id, (size_t)(room + 64) * sizeof(*ni));
+			struct ll_counter *nc;
+
+			if (!ni)
+				return -ENOMEM;
+			h->id = ni;
+			nc = realloc(h->c, (size_t)(room + 64) * h->ncpus * sizeof(*nc));
+			if (!nc)
+				return -ENOMEM;
+			h->c = nc;
+			room += 64;
+		}
+		a = &h->c[h->n * h->ncpus];
+		if (bpf_map_lookup_elem(from, &id, a))
+			return -errno;
+		for (int c = 0; c < h->ncpus; c++)
+			any |= a[c].packets || a[c].bytes;
+		if (!any)
+			continue;
+		if (bpf_map_update_elem(to, &id, a, BPF_ANY))
+			return -errno;
+		h->id[h->n++] = id;
+	}
+	return 0;
+}
+
+static int hits_catch_up(int from, int to, const struct hits_snap *h)
+{
 	__u32 cap = ll_map_capacity(from), ncap = ll_map_capacity(to);
 	struct ll_counter *a, *b;
+	long k = 0;
 	int ret = 0;
 
-	if (ncpus <= 0)
-		return -EINVAL;
-	a = calloc((size_t)ncpus, sizeof(*a));
-	b = calloc((size_t)ncpus, sizeof(*b));
+	a = calloc((size_t)h->ncpus, sizeof(*a));
+	b = calloc((size_t)h->ncpus, sizeof(*b));
 	if (!a || !b) {
 		free(a);
 		free(b);
 		return -ENOMEM;
 	}
 	for (__u32 id = 0; id < cap && id < ncap && !ret; id++) {
+		const struct ll_counter *was = NULL;
 		int any = 0;
 
-		if (bpf_map_lookup_elem(from, &id, a) || bpf_map_lookup_elem(to, &id, b)) {
+		while (k < h->n && h->id[k] < id)
+			k++;
+		if (k < h->n && h->id[k] == id)
+			was = &h->c[k * h->ncpus];
+		if (bpf_map_lookup_elem(from, &id, a)) {
 			ret = -errno;
 			break;
 		}
-		for (int c = 0; c < ncpus; c++) {
+		for (int c = 0; c < h->ncpus; c++) {
+			if (was) {
+				a[c].packets -= was[c].packets;
+				a[c].bytes -= was[c].bytes;
+			}
 			any |= a[c].packets || a[c].bytes;
+		}
+		if (!any)
+			continue;
+		if (bpf_map_lookup_elem(to, &id, b)) {
+			ret = -errno;
+			break;
+		}
+		for (int c = 0; c < h->ncpus; c++) {
 			b[c].packets += a[c].packets;
 			b[c].bytes += a[c].bytes;
 		}
-		if (any && bpf_map_update_elem(to, &id, b, BPF_ANY))
+		pause_at("merge");
+		if (bpf_map_update_elem(to, &id, b, BPF_ANY))
 			ret = -errno;
 	}
 	free(a);
@@ -233,6 +349,8 @@ static struct ll_flow_entry *entry_find(struct ll_flow_entry *e, long n,
 {
 	struct ll_flow_entry key = { .key = *k };
 
+	if (n <= 0)
+		return NULL;
 	return bsearch(&key, e, (size_t)n, sizeof(*e), entry_cmp);
 }
 
@@ -247,6 +365,7 @@ struct rs_run {
 	int old_fd[LL_MAP_MAX];		/* the old maps, to pin back */
 	int moved;			/* pins moved so far (in map id order) */
 	__u32 observe_old[2];		/* the observe programs the load replaced */
+	struct hits_snap hits;		/* the hits written before the switch */
 	char stage[PATH_MAX];
 };
 
@@ -275,7 +394,8 @@ static int copy_flows(struct rs_run *r, char *err, size_t errlen)
 		ERR("cannot read the flow table: %s", strerror((int)-r->ncopied));
 		return (int)r->ncopied;
 	}
-	qsort(r->copied, (size_t)r->ncopied, sizeof(*r->copied), entry_cmp);
+	if (r->ncopied > 0)	/* (an empty table: no array) */
+		qsort(r->copied, (size_t)r->ncopied, sizeof(*r->copied), entry_cmp);
 	for (long i = 0; i < r->ncopied; i++) {
 		ret = ll_flowtab_insert(&r->nt, &r->copied[i].key, &r->copied[i].val);
 		if (ret && ret != -EEXIST) {
@@ -288,8 +408,162 @@ static int copy_flows(struct rs_run *r, char *err, size_t errlen)
 }
 
 /*
+ * Whether the TCP socket of an auto-registered flow (local and remote ends
+ * as sock_ops keyed it) is still open, asked with sock_diag on the netlink
+ * socket nl (of the netns it was made in): 1 open, 0 closed (none, or
+ * TIME_WAIT/CLOSE: sock_ops saw its close), -errno not known.
+ */
+static int sock_open_in(int nl, const struct ll_flow_key *k)
+{
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+	} req = {
+		.nlh = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
+		.r = { .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0U,
+		       .id = { .idiag_sport = k->local_port, .idiag_dport = k->remote_port,
+			       .idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE } } },
+	};
+	union {
+		struct nlmsghdr h;
+		char buf[1024];
+	} rsp;
+	ssize_t n;
+
+	if (!memcmp(k->remote, mapped, 12) && !memcmp(k->local, mapped, 12)) {
+		req.r.sdiag_family = AF_INET;
+		memcpy(req.r.id.idiag_src, k->local + 12, 4);
+		memcpy(req.r.id.idiag_dst, k->remote + 12, 4);
+	} else {
+		req.r.sdiag_family = AF_INET6;
+		memcpy(req.r.id.idiag_src, k->local, 16);
+		memcpy(req.r.id.idiag_dst, k->remote, 16);
+	}
+	if (send(nl, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
+		return -errno;
+	n = recv(nl, &rsp, sizeof(rsp), 0);
+	if (n < 0)
+		return -errno;
+	if (n < (ssize_t)sizeof(rsp.h) || !NLMSG_OK(&rsp.h, (__u32)n))
+		return -EPROTO;
+	if (rsp.h.nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(&rsp.h);
+
+		return e->error == -ENOENT ? 0 : e->error ? e->error : -EPROTO;
+	}
+	if (rsp.h.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    rsp.h.nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+		return -EPROTO;
+	switch (((const struct inet_diag_msg *)NLMSG_DATA(&rsp.h))->idiag_state) {
+	case 6:		/* TCP_TIME_WAIT */
+	case 7:		/* TCP_CLOSE */
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static int diag_socket(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* sock_open_in in the netns behind ns_fd (back to self_fd's after). */
+static int sock_open_ns(int ns_fd, int self_fd, const struct ll_flow_key *k)
+{
+	int nl, ret;
+
+	if (setns(ns_fd, CLONE_NEWNET))
+		return -errno;
+	nl = diag_socket();
+	if (setns(self_fd, CLONE_NEWNET)) {
+		/* this process would go on in another netns: stop (the next apply cleans up) */
+		fprintf(stderr, "lifeline: cannot return to this process's network namespace: %s\n",
+			strerror(errno));
+		abort();
+	}
+	if (nl < 0)
+		return nl;
+	ret = sock_open_in(nl, k);
+	close(nl);
+	return ret;
+}
+
+/*
+ * Is the socket of k open anywhere: in this netns, or (a cgroup's process
+ * may connect from another) in the netns of any process or /run/netns?
+ * 1 open, 0 closed everywhere asked, -errno when some netns could not be.
+ */
+static int sock_open(const struct ll_flow_key *k)
+{
+	static const char *const dirs[] = { "/proc", "/run/netns" };
+	ino_t seen[256];
+	struct stat st;
+	int nl = diag_socket(), self, ret, nseen = 0, unknown = 0;
+
+	if (nl < 0)
+		return nl;
+	ret = sock_open_in(nl, k);
+	close(nl);
+	if (ret)
+		return ret;
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || fstat(self, &st)) {
+		ret = -errno;
+		if (self >= 0)
+			close(self);
+		return ret;
+	}
+	seen[nseen++] = st.st_ino;
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]) && ret <= 0; d++) {
+		DIR *dir = opendir(dirs[d]);
+		struct dirent *de;
+
+		if (!dir)
+			continue;
+		while (ret <= 0 && (de = readdir(dir))) {
+			char path[PATH_MAX];
+			int fd, i;
+
+			if (d == 0 ? (de->d_name[0] < '1' || de->d_name[0] > '9') : de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), d == 0 ? "%s/%s/ns/net" : "%s/%s", dirs[d],
+				 de->d_name);
+			if (stat(path, &st))
+				continue;	/* a process gone meanwhile */
+			for (i = 0; i < nseen && seen[i] != st.st_ino; i++)
+				;
+			if (i < nseen)
+				continue;
+			if (nseen < (int)(sizeof(seen) / sizeof(seen[0])))
+				seen[nseen++] = st.st_ino;
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ret = sock_open_ns(fd, self, k);
+			close(fd);
+			if (ret < 0) {
+				unknown = ret;
+				ret = 0;
+			}
+		}
+		closedir(dir);
+	}
+	close(self);
+	return ret > 0 ? 1 : unknown;
+}
+
+/*
  * After the switch: what sock_ops (or the datapath's counters) changed in
- * the old table between the copy and the switch, carried over.
+ * the old table between the copy and the switch, carried over. A flow the
+ * old sock_ops program added meanwhile whose connection closed after the
+ * switch was removed by the new program from the new table, where it was
+ * not yet: it is put in, then kept only if its socket is still open (a
+ * close after the check finds it there and removes it).
  */
 static void flows_catch_up(struct rs_run *r)
 {
@@ -298,14 +572,20 @@ static void flows_catch_up(struct rs_run *r)
 
 	if (n < 0)
 		return;
-	qsort(now, (size_t)n, sizeof(*now), entry_cmp);
+	if (n > 0)
+		qsort(now, (size_t)n, sizeof(*now), entry_cmp);
 	for (long i = 0; i < n; i++) {
 		struct ll_flow_entry *was = entry_find(r->copied, r->ncopied, &now[i].key);
 		struct ll_flow_entry *e = ll_flowtab_find(&r->nt, &now[i].key);
 
 		if (!e) {	/* added meanwhile */
-			if (!was)
-				ll_flowtab_insert(&r->nt, &now[i].key, &now[i].val);
+			if (!was && !ll_flowtab_insert(&r->nt, &now[i].key, &now[i].val) &&
+			    now[i].val.origin >= LL_ORIGIN_SOCKOPS && now[i].key.proto == IPPROTO_TCP &&
+			    !sock_open(&now[i].key)) {
+				/* closed: out of both tables (the old one's count is the shared one) */
+				ll_flowtab_remove(&r->nt, &now[i].key);
+				ll_flowtab_remove(&r->m->flows, &now[i].key);
+			}
 			continue;
 		}
 		if (was) {
@@ -461,6 +741,12 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 	}
 	if ((ret = copy_flows(&r, err, errlen)))
 		goto out;
+	pause_at("copied");
+	if ((ret = hits_premerge(m->fd[LL_MAP_RULE_HITS], new_fd(&r, LL_MAP_RULE_HITS), &r.hits))) {
+		ERR("cannot copy the rule hits to the new table: %s", strerror(-ret));
+		goto out;
+	}
+	pause_at("premerged");
 	/* 2. the programs, in place on every attachment */
 	if ((ret = set_switch(dir, r.set, r.skel, err, errlen)))
 		goto out;
@@ -475,8 +761,9 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 		goto out;
 	}
 	/* 4. what changed in the old tables meanwhile; the flows admitted */
+	pause_at("switched");
 	flows_catch_up(&r);
-	add_hits(m->fd[LL_MAP_RULE_HITS], new_fd(&r, LL_MAP_RULE_HITS));
+	hits_catch_up(m->fd[LL_MAP_RULE_HITS], new_fd(&r, LL_MAP_RULE_HITS), &r.hits);
 	ll_state_flow_max(m->state, max_flows ? max_flows : m->state->flow_max);
 	/* m on the new maps */
 	for (int i = 0; i < LL_MAP_MAX; i++) {
@@ -496,6 +783,7 @@ out:
 	ll_flowtab_unmap(&r.nt);
 	free(r.scratch);
 	free(r.copied);
+	hits_snap_free(&r.hits);
 	if (r.set)
 		set_free(r.set);
 	free(r.set);
