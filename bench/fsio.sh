@@ -6,17 +6,16 @@
 # 8 MiB (MB/s), and 4 KiB writes each followed by fsync (IOPS, p99), for:
 #   calm       no flood reaches the client, lifeline not attached
 #   flood      a UDP flood to a listening socket on the client, no lifeline
-#   lifeline   the same flood, lifeline attached --mode tc (what the README
-#              recommends on a veth) at `critical` (the CLI), nbd:// and
-#              iscsi:// registered
+#   lifeline   (--modes tc) the same flood, lifeline attached --mode tc at
+#              `critical` (the CLI), nbd:// and iscsi:// registered
 #   memcg      the same, but the level comes from lifelined: a memory hog
 #              fills a memory cgroup (page cache over its 256 MiB limit) and
 #              lifelined, watching that cgroup, decides critical by itself;
-#              measured once it has. The writer is not in the cgroup, so the
-#              case differs from `lifeline` only in who decides.
-#   xdp        (--modes tc,xdp) the same as `lifeline`, attached in native XDP
-#              instead of --mode tc: the measurement behind `attach --mode
-#              auto` on a veth (issue #17)
+#              measured once it has, attached in the first of --modes. The
+#              writer is not in the cgroup, so the case differs from the
+#              CLI's only in who decides.
+#   xdp        (--modes xdp, the default) the same, attached in native XDP,
+#              as `attach` without --mode does on a veth (issue #17)
 #   static     (--modes ...,static) no lifeline: xdp-filter (xdp-tools) in
 #              native XDP with a deny policy that allows only the storage
 #              servers' source ports (NBD 10809, iSCSI 3260): the static
@@ -47,7 +46,7 @@
 # 0, so flood work deferred to them weighs less too. --nice 0: as before.
 # At the end each disk is unmounted, detached, attached again (a new
 # connection), checked with e2fsck -fn and every block fsload wrote verified.
-# Usage: bench/fsio.sh [--rps on|off] [--modes tc,xdp,static] [--protos nbd,iscsi]
+# Usage: bench/fsio.sh [--rps on|off] [--modes xdp,tc,static] [--protos nbd,iscsi]
 #                      [--senders N] [--pps PPS] [--nice N] [--no-memcg]
 #                      [SECONDS-PER-MEASUREMENT [ROUNDS]]   (default 4 and 5)
 set -u
@@ -58,7 +57,7 @@ LL_NS_ID=fsio$$
 . "$TOP/tests/storage.sh"
 NET=$TOP/build/tests/tool_net
 LOAD=$TOP/build/bench/fsload
-RPS=on MODES=tc PROTOLIST=nbd,iscsi SENDERS=1 PPS=0 MEMCG=yes NICE=-10
+RPS=on MODES=xdp PROTOLIST=nbd,iscsi SENDERS=1 PPS=0 MEMCG=yes NICE=-10
 usage() { sed -n 's/^# Usage: /Usage: /p; s/^#  \{20\}/                     /p' "$0" | head -3; }
 # bad WHAT: a refused argument, in one line, before anything is created
 bad() { echo "fsio: $*; see bench/fsio.sh --help" >&2; exit 2; }
