@@ -21,10 +21,8 @@ set -u
 . "$(dirname "$0")/netns.sh"
 
 LL=${LL_RACE17_BIN:-$LL}
-PIN=/sys/fs/bpf/lltest-race17-$LL_NS_ID
-TMP=$(mktemp -d /tmp/lltest-race17.XXXXXX)
+suite_dirs race17
 NET=$TOP/build/tests/tool_net
-CGROOT=/sys/fs/cgroup/unified
 CG=$CGROOT/lltest-race17-$LL_NS_ID
 PORT=7017
 APID="" LPID=""
@@ -65,7 +63,6 @@ paused() { [ -e "$TMP/p.$1" ] || ! kill -0 "$APID" 2>/dev/null; }
 at() { wait_for 60 paused "$1" && [ -e "$TMP/p.$1" ]; }
 resize_end() { rm -f "$TMP"/p.*; wait "$APID"; local rc=$?; APID=""; return $rc; }
 
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 if ! ns_setup; then fail setup "cannot create the test namespaces"; summary; exit 1; fi
 if ! grep -q cgroup2 /proc/mounts || [ ! -d $CGROOT ] || ! mkdir "$CG"; then
 	skip "race17" "no cgroup-v2 hierarchy at $CGROOT"

@@ -21,11 +21,9 @@ set -u
 . "$(dirname "$0")/netns.sh"
 
 LL=${LL_RESIZE_BIN:-$LL}
-PIN=/sys/fs/bpf/lltest-resize-$LL_NS_ID
-TMP=$(mktemp -d /tmp/lltest-resize.XXXXXX)
+suite_dirs resize
 NET=$TOP/build/tests/tool_net
 
-CGROOT=/sys/fs/cgroup/unified
 CG=$CGROOT/lltest-resize-$LL_NS_ID
 
 DPID=""
@@ -57,7 +55,6 @@ udp() {
 passes() { local s r d; read -r s r d <<<"$(udp "$1")"; [ "${s:-0}" -gt 1000 ] && [ "${r:-0}" -gt 1000 ] && [ "${d:-1}" -le $((s / 100)) ]; }
 dropped() { local s r d; read -r s r d <<<"$(udp "$1")"; [ "${s:-0}" -gt 1000 ] && [ "${r:-1}" = 0 ] && [ "${d:-0}" -ge $((s / 2)) ]; }
 
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 if ! ns_setup; then fail setup "cannot create the test namespaces"; summary; exit 1; fi
 
 R=$TMP/registry.conf
