@@ -8,7 +8,7 @@
  * added then is never enforced. ll_progs_stale finds that from the map ids
  * of the programs in place; ll_renew puts programs loaded over the pinned
  * maps in their place. A resize (resize.c) switches its new programs in
- * with the same set of points (set_read, set_switch, set_revert).
+ * with the same set of points (rn_set_read, rn_set_switch, rn_set_revert).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +25,7 @@
 #include "util.h"
 #include "lifeline.skel.h"
 
-int pin_join(char *buf, size_t len, const char *dir, const char *name)
+int rn_pin_join(char *buf, size_t len, const char *dir, const char *name)
 {
 	int n = snprintf(buf, len, "%s/%s", dir, name);
 
@@ -47,7 +47,7 @@ static __u32 link_prog_id(const char *path)
 	return id;
 }
 
-void set_free(struct rn_set *s)
+void rn_set_free(struct rn_set *s)
 {
 	for (int i = 0; i < s->n; i++)
 		if (s->p[i].old_fd >= 0)
@@ -89,7 +89,7 @@ static int set_add(struct rn_set *s, const char *path, int cls, int ifindex, int
 }
 
 /* Every lifeline program attached from dir. */
-int set_read(const char *dir, struct rn_set *s)
+int rn_set_read(const char *dir, struct rn_set *s)
 {
 	static const int kinds[] = { P_XDP, P_TCX_IN, P_TCX_EG, P_CLS_IN, P_CLS_EG };
 	struct ll_iface *ifs;
@@ -119,7 +119,7 @@ int set_read(const char *dir, struct rn_set *s)
 		}
 	}
 	free(ifs);
-	if (ret || pin_join(links, sizeof(links), dir, "links"))
+	if (ret || rn_pin_join(links, sizeof(links), dir, "links"))
 		return ret ? ret : -ENAMETOOLONG;
 	d = opendir(links);
 	if (!d)
@@ -127,7 +127,7 @@ int set_read(const char *dir, struct rn_set *s)
 	while ((de = readdir(d)) && !ret) {
 		if (strncmp(de->d_name, "sockops", 7) && strncmp(de->d_name, "cgroup-", 7))
 			continue;
-		if (pin_join(path, sizeof(path), links, de->d_name))
+		if (rn_pin_join(path, sizeof(path), links, de->d_name))
 			continue;
 		ret = set_add(s, path, 0, 0, 0, link_prog_id(path));
 	}
@@ -162,7 +162,7 @@ static int prog_stale(const char *dir, int prog_fd)
 		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen))
 			for (int k = 0; k < LL_MAP_MAX; k++)
 				if (!strncmp(mi.name, ll_map_names[k], BPF_OBJ_NAME_LEN - 1) &&
-				    !pin_join(path, sizeof(path), dir, ll_map_names[k]))
+				    !rn_pin_join(path, sizeof(path), dir, ll_map_names[k]))
 					stale |= ll_pinned_id(path, 0) != mi.id;
 		close(fd);
 	}
@@ -176,10 +176,10 @@ int ll_progs_stale(const char *dir)
 
 	if (!s)
 		return 0;
-	if (!set_read(dir, s))
+	if (!rn_set_read(dir, s))
 		for (int i = 0; i < s->n && !stale; i++)
 			stale = prog_stale(dir, s->p[i].old_fd);
-	set_free(s);
+	rn_set_free(s);
 	free(s);
 	return stale;
 }
@@ -191,7 +191,7 @@ __u32 ll_renew_progs(const char *dir)
 	__u32 progs = LL_PROGS_NET;
 	DIR *d;
 
-	if (pin_join(links, sizeof(links), dir, "links") || !(d = opendir(links)))
+	if (rn_pin_join(links, sizeof(links), dir, "links") || !(d = opendir(links)))
 		return progs;
 	while ((de = readdir(d)))
 		if (!strncmp(de->d_name, "sockops", 7) || !strncmp(de->d_name, "cgroup-", 7))
@@ -243,7 +243,7 @@ static __u32 prog_id(int fd)
 }
 
 /* Test hook: LIFELINE_RESIZE_FAULT=WHERE fails (or, kill-WHERE, SIGKILLs) at WHERE. */
-int fault(const char *where)
+int rn_fault(const char *where)
 {
 	const char *f = getenv("LIFELINE_RESIZE_FAULT");
 
@@ -255,7 +255,7 @@ int fault(const char *where)
 }
 
 /* Back to the programs that were in place: every point switched. */
-void set_revert(const char *dir, struct rn_set *s, struct lifeline_bpf *skel)
+void rn_set_revert(const char *dir, struct rn_set *s, struct lifeline_bpf *skel)
 {
 	for (int i = 0; i < s->n; i++) {
 		struct rn_point *p = &s->p[i];
@@ -266,20 +266,20 @@ void set_revert(const char *dir, struct rn_set *s, struct lifeline_bpf *skel)
 	}
 }
 
-int set_switch(const char *dir, struct rn_set *s, struct lifeline_bpf *skel, char *err,
+int rn_set_switch(const char *dir, struct rn_set *s, struct lifeline_bpf *skel, char *err,
 	       size_t errlen)
 {
 	for (int i = 0; i < s->n; i++) {
 		struct rn_point *p = &s->p[i];
 		int fd = new_prog_fd(skel, p->name), ret;
 
-		ret = fd < 0 ? fd : i ? fault("switch") : 0;
+		ret = fd < 0 ? fd : i ? rn_fault("switch") : 0;
 		if (!ret)
 			ret = point_set(dir, p, fd, p->old_id);
 		if (ret) {
 			ERR("cannot put the new %s program in place (%s): %s", p->name, p->path,
 			    strerror(-ret));
-			set_revert(dir, s, skel);
+			rn_set_revert(dir, s, skel);
 			return ret;
 		}
 		p->done = 1;
@@ -297,14 +297,14 @@ int ll_renew(const char *dir, struct lifeline_bpf *skel, int *dispatched, char *
 		ERR("out of memory");
 		return -ENOMEM;
 	}
-	ret = set_read(dir, s);
+	ret = rn_set_read(dir, s);
 	if (ret)
 		ERR("cannot read the programs in place: %s", strerror(-ret));
 	else
-		ret = set_switch(dir, s, skel, err, errlen);
+		ret = rn_set_switch(dir, s, skel, err, errlen);
 	if (dispatched)
 		*dispatched = s->dispatched;
-	set_free(s);
+	rn_set_free(s);
 	free(s);
 	return ret;
 }

@@ -66,22 +66,22 @@ struct rn_set {
 };
 
 /* dir/name into buf; -ENAMETOOLONG if it does not fit. */
-int pin_join(char *buf, size_t len, const char *dir, const char *name);
+int rn_pin_join(char *buf, size_t len, const char *dir, const char *name);
 
 /* Every lifeline program attached from dir, each with its program open (s: zeroed first). */
-int set_read(const char *dir, struct rn_set *s);
+int rn_set_read(const char *dir, struct rn_set *s);
 
-/* Closes what set_read opened. */
-void set_free(struct rn_set *s);
+/* Closes what rn_set_read opened. */
+void rn_set_free(struct rn_set *s);
 
 /* Every point to skel's program of its name; a failure switches those done back. */
-int set_switch(const char *dir, struct rn_set *s, struct lifeline_bpf *skel, char *err,
+int rn_set_switch(const char *dir, struct rn_set *s, struct lifeline_bpf *skel, char *err,
 	       size_t errlen);
 
 /* Back to the programs that were in place: every point switched. */
-void set_revert(const char *dir, struct rn_set *s, struct lifeline_bpf *skel);
+void rn_set_revert(const char *dir, struct rn_set *s, struct lifeline_bpf *skel);
 
 /* Test hook: LIFELINE_RESIZE_FAULT=WHERE fails (or, kill-WHERE, SIGKILLs) at WHERE. */
-int fault(const char *where);
+int rn_fault(const char *where);
 
 #endif

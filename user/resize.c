@@ -82,10 +82,10 @@ void ll_resize_stage_clean(const char *dir)
 {
 	char stage[PATH_MAX], path[PATH_MAX];
 
-	if (pin_join(stage, sizeof(stage), dir, LL_RESIZE_STAGE))
+	if (rn_pin_join(stage, sizeof(stage), dir, LL_RESIZE_STAGE))
 		return;
 	for (int i = 0; i < LL_MAP_MAX; i++)
-		if (!pin_join(path, sizeof(path), stage, ll_map_names[i]))
+		if (!rn_pin_join(path, sizeof(path), stage, ll_map_names[i]))
 			unlink(path);
 	rmdir(stage);
 }
@@ -627,9 +627,9 @@ static int pins_move(struct rs_run *r, char *err, size_t errlen)
 
 		if (!(LL_RESIZE_MAPS & (1U << i)))
 			continue;
-		ret = r->moved ? fault("pins") : 0;
-		if (!ret && (pin_join(from, sizeof(from), r->stage, ll_map_names[i]) ||
-			     pin_join(to, sizeof(to), r->m->dir, ll_map_names[i])))
+		ret = r->moved ? rn_fault("pins") : 0;
+		if (!ret && (rn_pin_join(from, sizeof(from), r->stage, ll_map_names[i]) ||
+			     rn_pin_join(to, sizeof(to), r->m->dir, ll_map_names[i])))
 			ret = -ENAMETOOLONG;
 		if (!ret && rename(from, to))
 			ret = -errno;
@@ -648,7 +648,7 @@ static void pins_back(struct rs_run *r)
 	char to[PATH_MAX];
 
 	for (int i = 0; i < LL_MAP_MAX; i++) {
-		if (!(r->moved & (1 << i)) || pin_join(to, sizeof(to), r->m->dir, ll_map_names[i]))
+		if (!(r->moved & (1 << i)) || rn_pin_join(to, sizeof(to), r->m->dir, ll_map_names[i]))
 			continue;
 		unlink(to);
 		bpf_obj_pin(r->old_fd[i], to);
@@ -675,7 +675,7 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 		return 0;
 	}
 	snprintf(dir, sizeof(dir), "%s", m->dir);
-	if (pin_join(r.stage, sizeof(r.stage), dir, LL_RESIZE_STAGE)) {
+	if (rn_pin_join(r.stage, sizeof(r.stage), dir, LL_RESIZE_STAGE)) {
 		ERR("pin path too long");
 		return -ENAMETOOLONG;
 	}
@@ -691,7 +691,7 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 		ret = -ENOMEM;
 		goto out;
 	}
-	if ((ret = set_read(dir, r.set))) {
+	if ((ret = rn_set_read(dir, r.set))) {
 		if (ret == -EPERM)
 			ERR("a resize reads the programs in place by id, which needs CAP_SYS_ADMIN");
 		else
@@ -730,7 +730,7 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 	if (!ret)
 		ret = copy_recs(m->fd[LL_MAP_RULE_RECS], new_fd(&r, LL_MAP_RULE_RECS));
 	if (!ret)
-		ret = fault("copy");
+		ret = rn_fault("copy");
 	if (ret) {
 		ERR("cannot copy the rules to the new tables: %s", strerror(-ret));
 		goto out;
@@ -748,16 +748,16 @@ int ll_resize(struct ll_maps *m, __u32 max_flows, __u32 max_rules, char *err, si
 	}
 	pause_at("premerged");
 	/* 2. the programs, in place on every attachment */
-	if ((ret = set_switch(dir, r.set, r.skel, err, errlen)))
+	if ((ret = rn_set_switch(dir, r.set, r.skel, err, errlen)))
 		goto out;
 	ll_observe_fill(r.skel);	/* observe mode: the new tables' programs too */
-	fault("kill-switch");
+	rn_fault("kill-switch");
 	/* 3. the pins */
 	for (int i = 0; i < LL_MAP_MAX; i++)
 		r.old_fd[i] = m->fd[i];
 	if ((ret = pins_move(&r, err, errlen))) {
 		pins_back(&r);
-		set_revert(dir, r.set, r.skel);
+		rn_set_revert(dir, r.set, r.skel);
 		goto out;
 	}
 	/* 4. what changed in the old tables meanwhile; the flows admitted */
@@ -785,7 +785,7 @@ out:
 	free(r.copied);
 	hits_snap_free(&r.hits);
 	if (r.set)
-		set_free(r.set);
+		rn_set_free(r.set);
 	free(r.set);
 	if (r.skel)
 		lifeline_bpf__destroy(r.skel);
