@@ -112,9 +112,10 @@ static void auto_reason(const struct ll_iface *i, char *why, size_t len)
 			 "runs on the skb the kernel built (as --mode tc would)",
 			 drv[0] ? "the " : "", drv[0] ? drv : i->name, drv[0] ? " driver" : "");
 	else if (!strcmp(drv, "veth"))
-		snprintf(why, len, "auto chose native XDP: a flood is dropped before an skb exists; "
-			 "on a veth it copies a local TCP sender's skbs (bulk throughput pays, "
-			 "--mode tc does not): see README 'XDP or tc'");
+		snprintf(why, len, "auto chose native XDP: on a veth a flood is dropped in its "
+			 "receive poll, before GRO and the stack (tc: after them), but a local TCP "
+			 "sender's skbs are copied first (bulk throughput pays, --mode tc does not): "
+			 "see README 'XDP or tc'");
 	else
 		snprintf(why, len, "auto chose native XDP: the %s driver runs it before an skb "
 			 "exists, where a flood costs the least", drv[0] ? drv : "interface's");
