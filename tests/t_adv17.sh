@@ -91,7 +91,45 @@ case $r in
 *"before an skb exists"* | "") fail "auto_reason on a veth" "'$r' (a veth's packets are skbs from the sender)" ;;
 *) pass "auto_reason on a veth does not claim that no skb exists ($r)" ;;
 esac
+
+# ------------------------------------------------------------------ (i) a failed attach with a pin removed by hand
+# ll_rules' pin removed: status exits 3; an attach that fails (lo has no
+# native XDP) must not leave the new, empty ll_rules it pinned: the programs
+# still use the old one, and status would say nothing is wrong while a rule
+# added then never reaches the datapath
+NET=$TOP/build/tests/tool_net
+# rule_rx PORT: at critical, the datagrams from FLOOD4 that arrive (rule p: passed)
+rule_rx() {
+	ll pressure set critical >/dev/null
+	in_cli "$NET" recv $CLIF4 "$1" 2 >"$TMP/rx" &
+	sleep 0.3
+	in_srv "$NET" send $FLOOD4 $CLIF4 "$1" 1 >/dev/null
+	wait $!
+	ll pressure clear >/dev/null
+	awk '{print $2}' "$TMP/rx"
+}
+npins() { ls "$PIN" | grep -c '^ll_'; }
+n0=$(npins)
+rm "$PIN/ll_rules"
+ll status >/dev/null 2>&1; st0=$?
+ll attach lo --mode native >/dev/null 2>&1; rc=$?
+ll status >/dev/null 2>&1; st1=$?
+[ $st0 = 3 ] && [ $rc != 0 ] && [ $st1 = 3 ] && [ "$(npins)" = $((n0 - 1)) ] &&
+	pass "a failed attach leaves the pins as it found them (ll_rules still missing: status exits 3)" ||
+	fail "failed attach with ll_rules removed" "status $st0, attach rc $rc, status after $st1 (0: a new ll_rules pinned that no program reads), $(npins) of $n0 pins"
+if [ $st1 = 0 ]; then
+	ll flow add udp://203.0.113.0/24 --name p >/dev/null
+	n=$(rule_rx 9101)
+	[ "${n:-0}" -gt 100 ] || fail "a rule added after the failed attach" "not enforced at critical ($n datagrams passed) while status exits 0"
+	ll flow del p >/dev/null
+fi
+check "attach DEV renews the programs over a new ll_rules" ll attach $DEV_CLI
+ll flow add udp://203.0.113.0/24 --name p >/dev/null
+n=$(rule_rx 9102)
+[ "${n:-0}" -gt 100 ] && pass "a prefix rule added after the renewal: passed at critical ($n)" ||
+	fail "rule after the renewal" "$n datagrams passed at critical"
 ll detach $DEV_CLI >/dev/null
+rm -rf "$PIN"
 
 if ! grep -q cgroup2 /proc/mounts || [ ! -d $CGROOT ] || ! mkdir "$CG"; then
 	skip "adv17 resize" "no cgroup-v2 hierarchy at $CGROOT"

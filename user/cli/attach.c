@@ -199,8 +199,12 @@ static int do_attach(struct cli_ctx *c)
 	attach_opts.max_rules = cli_load_opts.max_rules;
 	replaced_orphan = attach_orphan_replace(s->m.dir, attach_ifindex);
 	ret = ll_attach(s->m.dir, attach_ifindex, &attach_opts, &iface, err, sizeof(err));
-	if (ret && s->created)
-		/* nothing half-applied: the pins this attach made go with it, no other */
+	if (ret)
+		/*
+		 * nothing half-applied: the pins this attach made go with it, no
+		 * other (also one it put back where it was removed by hand: left,
+		 * it would hide from status that the programs use another map)
+		 */
 		pins_made_rm(s->m.dir, s->had);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
