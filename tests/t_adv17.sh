@@ -128,6 +128,19 @@ ll flow add udp://203.0.113.0/24 --name p >/dev/null
 n=$(rule_rx 9102)
 [ "${n:-0}" -gt 100 ] && pass "a prefix rule added after the renewal: passed at critical ($n)" ||
 	fail "rule after the renewal" "$n datagrams passed at critical"
+
+# ------------------------------------------------------------------ (s) the state pin removed, then attach
+# rule p (a prefix) and rule f (a host) registered; ll_state's pin removed by
+# hand (the programs are orphans) and attach DEV replaces them over a new
+# state: rules listed by flow list must still pass at critical
+ll flow add udp://$FLOOD4 --name f >/dev/null
+n=$(rule_rx 9103)
+[ "${n:-0}" -gt 100 ] || fail "(s) rules before" "$n passed"
+rm "$PIN/ll_state"
+check "attach DEV with the state pin removed" ll attach $DEV_CLI
+n=$(rule_rx 9104)
+[ "${n:-0}" -gt 100 ] && pass "rules registered before the state pin was removed: passed at critical after attach ($n)" ||
+	fail "rules ignored after the state was renewed" "rule f (listed: $(ll -j flow list | jq -c '[.rules[].name]')): $n datagrams passed at critical; state counts $(bpftool -j map dump pinned "$PIN/ll_state" | jq -c '.[0].formatted.value | [.host_entries, .trie_entries]')"
 ll detach $DEV_CLI >/dev/null
 rm -rf "$PIN"
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "emit.h"
+#include "registry.h"
 #include "sockets.h"
 #include "spec.h"
 
@@ -187,6 +188,28 @@ static void pins_made_rm(const char *dir, const char *had)
 	ll_maps_unpin(dir);
 }
 
+/*
+ * A new state map under the rule tables of before (its pin was removed by
+ * hand): the datapath looks rules up only while the state counts entries,
+ * which a new state has none of; the rules are installed again from their
+ * records, which counts them.
+ */
+static int rules_recount(struct ll_maps *m, char *err, size_t len)
+{
+	struct ll_registry r;
+	int ret = ll_reg_read(m, &r);
+
+	if (ret) {
+		snprintf(err, len, "cannot read the rule records: %s", strerror(-ret));
+		return ret;
+	}
+	ret = ll_reg_sync(m, &r, LL_RULE_ENDPOINT, err, len);
+	if (!ret)
+		ret = ll_reg_sync(m, &r, LL_RULE_ALLOW, err, len);
+	ll_reg_free(&r);
+	return ret;
+}
+
 static int do_attach(struct cli_ctx *c)
 {
 	struct session *s = &c->s;
@@ -208,6 +231,9 @@ static int do_attach(struct cli_ctx *c)
 		pins_made_rm(s->m.dir, s->had);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
+	if (!s->had[LL_MAP_STATE] && s->had[LL_MAP_RULE_RECS] && (ret = rules_recount(&s->m, err, sizeof(err))))
+		return out_error(EXIT_FAILURE, "attached to %s, but the registered rules are not in "
+				 "force (%s): 'lifeline apply FILE' puts them back", iface.name, err);
 	emit_begin(&e);
 	iface_emit(&e, &iface, 0);
 	emit_bool(&e, "already_attached", NULL, NULL, iface.already);
