@@ -141,6 +141,20 @@ check "attach DEV with the state pin removed" ll attach $DEV_CLI
 n=$(rule_rx 9104)
 [ "${n:-0}" -gt 100 ] && pass "rules registered before the state pin was removed: passed at critical after attach ($n)" ||
 	fail "rules ignored after the state was renewed" "rule f (listed: $(ll -j flow list | jq -c '[.rules[].name]')): $n datagrams passed at critical; state counts $(bpftool -j map dump pinned "$PIN/ll_state" | jq -c '.[0].formatted.value | [.host_entries, .trie_entries]')"
+
+# ------------------------------------------------------------------ (t) a --mode tc interface whose link pin was removed
+# its tc policy link goes with the pin (status: lost, "'lifeline attach DEV'
+# attaches again"); that attach must put it back as it was: --mode tc, no XDP
+ll detach $DEV_CLI >/dev/null
+check "attach --mode tc" ll attach $DEV_CLI --mode tc
+ifx=$(in_cli cat /sys/class/net/$DEV_CLI/ifindex 2>/dev/null || ll -j status | jq '.interfaces[0].ifindex')
+rm -f "$PIN/links/$ifx-tcx-in"
+ll status >/dev/null 2>&1; st=$?
+out=$(ll attach $DEV_CLI 2>&1); rc=$?
+got=$(ll -j status | jq -c ".interfaces[] | select(.interface == \"$DEV_CLI\") | [.xdp_mode, .policy_hook, .state]")
+[ $st = 1 ] && [ $rc = 0 ] && [ "$got" = '["none","tc_ingress","enforcing"]' ] &&
+	pass "a lost --mode tc interface attached again: tc policy, no XDP" ||
+	fail "lost tc interface re-attached" "status $st, attach rc $rc ($out), then $got (an XDP program added to a --mode tc interface)"
 ll detach $DEV_CLI >/dev/null
 rm -rf "$PIN"
 
