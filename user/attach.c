@@ -166,8 +166,12 @@ static int attach_prepare(struct attach_run *a, char *err, size_t errlen)
 	if (!a->cur_tc && !a->cur_xdp && !out->tc_ingress && !out->tc_egress)
 		/* records of an earlier interface, or lost */
 		att_owned_remove(a->dir, a->ifindex);
-	if (o->mode == LL_MODE_AUTO && !o->multi && a->cur_tc)
-		a->tc_mode = 1;	/* an earlier auto attach fell back to tc: it is in place */
+	if (o->mode == LL_MODE_AUTO && !o->multi && (a->cur_tc || !access(a->path, F_OK)))
+		/*
+		 * an earlier auto attach fell back to tc, or --mode tc: it is in
+		 * place, or its marker says so (its policy lost: attached again)
+		 */
+		a->tc_mode = 1;
 	/* bypassed: attached again, placed first */
 	out->already = a->tc_mode ? a->cur_tc && strcmp(out->state, "bypassed") : a->cur_xdp;
 	if (!a->tc_mode && !a->cur_xdp && out->xdp_prog_id && !o->multi &&

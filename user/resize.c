@@ -456,6 +456,13 @@ static int sock_open_in(int nl, const struct ll_flow_key *k)
 	if (rsp.h.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
 	    rsp.h.nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
 		return -EPROTO;
+	/*
+	 * a TIME_WAIT socket (timer 3) went through TCP_CLOSE, where sock_ops
+	 * removes the flow, whatever its state says: one closed while the peer
+	 * keeps its end open shows FIN_WAIT2
+	 */
+	if (((const struct inet_diag_msg *)NLMSG_DATA(&rsp.h))->idiag_timer == 3)
+		return 0;
 	switch (((const struct inet_diag_msg *)NLMSG_DATA(&rsp.h))->idiag_state) {
 	case 6:		/* TCP_TIME_WAIT */
 	case 7:		/* TCP_CLOSE */

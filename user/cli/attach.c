@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "emit.h"
+#include "registry.h"
 #include "sockets.h"
 #include "spec.h"
 
@@ -112,9 +113,10 @@ static void auto_reason(const struct ll_iface *i, char *why, size_t len)
 			 "runs on the skb the kernel built (as --mode tc would)",
 			 drv[0] ? "the " : "", drv[0] ? drv : i->name, drv[0] ? " driver" : "");
 	else if (!strcmp(drv, "veth"))
-		snprintf(why, len, "auto chose native XDP: a flood is dropped before an skb exists; "
-			 "on a veth it copies a local TCP sender's skbs (bulk throughput pays, "
-			 "--mode tc does not): see README 'XDP or tc'");
+		snprintf(why, len, "auto chose native XDP: on a veth a flood is dropped in its "
+			 "receive poll, before GRO and the stack (tc: after them), but a local TCP "
+			 "sender's skbs are copied first (bulk throughput pays, --mode tc does not): "
+			 "see README 'XDP or tc'");
 	else
 		snprintf(why, len, "auto chose native XDP: the %s driver runs it before an skb "
 			 "exists, where a flood costs the least", drv[0] ? drv : "interface's");
@@ -186,6 +188,28 @@ static void pins_made_rm(const char *dir, const char *had)
 	ll_maps_unpin(dir);
 }
 
+/*
+ * A new state map under the rule tables of before (its pin was removed by
+ * hand): the datapath looks rules up only while the state counts entries,
+ * which a new state has none of; the rules are installed again from their
+ * records, which counts them.
+ */
+static int rules_recount(struct ll_maps *m, char *err, size_t len)
+{
+	struct ll_registry r;
+	int ret = ll_reg_read(m, &r);
+
+	if (ret) {
+		snprintf(err, len, "cannot read the rule records: %s", strerror(-ret));
+		return ret;
+	}
+	ret = ll_reg_sync(m, &r, LL_RULE_ENDPOINT, err, len);
+	if (!ret)
+		ret = ll_reg_sync(m, &r, LL_RULE_ALLOW, err, len);
+	ll_reg_free(&r);
+	return ret;
+}
+
 static int do_attach(struct cli_ctx *c)
 {
 	struct session *s = &c->s;
@@ -198,11 +222,18 @@ static int do_attach(struct cli_ctx *c)
 	attach_opts.max_rules = cli_load_opts.max_rules;
 	replaced_orphan = attach_orphan_replace(s->m.dir, attach_ifindex);
 	ret = ll_attach(s->m.dir, attach_ifindex, &attach_opts, &iface, err, sizeof(err));
-	if (ret && s->created)
-		/* nothing half-applied: the pins this attach made go with it, no other */
+	if (ret)
+		/*
+		 * nothing half-applied: the pins this attach made go with it, no
+		 * other (also one it put back where it was removed by hand: left,
+		 * it would hide from status that the programs use another map)
+		 */
 		pins_made_rm(s->m.dir, s->had);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
+	if (!s->had[LL_MAP_STATE] && s->had[LL_MAP_RULE_RECS] && (ret = rules_recount(&s->m, err, sizeof(err))))
+		return out_error(EXIT_FAILURE, "attached to %s, but the registered rules are not in "
+				 "force (%s): 'lifeline apply FILE' puts them back", iface.name, err);
 	emit_begin(&e);
 	iface_emit(&e, &iface, 0);
 	emit_bool(&e, "already_attached", NULL, NULL, iface.already);
