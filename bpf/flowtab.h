@@ -258,7 +258,7 @@ static __always_inline int ll_flow_clear_auto(const struct ll_flow_place *pl,
  * copy (a move interrupted by a dying writer can leave two), uncounted
  * once, as it was counted once.
  */
-static __always_inline void ll_flow_remove_auto(const struct ll_flow_key *k)
+static __always_inline int ll_flow_remove_auto(const struct ll_flow_key *k)
 {
 	struct ll_flow_place pl = ll_flow_place(k, ll_flow_mask());
 	struct ll_remote_cnt *rc = ll_flow_remote(k);
@@ -266,12 +266,13 @@ static __always_inline void ll_flow_remove_auto(const struct ll_flow_key *k)
 	int n;
 
 	if (!rc)
-		return;
+		return 0;
 	n = ll_flow_clear_auto(&pl, k);
 	if (!n && ll_flow_moved(seq))
 		n = ll_flow_clear_auto(&pl, k);
 	if (n)
 		__sync_fetch_and_add(&rc->flows, -1);
+	return n;
 }
 
 #endif /* LL_FLOWTAB_H */

@@ -133,6 +133,20 @@ struct {
 	__type(value, struct ll_frag_val);
 } ll_frags SEC(".maps");
 
+/*
+ * Connections whose close the sock_ops program saw with no flow of theirs
+ * in the table (a flow the old programs added while a resize copied the
+ * table, closed after the switch): a resize asks it before carrying such
+ * a flow over (user/resize.c). Not pinned: each load has its own, and only
+ * the resize that loaded it reads it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct ll_flow_key);
+	__type(value, __u8);
+} ll_sock_closed SEC(".maps");
+
 /* The elevated budget: each CPU's credit, and the host's pool it takes chunks from. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

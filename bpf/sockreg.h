@@ -42,9 +42,13 @@ static __always_inline int ll_sock_add(const struct ll_flow_key *k, __u32 origin
 	return ll_flow_insert(k, &v);
 }
 
+/* Removes the flow; a close that finds none is noted in ll_sock_closed (for a resize). */
 static __always_inline void ll_sock_del(const struct ll_flow_key *k)
 {
-	ll_flow_remove_auto(k);
+	__u8 one = 1;
+
+	if (!ll_flow_remove_auto(k))
+		bpf_map_update_elem(&ll_sock_closed, k, &one, BPF_ANY);
 }
 
 /* Which connections a sock_ops program registers. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Adversarial pass on stop 17 (branch adv17): the live resize's check that a
-# connection sock_ops registered during the resize is still open (sock_diag),
+# connection sock_ops registered during the resize was not closed since (first
+# asked of sock_diag, now of the new sock_ops program's record of closes),
 # made to run with the test hook LIFELINE_RESIZE_PAUSE (as t_race17):
 #  (h) a connection made between the copy and the switch, closed by the client
 #      after the switch while the server keeps its end (half-closed: the
@@ -19,9 +20,7 @@ set -u
 . "$(dirname "$0")/netns.sh"
 
 LL=${LL_ADV17_BIN:-$LL}
-PIN=/sys/fs/bpf/lltest-adv17-$LL_NS_ID
-TMP=$(mktemp -d /tmp/lltest-adv17.XXXXXX)
-CGROOT=/sys/fs/cgroup/unified
+suite_dirs adv17
 CG=$CGROOT/lltest-adv17-$LL_NS_ID
 NS_X=llx$LL_NS_ID
 DEV_X=llx$LL_NS_ID
@@ -82,7 +81,6 @@ time.sleep(120)
 	eval "$1_port=$(awk '{print $2}' "$TMP/$1")"
 }
 
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 if ! ns_setup; then fail setup "cannot create the test namespaces"; summary; exit 1; fi
 
 # ------------------------------------------------------------------ (a) auto_reason on a veth

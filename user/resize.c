@@ -14,20 +14,13 @@
  * since the first write, are carried over. Until the programs are switched
  * nothing the datapath uses has changed; a failure then switches them back.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sched.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
-#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach_int.h"
@@ -408,169 +401,24 @@ static int copy_flows(struct rs_run *r, char *err, size_t errlen)
 }
 
 /*
- * Whether the TCP socket of an auto-registered flow (local and remote ends
- * as sock_ops keyed it) is still open, asked with sock_diag on the netlink
- * socket nl (of the netns it was made in): 1 open, 0 closed (none, or
- * TIME_WAIT/CLOSE: sock_ops saw its close), -errno not known.
+ * Did the new sock_ops program see k's connection close with no flow of its
+ * own to remove (ll_sock_closed, this load's)? Then a flow the old program
+ * added meanwhile is stale.
  */
-static int sock_open_in(int nl, const struct ll_flow_key *k)
+static int closed_seen(struct rs_run *r, const struct ll_flow_key *k)
 {
-	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 r;
-	} req = {
-		.nlh = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
-		.r = { .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0U,
-		       .id = { .idiag_sport = k->local_port, .idiag_dport = k->remote_port,
-			       .idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE } } },
-	};
-	union {
-		struct nlmsghdr h;
-		char buf[1024];
-	} rsp;
-	ssize_t n;
+	__u8 v;
 
-	if (!memcmp(k->remote, mapped, 12) && !memcmp(k->local, mapped, 12)) {
-		req.r.sdiag_family = AF_INET;
-		memcpy(req.r.id.idiag_src, k->local + 12, 4);
-		memcpy(req.r.id.idiag_dst, k->remote + 12, 4);
-	} else {
-		req.r.sdiag_family = AF_INET6;
-		memcpy(req.r.id.idiag_src, k->local, 16);
-		memcpy(req.r.id.idiag_dst, k->remote, 16);
-	}
-	if (send(nl, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
-		return -errno;
-	n = recv(nl, &rsp, sizeof(rsp), 0);
-	if (n < 0)
-		return -errno;
-	if (n < (ssize_t)sizeof(rsp.h) || !NLMSG_OK(&rsp.h, (__u32)n))
-		return -EPROTO;
-	if (rsp.h.nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = NLMSG_DATA(&rsp.h);
-
-		return e->error == -ENOENT ? 0 : e->error ? e->error : -EPROTO;
-	}
-	if (rsp.h.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-	    rsp.h.nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
-		return -EPROTO;
-	/*
-	 * a TIME_WAIT socket (timer 3) went through TCP_CLOSE, where sock_ops
-	 * removes the flow, whatever its state says: one closed while the peer
-	 * keeps its end open shows FIN_WAIT2
-	 */
-	if (((const struct inet_diag_msg *)NLMSG_DATA(&rsp.h))->idiag_timer == 3)
-		return 0;
-	switch (((const struct inet_diag_msg *)NLMSG_DATA(&rsp.h))->idiag_state) {
-	case 6:		/* TCP_TIME_WAIT */
-	case 7:		/* TCP_CLOSE */
-		return 0;
-	default:
-		return 1;
-	}
-}
-
-static int diag_socket(void)
-{
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-
-	return fd < 0 ? -errno : fd;
-}
-
-/* sock_open_in in the netns behind ns_fd (back to self_fd's after). */
-static int sock_open_ns(int ns_fd, int self_fd, const struct ll_flow_key *k)
-{
-	int nl, ret;
-
-	if (setns(ns_fd, CLONE_NEWNET))
-		return -errno;
-	nl = diag_socket();
-	if (setns(self_fd, CLONE_NEWNET)) {
-		/* this process would go on in another netns: stop (the next apply cleans up) */
-		fprintf(stderr, "lifeline: cannot return to this process's network namespace: %s\n",
-			strerror(errno));
-		abort();
-	}
-	if (nl < 0)
-		return nl;
-	ret = sock_open_in(nl, k);
-	close(nl);
-	return ret;
-}
-
-/*
- * Is the socket of k open anywhere: in this netns, or (a cgroup's process
- * may connect from another) in the netns of any process or /run/netns?
- * 1 open, 0 closed everywhere asked, -errno when some netns could not be.
- */
-static int sock_open(const struct ll_flow_key *k)
-{
-	static const char *const dirs[] = { "/proc", "/run/netns" };
-	ino_t seen[256];
-	struct stat st;
-	int nl = diag_socket(), self, ret, nseen = 0, unknown = 0;
-
-	if (nl < 0)
-		return nl;
-	ret = sock_open_in(nl, k);
-	close(nl);
-	if (ret)
-		return ret;
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0 || fstat(self, &st)) {
-		ret = -errno;
-		if (self >= 0)
-			close(self);
-		return ret;
-	}
-	seen[nseen++] = st.st_ino;
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]) && ret <= 0; d++) {
-		DIR *dir = opendir(dirs[d]);
-		struct dirent *de;
-
-		if (!dir)
-			continue;
-		while (ret <= 0 && (de = readdir(dir))) {
-			char path[PATH_MAX];
-			int fd, i;
-
-			if (d == 0 ? (de->d_name[0] < '1' || de->d_name[0] > '9') : de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), d == 0 ? "%s/%s/ns/net" : "%s/%s", dirs[d],
-				 de->d_name);
-			if (stat(path, &st))
-				continue;	/* a process gone meanwhile */
-			for (i = 0; i < nseen && seen[i] != st.st_ino; i++)
-				;
-			if (i < nseen)
-				continue;
-			if (nseen < (int)(sizeof(seen) / sizeof(seen[0])))
-				seen[nseen++] = st.st_ino;
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			ret = sock_open_ns(fd, self, k);
-			close(fd);
-			if (ret < 0) {
-				unknown = ret;
-				ret = 0;
-			}
-		}
-		closedir(dir);
-	}
-	close(self);
-	return ret > 0 ? 1 : unknown;
+	return !bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.ll_sock_closed), k, &v);
 }
 
 /*
  * After the switch: what sock_ops (or the datapath's counters) changed in
  * the old table between the copy and the switch, carried over. A flow the
  * old sock_ops program added meanwhile whose connection closed after the
- * switch was removed by the new program from the new table, where it was
- * not yet: it is put in, then kept only if its socket is still open (a
- * close after the check finds it there and removes it).
+ * switch was not in the new table when the new program saw the close: it
+ * is put in, then taken out again if that close was seen (closed_seen); a
+ * close after the check finds it there and removes it.
  */
 static void flows_catch_up(struct rs_run *r)
 {
@@ -587,8 +435,7 @@ static void flows_catch_up(struct rs_run *r)
 
 		if (!e) {	/* added meanwhile */
 			if (!was && !ll_flowtab_insert(&r->nt, &now[i].key, &now[i].val) &&
-			    now[i].val.origin >= LL_ORIGIN_SOCKOPS && now[i].key.proto == IPPROTO_TCP &&
-			    !sock_open(&now[i].key)) {
+			    now[i].val.origin >= LL_ORIGIN_SOCKOPS && closed_seen(r, &now[i].key)) {
 				/* closed: out of both tables (the old one's count is the shared one) */
 				ll_flowtab_remove(&r->nt, &now[i].key);
 				ll_flowtab_remove(&r->m->flows, &now[i].key);
