@@ -122,7 +122,6 @@ static void auto_reason(const struct ll_iface *i, char *why, size_t len)
 			 "exists, where a flood costs the least", drv[0] ? drv : "interface's");
 }
 
-
 static int mode_arg(const char *s, void *dest, char *err, size_t len)
 {
 	if (!ll_mode_parse(s, dest))
@@ -215,7 +214,7 @@ static int do_attach(struct cli_ctx *c)
 	struct session *s = &c->s;
 	struct ll_iface iface;
 	int ret, replaced_orphan;
-	char err[512], why[256];
+	char err[512], why[320];
 	struct emit e;
 
 	attach_opts.max_flows = cli_load_opts.max_flows;
@@ -231,7 +230,10 @@ static int do_attach(struct cli_ctx *c)
 		pins_made_rm(s->m.dir, s->had);
 	if (ret)
 		return out_error(EXIT_FAILURE, "%s", err);
-	if (!s->had[LL_MAP_STATE] && s->had[LL_MAP_RULE_RECS] && (ret = rules_recount(&s->m, err, sizeof(err))))
+	/* a new state under the rule records of before: the rules counted again */
+	ret = !s->had[LL_MAP_STATE] && s->had[LL_MAP_RULE_RECS] ?
+	      rules_recount(&s->m, err, sizeof(err)) : 0;
+	if (ret)
 		return out_error(EXIT_FAILURE, "attached to %s, but the registered rules are not in "
 				 "force (%s): 'lifeline apply FILE' puts them back", iface.name, err);
 	emit_begin(&e);
