@@ -90,18 +90,27 @@ ll save - | grep -v '^tables' >"$TMP/s0"
 
 # ------------------------------------------------------------------ streams on XDP and tc through a resize
 d0=$(drops)
-in_cli "$NET" recv $CLI4 9999 11 >"$TMP/rx1" &
-in_cli "$NET" recv 192.0.2.2 9998 11 >"$TMP/rx2" &
+# the streams run until the resize is done (SIGTERM; 120 s at most), however long it
+# takes (nsenter execs the tool: $! is the tool, not a subshell)
+nsenter --net=/run/netns/$NS_CLI "$NET" recv $CLI4 9999 121 >"$TMP/rx1" &
+v1=$!
+nsenter --net=/run/netns/$NS_CLI "$NET" recv 192.0.2.2 9998 121 >"$TMP/rx2" &
+v2=$!
 sleep 0.3
-in_srv "$NET" send $SRV4 $CLI4 9999 10 >"$TMP/tx1" &
+nsenter --net=/run/netns/$NS_SRV "$NET" send $SRV4 $CLI4 9999 120 >"$TMP/tx1" &
 s1=$!
-in_srv "$NET" send 192.0.2.7 192.0.2.2 9998 10 >"$TMP/tx2" &
+nsenter --net=/run/netns/$NS_SRV "$NET" send 192.0.2.7 192.0.2.2 9998 120 >"$TMP/tx2" &
 s2=$!
 sleep 1
 t0=$(date +%s%N)
 out=$(ll apply "$TMP/r2.conf" 2>&1); rc=$?
 t1=$(date +%s%N)
 kill -0 $s1 2>/dev/null && kill -0 $s2 2>/dev/null; running=$?
+sleep 0.5
+kill -TERM $s1 $s2 2>/dev/null
+wait $s1 $s2
+sleep 0.3
+kill -TERM $v1 $v2 2>/dev/null
 wait
 d1=$(drops)
 r1=$(awk '{print $2}' "$TMP/rx1"); r2=$(awk '{print $2}' "$TMP/rx2")

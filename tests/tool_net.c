@@ -17,10 +17,12 @@
  *                                                  over a page arrives non-linear, its
  *                                                  linear part the Ethernet header alone);
  *                                                  prints "injected N"
- * Prints "sent N" / "received N" on stdout.
+ * Prints "sent N" / "received N" on stdout; send and recv also stop early on
+ * SIGTERM (and still print), so a suite can run them "until done".
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,14 @@
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
 #include "pkt.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static double now_s(void)
 {
@@ -151,8 +161,9 @@ int main(int argc, char **argv)
 			msgs[i].msg_hdr.msg_iov = &iov;
 			msgs[i].msg_hdr.msg_iovlen = 1;
 		}
+		signal(SIGTERM, on_term);
 		end = now_s() + atof(argv[5]);
-		while (now_s() < end) {
+		while (!stop && now_s() < end) {
 			int r = sendmmsg(fd, msgs, 64, 0);
 
 			if (r > 0)
@@ -171,8 +182,9 @@ int main(int argc, char **argv)
 		if (fd < 0 || bind(fd, (struct sockaddr *)&src, slen))
 			return fprintf(stderr, "tool_net: %s\n", strerror(errno)), 1;
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		signal(SIGTERM, on_term);
 		end = now_s() + atof(argv[4]);
-		while (now_s() < end)
+		while (!stop && now_s() < end)
 			if (recv(fd, buf, sizeof(buf), 0) >= 0)
 				n++;
 		printf("received %lld\n", n);
